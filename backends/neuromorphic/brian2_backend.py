@@ -1,0 +1,342 @@
+"""Brian2 backend: the LIF network of spec §3.2, built once and run as ONE continuous simulation.
+
+Model (V in mV, rest 0 mV, t in ms; Brian2 holds V in volts)::
+
+    tau_m dV_i/dt = -V_i + I_i                          (not integrated while refractory)
+    V_i >= v_th  ->  spike of i, V_i = v_reset, refractory for t_ref
+    spike of i   ->  V_j += w_ij  for every synapse i -> j     (no delay, same step)
+
+``I_i`` is the drive (a voltage-equivalent R*I, mV). It is constant over a step, so the exact
+update is used: ``V(t+dt) = I + (V(t) - I) exp(-dt/tau_m)``. Under a constant supra-threshold
+drive an unconnected neuron fires at ``f = 1 / (t_ref + tau_m ln(RI / (RI - v_th)))`` (up to the
+dt grid: spikes are detected on steps).
+
+Step order (Brian2's schedule, set explicitly): ``start`` (tick hand-off, below) -> ``groups``
+(V update) -> ``thresholds`` (spike detection, SpikeMonitor) -> ``synapses`` (V_post += w, STDP)
+-> ``resets``. A spike of step s reaches its targets in step s, before the next tick starts, so
+nothing is in flight at a tick or run boundary.
+
+STDP (``network.stdp.enabled``), pair-based, all-to-all traces, bounds [0, w_max]::
+
+    tau_pre da_pre/dt = -a_pre        tau_post da_post/dt = -a_post
+    pre spike:   V_post += w (old w);  a_pre  += A+ w_max;  w <- clip(w + a_post * s_dep, 0, w_max)
+    post spike:  a_post -= A- w_max;   w <- clip(w + a_pre * s_pot, 0, w_max)
+
+additive: ``s_pot = s_dep = 1``; multiplicative: ``s_pot = 1 - w/w_max`` and ``s_dep = w/w_max``
+(a_post <= 0, so the pre-spike update is the depression).
+
+Drive per tick: ``current`` sets I_i = drive_i for the whole tick; ``kick`` keeps I_i = 0 and
+once, at tick start, sets V_i <- V_i + d_i for d_i <= 0 and V_i <- max(V_i, min(V_i + d_i, cap))
+for d_i > 0 (a kick lifts V at most to ``kick_cap_mv``, never above where it already is).
+
+Ticks: the simulation lives in a daemon thread inside ONE ``Network.run(ticks * tick)``. A
+network operation at ``start`` acts at every tick boundary k: for k > 0 it reports "tick k-1
+done", then blocks until ``advance`` hands it the drive of tick k. While it is blocked the caller
+reads the new SpikeMonitor entries (by offset; the monitor is emptied once ~1M spikes have been
+read, so memory stays bounded) and V. ``advance`` past the planned ticks starts another run chunk
+of the same length; the thread reports the last tick of a chunk itself. ``close`` hands the
+operation a STOP that calls ``Network.stop()``. The operation shares the one simulation clock and
+returns at once between boundaries: ``network_operation(dt=tick)`` would add a second clock, and
+Brian2's multi-clock loop costs 10-25 % more per step (measured, N = 100-1000, numpy / cython).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sys
+import threading
+from dataclasses import dataclass
+from typing import final
+
+import brian2 as b2
+import numpy as np
+from brian2.utils.logger import BrianLogger, brian_excepthook
+
+from backends.neuromorphic.config import Brian2Config
+from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
+
+__all__ = ["Brian2Backend", "kick"]
+
+_SCHEDULE = ["start", "groups", "thresholds", "synapses", "resets", "end"]
+_STOP = object()
+_READY = object()
+_POLL_S = 1.0
+_TRIM_SPIKES = 1 << 20  # recorded spikes kept before the monitor is emptied (bounded memory)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: BaseException
+
+
+def _quiet_brian() -> None:
+    """No Brian2 debug log or script copy in TMPDIR, Python's excepthook, a plain Ctrl+C.
+
+    Brian2's SIGINT handler turns the first Ctrl+C during any run into a request to stop the
+    run; with the run in a background thread that would swallow the orchestrator's Ctrl+C.
+    """
+    b2.prefs.core.stop_on_keyboard_interrupt = False
+    b2.prefs.logging.file_log = False
+    b2.prefs.logging.save_script = False
+    handler = BrianLogger.file_handler
+    if handler is not None:
+        handler.close()
+        logging.getLogger("brian2").removeHandler(handler)
+        BrianLogger.file_handler = None
+    for path in (BrianLogger.tmp_log, BrianLogger.tmp_script):
+        if path is not None and os.path.exists(path):
+            os.remove(path)
+    BrianLogger.tmp_log = None
+    BrianLogger.tmp_script = None
+    if sys.excepthook is brian_excepthook:
+        sys.excepthook = sys.__excepthook__
+
+
+_quiet_brian()
+
+
+def kick(v: np.ndarray, d: np.ndarray, cap: float) -> np.ndarray:
+    """V after a kick d (same units as cap): negative kicks lower V, positive ones stop at cap."""
+    return np.where(d > 0, np.maximum(v, np.minimum(v + d, cap)), v + d)
+
+
+def _code_object_class(target: str) -> type:
+    if target == "cython":
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+        return CythonCodeObject
+    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+
+    return NumpyCodeObject
+
+
+def _synapse_model(net: NetworkSpec) -> tuple[str, str, str | None, dict[str, object]]:
+    """Synapses (model, on_pre, on_post, namespace) of the rule in the module docstring."""
+    stdp = net.stdp
+    if stdp is None or not stdp.enabled:
+        return "w : volt", "v_post += w", None, {}
+    model = """w : volt
+        dapre/dt = -apre / tau_pre : volt (event-driven)
+        dapost/dt = -apost / tau_post : volt (event-driven)"""
+    mult = stdp.rule == "multiplicative"
+    s_dep = " * (w / w_max)" if mult else ""
+    s_pot = " * (1 - w / w_max)" if mult else ""
+    on_pre = f"""v_post += w
+        apre += a_plus * w_max
+        w = clip(w + apost{s_dep}, 0 * volt, w_max)"""
+    on_post = f"""apost -= a_minus * w_max
+        w = clip(w + apre{s_pot}, 0 * volt, w_max)"""
+    namespace = {
+        "tau_pre": stdp.tau_pre_ms * b2.ms,
+        "tau_post": stdp.tau_post_ms * b2.ms,
+        "a_plus": stdp.a_plus,
+        "a_minus": stdp.a_minus,
+        "w_max": stdp.w_max_mv * b2.mV,
+    }
+    return model, on_pre, on_post, namespace
+
+
+@final
+class Brian2Backend(SpikingBackend):
+    """The §3.2 network in Brian2 (runtime device, numpy or cython code), one persistent run."""
+
+    distribution = "brian2"
+
+    def __init__(self, config: Brian2Config, network: NetworkSpec) -> None:
+        super().__init__(config, network)
+        self._target = config.brian2.codegen_target
+        codeobj = _code_object_class(self._target)
+        dt = network.dt_ms * b2.ms
+        self._dt_s = float(dt)
+        self._spt = network.steps_per_tick
+        self._tick = self._spt * dt
+        clock = b2.Clock(dt=dt)  # one clock for everything: Brian2's single-clock loop
+        self._chunk = max(network.ticks, 1)
+        n = network.n_neurons
+
+        self._group = b2.NeuronGroup(
+            n,
+            "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt",
+            threshold="v >= v_th",
+            reset="v = v_reset",
+            refractory=network.refractory_ms * b2.ms,
+            method="exact",
+            namespace={
+                "tau_m": network.tau_m_ms * b2.ms,
+                "v_th": network.v_th_mv * b2.mV,
+                "v_reset": network.v_reset_mv * b2.mV,
+            },
+            clock=clock,
+            codeobj_class=codeobj,
+        )
+        self._monitor = b2.SpikeMonitor(self._group, codeobj_class=codeobj)
+        op = b2.NetworkOperation(self._step, clock=clock, when="start")
+        objects: list[object] = [self._group, self._monitor, op]
+        self._synapses: b2.Synapses | None = None
+        if len(network.pre):
+            model, on_pre, on_post, namespace = _synapse_model(network)
+            syn = b2.Synapses(
+                self._group,
+                self._group,
+                model,
+                on_pre=on_pre,
+                on_post=on_post,
+                namespace=namespace,
+                clock=clock,
+                codeobj_class=codeobj,
+            )
+            syn.connect(i=np.asarray(network.pre), j=np.asarray(network.post))
+            syn.w_[:] = np.asarray(network.weight_mv, dtype=float) * 1e-3
+            objects.append(syn)
+            self._synapses = syn
+        self._net = b2.Network(*objects)
+        self._net.schedule = _SCHEDULE
+
+        self._kick_cap_v = network.kick_cap_mv * 1e-3
+        self._inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._pending: object = None  # drive received between run chunks
+        self._steps = 0  # steps the network operation has seen
+        self._boundaries = 0  # tick boundaries among them
+        self._chunk_start = 0
+        self._stopping = False
+        self._ticks_done = 0
+        self._spikes_read = 0
+        self._failure: BaseException | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._main, name="brian2-backend", daemon=True)
+        self._thread.start()
+        # Code generation (and Cython compilation) happens here, before boundary 0 is reached.
+        if self._receive() is not _READY:
+            raise RuntimeError("Brian2 backend: unexpected start-up message")
+
+    # ----------------------------------------------------------------- main thread
+
+    def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
+        drive = np.asarray(drive_mv, dtype=float)
+        n = self.network.n_neurons
+        if drive.shape != (n,) or not np.all(np.isfinite(drive)):
+            raise ValueError(f"drive_mv must be {n} finite values (got shape {drive.shape})")
+        if self._closed:
+            raise RuntimeError("Brian2 backend is closed")
+        if self._failure is not None:
+            self._receive()  # raises
+        self._inbox.put(drive * 1e-3)
+        done = self._receive()
+        k = self._ticks_done
+        if done != k:
+            raise RuntimeError(f"Brian2 backend out of step: expected tick {k}, got {done}")
+        # The simulation thread is blocked now: its arrays are safe to read.
+        count = int(self._monitor.variables["N"].get_value()[0])
+        first, self._spikes_read = self._spikes_read, count
+        neurons = self._monitor.variables["i"].get_value()[first:count].astype(np.int64)
+        t_s = self._monitor.variables["t"].get_value()[first:count]
+        steps = np.rint(t_s / self._dt_s).astype(np.int64) - k * self._spt
+        voltages = self._group.variables["v"].get_value() * 1e3
+        if count >= _TRIM_SPIKES:  # forget what was read: keeps a long run's memory bounded
+            self._monitor.variables["N"].get_value()[0] = 0
+            self._monitor.resize(0)
+            self._spikes_read = 0
+        self._ticks_done = k + 1
+        return SpikeWindow(
+            t0_ms=k * self.network.tick_ms,
+            neurons=neurons,
+            times_ms=steps * self.network.dt_ms,
+            voltages_mv=voltages,
+        )
+
+    def weights_mv(self) -> np.ndarray:
+        """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``."""
+        if self._synapses is None:
+            return np.zeros(0)
+        return self._synapses.variables["w"].get_value() * 1e3
+
+    def identity(self) -> dict[str, str]:
+        return {**super().identity(), "codegen_target": self._target}
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread.is_alive():
+            self._inbox.put(_STOP)
+            self._thread.join(timeout=30.0)
+            if self._thread.is_alive():
+                raise RuntimeError("Brian2 simulation thread did not stop within 30 s")
+
+    def _receive(self) -> object:
+        """Next message of the simulation thread; its exception re-raised here, never a hang."""
+        if self._failure is None:
+            try:
+                msg = self._wait()
+            except BaseException as interrupted:  # e.g. Ctrl+C: the tick's state is unknown now
+                self._failure = interrupted
+                raise
+            if not isinstance(msg, _Failure):
+                return msg
+            self._failure = msg.error
+        raise RuntimeError(
+            f"Brian2 simulation failed: {type(self._failure).__name__}: {self._failure}"
+        ) from self._failure
+
+    def _wait(self) -> object:
+        while True:
+            try:
+                return self._outbox.get(timeout=_POLL_S)
+            except queue.Empty:
+                if not self._thread.is_alive() and self._outbox.empty():
+                    return _Failure(RuntimeError("simulation thread ended without a reply"))
+
+    # ----------------------------------------------------------- simulation thread
+
+    def _main(self) -> None:
+        try:
+            while True:
+                self._chunk_start = self._boundaries
+                end = (self._chunk_start + self._chunk) * self._tick
+                self._net.run(self._chunk * self._tick, namespace={})
+                if self._stopping:
+                    return
+                if abs(float(self._net.t) - float(end)) > 0.5 * self._dt_s:
+                    raise RuntimeError(
+                        f"the run stopped early at t = {self._net.t} "
+                        "(brian2.stop() or Ctrl+C during the run?)"
+                    )
+                self._outbox.put(self._boundaries - 1)
+                msg = self._inbox.get()
+                if msg is _STOP:
+                    return
+                self._pending = msg
+        except BaseException as error:  # surfaced in advance()
+            self._outbox.put(_Failure(error))
+
+    def _step(self) -> None:
+        """The network operation: every step, in the simulation thread; acts at tick starts."""
+        step = self._steps
+        self._steps = step + 1
+        if step % self._spt:
+            return
+        k = self._boundaries
+        self._boundaries += 1
+        if k > self._chunk_start:
+            self._outbox.put(k - 1)
+        elif k == 0:
+            self._outbox.put(_READY)
+        if self._pending is not None:
+            msg, self._pending = self._pending, None
+        else:
+            msg = self._inbox.get()
+        if msg is _STOP:
+            self._stopping = True
+            self._net.stop()
+            return
+        self._apply(msg)
+
+    def _apply(self, drive_v: np.ndarray) -> None:
+        if self.network.drive_mode == "current":
+            self._group.variables["I_drive"].get_value()[:] = drive_v
+        else:
+            v = self._group.variables["v"].get_value()
+            v[:] = kick(v, drive_v, self._kick_cap_v)

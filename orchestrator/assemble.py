@@ -1,0 +1,117 @@
+"""From a validated config to working parts: seeds, the quantum program, the network, backends.
+
+This is the composition root: the only place that turns config into backend objects, through
+the registry, so ``orchestrator/`` never imports an SDK by name.
+
+Seeds. Every stream of randomness derives from ``run.seed`` through numpy's ``SeedSequence``
+with a fixed key per stream (quantum sampling, connectivity), so streams are independent and
+a run is reproducible from its config alone. ``quantum.seed`` / ``spiking.recurrent.seed``
+override their stream's base.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from orchestrator.backend_api import NetworkSpec, QuantumBackend, QuantumProgram, SpikingBackend
+from orchestrator.config.root import RunConfig
+from orchestrator.measurement import measurement_bases
+from orchestrator.registry import plugins
+
+__all__ = [
+    "build_network",
+    "build_program",
+    "derive_seed",
+    "open_backends",
+    "quantum_seed_base",
+    "reference_omega_per_ms",
+]
+
+QUANTUM_STREAM = 1
+CONNECTIVITY_STREAM = 2
+
+
+def derive_seed(base: int, *keys: int) -> int:
+    """A 32-bit seed for the stream ``keys`` of ``base`` (stable across platforms)."""
+    return int(np.random.SeedSequence([base, *keys]).generate_state(1, dtype=np.uint32)[0])
+
+
+def quantum_seed_base(config: RunConfig) -> int:
+    if config.quantum.seed is not None:
+        return config.quantum.seed
+    return derive_seed(config.run.seed, QUANTUM_STREAM)
+
+
+def build_program(config: RunConfig) -> QuantumProgram:
+    h = config.build_hamiltonian()
+    order = config.trotter.order
+    preserve = config.trotter.preserve_order
+    return QuantumProgram(
+        hamiltonian=h,
+        time=config.trotter.dt,
+        order=order,
+        reps=config.trotter.reps,
+        preserve_order=(order == 1) if preserve is None else preserve,
+        bases=measurement_bases(h),
+        preparation="amplitudes" if config.pci.mapping == "amplitude" else "product",
+        want_statevector=config.quantum.capabilities().statevector,
+    )
+
+
+def _draw_connectivity(n: int, p: float, weight: float, seed: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n, n)) < p
+    np.fill_diagonal(mask, False)
+    pre, post = np.nonzero(mask)
+    return pre.astype(np.int64), post.astype(np.int64), np.full(pre.size, float(weight))
+
+
+def build_network(config: RunConfig) -> NetworkSpec:
+    s = config.spiking
+    n = config.n_neurons()
+    pre = post = np.zeros(0, dtype=np.int64)
+    weight = np.zeros(0)
+    if s.recurrent is not None and s.recurrent.p > 0:
+        seed = s.recurrent.seed
+        if seed is None:
+            seed = derive_seed(config.run.seed, CONNECTIVITY_STREAM)
+        pre, post, weight = _draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
+    return NetworkSpec(
+        n_neurons=n,
+        tau_m_ms=s.tau_m_ms,
+        v_th_mv=s.v_th_mv,
+        v_reset_mv=s.v_reset_mv,
+        refractory_ms=s.refractory_ms,
+        dt_ms=s.dt_ms,
+        steps_per_tick=s.steps_per_tick,
+        ticks=config.run.ticks,
+        drive_mode=config.pci.drive,
+        kick_cap_mv=config.safety.voltage_cap * s.v_th_mv,
+        pre=pre,
+        post=post,
+        weight_mv=weight,
+        stdp=s.stdp if s.stdp.enabled else None,
+    )
+
+
+def open_backends(config: RunConfig) -> tuple[QuantumBackend, SpikingBackend]:
+    """Import, build and compile both backends (the expensive, once-per-run step)."""
+    quantum_cls = plugins("quantum")[config.quantum.kind].load()
+    spiking_cls = plugins("spiking")[config.spiking.kind].load()
+    quantum = quantum_cls(config.quantum, build_program(config))
+    try:
+        spiking = spiking_cls(config.spiking, build_network(config))
+    except BaseException:
+        quantum.close()
+        raise
+    return quantum, spiking
+
+
+def reference_omega_per_ms(config: RunConfig) -> float:
+    """Angular frequency of the spike phasor, rad/ms."""
+    hz = config.pci.reference_hz
+    if hz is None:
+        return 2 * math.pi / config.spiking.tick_ms
+    return 2 * math.pi * hz / 1000.0

@@ -1,0 +1,157 @@
+"""Base models every config section and every backend's config builds on.
+
+All config models are pydantic v2 with ``extra="forbid"`` (a misspelt key is an error, never a
+silent default), ``allow_inf_nan=False`` (``.nan`` in YAML is refused at the boundary) and frozen
+instances (the validated config is trusted, not mutated, downstream).
+
+Backend configs are discriminated on ``kind``. The orchestrator knows only the two abstract
+bases below; the concrete models (``AerConfig``, ``Brian2Config``, third-party ones) come from
+the entry points that ``orchestrator.registry`` reads, and config modules never import an SDK.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+__all__ = [
+    "QuantumBackendConfig",
+    "QuantumCapabilities",
+    "RecurrentConfig",
+    "SpikingBackendConfig",
+    "StdpConfig",
+    "StrictModel",
+]
+
+
+class StrictModel(BaseModel):
+    """Base of every config model: unknown keys, NaN and infinities are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True
+    )
+
+
+@dataclass(frozen=True)
+class QuantumCapabilities:
+    """What a quantum backend, as configured, can do. Declared by its config, checked before run.
+
+    statevector: returns the exact final amplitudes (needed by ``pci.mapping: amplitude``).
+    max_qubits: the largest register it accepts (None: limited only by memory).
+    hardware: runs on a real device (costs QPU time; budgets apply).
+    noisy: results carry device noise.
+    """
+
+    statevector: bool
+    max_qubits: int | None
+    hardware: bool = False
+    noisy: bool = False
+
+
+class QuantumBackendConfig(StrictModel, ABC):
+    """Fields every quantum backend understands. Subclasses add ``kind: Literal[...]``."""
+
+    kind: str = Field(description="Which quantum backend runs the circuits (e.g. `aer`).")
+    shots: int = Field(
+        1024, gt=0, le=1_000_000, description="Measurement shots per circuit per tick."
+    )
+    seed: int | None = Field(
+        None,
+        ge=0,
+        description="Base seed of the simulator's sampling; default: derived from `run.seed`.",
+    )
+
+    @abstractmethod
+    def capabilities(self) -> QuantumCapabilities:
+        """What this backend can do with these settings (pure data, no SDK import)."""
+
+
+class RecurrentConfig(StrictModel):
+    """Random recurrent connectivity of the spiking network (spec §3.2, the w_ij)."""
+
+    p: float = Field(0.1, ge=0.0, le=1.0, description="Connection probability i -> j, i != j.")
+    weight_mv: float = Field(
+        0.5,
+        description="Initial weight w_ij in mV: the jump of V_j when neuron i spikes.",
+    )
+    seed: int | None = Field(
+        None, ge=0, description="Seed of the connectivity draw; default: derived from run.seed."
+    )
+
+
+class StdpConfig(StrictModel):
+    """Pair-based STDP on the recurrent synapses (nearest-neighbour-free, all-to-all traces)."""
+
+    enabled: bool = Field(False, description="Turn plasticity on.")
+    rule: Literal["additive", "multiplicative"] = Field(
+        "additive",
+        description="additive: dw = A; multiplicative: dw scaled by (w_max - w) or w.",
+    )
+    tau_pre_ms: float = Field(20.0, gt=0, description="Presynaptic trace time constant, ms.")
+    tau_post_ms: float = Field(20.0, gt=0, description="Postsynaptic trace time constant, ms.")
+    a_plus: float = Field(
+        0.01, ge=0, description="Potentiation per pre-before-post pair, fraction of w_max."
+    )
+    a_minus: float = Field(
+        0.0105, ge=0, description="Depression per post-before-pre pair, fraction of w_max."
+    )
+    w_max_mv: float = Field(2.0, gt=0, description="Upper weight bound, mV; lower bound 0.")
+
+
+class SpikingBackendConfig(StrictModel, ABC):
+    """The network of spec §3.2, shared by every spiking backend.
+
+    tau_m dV_i/dt = -(V_i - 0) + I_i(t)  between spikes, V in mV with rest at 0 mV;
+    V_i >= v_th -> spike, V_i = v_reset, held for ``refractory_ms``; a spike of j adds w_ij
+    (mV) to V_i. ``I_i`` is the PCI drive in mV (a voltage-equivalent current R*I).
+
+    Subclasses add ``kind: Literal[...]`` and, under a key named after the kind, the options
+    only that backend understands, so that a config moves between backends by changing ``kind``.
+    """
+
+    kind: str = Field(description="Which spiking backend runs the network (e.g. `brian2`).")
+    neurons: int | None = Field(
+        None,
+        gt=0,
+        le=1_000_000,
+        description="Network size N; default: what `pci.mapping` needs (n, or 2^n).",
+    )
+    tau_m_ms: float = Field(20.0, gt=0, description="Membrane time constant, ms.")
+    v_th_mv: float = Field(20.0, gt=0, description="Spike threshold above rest, mV.")
+    v_reset_mv: float = Field(0.0, description="Reset potential after a spike, mV.")
+    refractory_ms: float = Field(2.0, ge=0, description="Absolute refractory period, ms.")
+    dt_ms: float = Field(0.1, gt=0, le=10.0, description="Integration step, ms.")
+    tick_ms: float = Field(10.0, gt=0, description="Network time simulated per fusion tick, ms.")
+    recurrent: RecurrentConfig | None = Field(
+        default_factory=RecurrentConfig,
+        description="Recurrent synapses; null for an unconnected population.",
+    )
+    stdp: StdpConfig = Field(
+        default_factory=StdpConfig, description="Plasticity of the recurrent synapses."
+    )
+
+    @field_validator("tick_ms")
+    @classmethod
+    def _whole_steps(cls, tick_ms: float, info: ValidationInfo) -> float:
+        dt = info.data.get("dt_ms")
+        if dt is not None:
+            steps = tick_ms / dt
+            if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+                raise ValueError(f"must be a whole number of dt_ms = {dt} steps (got {tick_ms})")
+        return tick_ms
+
+    @field_validator("v_reset_mv")
+    @classmethod
+    def _reset_below_threshold(cls, v_reset: float, info: ValidationInfo) -> float:
+        v_th = info.data.get("v_th_mv")
+        if v_th is not None and v_reset >= v_th:
+            raise ValueError(f"must be below v_th_mv = {v_th} (got {v_reset})")
+        return v_reset
+
+    @property
+    def steps_per_tick(self) -> int:
+        """Integration steps in one tick."""
+        return round(self.tick_ms / self.dt_ms)

@@ -1,0 +1,198 @@
+"""The whole run config: sections, backend unions from the registry, loading and cross-checks.
+
+``load_config(path)`` is the single boundary where loose input (a YAML file plus CLI
+overrides) becomes a validated, frozen ``RunConfig``; everything downstream trusts it. All
+problems are collected and raised together as one ``ConfigError`` (one line each), before any
+backend is imported or any file is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Union
+
+import rfc8785
+import yaml
+from pydantic import Field, ValidationError, create_model
+
+from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig, StrictModel
+from orchestrator.config.errors import ConfigError, format_validation_error
+from orchestrator.config.hamiltonian import HamiltonianConfig
+from orchestrator.config.sections import (
+    AceConfig,
+    PciConfig,
+    RunSection,
+    SafetyConfig,
+    TrotterConfig,
+)
+from orchestrator.hamiltonian import PauliHamiltonian
+from orchestrator.registry import GROUPS, plugins
+
+__all__ = ["RunConfig", "load_config", "run_config_model", "validate_config"]
+
+
+class RunConfig(StrictModel):
+    """A validated run. ``quantum`` and ``spiking`` are the registered backends' models."""
+
+    hamiltonian: HamiltonianConfig = Field(description="The task Hamiltonian H (spec §3.1).")
+    quantum: QuantumBackendConfig = Field(description="Quantum backend, chosen by `kind`.")
+    spiking: SpikingBackendConfig = Field(description="Spiking backend, chosen by `kind`.")
+    pci: PciConfig = Field(default_factory=PciConfig, description="Phase Coupling Interface.")
+    trotter: TrotterConfig = Field(
+        default_factory=TrotterConfig, description="Trotterization of exp(-i H dt)."
+    )
+    ace: AceConfig = Field(default_factory=AceConfig, description="Adaptive Coherence Engine.")
+    safety: SafetyConfig = Field(default_factory=SafetyConfig, description="Limits of §14.")
+    run: RunSection = Field(default_factory=RunSection, description="Ticks, seed, output.")
+
+    def build_hamiltonian(self) -> PauliHamiltonian:
+        return self.hamiltonian.build()
+
+    def n_neurons(self) -> int:
+        """Network size: ``spiking.neurons`` or what the PCI mapping needs."""
+        if self.spiking.neurons is not None:
+            return self.spiking.neurons
+        n = self.build_hamiltonian().n_qubits
+        return 2**n if self.pci.mapping == "amplitude" else n
+
+    def resolved(self) -> dict[str, Any]:
+        """The config as plain JSON-able data, defaults filled in (what ``config.yaml`` holds)."""
+        return self.model_dump(mode="json")
+
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of everything that shapes the result (not run.out)."""
+        data = self.resolved()
+        data["run"].pop("out", None)
+        return hashlib.sha256(rfc8785.dumps(data)).hexdigest()
+
+
+@cache
+def run_config_model() -> type[RunConfig]:
+    """``RunConfig`` with ``quantum``/``spiking`` as discriminated unions of the plugins."""
+    fields: dict[str, Any] = {}
+    for layer in ("quantum", "spiking"):
+        found = plugins(layer)
+        if not found:
+            raise RuntimeError(
+                f"no {layer} backend is registered (entry-point group {GROUPS[layer]}); "
+                "is qnfusion installed? run `uv sync`"
+            )
+        members = tuple(p.config for p in found.values())
+        union = Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007
+        fields[layer] = (union, RunConfig.model_fields[layer])
+    return create_model("RunConfig", __base__=RunConfig, **fields)
+
+
+def _cross_check(cfg: RunConfig) -> list[str]:
+    """Problems that span sections; each line names the field to change."""
+    problems: list[str] = []
+    n = cfg.build_hamiltonian().n_qubits
+    if n > cfg.safety.max_qubits:
+        problems.append(
+            f"hamiltonian: {n} qubits exceed safety.max_qubits = {cfg.safety.max_qubits}"
+        )
+    caps = cfg.quantum.capabilities()
+    if caps.max_qubits is not None and n > caps.max_qubits:
+        problems.append(
+            f"quantum.kind: backend '{cfg.quantum.kind}' takes at most {caps.max_qubits} "
+            f"qubits; the Hamiltonian has {n}"
+        )
+    if cfg.pci.mapping == "amplitude" and not caps.statevector:
+        problems.append(
+            f"pci.mapping: 'amplitude' needs exact amplitudes, but quantum backend "
+            f"'{cfg.quantum.kind}' as configured returns shot counts only "
+            "(use pci.mapping: qubit, or a statevector backend such as aer with "
+            "method: statevector)"
+        )
+    neurons = cfg.spiking.neurons
+    if neurons is not None:
+        if cfg.pci.mapping == "amplitude" and neurons != 2**n:
+            problems.append(
+                f"spiking.neurons: the amplitude mapping needs 2^{n} = {2**n} neurons "
+                f"(got {neurons}; leave it out to size it automatically)"
+            )
+        if cfg.pci.mapping == "qubit" and neurons < n:
+            problems.append(
+                f"spiking.neurons: the qubit mapping needs at least one neuron per qubit "
+                f"(n = {n}, got {neurons})"
+            )
+    for layer in ("quantum", "spiking"):
+        section = getattr(cfg, layer)
+        plugin = plugins(layer)[section.kind]
+        gone = plugin.missing()
+        if gone:
+            problems.append(
+                f"{layer}.kind: backend '{section.kind}' needs {', '.join(gone)}, which is not "
+                f"installed: {plugin.install}"
+            )
+    return problems
+
+
+def validate_config(raw: Any) -> RunConfig:
+    """Validate already-parsed config data; raise ``ConfigError`` listing every problem."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            ["config: must be a mapping of sections (hamiltonian, quantum, spiking, ...)"]
+        )
+    model = run_config_model()
+    unknown: list[str] = []
+    for layer in ("quantum", "spiking"):
+        section = raw.get(layer)
+        kind = section.get("kind") if isinstance(section, Mapping) else None
+        if kind is not None and kind not in plugins(layer):
+            known = ", ".join(plugins(layer))
+            unknown.append(
+                f"{layer}.kind: unknown backend {kind!r}; registered here: {known} "
+                f"(a third-party backend registers in entry-point group {GROUPS[layer]})"
+            )
+    try:
+        cfg = model.model_validate(raw)
+    except ValidationError as exc:
+        lines = format_validation_error(exc, raw, model)
+        hidden = tuple(line.split(".")[0] for line in unknown)
+        lines = [line for line in lines if not line.startswith(tuple(h + "." for h in hidden))]
+        raise ConfigError(unknown + lines) from None
+    problems = _cross_check(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split(".")
+        node = raw
+        for key in parents:
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {}
+            if not isinstance(child, dict):
+                raise ConfigError([f"{key}: must be a mapping of keys (got {child!r})"])
+            node = child
+        node[leaf] = value
+
+
+def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> RunConfig:
+    """Read a YAML config, apply ``overrides`` (dotted keys, e.g. ``run.ticks``), validate."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file"]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read ({type(exc).__name__})"]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError([f"{where}: YAML syntax error: {problem}"]) from None
+    if raw is None:
+        raw = {}
+    if isinstance(raw, dict) and overrides:
+        _apply_overrides(raw, overrides)
+    return validate_config(raw)

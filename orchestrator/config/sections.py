@@ -1,0 +1,149 @@
+"""Config sections owned by the orchestrator: PCI, Trotterization, ACE, safety and the run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from orchestrator.config.base import StrictModel
+
+__all__ = ["AceConfig", "PciConfig", "RunSection", "SafetyConfig", "TrotterConfig"]
+
+
+class PciConfig(StrictModel):
+    """Phase Coupling Interface (spec §3.3, design §2): how amplitudes become drives and back.
+
+    Forward:  I_k = drive_offset_mv + alpha Re(psi_k) + beta Im(psi_k), clipped to
+              [-drive_clip_mv, drive_clip_mv].
+    Backward: psi_k <- psi_k + gamma F[S]_k, realised as the next tick's state preparation.
+    """
+
+    mapping: Literal["qubit", "amplitude"] = Field(
+        "qubit",
+        description=(
+            "qubit: neuron k <-> qubit k mod n through the Bloch vector (scales to hardware); "
+            "amplitude: neuron i <-> basis state i (N = 2^n; needs a statevector backend)."
+        ),
+    )
+    alpha: float = Field(40.0, description="mV of drive per unit of Re(psi_k).")
+    beta: float = Field(40.0, description="mV of drive per unit of Im(psi_k).")
+    gamma: float = Field(
+        0.5, ge=0, description="Weight of the spike phasor F[S]_k in the backward update."
+    )
+    drive: Literal["current", "kick"] = Field(
+        "current",
+        description=(
+            "current: I_k is a constant input over the tick; kick: I_k is added to V_k once at "
+            "tick start, never past the safety voltage cap."
+        ),
+    )
+    drive_offset_mv: float = Field(
+        0.0, description="Constant drive added to every neuron, mV (a bias current R*I_0)."
+    )
+    drive_clip_mv: float = Field(
+        100.0, gt=0, description="|I_k| is clipped to this many mV (spec §14 input bound)."
+    )
+    reference_hz: float | None = Field(
+        None,
+        gt=0,
+        description="Frequency of the spike phasor F[S]_k, Hz; default: one cycle per tick.",
+    )
+    initial_theta: float = Field(
+        math.pi / 2,
+        ge=0,
+        le=math.pi,
+        description="Polar angle of every qubit's first preparation (pi/2: the |+> equator).",
+    )
+    initial_phi: float = Field(0.0, description="Azimuth of every qubit's first preparation.")
+
+
+class TrotterConfig(StrictModel):
+    """Product-formula approximation of exp(-i H dt) run on the quantum backend every tick."""
+
+    order: int = Field(
+        2, ge=1, le=8, description="1: Lie-Trotter; 2, 4, 6, 8: Suzuki-Trotter of that order."
+    )
+    reps: int = Field(2, ge=1, le=1000, description="Trotter steps per tick.")
+    dt: float = Field(0.25, gt=0, description="Evolution time per tick, in units of 1/|H|.")
+    preserve_order: bool | None = Field(
+        None,
+        description=(
+            "Keep the term order in each step; default: true for Lie-Trotter, false for "
+            "Suzuki (measured shallower and slightly more accurate)."
+        ),
+    )
+
+    @field_validator("order")
+    @classmethod
+    def _one_or_even(cls, order: int) -> int:
+        if order > 1 and order % 2:
+            raise ValueError(f"must be 1 or even (got {order})")
+        return order
+
+
+class AceConfig(StrictModel):
+    """Adaptive Coherence Engine (spec §5, §6).
+
+    If the normalised coherence entropy H_coh / (n log 2) exceeds ``max_entropy``:
+    gamma *= gamma_factor, alpha *= alpha_factor, each kept inside its bounds.
+    """
+
+    max_entropy: float = Field(
+        0.9, gt=0, le=1, description="Threshold on H_coh normalised to [0, 1] by n log 2."
+    )
+    estimator: Literal["miller_madow", "plugin"] = Field(
+        "miller_madow",
+        description="Entropy estimate the rule uses (plug-in is biased low at few shots).",
+    )
+    alpha_factor: float = Field(1.1, gt=0, description="Factor applied to alpha on a trigger.")
+    gamma_factor: float = Field(0.9, gt=0, description="Factor applied to gamma on a trigger.")
+    alpha_bounds: tuple[float, float] = Field(
+        (-1000.0, 1000.0), description="[min, max] alpha may reach, mV."
+    )
+    gamma_bounds: tuple[float, float] = Field(
+        (0.0, 10.0), description="[min, max] gamma may reach."
+    )
+    lambda_c: float = Field(1.0, ge=0, description="Weight of the phase term in E_coh (§5).")
+
+    @field_validator("alpha_bounds", "gamma_bounds")
+    @classmethod
+    def _ordered(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        if bounds[0] > bounds[1]:
+            raise ValueError(f"min {bounds[0]} is above max {bounds[1]}")
+        return bounds
+
+
+class SafetyConfig(StrictModel):
+    """Limits of spec §14, checked before any backend is touched and during the run."""
+
+    max_qubits: int = Field(
+        16, gt=0, le=64, description="N_max: largest register a run may use (n <= N_max)."
+    )
+    voltage_cap: float = Field(
+        0.99,
+        gt=0,
+        le=1,
+        description="A coupling kick may lift V to at most this fraction of v_th (V < V_th).",
+    )
+    resonance_bound: float = Field(
+        math.pi / 4,
+        gt=0,
+        le=math.pi,
+        description="|wrap(phi_psi - phi_S)| at or above this (rad) counts as a violation.",
+    )
+
+
+class RunSection(StrictModel):
+    """How long, with which seed, and where the run writes."""
+
+    ticks: int = Field(50, gt=0, le=10_000_000, description="Fusion ticks to run.")
+    seed: int = Field(
+        0, ge=0, description="Master seed; every stream of randomness derives from it."
+    )
+    out: Path | None = Field(
+        None,
+        description="Run directory (must not exist yet); default: runs/<config name>-<time>.",
+    )

@@ -1,0 +1,324 @@
+"""The hash-chained FusionEvent ledger (spec §11; design §2b "§11 ledger").
+
+Every block holds one FusionEvent as RFC 8785 canonical JSON, and
+
+    Root_{t+1} = SHA-256( TAG || Root_t || canonical(event_t) ),   Root_0 = 32 zero bytes,
+
+with TAG = b"qnfusion/FusionEvent/v1\\0" (domain separation). The event carries its own block
+height and ``parent_block`` = hex(Root_t). What cannot repeat between two runs of the same
+config (wall clock, host, job ids, timings) goes into the block's ``meta`` column, chained in a
+second hash that also binds the block's root,
+
+    MetaRoot_{t+1} = SHA-256( META_TAG || MetaRoot_t || Root_{t+1} || canonical(meta_t) ),
+
+so meta is tamper-evident too but never changes ``Root``: a simulated run replayed with the same
+config and seed reproduces the final root on any machine with the same backend versions.
+
+Storage: SQLite in WAL mode with ``synchronous=FULL``; one transaction per block (event, meta and
+the block's spike trains together, so a crash loses a whole block or nothing). Triggers make
+the tables append-only: a rollback appends a ``revert`` event, never rewrites. A block's spike
+trains live in ``spikes`` as raw arrays; their SHA-256 is a field of the event, so they are
+covered by the chain without bloating it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rfc8785
+
+__all__ = [
+    "Ledger",
+    "LedgerError",
+    "VerifyResult",
+    "canonical",
+    "read_blocks",
+    "read_spikes",
+    "spikes_digest",
+    "verify",
+]
+
+TAG = b"qnfusion/FusionEvent/v1\x00"
+META_TAG = b"qnfusion/FusionMeta/v1\x00"
+GENESIS = bytes(32)
+
+_SCHEMA = """
+CREATE TABLE blocks (
+    height    INTEGER PRIMARY KEY,
+    event     TEXT NOT NULL,
+    parent    TEXT NOT NULL,
+    root      TEXT NOT NULL,
+    meta      TEXT NOT NULL,
+    meta_root TEXT NOT NULL
+);
+CREATE TABLE spikes (
+    height  INTEGER PRIMARY KEY,
+    neurons BLOB NOT NULL,
+    times   BLOB NOT NULL
+);
+CREATE TRIGGER blocks_append_only_u BEFORE UPDATE ON blocks
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER blocks_append_only_d BEFORE DELETE ON blocks
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER spikes_append_only_u BEFORE UPDATE ON spikes
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER spikes_append_only_d BEFORE DELETE ON spikes
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+"""
+
+
+class LedgerError(RuntimeError):
+    """The ledger file cannot be created, opened or appended to."""
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able Python values from numpy scalars/arrays; NaN and infinities are refused."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise ValueError(f"ledger events hold finite numbers only (got {value})")
+        return float(value)
+    return value
+
+
+def canonical(obj: Mapping[str, Any]) -> bytes:
+    """RFC 8785 canonical JSON bytes of ``obj`` (numpy values converted)."""
+    return rfc8785.dumps(_plain(obj))
+
+
+def _sha(*parts: bytes) -> bytes:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part)
+    return h.digest()
+
+
+def spikes_digest(neurons: np.ndarray, times_ms: np.ndarray) -> str:
+    """SHA-256 over the stored spike arrays (int64 neuron ids, float64 times, little-endian)."""
+    return _sha(_pack(neurons, "<i8"), _pack(times_ms, "<f8")).hex()
+
+
+def _pack(array: np.ndarray, dtype: str) -> bytes:
+    return np.ascontiguousarray(array, dtype=dtype).tobytes()
+
+
+class Ledger:
+    """An open, append-only ledger file. One writer; use as a context manager."""
+
+    def __init__(self, conn: sqlite3.Connection, height: int, root: bytes, meta_root: bytes):
+        self._conn = conn
+        self.height = height
+        self._root = root
+        self._meta_root = meta_root
+
+    @classmethod
+    def create(cls, path: Path) -> Ledger:
+        """A new, empty ledger at ``path`` (which must not exist)."""
+        if path.exists():
+            raise LedgerError(f"{path} already exists; a ledger is never overwritten")
+        conn = cls._connect(path)
+        conn.executescript(_SCHEMA)
+        return cls(conn, 0, GENESIS, GENESIS)
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """An existing ledger, positioned after its last block (for appending)."""
+        if not path.exists():
+            raise LedgerError(f"{path}: no such ledger")
+        conn = cls._connect(path)
+        row = conn.execute(
+            "SELECT height, root, meta_root FROM blocks ORDER BY height DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return cls(conn, 0, GENESIS, GENESIS)
+        return cls(conn, row[0] + 1, bytes.fromhex(row[1]), bytes.fromhex(row[2]))
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    @property
+    def root(self) -> str:
+        """hex(Root) after the last appended block."""
+        return self._root.hex()
+
+    def append(
+        self,
+        event: Mapping[str, Any],
+        meta: Mapping[str, Any],
+        spikes: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> str:
+        """Append one block in one durable transaction; return the new root (hex).
+
+        ``event`` gets ``block`` (its height) and ``parent_block`` added, and, when ``spikes``
+        (neuron ids, times in ms) are given, ``spikes_sha256``.
+        """
+        body = dict(event, block=self.height, parent_block=self._root.hex())
+        if spikes is not None:
+            body["spikes_sha256"] = spikes_digest(*spikes)
+        event_bytes = canonical(body)
+        meta_bytes = canonical(meta)
+        root = _sha(TAG, self._root, event_bytes)
+        meta_root = _sha(META_TAG, self._meta_root, root, meta_bytes)
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    self.height,
+                    event_bytes.decode(),
+                    self._root.hex(),
+                    root.hex(),
+                    meta_bytes.decode(),
+                    meta_root.hex(),
+                ),
+            )
+            if spikes is not None:
+                conn.execute(
+                    "INSERT INTO spikes VALUES (?, ?, ?)",
+                    (self.height, _pack(spikes[0], "<i8"), _pack(spikes[1], "<f8")),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.height += 1
+        self._root, self._meta_root = root, meta_root
+        return root.hex()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of ``verify``: ``ok``, blocks checked, final root, and the first bad block."""
+
+    ok: bool
+    blocks: int
+    root: str
+    bad_block: int | None = None
+    reason: str = ""
+
+
+def _open_ro(path: Path) -> sqlite3.Connection:
+    """A reading connection. Not SQLite's ``mode=ro``: a read-only connection to a WAL database
+    cannot remove the -wal/-shm files it creates, and they would be left beside the ledger."""
+    if not path.is_file():
+        raise LedgerError(f"{path}: no such ledger")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA query_only=1")
+    return conn
+
+
+def read_blocks(path: Path) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
+    """(height, event, meta) of every block, in order (no verification)."""
+    conn = _open_ro(path)
+    try:
+        for height, event, meta in conn.execute(
+            "SELECT height, event, meta FROM blocks ORDER BY height"
+        ):
+            yield height, json.loads(event), json.loads(meta)
+    finally:
+        conn.close()
+
+
+def read_spikes(path: Path) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(height, neuron ids, times in ms) of every block that stored spikes."""
+    conn = _open_ro(path)
+    try:
+        for height, neurons, times in conn.execute(
+            "SELECT height, neurons, times FROM spikes ORDER BY height"
+        ):
+            yield height, np.frombuffer(neurons, "<i8"), np.frombuffer(times, "<f8")
+    finally:
+        conn.close()
+
+
+def _check_block(
+    height: int,
+    row: tuple[Any, ...],
+    root: bytes,
+    meta_root: bytes,
+    spikes: Mapping[int, tuple[bytes, bytes]],
+) -> tuple[bytes, bytes, str]:
+    """(new root, new meta root, '' or the reason the block is bad)."""
+    _, event_text, parent, stored_root, meta_text, stored_meta_root = row
+    try:
+        event_bytes = event_text.encode()
+        event = json.loads(event_text)
+        if canonical(event) != event_bytes:
+            return root, meta_root, "event is not canonical JSON"
+        meta_bytes = meta_text.encode()
+        if canonical(json.loads(meta_text)) != meta_bytes:
+            return root, meta_root, "meta is not canonical JSON"
+    except (ValueError, UnicodeError, AttributeError) as exc:
+        return root, meta_root, f"unreadable block ({type(exc).__name__})"
+    if not isinstance(event, dict) or event.get("block") != height:
+        return root, meta_root, "event names another block height"
+    if parent != root.hex() or event.get("parent_block") != root.hex():
+        return root, meta_root, "parent does not match the previous root"
+    new_root = _sha(TAG, root, event_bytes)
+    if stored_root != new_root.hex():
+        return root, meta_root, "root does not match the hash of its event"
+    new_meta = _sha(META_TAG, meta_root, new_root, meta_bytes)
+    if stored_meta_root != new_meta.hex():
+        return root, meta_root, "meta root does not match the hash of its meta"
+    digest = event.get("spikes_sha256")
+    stored = spikes.get(height)
+    if (digest is None) != (stored is None):
+        return root, meta_root, "spike record missing or unexpected"
+    if stored is not None and _sha(*stored).hex() != digest:
+        return root, meta_root, "spike trains do not match their hash"
+    return new_root, new_meta, ""
+
+
+def verify(path: Path) -> VerifyResult:
+    """Recompute both chains from the genesis; report the first block that does not match."""
+    try:
+        conn = _open_ro(path)
+        rows = conn.execute("SELECT * FROM blocks ORDER BY height").fetchall()
+        spikes = {
+            h: (bytes(n), bytes(t))
+            for h, n, t in conn.execute("SELECT height, neurons, times FROM spikes")
+        }
+        conn.close()
+    except (sqlite3.DatabaseError, LedgerError) as exc:
+        return VerifyResult(False, 0, "", 0, f"cannot read the ledger: {exc}")
+    root, meta_root = GENESIS, GENESIS
+    for expected, row in enumerate(rows):
+        if row[0] != expected:
+            return VerifyResult(False, expected, root.hex(), expected, "block missing")
+        root, meta_root, reason = _check_block(expected, row, root, meta_root, spikes)
+        if reason:
+            return VerifyResult(False, expected, root.hex(), expected, reason)
+    extra = set(spikes) - set(range(len(rows)))
+    if extra:
+        bad = min(extra)
+        return VerifyResult(False, len(rows), root.hex(), bad, "spike record without a block")
+    return VerifyResult(True, len(rows), root.hex())

@@ -1,0 +1,116 @@
+"""Estimators from one tick's measurements (design §2b): Bloch vectors, <H>, Z distribution.
+
+A tick measures every qubit in a few bases (``QuantumProgram.bases``). The first three are
+always the uniform bases Z^n, X^n, Y^n: they give each qubit's Bloch vector
+
+    r_q = (<X_q>, <Y_q>, <Z_q>),   <P_q> = mean over shots of (1 - 2 b_q)
+
+and the expectation of every Pauli string made of one letter only. A Hamiltonian term that
+mixes letters (e.g. X_0 Z_1) needs its own basis: terms are grouped greedily into
+qubit-wise-commuting groups, one extra circuit each, all run in the same batched call.
+
+    <H> = sum_t c_t <P_t>,   <P_t> = mean over shots of prod_{q in supp P_t} (1 - 2 b_q)
+
+measured in any basis that agrees with P_t on its support. With an exact state vector the same
+quantities are computed exactly (``*_exact``).
+
+Bit convention: samples[s, q] is the bit of qubit q in shot s; basis index i has bit q = qubit q.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from orchestrator.hamiltonian import PauliHamiltonian, PauliTerm
+
+__all__ = [
+    "bloch_exact",
+    "bloch_from_samples",
+    "energy_exact",
+    "energy_from_samples",
+    "measurement_bases",
+    "z_probabilities_exact",
+    "z_probabilities_from_samples",
+]
+
+
+def _covers(basis: str, term: PauliTerm) -> bool:
+    return all(basis[q] == p for p, q in zip(term.paulis, term.qubits))
+
+
+def measurement_bases(h: PauliHamiltonian) -> tuple[str, ...]:
+    """Z^n, X^n, Y^n, then one qubit-wise-commuting basis per group of mixed terms."""
+    n = h.n_qubits
+    bases = ["Z" * n, "X" * n, "Y" * n]
+    groups: list[dict[int, str]] = []
+    for term in h.terms:
+        if not term.paulis or any(_covers(b, term) for b in bases):
+            continue
+        for group in groups:
+            if all(group.get(q, p) == p for p, q in zip(term.paulis, term.qubits)):
+                group.update(zip(term.qubits, term.paulis))
+                break
+        else:
+            groups.append(dict(zip(term.qubits, term.paulis)))
+    bases += ["".join(g.get(q, "Z") for q in range(n)) for g in groups]
+    return tuple(bases)
+
+
+def _signs(samples: np.ndarray) -> np.ndarray:
+    return 1.0 - 2.0 * samples.astype(np.float64)
+
+
+def bloch_from_samples(samples: Sequence[np.ndarray]) -> np.ndarray:
+    """Bloch vectors, shape (n, 3) as (<X>, <Y>, <Z>), from the Z, X, Y samples (in that order)."""
+    z, x, y = (_signs(s).mean(axis=0) for s in samples[:3])
+    return np.stack([x, y, z], axis=1)
+
+
+def energy_from_samples(
+    h: PauliHamiltonian, bases: Sequence[str], samples: Sequence[np.ndarray]
+) -> float:
+    """<H> estimated from the tick's samples; every term must be covered by some basis."""
+    signs = [_signs(s) for s in samples]
+    total = 0.0
+    for term in h.terms:
+        if not term.paulis:
+            total += term.coeff
+            continue
+        k = next(i for i, b in enumerate(bases) if _covers(b, term))
+        total += term.coeff * float(np.prod(signs[k][:, list(term.qubits)], axis=1).mean())
+    return total
+
+
+def z_probabilities_from_samples(z_samples: np.ndarray) -> np.ndarray:
+    """Observed frequencies of the distinct Z-basis outcomes (zero counts left out)."""
+    weights = 1 << np.arange(z_samples.shape[1], dtype=np.int64)
+    index = z_samples.astype(np.int64) @ weights
+    counts = np.bincount(index)
+    counts = counts[counts > 0]
+    return counts / counts.sum()
+
+
+def z_probabilities_exact(statevector: np.ndarray) -> np.ndarray:
+    """|psi_i|^2 for every basis state i."""
+    return np.abs(statevector) ** 2
+
+
+def bloch_exact(statevector: np.ndarray, n: int) -> np.ndarray:
+    """Exact Bloch vectors, shape (n, 3), of each qubit's reduced state."""
+    psi = statevector.reshape((2,) * n)  # axis 0 is qubit n-1, axis n-1 is qubit 0
+    out = np.empty((n, 3))
+    for q in range(n):
+        axis = n - 1 - q
+        a0 = np.take(psi, 0, axis=axis).ravel()
+        a1 = np.take(psi, 1, axis=axis).ravel()
+        rho01 = np.vdot(a1, a0)  # sum psi(0, rest) conj(psi(1, rest))
+        out[q] = (2 * rho01.real, -2 * rho01.imag, np.vdot(a0, a0).real - np.vdot(a1, a1).real)
+    return out
+
+
+def energy_exact(h_matrix: sp.spmatrix, statevector: np.ndarray) -> float:
+    """<psi|H|psi> with H given as its sparse matrix."""
+    return float(np.vdot(statevector, h_matrix @ statevector).real)

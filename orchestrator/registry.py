@@ -1,0 +1,93 @@
+"""Backends by name: entry points ``qnfusion.quantum`` and ``qnfusion.spiking``.
+
+A backend package registers a ``BackendPlugin`` object (defined in an SDK-free module) under
+the entry-point group of its layer, named after its ``kind``. The built-in backends use exactly
+this mechanism (see ``pyproject.toml``), so they are the worked example for third parties::
+
+    [project.entry-points."qnfusion.quantum"]
+    mydevice = "my_pkg.config:MYDEVICE_PLUGIN"
+
+Loading a plugin imports only its config model. The implementation (which imports the SDK) is
+imported when a run builds it; ``missing()`` tells beforehand whether its SDK is importable, so
+validation can refuse a run with "install X" before anything starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
+
+__all__ = ["BackendPlugin", "BackendUnavailable", "plugins"]
+
+Layer = Literal["quantum", "spiking"]
+GROUPS: dict[Layer, str] = {"quantum": "qnfusion.quantum", "spiking": "qnfusion.spiking"}
+
+
+class BackendUnavailable(RuntimeError):
+    """A configured backend cannot be used here; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class BackendPlugin:
+    """A registered backend.
+
+    layer: ``quantum`` or ``spiking``.
+    kind: the config's ``kind`` tag; equals the entry-point name.
+    config: the pydantic model of its config section (``kind: Literal[kind]``).
+    implementation: ``"module:Class"`` of the ``QuantumBackend`` / ``SpikingBackend`` subclass.
+    requires: importable top-level modules the implementation needs.
+    install: what to run when they are missing.
+    distribution: PyPI distribution whose version identifies the backend.
+    summary: one line for ``qnf backends``.
+    """
+
+    layer: Layer
+    kind: str
+    config: type[QuantumBackendConfig] | type[SpikingBackendConfig]
+    implementation: str
+    requires: tuple[str, ...]
+    install: str
+    distribution: str
+    summary: str
+
+    def missing(self) -> list[str]:
+        """Required modules that cannot be imported here (empty when usable)."""
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    def version(self) -> str | None:
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def load(self) -> type:
+        """Import the implementation class; ``BackendUnavailable`` names what to install."""
+        gone = self.missing()
+        if gone:
+            raise BackendUnavailable(
+                f"{self.layer} backend '{self.kind}' needs {', '.join(gone)}: {self.install}"
+            )
+        module, _, name = self.implementation.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+@cache
+def plugins(layer: Layer) -> dict[str, BackendPlugin]:
+    """Registered plugins of one layer, by kind."""
+    found: dict[str, BackendPlugin] = {}
+    for ep in importlib.metadata.entry_points(group=GROUPS[layer]):
+        plugin = ep.load()
+        if not isinstance(plugin, BackendPlugin) or plugin.layer != layer or plugin.kind != ep.name:
+            raise TypeError(
+                f"entry point {ep.name} = {ep.value} in {GROUPS[layer]} is not a "
+                f"{layer} BackendPlugin of kind '{ep.name}'"
+            )
+        found[ep.name] = plugin
+    return dict(sorted(found.items()))

@@ -1,0 +1,102 @@
+"""Plots of what a run did, drawn from its ledger (the authoritative record).
+
+``report.png``: four panels against the tick index -- coherence entropy H_coh (normalised, with
+the ACE threshold), fusion energy <H> and E_coh, average phase difference with the resonance
+bound and violations, and the spike raster over network time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from orchestrator.fsutil import write_atomic
+from orchestrator.ledger import read_blocks, read_spikes
+
+__all__ = ["draw_report"]
+
+MAX_RASTER_SPIKES = 200_000  # beyond this the raster shows an evenly thinned sample
+
+
+def draw_report(run_dir: Path) -> Path:
+    """Draw ``run_dir/report.png`` from ``run_dir/ledger.sqlite``; return its path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ledger = run_dir / "ledger.sqlite"
+    genesis: dict = {}
+    ticks: list[dict] = []
+    for _, event, _ in read_blocks(ledger):
+        if event.get("kind") == "genesis":
+            genesis = event
+        elif event.get("kind") == "tick":
+            ticks.append(event)
+    config = genesis.get("config", {})
+    tick_ms = float(config.get("spiking", {}).get("tick_ms", 1.0))
+    t = np.array([e["tick"] for e in ticks])
+
+    def series(key: str) -> np.ndarray:
+        return np.array([np.nan if e[key] is None else e[key] for e in ticks], dtype=float)
+
+    fig, axes = plt.subplots(4, 1, figsize=(10, 12), constrained_layout=True)
+    ax = axes[0]
+    ax.plot(t, series("coherence_entropy_normalised"), label="H_coh / (n ln 2)")
+    threshold = config.get("ace", {}).get("max_entropy")
+    if threshold is not None:
+        ax.axhline(threshold, color="red", ls="--", lw=1, label="ACE max_entropy")
+    fired = [e["tick"] for e in ticks if e.get("ace_triggered")]
+    if fired:
+        ax.plot(fired, [1.02] * len(fired), "v", color="red", ms=4, label="ACE recalibration")
+    ax.set_ylabel("normalised entropy")
+    ax.set_title("Coherence entropy (spec §6)")
+    ax.legend(loc="best", fontsize=8)
+
+    ax = axes[1]
+    ax.plot(t, series("fusion_energy"), label="fusion energy <H>")
+    ax.plot(t, series("coherence_energy"), label="E_coh (§5)")
+    ax.set_ylabel("energy")
+    ax.set_title("Energies")
+    ax.legend(loc="best", fontsize=8)
+
+    ax = axes[2]
+    ax.plot(t, series("avg_phase_diff"), label="avg |phi_psi - phi_S|")
+    bound = config.get("safety", {}).get("resonance_bound", math.pi / 4)
+    ax.axhline(bound, color="red", ls="--", lw=1, label="resonance bound (§14)")
+    ax.set_ylabel("rad")
+    ax2 = ax.twinx()
+    ax2.bar(t, series("resonance_violations"), color="orange", alpha=0.3, label="violations")
+    ax2.set_ylabel("violations")
+    ax.set_title("Phase difference and resonance check")
+    ax.legend(loc="upper left", fontsize=8)
+
+    ax = axes[3]
+    neurons, times = [], []
+    for height, n, s in read_spikes(ledger):
+        neurons.append(n)
+        times.append(s + (height - 1) * tick_ms)  # block h holds tick h - 1
+    if neurons:
+        all_n, all_t = np.concatenate(neurons), np.concatenate(times)
+        if all_n.size > MAX_RASTER_SPIKES:
+            keep = np.linspace(0, all_n.size - 1, MAX_RASTER_SPIKES).astype(int)
+            all_n, all_t = all_n[keep], all_t[keep]
+        ax.scatter(all_t, all_n, s=1, c="k", marker="|", linewidths=0.5, rasterized=True)
+    ax.set_xlabel("network time (ms)")
+    ax.set_ylabel("neuron")
+    ax.set_title("Spike raster")
+    for a in axes[:3]:
+        a.set_xlabel("tick")
+
+    out = run_dir / "report.png"
+    tmp = run_dir / f".report.{os.getpid()}.png"
+    try:
+        fig.savefig(tmp, dpi=100)
+        write_atomic(out, tmp.read_bytes())
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
+    return out

@@ -1,0 +1,144 @@
+"""The contract every registered spiking backend must meet (``orchestrator.backend_api``).
+
+Parametrised over ``plugins("spiking")``; a backend is skipped only when its SDK is missing.
+Each backend runs with its fastest test options (``FAST_OPTIONS``), e.g. Brian2 on numpy code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
+from orchestrator.registry import plugins
+
+FAST_OPTIONS: dict[str, dict[str, Any]] = {"brian2": {"brian2": {"codegen_target": "numpy"}}}
+RATE_TOLERANCE = 0.03
+
+Build = Callable[..., SpikingBackend]
+
+
+@pytest.fixture(params=sorted(plugins("spiking")))
+def build(request: pytest.FixtureRequest) -> Iterator[Build]:
+    """``build(n, **spec_overrides)``: a backend of this kind on a small network, closed after."""
+    kind = request.param
+    plugin = plugins("spiking")[kind]
+    gone = plugin.missing()
+    if gone:
+        pytest.skip(f"spiking backend '{kind}' needs {', '.join(gone)}: {plugin.install}")
+    cls = plugin.load()
+    config = plugin.config.model_validate({"kind": kind, **FAST_OPTIONS.get(kind, {})})
+    made: list[SpikingBackend] = []
+
+    def _build(n: int, *, p: float = 0.0, seed: int = 0, **overrides: Any) -> SpikingBackend:
+        rng = np.random.default_rng(seed)
+        mask = rng.random((n, n)) < p
+        np.fill_diagonal(mask, False)
+        pre, post = np.nonzero(mask)
+        fields: dict[str, Any] = {
+            "n_neurons": n,
+            "tau_m_ms": config.tau_m_ms,
+            "v_th_mv": config.v_th_mv,
+            "v_reset_mv": config.v_reset_mv,
+            "refractory_ms": config.refractory_ms,
+            "dt_ms": config.dt_ms,
+            "steps_per_tick": config.steps_per_tick,
+            "ticks": 4,
+            "drive_mode": "current",
+            "kick_cap_mv": 0.75 * config.v_th_mv,
+            "pre": pre.astype(np.int64),
+            "post": post.astype(np.int64),
+            "weight_mv": np.full(len(pre), 0.5),
+        }
+        made.append(cls(config, NetworkSpec(**{**fields, **overrides})))
+        return made[-1]
+
+    yield _build
+    for backend in made:
+        backend.close()
+
+
+def spike_steps(windows: list[SpikeWindow], dt_ms: float) -> tuple[np.ndarray, np.ndarray]:
+    """(neuron ids, absolute step indices) of consecutive windows, ordered by (step, id)."""
+    ids = np.concatenate([w.neurons for w in windows]).astype(np.int64)
+    steps = np.concatenate([np.rint((w.t0_ms + w.times_ms) / dt_ms) for w in windows])
+    order = np.lexsort((ids, steps))
+    return ids[order], steps.astype(np.int64)[order]
+
+
+def drive_of(n: int, low: float = 15.0, high: float = 35.0) -> np.ndarray:
+    return np.random.default_rng(7).uniform(low, high, n)
+
+
+def test_spike_window_contract(build: Build) -> None:
+    backend = build(20, p=0.2)
+    net = backend.network
+    total = 0
+    for k in range(6):
+        w = backend.advance(drive_of(20))
+        assert w.t0_ms == pytest.approx(k * net.tick_ms)
+        assert w.neurons.shape == w.times_ms.shape and w.neurons.ndim == 1
+        assert np.issubdtype(w.neurons.dtype, np.integer)
+        assert np.all((w.neurons >= 0) & (w.neurons < net.n_neurons))
+        assert np.all(np.diff(w.times_ms) >= 0)
+        assert np.all((w.times_ms >= 0) & (w.times_ms < net.tick_ms))
+        grid = w.times_ms / net.dt_ms
+        np.testing.assert_allclose(grid, np.rint(grid), atol=1e-6)
+        assert w.voltages_mv.shape == (net.n_neurons,)
+        assert np.all(np.isfinite(w.voltages_mv))
+        total += len(w.neurons)
+    assert total > 0
+    identity = backend.identity()
+    assert identity["kind"] == backend.config.kind and identity["version"]
+
+
+def test_tick_split_invariance(build: Build) -> None:
+    n, ticks = 20, 8
+    drive = drive_of(n)
+    base = build(n, p=0.2)
+    steps_per_tick, dt_ms = base.network.steps_per_tick, base.network.dt_ms
+    windows = [base.advance(drive) for _ in range(ticks)]
+    ids, steps = spike_steps(windows, dt_ms)
+    assert len(steps) > 0
+    # Same inputs, fresh instance: identical output, window by window.
+    twin = build(n, p=0.2)
+    for w in windows:
+        again = twin.advance(drive)
+        np.testing.assert_array_equal(again.neurons, w.neurons)
+        np.testing.assert_array_equal(again.times_ms, w.times_ms)
+        np.testing.assert_array_equal(again.voltages_mv, w.voltages_mv)
+    # Ticks twice as long, or fewer planned ticks than advanced: the same spike trains.
+    for overrides in ({"steps_per_tick": 2 * steps_per_tick}, {"ticks": 3}):
+        other = build(n, p=0.2, **overrides)
+        n_ticks = ticks * steps_per_tick // other.network.steps_per_tick
+        split = [other.advance(drive) for _ in range(n_ticks)]
+        other_ids, other_steps = spike_steps(split, dt_ms)
+        np.testing.assert_array_equal(other_steps, steps)
+        np.testing.assert_array_equal(other_ids, ids)
+        np.testing.assert_allclose(split[-1].voltages_mv, windows[-1].voltages_mv, atol=1e-9)
+
+
+def test_rate_matches_analytic_lif(build: Build) -> None:
+    drives = np.array([22.0, 30.0, 45.0])
+    backend = build(len(drives), steps_per_tick=1000)
+    net = backend.network
+    ids, steps = spike_steps([backend.advance(drives) for _ in range(15)], net.dt_ms)
+    for i, ri in enumerate(drives):
+        t = steps[ids == i] * net.dt_ms
+        assert len(t) >= 10
+        measured = (len(t) - 1) / (t[-1] - t[0])
+        analytic = 1.0 / (net.refractory_ms + net.tau_m_ms * np.log(ri / (ri - net.v_th_mv)))
+        assert measured == pytest.approx(analytic, rel=RATE_TOLERANCE)
+
+
+def test_close_is_idempotent(build: Build) -> None:
+    backend = build(5)
+    backend.advance(np.full(5, 25.0))
+    backend.close()
+    backend.close()
+    fresh = build(5)
+    fresh.close()
+    fresh.close()
