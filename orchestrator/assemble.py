@@ -12,10 +12,17 @@ override their stream's base.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
-from orchestrator.backend_api import NetworkSpec, QuantumBackend, QuantumProgram, SpikingBackend
+from orchestrator.backend_api import (
+    NetworkSpec,
+    NetworkState,
+    QuantumBackend,
+    QuantumProgram,
+    SpikingBackend,
+)
 from orchestrator.config.root import RunConfig
 from orchestrator.measurement import measurement_bases
 from orchestrator.registry import plugins
@@ -25,6 +32,7 @@ __all__ = [
     "build_program",
     "derive_seed",
     "open_backends",
+    "open_spiking",
     "quantum_seed_base",
     "reference_omega_per_ms",
 ]
@@ -96,13 +104,20 @@ def build_network(config: RunConfig) -> NetworkSpec:
     )
 
 
-def open_backends(config: RunConfig) -> tuple[QuantumBackend, SpikingBackend]:
+def open_spiking(config: RunConfig, start: NetworkState | None = None) -> SpikingBackend:
+    """Build the spiking backend, at rest or continuing from ``start``."""
+    spiking_cls = plugins("spiking")[config.spiking.kind].load()
+    return spiking_cls(config.spiking, replace(build_network(config), start=start))
+
+
+def open_backends(
+    config: RunConfig, start: NetworkState | None = None
+) -> tuple[QuantumBackend, SpikingBackend]:
     """Import, build and compile both backends (the expensive, once-per-run step)."""
     quantum_cls = plugins("quantum")[config.quantum.kind].load()
-    spiking_cls = plugins("spiking")[config.spiking.kind].load()
     quantum = quantum_cls(config.quantum, build_program(config))
     try:
-        spiking = spiking_cls(config.spiking, build_network(config))
+        spiking = open_spiking(config, start)
     except BaseException:
         quantum.close()
         raise

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -37,6 +38,7 @@ from orchestrator.hamiltonian import PauliHamiltonian
 
 __all__ = [
     "NetworkSpec",
+    "NetworkState",
     "QuantumBackend",
     "QuantumProgram",
     "QuantumRequest",
@@ -98,7 +100,8 @@ class QuantumResult:
     """What one tick measured.
 
     samples: one uint8 array per basis of the program, shape (shots, n), entry [s, q] the bit
-        qubit q gave in shot s (0 -> eigenvalue +1). Empty tuple if the backend ran no shots.
+        qubit q gave in shot s (0 -> eigenvalue +1); shots in no particular order (a backend
+        may group them by outcome). Empty tuple if the backend ran no shots.
     statevector: shape (2^n,), complex, when the program asked for it; else None.
     job_ids: identifiers of the backend jobs that produced this (recorded in the ledger meta).
     """
@@ -142,6 +145,23 @@ class QuantumBackend(ABC):
 
 
 @dataclass(frozen=True)
+class NetworkState:
+    """A spiking backend's complete dynamical state after ``tick`` ticks (a checkpoint's part).
+
+    Restoring it (``NetworkSpec.start``) and continuing must give exactly, bit for bit, what the
+    uninterrupted network would have given. ``arrays`` holds what the backend needs for that,
+    under names it chooses, plus what every backend provides: ``voltages_mv`` (N,) and, when
+    plasticity is on, ``weights_mv`` (S,), the recurrent weights in ``NetworkSpec.pre``/``post``
+    order after STDP (static weights are the spec's own and are not repeated in every
+    checkpoint). ``kind`` is the backend kind that captured it; another kind refuses it.
+    """
+
+    kind: str
+    tick: int
+    arrays: Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """The spiking network of spec §3.2, resolved to numbers every backend builds alike.
 
@@ -151,6 +171,8 @@ class NetworkSpec:
         is added to V once at tick start, capped at ``kick_cap_mv``; never lifts V to v_th).
     ticks: how many ticks the run plans (a backend may size one continuous run by it;
         ``advance`` past it must still work).
+    start: continue from this state (a resumed or rolled-back run) instead of rest; the
+        network time then starts at ``start.tick * tick_ms``.
     """
 
     n_neurons: int
@@ -167,6 +189,7 @@ class NetworkSpec:
     post: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     weight_mv: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stdp: StdpConfig | None = None
+    start: NetworkState | None = None
 
     @property
     def tick_ms(self) -> float:
@@ -213,6 +236,14 @@ class SpikingBackend(ABC):
             "package": self.distribution,
             "version": importlib.metadata.version(self.distribution),
         }
+
+    def snapshot(self) -> NetworkState:
+        """The state after the last ``advance`` (between ticks), for checkpoints.
+
+        A backend that cannot capture its state raises ``NotImplementedError``; runs on it then
+        cannot be resumed or rolled back, and say so.
+        """
+        raise NotImplementedError(f"spiking backend '{self.config.kind}' cannot snapshot")
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Stop the simulation and release worker threads or processes. Idempotent."""

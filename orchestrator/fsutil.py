@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from orchestrator.faults import crash_point
+
 __all__ = ["fsync_dir", "write_atomic"]
 
 
@@ -18,12 +20,23 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path``: temp file in the same directory, fsync, rename, fsync dir."""
+def write_atomic(path: Path, data: bytes, crash_block: int | None = None) -> None:
+    """Write ``data`` to ``path``: temp file in the same directory, fsync, rename, fsync dir.
+
+    ``crash_block``: the ledger block this write belongs to (for the ``checkpoint-write``
+    crash point of the kill tests; see ``orchestrator.faults``).
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if crash_block is not None:
+                half = len(data) // 2
+                fh.write(data[:half])
+                fh.flush()
+                crash_point("checkpoint-write", crash_block)
+                fh.write(data[half:])
+            else:
+                fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -35,9 +35,12 @@ from typing import Any
 import numpy as np
 import rfc8785
 
+from orchestrator.faults import crash_point
+
 __all__ = [
     "Ledger",
     "LedgerError",
+    "PreparedBlock",
     "VerifyResult",
     "canonical",
     "read_blocks",
@@ -117,6 +120,19 @@ def _pack(array: np.ndarray, dtype: str) -> bytes:
     return np.ascontiguousarray(array, dtype=dtype).tobytes()
 
 
+@dataclass(frozen=True)
+class PreparedBlock:
+    """A hashed block waiting to be committed (see ``Ledger.prepare``)."""
+
+    height: int
+    event: str
+    parent: str
+    root: str
+    meta: str
+    meta_root: str
+    spikes: tuple[bytes, bytes] | None
+
+
 class Ledger:
     """An open, append-only ledger file. One writer; use as a context manager."""
 
@@ -136,17 +152,44 @@ class Ledger:
         return cls(conn, 0, GENESIS, GENESIS)
 
     @classmethod
-    def open(cls, path: Path) -> Ledger:
-        """An existing ledger, positioned after its last block (for appending)."""
+    def open(cls, path: Path, height: int | None = None) -> Ledger:
+        """An existing ledger, positioned after its last block, or before block ``height``.
+
+        Positioned inside the chain, ``prepare`` recomputes stored blocks (a resume replaying
+        ticks); ``adopt`` then takes the stored block as the chain's state. Only blocks past
+        the stored end may be committed.
+        """
         if not path.exists():
             raise LedgerError(f"{path}: no such ledger")
         conn = cls._connect(path)
-        row = conn.execute(
-            "SELECT height, root, meta_root FROM blocks ORDER BY height DESC LIMIT 1"
-        ).fetchone()
+        if height is None:
+            row = conn.execute(
+                "SELECT height, root, meta_root FROM blocks ORDER BY height DESC LIMIT 1"
+            ).fetchone()
+        else:
+            row = conn.execute(
+                "SELECT height, root, meta_root FROM blocks WHERE height = ?", (height - 1,)
+            ).fetchone()
+            if row is None and height > 0:
+                conn.close()
+                raise LedgerError(f"{path}: no block {height - 1}")
         if row is None:
             return cls(conn, 0, GENESIS, GENESIS)
         return cls(conn, row[0] + 1, bytes.fromhex(row[1]), bytes.fromhex(row[2]))
+
+    def stored(self, height: int) -> tuple[str, str] | None:
+        """(root, meta root) of the stored block at ``height``, or None past the end."""
+        row = self._conn.execute(
+            "SELECT root, meta_root FROM blocks WHERE height = ?", (height,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def adopt(self, block: PreparedBlock) -> None:
+        """Take the stored block at ``block.height`` as the chain state (after a replay)."""
+        stored = self.stored(block.height)
+        if stored is None or stored[0] != block.root:
+            raise LedgerError(f"block {block.height}: replayed root differs from the stored one")
+        self._meta_root = bytes.fromhex(stored[1])
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -171,39 +214,59 @@ class Ledger:
         ``event`` gets ``block`` (its height) and ``parent_block`` added, and, when ``spikes``
         (neuron ids, times in ms) are given, ``spikes_sha256``.
         """
+        block = self.prepare(event, meta, spikes)
+        self.commit(block)
+        return block.root
+
+    def prepare(
+        self,
+        event: Mapping[str, Any],
+        meta: Mapping[str, Any],
+        spikes: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> PreparedBlock:
+        """Hash the next block and advance the in-memory chain; ``commit`` makes it durable.
+
+        Blocks must be committed in the order they were prepared (one writer). Splitting the
+        two lets a writer thread do the durable part while the loop computes the next tick.
+        """
         body = dict(event, block=self.height, parent_block=self._root.hex())
+        blobs = None
         if spikes is not None:
-            body["spikes_sha256"] = spikes_digest(*spikes)
+            blobs = (_pack(spikes[0], "<i8"), _pack(spikes[1], "<f8"))
+            body["spikes_sha256"] = _sha(*blobs).hex()
         event_bytes = canonical(body)
         meta_bytes = canonical(meta)
         root = _sha(TAG, self._root, event_bytes)
         meta_root = _sha(META_TAG, self._meta_root, root, meta_bytes)
+        block = PreparedBlock(
+            height=self.height,
+            event=event_bytes.decode(),
+            parent=self._root.hex(),
+            root=root.hex(),
+            meta=meta_bytes.decode(),
+            meta_root=meta_root.hex(),
+            spikes=blobs,
+        )
+        self.height += 1
+        self._root, self._meta_root = root, meta_root
+        return block
+
+    def commit(self, block: PreparedBlock) -> None:
+        """Write a prepared block in one durable transaction (event, meta and spikes)."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(
                 "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    self.height,
-                    event_bytes.decode(),
-                    self._root.hex(),
-                    root.hex(),
-                    meta_bytes.decode(),
-                    meta_root.hex(),
-                ),
+                (block.height, block.event, block.parent, block.root, block.meta, block.meta_root),
             )
-            if spikes is not None:
-                conn.execute(
-                    "INSERT INTO spikes VALUES (?, ?, ?)",
-                    (self.height, _pack(spikes[0], "<i8"), _pack(spikes[1], "<f8")),
-                )
+            if block.spikes is not None:
+                conn.execute("INSERT INTO spikes VALUES (?, ?, ?)", (block.height, *block.spikes))
+            crash_point("ledger-commit", block.height)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        self.height += 1
-        self._root, self._meta_root = root, meta_root
-        return root.hex()
 
     def close(self) -> None:
         self._conn.close()

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import final
+from typing import Any, final
 
 import numpy as np
 
-from orchestrator import coherence, measurement, pci
+from orchestrator import coherence, measurement, pci, stability
 from orchestrator.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
 from orchestrator.backend_api import QuantumBackend, QuantumRequest, SpikeWindow, SpikingBackend
 from orchestrator.coherence import AceState, PhaseReport
 from orchestrator.config.root import RunConfig
+from orchestrator.stability import StabilityState, Verdict
 
 __all__ = ["FusionLoop", "TickRecord"]
 
@@ -40,6 +42,7 @@ class TickRecord:
     entropy: the H_coh the ACE rule used (``ace.estimator``); entropy_plugin, entropy_mm: both
         estimates; all in nats. entropy_normalised: entropy / (n ln 2).
     coupling: the constants used this tick; next_coupling: after the §6 rule.
+    stability: the §13/§14 rule's verdict on this tick (stable mark, rollback trigger).
     theta, phi or amplitudes: the next tick's preparation.
     """
 
@@ -59,6 +62,7 @@ class TickRecord:
     coupling: AceState
     next_coupling: AceState
     ace_triggered: bool
+    stability: Verdict
     theta: np.ndarray | None
     phi: np.ndarray | None
     amplitudes: np.ndarray | None
@@ -77,6 +81,7 @@ class FusionLoop:
 
     def __init__(self, config: RunConfig, quantum: QuantumBackend, spiking: SpikingBackend):
         self.config = config
+        self.config_hash = config.config_hash()
         self.quantum = quantum
         self.spiking = spiking
         self.hamiltonian = config.build_hamiltonian()
@@ -86,6 +91,8 @@ class FusionLoop:
         self.coupling = AceState(config.pci.alpha, config.pci.beta, config.pci.gamma)
         self.tick = 0
         self.last: TickRecord | None = None
+        self.stability_state = StabilityState()
+        self.reverts = 0
         self._seed_base = quantum_seed_base(config)
         self._omega = reference_omega_per_ms(config)
         self._h_matrix = (
@@ -156,6 +163,9 @@ class FusionLoop:
         else:
             self.amplitudes = pci.renormalise(updated, fallback=sv)
         next_coupling, fired = coherence.recalibrate(self.coupling, normalised, cfg.ace)
+        self.stability_state, verdict = stability.assess(
+            self.stability_state, normalised, cfg.stability
+        )
 
         record = TickRecord(
             tick=self.tick,
@@ -174,6 +184,7 @@ class FusionLoop:
             coupling=self.coupling,
             next_coupling=next_coupling,
             ace_triggered=fired,
+            stability=verdict,
             theta=self.theta,
             phi=self.phi,
             amplitudes=self.amplitudes,
@@ -185,6 +196,43 @@ class FusionLoop:
         self.tick += 1
         self.last = record
         return record
+
+    # ------------------------------------------------------------------ state
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The loop's classical state between ticks: (JSON-able scalars, named arrays)."""
+        meta = {
+            "tick": self.tick,
+            "coupling": vars(self.coupling),
+            "stability": {
+                "history": list(self.stability_state.history),
+                "streak": self.stability_state.streak,
+            },
+            "reverts": self.reverts,
+        }
+        if self.amplitudes is not None:
+            return meta, {"loop.amplitudes": self.amplitudes}
+        return meta, {"loop.theta": self.theta, "loop.phi": self.phi}
+
+    def restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        """Continue from a ``state()`` (its spiking backend is set separately)."""
+        self.tick = int(meta["tick"])
+        self.coupling = AceState(**meta["coupling"])
+        self.stability_state = StabilityState(
+            tuple(meta["stability"]["history"]), int(meta["stability"]["streak"])
+        )
+        self.reverts = int(meta["reverts"])
+        if self.amplitudes is not None:
+            self.amplitudes = np.asarray(arrays["loop.amplitudes"], dtype=complex)
+        else:
+            self.theta = np.asarray(arrays["loop.theta"], dtype=float)
+            self.phi = np.asarray(arrays["loop.phi"], dtype=float)
+
+    def decouple(self, factor: float) -> None:
+        """Weaken the backward coupling after a rollback: gamma *= factor (bounded by ACE)."""
+        lo, hi = self.config.ace.gamma_bounds
+        gamma = float(np.clip(self.coupling.gamma * factor, lo, hi))
+        self.coupling = AceState(self.coupling.alpha, self.coupling.beta, gamma)
 
     def monitor_entropy(self) -> dict[str, float]:
         """§15 Reflexive Feedback Layer: coherence metrics of the last tick (empty before one)."""

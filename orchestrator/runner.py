@@ -1,72 +1,84 @@
-"""A run, from a validated config to a complete run directory.
+"""A run from a validated config to a complete run directory, and resuming one.
 
-    validate (done by the caller) -> check the run directory is free -> build and compile the
-    backends -> create the run directory -> tick, recording each tick -> summary -> plots
+    execute: check the directory is free -> build and compile the backends -> create the run
+             directory (config.yaml, ledger with its genesis block and the initial checkpoint)
+             -> tick (``Session``) -> summary.json, report.png
+    resume:  lock -> the ledger must verify -> newest block whose checkpoint is intact ->
+             rebuild the backends from it -> replay (and check) any ticks recorded after it
+             -> tick on
 
 Nothing is written before the backends are built, so a config or backend that cannot run
-leaves no directory behind. Each tick is one ledger transaction (event, meta and spike trains
-together); ``metrics.csv`` and ``qubits.csv`` are flushed per tick; ``config.yaml`` and
-``summary.json`` are written atomically. A run that fails or is interrupted still gets a
-``summary.json`` saying so, and its ledger verifies up to the last completed tick.
+leaves no directory behind. A run that fails, is cancelled or interrupted still gets a
+``summary.json`` saying so and how to resume; its ledger verifies up to the last committed
+block. One process at a time works on a run directory (an exclusive lock on the directory,
+released by the kernel if the process dies).
 
 Run directory:
     config.yaml    the resolved config (defaults filled in, overrides applied)
-    ledger.sqlite  the hash-chained FusionEvents (block 0: genesis; block t+1: tick t)
-    metrics.csv    one row per tick
-    qubits.csv     tick, qubit, <X>, <Y>, <Z>
+    ledger.sqlite  the hash-chained FusionEvents, with each tick's spike trains
+    checkpoints/   <block>.ckpt: the state after that block (see orchestrator/checkpoint.py)
+    metrics.csv    one row per tick        qubits.csv  tick, qubit, <X>, <Y>, <Z>
     summary.json   status, final_root, ticks, seed, backends with versions, wall_seconds, ...
     report.png     entropy, energy, phase difference per tick, and a spike raster
 """
 
 from __future__ import annotations
 
-import csv
+import fcntl
 import json
-import math
 import os
 import platform
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from orchestrator import checkpoint
 from orchestrator.assemble import open_backends
 from orchestrator.config.errors import ConfigError
-from orchestrator.config.root import RunConfig
+from orchestrator.config.root import RunConfig, load_config
+from orchestrator.events import METRICS_COLUMNS, metrics_row
 from orchestrator.fsutil import write_atomic
-from orchestrator.ledger import Ledger
-from orchestrator.loop import FusionLoop, TickRecord
-
-__all__ = ["METRICS_COLUMNS", "RunResult", "default_run_dir", "execute", "tick_event"]
-
-METRICS_COLUMNS = (
-    "tick",
-    "H_coh",
-    "H_coh_normalised",
-    "E_coh",
-    "avg_phase_diff",
-    "fusion_energy",
-    "resonance_violations",
-    "spike_count",
-    "alpha",
-    "beta",
-    "gamma",
-    "H_coh_plugin",
-    "ace_triggered",
+from orchestrator.ledger import GENESIS, Ledger, read_blocks, verify
+from orchestrator.loop import FusionLoop
+from orchestrator.recorder import CHECKPOINT_DIR, RunRecorder, checkpoint_path, rebuild_csv
+from orchestrator.session import (
+    ResumeError,
+    Session,
+    StablePoint,
+    TickCallback,
+    decode_state,
+    encode_state,
+    now,
 )
 
-TickCallback = Callable[[TickRecord, int, int], None]
+__all__ = [
+    "RunBusy",
+    "RunResult",
+    "check_run_dir",
+    "default_run_dir",
+    "execute",
+    "resume",
+]
+
+
+CommitCallback = Callable[[int, dict[str, Any]], None]
+
+
+class RunBusy(RuntimeError):
+    """Another process is working on this run directory."""
 
 
 @dataclass(frozen=True)
 class RunResult:
-    """How a run ended: ``status`` is completed, failed or interrupted."""
+    """How a run ended: ``status`` is completed, cancelled, failed or interrupted."""
 
     run_dir: Path
     status: str
@@ -74,10 +86,6 @@ class RunResult:
     final_root: str
     wall_seconds: float
     summary: dict[str, Any]
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def default_run_dir(config_name: str, root: Path = Path("runs")) -> Path:
@@ -95,126 +103,27 @@ def check_run_dir(run_dir: Path) -> None:
     """Refuse a run directory that already exists (runs are never overwritten)."""
     if run_dir.exists():
         raise ConfigError(
-            [f"run.out: {run_dir} already exists; choose a new directory or remove it"]
+            [
+                f"run.out: {run_dir} already exists; choose a new directory, remove it, or "
+                f"continue it with `qnf resume {run_dir}`"
+            ]
         )
 
 
-def tick_event(
-    record: TickRecord, backends: dict[str, dict[str, str]], config_hash: str
-) -> dict[str, Any]:
-    """The FusionEvent of one tick (spec §11 fields plus what makes it checkable)."""
-    event: dict[str, Any] = {
-        "kind": "tick",
-        "tick": record.tick,
-        "timestamp": record.timestamp_us,
-        "coherence_entropy": record.entropy,
-        "coherence_entropy_plugin": record.entropy_plugin,
-        "coherence_entropy_miller_madow": record.entropy_mm,
-        "coherence_entropy_normalised": record.entropy_normalised,
-        "avg_phase_diff": record.phases.avg_phase_diff,
-        "fusion_energy": record.fusion_energy,
-        "coherence_energy": record.coherence_energy,
-        "resonance_violations": record.phases.violations,
-        "silent_channels": record.phases.silent,
-        "spike_count": record.spike_count,
-        "coupling": vars(record.coupling),
-        "next_coupling": vars(record.next_coupling),
-        "ace_triggered": record.ace_triggered,
-        "bloch": record.bloch,
-        "backends": backends,
-        "config_sha256": config_hash,
-    }
-    if record.amplitudes is None:
-        event["next_preparation"] = {"theta": record.theta, "phi": record.phi}
-    else:
-        amps = record.amplitudes
-        event["next_preparation"] = {"re": amps.real, "im": amps.imag}
-    return event
+@contextmanager
+def _locked(run_dir: Path) -> Iterator[None]:
+    fd = os.open(run_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunBusy(f"{run_dir} is in use by another qnf process") from None
+        yield
+    finally:
+        os.close(fd)
 
 
-def _metrics_row(record: TickRecord) -> list[Any]:
-    c = record.coupling
-    avg = record.phases.avg_phase_diff
-    return [
-        record.tick,
-        record.entropy,
-        record.entropy_normalised,
-        record.coherence_energy,
-        "" if avg is None else avg,
-        record.fusion_energy,
-        record.phases.violations,
-        record.spike_count,
-        c.alpha,
-        c.beta,
-        c.gamma,
-        record.entropy_plugin,
-        int(record.ace_triggered),
-    ]
-
-
-class _Recorder:
-    """Writes one run directory; one instance per run."""
-
-    def __init__(self, run_dir: Path, config: RunConfig, backends: dict[str, dict[str, str]]):
-        self.run_dir = run_dir
-        self.backends = backends
-        self.config_hash = config.config_hash()
-        run_dir.mkdir(parents=True)
-        write_atomic(
-            run_dir / "config.yaml",
-            yaml.safe_dump(config.resolved(), sort_keys=False).encode(),
-        )
-        self.ledger = Ledger.create(run_dir / "ledger.sqlite")
-        self._metrics_fh = open(run_dir / "metrics.csv", "w", newline="")  # noqa: SIM115
-        self._qubits_fh = open(run_dir / "qubits.csv", "w", newline="")  # noqa: SIM115
-        self.metrics = csv.writer(self._metrics_fh)
-        self.qubits = csv.writer(self._qubits_fh)
-        self.metrics.writerow(METRICS_COLUMNS)
-        self.qubits.writerow(("tick", "qubit", "X", "Y", "Z"))
-        genesis_config = config.resolved()
-        genesis_config["run"].pop("out", None)
-        self.ledger.append(
-            {
-                "kind": "genesis",
-                "timestamp": 0,
-                "config": genesis_config,
-                "config_sha256": self.config_hash,
-                "seed": config.run.seed,
-                "backends": backends,
-            },
-            {
-                "run_uuid": str(uuid.uuid4()),
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
-                "python": platform.python_version(),
-                "platform": platform.platform(),
-                "wall_time": _now(),
-            },
-        )
-
-    def record(self, rec: TickRecord) -> str:
-        meta = {
-            "wall_time": _now(),
-            "quantum_seconds": rec.quantum_seconds,
-            "spiking_seconds": rec.spiking_seconds,
-            "job_ids": list(rec.job_ids),
-        }
-        root = self.ledger.append(
-            tick_event(rec, self.backends, self.config_hash),
-            meta,
-            spikes=(rec.window.neurons, rec.window.times_ms),
-        )
-        self.metrics.writerow(_metrics_row(rec))
-        for q, (x, y, z) in enumerate(rec.bloch):
-            self.qubits.writerow((rec.tick, q, x, y, z))
-        self._metrics_fh.flush()
-        self._qubits_fh.flush()
-        return root
-
-    def close(self) -> None:
-        self._metrics_fh.close()
-        self._qubits_fh.close()
-        self.ledger.close()
+# --------------------------------------------------------------------------- new run
 
 
 def execute(
@@ -222,32 +131,96 @@ def execute(
     run_dir: Path,
     on_tick: TickCallback | None = None,
     draw_report: bool = True,
+    should_stop: Callable[[], bool] | None = None,
+    on_commit: CommitCallback | None = None,
 ) -> RunResult:
     """Run ``config`` into ``run_dir`` (which must not exist). Returns how it ended.
+
+    on_tick(record, ticks done, ticks planned): after each tick is computed (caller's thread).
+    should_stop(): checked before each tick; True stops the run ("cancelled").
+    on_commit(height, event): after each block is durable (the recorder's writer thread).
 
     Raises ``ConfigError`` if ``run_dir`` exists (before anything is built). Exceptions from
     the backends propagate after the summary records them.
     """
     check_run_dir(run_dir)
     started = time.perf_counter()
-    started_at = _now()
     quantum, spiking = open_backends(config)
     loop = FusionLoop(config, quantum, spiking)
     backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
-    setup_seconds = time.perf_counter() - started
-    totals = {"quantum": 0.0, "spiking": 0.0}
-    status, error = "completed", None
-    last: TickRecord | None = None
-    recorder: _Recorder | None = None
     try:
-        recorder = _Recorder(run_dir, config, backends)
-        for _ in range(config.run.ticks):
-            last = loop.step()
-            recorder.record(last)
-            totals["quantum"] += last.quantum_seconds
-            totals["spiking"] += last.spiking_seconds
-            if on_tick is not None:
-                on_tick(last, loop.tick, config.run.ticks)
+        run_dir.mkdir(parents=True)
+    except BaseException:
+        loop.close()
+        raise
+    with _locked(run_dir):
+        recorder = None
+        try:
+            write_atomic(
+                run_dir / "config.yaml",
+                yaml.safe_dump(config.resolved(), sort_keys=False).encode(),
+            )
+            recorder = RunRecorder(
+                run_dir, Ledger.create(run_dir / "ledger.sqlite"), keep=config.checkpoint.keep
+            )
+            recorder.on_commit = on_commit
+            network = spiking.snapshot()
+            data, loop_meta, loop_arrays = encode_state(loop, network, 0, GENESIS.hex())
+            sha = checkpoint.digest(data)
+            genesis_config = config.resolved()
+            genesis_config["run"].pop("out", None)
+            genesis = {
+                "kind": "genesis",
+                "timestamp": 0,
+                "config": genesis_config,
+                "config_sha256": config.config_hash(),
+                "seed": config.run.seed,
+                "backends": backends,
+                "checkpoint_sha256": sha,
+                "stable": True,
+            }
+            recorder.append(genesis, _genesis_meta(), checkpoint_bytes=data, protect=0)
+        except BaseException:
+            loop.close()
+            if recorder is not None:
+                recorder.close()
+            raise
+        session = Session(
+            loop, recorder, StablePoint(0, sha, loop_meta, loop_arrays, network), backends
+        )
+        setup = time.perf_counter() - started
+        return _run(session, started, setup, on_tick, should_stop, draw_report, resumes=0)
+
+
+def _genesis_meta() -> dict[str, Any]:
+    return {
+        "run_uuid": str(uuid.uuid4()),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "wall_time": now(),
+    }
+
+
+# --------------------------------------------------------------------------- both
+
+
+def _run(
+    session: Session,
+    started: float,
+    setup_seconds: float,
+    on_tick: TickCallback | None,
+    should_stop: Callable[[], bool] | None,
+    draw_report: bool,
+    resumes: int,
+) -> RunResult:
+    recorder = session.recorder
+    run_dir = recorder.run_dir
+    status, error = "failed", None
+    try:
+        status = session.drive(on_tick, should_stop)
+        recorder.flush()
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the user"
         raise
@@ -255,44 +228,190 @@ def execute(
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        loop.close()
-        wall = time.perf_counter() - started
-        if recorder is not None:
-            recorder.close()
-            summary = {
-                "status": status,
-                "error": error,
-                "final_root": recorder.ledger.root,
-                "blocks": recorder.ledger.height,
-                "ticks": loop.tick,
-                "ticks_planned": config.run.ticks,
-                "seed": config.run.seed,
-                "config_sha256": recorder.config_hash,
-                "backends": backends,
-                "n_qubits": loop.n,
-                "n_neurons": loop.channels.n_neurons,
-                "started_at": started_at,
-                "finished_at": _now(),
-                "wall_seconds": wall,
-                "seconds": {
-                    "setup": setup_seconds,
-                    "quantum": totals["quantum"],
-                    "spiking": totals["spiking"],
-                    "per_tick": (wall - setup_seconds) / max(loop.tick, 1),
-                },
-                "last_tick": None if last is None else _last_metrics(last),
-            }
-            write_atomic(run_dir / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
-            if draw_report and loop.tick > 0:
-                from orchestrator.report import draw_report as draw
+        session.loop.close()
+        recorder.close()
+        summary = _summary(session, status, error, started, setup_seconds, resumes)
+        write_atomic(run_dir / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
+        if draw_report and summary["ticks"] > 0:
+            from orchestrator.report import draw_report as draw
 
+            try:
                 draw(run_dir)
-    return RunResult(run_dir, status, loop.tick, summary["final_root"], wall, summary)
+            except Exception as exc:  # a plot must never hide the run's own outcome
+                summary["report_error"] = f"{type(exc).__name__}: {exc}"
+    return RunResult(
+        run_dir, status, summary["ticks"], summary["final_root"], summary["wall_seconds"], summary
+    )
 
 
-def _last_metrics(record: TickRecord) -> dict[str, Any]:
-    row = dict(zip(METRICS_COLUMNS, _metrics_row(record)))
-    return {
-        k: (None if v == "" or (isinstance(v, float) and math.isnan(v)) else v)
-        for k, v in row.items()
+def _summary(
+    session: Session,
+    status: str,
+    error: str | None,
+    started: float,
+    setup_seconds: float,
+    resumes: int,
+) -> dict[str, Any]:
+    """summary.json: what the ledger holds now (committed blocks only), and how it went."""
+    run_dir = session.recorder.run_dir
+    config = session.config
+    height, root, ticks, reverts, last = -1, GENESIS.hex(), 0, 0, None
+    for h, event, _ in read_blocks(run_dir / "ledger.sqlite"):
+        height = h
+        if event["kind"] == "tick":
+            ticks, last = event["tick"] + 1, event
+        elif event["kind"] == "revert":
+            ticks, reverts = event["tick"], event["reverts"]
+    conn_root = verify(run_dir / "ledger.sqlite")
+    root = conn_root.root
+    wall = time.perf_counter() - started
+    summary: dict[str, Any] = {
+        "status": status,
+        "error": error,
+        "final_root": root,
+        "blocks": height + 1,
+        "ticks": ticks,
+        "ticks_planned": config.run.ticks,
+        "seed": config.run.seed,
+        "config_sha256": session.config_hash,
+        "backends": session.backends,
+        "n_qubits": session.loop.n,
+        "n_neurons": session.loop.channels.n_neurons,
+        "reverts": reverts,
+        "resumes": resumes,
+        "finished_at": now(),
+        "wall_seconds": wall,
+        "seconds": {
+            "setup": setup_seconds,
+            "quantum": session.seconds["quantum"],
+            "spiking": session.seconds["spiking"],
+            "per_tick": (wall - setup_seconds) / max(session.ticks_run, 1),
+        },
+        "last_tick": None if last is None else _last_metrics(last),
     }
+    if status != "completed":
+        summary["resume"] = f"qnf resume {run_dir}"
+    return summary
+
+
+def _last_metrics(event: dict[str, Any]) -> dict[str, Any]:
+    row = dict(zip(METRICS_COLUMNS, metrics_row(event)))
+    return {k: (None if v == "" else v) for k, v in row.items()}
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def _clean_temporaries(run_dir: Path) -> None:
+    for folder in (run_dir, run_dir / CHECKPOINT_DIR):
+        for path in folder.glob(".*.tmp"):
+            path.unlink()
+
+
+def resume(
+    run_dir: Path,
+    on_tick: TickCallback | None = None,
+    draw_report: bool = True,
+    should_stop: Callable[[], bool] | None = None,
+    on_commit: CommitCallback | None = None,
+) -> RunResult:
+    """Continue the run in ``run_dir`` from its newest intact checkpoint (see ``execute``).
+
+    On simulators the result is exactly that of the uninterrupted run (same final root).
+    Raises ``ResumeError`` when the directory cannot be resumed, ``RunBusy`` when another
+    process holds it, ``ConfigError`` when its config.yaml no longer validates.
+    """
+    if not (run_dir / "ledger.sqlite").is_file():
+        raise ResumeError(f"{run_dir}: not a run directory (no ledger.sqlite)")
+    started = time.perf_counter()
+    with _locked(run_dir):
+        config = load_config(run_dir / "config.yaml")
+        checked = verify(run_dir / "ledger.sqlite")
+        if not checked.ok:
+            raise ResumeError(
+                f"{run_dir}: the ledger fails verification at block {checked.bad_block} "
+                f"({checked.reason}); a tampered or damaged run is not resumed"
+            )
+        blocks = [(h, e) for h, e, _ in read_blocks(run_dir / "ledger.sqlite")]
+        if not blocks or blocks[0][1].get("config_sha256") != config.config_hash():
+            raise ResumeError(
+                f"{run_dir}/config.yaml does not match the config the run started with"
+            )
+        _clean_temporaries(run_dir)
+        start_height, ckpt = _newest_checkpoint(run_dir, blocks)
+        stable = _stable_point(run_dir, blocks, start_height)
+        last_height = blocks[-1][0]
+        _drop_orphans(run_dir, blocks)
+        rebuild_csv(run_dir)
+
+        loop_meta, loop_arrays, network = decode_state(ckpt)
+        quantum, spiking = open_backends(config, start=network)
+        loop = FusionLoop(config, quantum, spiking)
+        loop.restore(loop_meta, loop_arrays)
+        backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
+        recorder = RunRecorder(
+            run_dir,
+            Ledger.open(run_dir / "ledger.sqlite", height=start_height + 1),
+            keep=config.checkpoint.keep,
+            resumed=True,
+        )
+        recorder.on_commit = on_commit
+        session = Session(loop, recorder, stable, backends)
+        last_event = blocks[-1][1]
+        if last_event["kind"] == "tick" and last_height == start_height:
+            session.pending = last_event.get("stability_trigger")
+        try:
+            for height in range(start_height + 1, last_height + 1):
+                session.replay(height)
+            recorder.committed = recorder.height
+        except BaseException:
+            loop.close()
+            recorder.close()
+            raise
+        previous = _previous_resumes(run_dir)
+        setup = time.perf_counter() - started
+        return _run(session, started, setup, on_tick, should_stop, draw_report, previous + 1)
+
+
+def _previous_resumes(run_dir: Path) -> int:
+    try:
+        return int(json.loads((run_dir / "summary.json").read_text()).get("resumes", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def _newest_checkpoint(
+    run_dir: Path, blocks: list[tuple[int, dict[str, Any]]]
+) -> tuple[int, checkpoint.Checkpoint]:
+    for height, event in reversed(blocks):
+        sha = event.get("checkpoint_sha256")
+        if sha is None:
+            continue
+        try:
+            return height, checkpoint.read(checkpoint_path(run_dir, height), sha)
+        except checkpoint.CheckpointError:
+            continue
+    raise ResumeError(f"{run_dir}: no intact checkpoint to resume from")
+
+
+def _stable_point(
+    run_dir: Path, blocks: list[tuple[int, dict[str, Any]]], upto: int
+) -> StablePoint:
+    for height, event in reversed(blocks[: upto + 1]):
+        if not event.get("stable") or event.get("checkpoint_sha256") is None:
+            continue
+        try:
+            ckpt = checkpoint.read(checkpoint_path(run_dir, height), event["checkpoint_sha256"])
+        except checkpoint.CheckpointError:
+            continue
+        loop_meta, loop_arrays, network = decode_state(ckpt)
+        return StablePoint(height, event["checkpoint_sha256"], loop_meta, loop_arrays, network)
+    raise ResumeError(f"{run_dir}: no intact stable checkpoint (not even the initial one)")
+
+
+def _drop_orphans(run_dir: Path, blocks: list[tuple[int, dict[str, Any]]]) -> None:
+    """Checkpoint files no committed block records (written just before a crash)."""
+    recorded = {h for h, e in blocks if e.get("checkpoint_sha256")}
+    for path in (run_dir / CHECKPOINT_DIR).glob("*.ckpt"):
+        if not path.stem.isdigit() or int(path.stem) not in recorded:
+            path.unlink()

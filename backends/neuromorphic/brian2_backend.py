@@ -55,11 +55,11 @@ import numpy as np
 from brian2.utils.logger import BrianLogger, brian_excepthook
 
 from backends.neuromorphic.config import Brian2Config
-from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
+from orchestrator.backend_api import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
 
-__all__ = ["Brian2Backend", "kick"]
+__all__ = ["SCHEDULE", "Brian2Backend", "build_objects", "code_object_class", "kick"]
 
-_SCHEDULE = ["start", "groups", "thresholds", "synapses", "resets", "end"]
+SCHEDULE = ["start", "groups", "thresholds", "synapses", "resets", "end"]
 _STOP = object()
 _READY = object()
 _POLL_S = 1.0
@@ -102,7 +102,7 @@ def kick(v: np.ndarray, d: np.ndarray, cap: float) -> np.ndarray:
     return np.where(d > 0, np.maximum(v, np.minimum(v + d, cap)), v + d)
 
 
-def _code_object_class(target: str) -> type:
+def code_object_class(target: str) -> type:
     if target == "cython":
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
 
@@ -138,6 +138,56 @@ def _synapse_model(net: NetworkSpec) -> tuple[str, str, str | None, dict[str, ob
     return model, on_pre, on_post, namespace
 
 
+def build_objects(
+    network: NetworkSpec, clock: b2.Clock, codeobj: type
+) -> tuple[b2.NeuronGroup, b2.SpikeMonitor, b2.Synapses | None]:
+    """The neurons, their spike monitor and the recurrent synapses of ``network``.
+
+    Shared by the backend and by benchmarks that time the same network run the plain way.
+    The drive is the per-neuron variable ``I_drive`` (volt).
+    """
+    group = b2.NeuronGroup(
+        network.n_neurons,
+        "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt",
+        threshold="v >= v_th",
+        reset="v = v_reset",
+        refractory=network.refractory_ms * b2.ms,
+        method="exact",
+        namespace={
+            "tau_m": network.tau_m_ms * b2.ms,
+            "v_th": network.v_th_mv * b2.mV,
+            "v_reset": network.v_reset_mv * b2.mV,
+        },
+        clock=clock,
+        codeobj_class=codeobj,
+    )
+    monitor = b2.SpikeMonitor(group, codeobj_class=codeobj)
+    if not len(network.pre):
+        return group, monitor, None
+    model, on_pre, on_post, namespace = _synapse_model(network)
+    syn = b2.Synapses(
+        group,
+        group,
+        model,
+        on_pre=on_pre,
+        on_post=on_post,
+        namespace=namespace,
+        clock=clock,
+        codeobj_class=codeobj,
+    )
+    syn.connect(i=np.asarray(network.pre), j=np.asarray(network.post))
+    syn.w_[:] = np.asarray(network.weight_mv, dtype=float) * 1e-3
+    return group, monitor, syn
+
+
+def _state_key(key: str, backend: Brian2Backend) -> str:
+    """Object names (``neurongroup_7.v``) -> stable roles (``neurons.v``) in a NetworkState."""
+    owner, _, name = key.partition(".")
+    if not name:
+        return key
+    return f"{'neurons' if owner == backend._group.name else 'synapses'}.{name}"
+
+
 @final
 class Brian2Backend(SpikingBackend):
     """The §3.2 network in Brian2 (runtime device, numpy or cython code), one persistent run."""
@@ -147,52 +197,20 @@ class Brian2Backend(SpikingBackend):
     def __init__(self, config: Brian2Config, network: NetworkSpec) -> None:
         super().__init__(config, network)
         self._target = config.brian2.codegen_target
-        codeobj = _code_object_class(self._target)
+        codeobj = code_object_class(self._target)
         dt = network.dt_ms * b2.ms
         self._dt_s = float(dt)
         self._spt = network.steps_per_tick
         self._tick = self._spt * dt
         clock = b2.Clock(dt=dt)  # one clock for everything: Brian2's single-clock loop
         self._chunk = max(network.ticks, 1)
-        n = network.n_neurons
-
-        self._group = b2.NeuronGroup(
-            n,
-            "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt",
-            threshold="v >= v_th",
-            reset="v = v_reset",
-            refractory=network.refractory_ms * b2.ms,
-            method="exact",
-            namespace={
-                "tau_m": network.tau_m_ms * b2.ms,
-                "v_th": network.v_th_mv * b2.mV,
-                "v_reset": network.v_reset_mv * b2.mV,
-            },
-            clock=clock,
-            codeobj_class=codeobj,
-        )
-        self._monitor = b2.SpikeMonitor(self._group, codeobj_class=codeobj)
+        self._group, self._monitor, self._synapses = build_objects(network, clock, codeobj)
         op = b2.NetworkOperation(self._step, clock=clock, when="start")
         objects: list[object] = [self._group, self._monitor, op]
-        self._synapses: b2.Synapses | None = None
-        if len(network.pre):
-            model, on_pre, on_post, namespace = _synapse_model(network)
-            syn = b2.Synapses(
-                self._group,
-                self._group,
-                model,
-                on_pre=on_pre,
-                on_post=on_post,
-                namespace=namespace,
-                clock=clock,
-                codeobj_class=codeobj,
-            )
-            syn.connect(i=np.asarray(network.pre), j=np.asarray(network.post))
-            syn.w_[:] = np.asarray(network.weight_mv, dtype=float) * 1e-3
-            objects.append(syn)
-            self._synapses = syn
+        if self._synapses is not None:
+            objects.append(self._synapses)
         self._net = b2.Network(*objects)
-        self._net.schedule = _SCHEDULE
+        self._net.schedule = SCHEDULE
 
         self._kick_cap_v = network.kick_cap_mv * 1e-3
         self._inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -206,6 +224,10 @@ class Brian2Backend(SpikingBackend):
         self._spikes_read = 0
         self._failure: BaseException | None = None
         self._closed = False
+        self._started = False
+        if network.start is not None:
+            self._restore(network.start)
+            self._chunk = max(network.ticks - network.start.tick, 1)
         self._thread = threading.Thread(target=self._main, name="brian2-backend", daemon=True)
         self._thread.start()
         # Code generation (and Cython compilation) happens here, before boundary 0 is reached.
@@ -246,6 +268,48 @@ class Brian2Backend(SpikingBackend):
             times_ms=steps * self.network.dt_ms,
             voltages_mv=voltages,
         )
+
+    def snapshot(self) -> NetworkState:
+        """Raw Brian2 state (V in volts, refractory clocks, weights, STDP traces) + mV views."""
+        if self._closed or self._failure is not None:
+            raise RuntimeError("Brian2 backend: no state to snapshot (closed or failed)")
+        arrays: dict[str, np.ndarray] = {}
+        for owner, names in self._state_variables():
+            for name in names:
+                arrays[f"{owner.name}.{name}"] = owner.variables[name].get_value().copy()
+        arrays["voltages_mv"] = arrays[f"{self._group.name}.v"] * 1e3
+        if self._plastic():
+            arrays["weights_mv"] = self.weights_mv()
+        state = {_state_key(k, self): v for k, v in arrays.items()}
+        return NetworkState(kind="brian2", tick=self._ticks_done, arrays=state)
+
+    def _state_variables(self) -> list[tuple[object, tuple[str, ...]]]:
+        owners: list[tuple[object, tuple[str, ...]]] = [
+            (self._group, ("v", "lastspike", "not_refractory"))
+        ]
+        if self._synapses is not None and self._plastic():
+            owners.append((self._synapses, ("w", "apre", "apost", "lastupdate")))
+        return owners
+
+    def _plastic(self) -> bool:
+        """Weights change (STDP on recurrent synapses); static weights are not snapshotted."""
+        stdp = self.network.stdp
+        return self._synapses is not None and stdp is not None and stdp.enabled
+
+    def _restore(self, state: NetworkState) -> None:
+        """Set the state captured by ``snapshot`` and the network time, before the run starts."""
+        if state.kind != "brian2":
+            raise ValueError(f"cannot restore a '{state.kind}' network state into brian2")
+        for owner, names in self._state_variables():
+            role = "neurons" if owner is self._group else "synapses"
+            for name in names:
+                values = np.asarray(state.arrays[f"{role}.{name}"])
+                owner.variables[name].get_value()[:] = values
+        k = state.tick
+        self._net.t_ = k * self._spt * self._dt_s
+        self._steps = k * self._spt
+        self._boundaries = k
+        self._ticks_done = k
 
     def weights_mv(self) -> np.ndarray:
         """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``."""
@@ -320,10 +384,11 @@ class Brian2Backend(SpikingBackend):
             return
         k = self._boundaries
         self._boundaries += 1
-        if k > self._chunk_start:
-            self._outbox.put(k - 1)
-        elif k == 0:
+        if not self._started:
+            self._started = True
             self._outbox.put(_READY)
+        elif k > self._chunk_start:
+            self._outbox.put(k - 1)
         if self._pending is not None:
             msg, self._pending = self._pending, None
         else:

@@ -23,9 +23,11 @@ from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.sections import (
     AceConfig,
+    CheckpointConfig,
     PciConfig,
     RunSection,
     SafetyConfig,
+    StabilityConfig,
     TrotterConfig,
 )
 from orchestrator.hamiltonian import PauliHamiltonian
@@ -46,6 +48,12 @@ class RunConfig(StrictModel):
     )
     ace: AceConfig = Field(default_factory=AceConfig, description="Adaptive Coherence Engine.")
     safety: SafetyConfig = Field(default_factory=SafetyConfig, description="Limits of §14.")
+    stability: StabilityConfig = Field(
+        default_factory=StabilityConfig, description="Stability rule and rollback (§13, §14)."
+    )
+    checkpoint: CheckpointConfig = Field(
+        default_factory=CheckpointConfig, description="Checkpoints for resume and rollback."
+    )
     run: RunSection = Field(default_factory=RunSection, description="Ticks, seed, output.")
 
     def build_hamiltonian(self) -> PauliHamiltonian:

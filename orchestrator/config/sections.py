@@ -10,7 +10,15 @@ from pydantic import Field, field_validator
 
 from orchestrator.config.base import StrictModel
 
-__all__ = ["AceConfig", "PciConfig", "RunSection", "SafetyConfig", "TrotterConfig"]
+__all__ = [
+    "AceConfig",
+    "CheckpointConfig",
+    "PciConfig",
+    "RunSection",
+    "SafetyConfig",
+    "StabilityConfig",
+    "TrotterConfig",
+]
 
 
 class PciConfig(StrictModel):
@@ -146,4 +154,57 @@ class RunSection(StrictModel):
     out: Path | None = Field(
         None,
         description="Run directory (must not exist yet); default: runs/<config name>-<time>.",
+    )
+
+
+class StabilityConfig(StrictModel):
+    """Stability rule and rollback (spec §13, §14).
+
+    x_t = H_coh(t) / (n ln 2). A tick is *stable* when the least-squares slope of x over the
+    last ``window`` ticks is below ``max_slope`` and x did not jump by more than
+    ``spike_threshold`` since the previous tick (the run's initial state is stable by
+    definition). A rollback fires on a decoherence spike (such a jump), or when ``patience``
+    ticks in a row were not stable: the loop returns to the last stable block's checkpoint,
+    multiplies gamma by ``decouple_factor`` (the PCI feedback is weakened, so the same path is
+    not taken again) and appends a ``revert`` event. After ``max_reverts`` rollbacks the rule
+    only marks ticks.
+    """
+
+    enabled: bool = Field(True, description="Roll back on instability (else only mark ticks).")
+    window: int = Field(8, ge=2, le=10_000, description="Ticks in the H_coh slope estimate.")
+    max_slope: float = Field(
+        0.005,
+        ge=0,
+        description=(
+            "Stable iff the slope of normalised H_coh per tick is below this (spec: dH/dt < 0; "
+            "a small tolerance keeps shot noise from counting as instability)."
+        ),
+    )
+    spike_threshold: float = Field(
+        0.25, gt=0, le=1, description="A one-tick rise of normalised H_coh above this is a spike."
+    )
+    patience: int = Field(
+        12, ge=1, description="Consecutive unstable ticks that trigger a rollback."
+    )
+    max_reverts: int = Field(3, ge=0, description="Rollbacks allowed in one run.")
+    decouple_factor: float = Field(
+        0.5, ge=0, le=1, description="gamma is multiplied by this at each rollback."
+    )
+
+
+class CheckpointConfig(StrictModel):
+    """Checkpoints: the state every later tick depends on, written atomically."""
+
+    every: int = Field(
+        1,
+        ge=1,
+        description=(
+            "Checkpoint after every this many ticks; a resume replays (and verifies) the ticks "
+            "after the last one. Rollback targets are checkpointed ticks."
+        ),
+    )
+    keep: int = Field(
+        3,
+        ge=1,
+        description="Checkpoint files kept besides the initial and the last stable one.",
     )

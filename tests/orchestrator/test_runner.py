@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,8 +14,8 @@ import yaml
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
+from orchestrator.events import METRICS_COLUMNS
 from orchestrator.ledger import read_blocks
-from orchestrator.runner import METRICS_COLUMNS
 
 runner = CliRunner()
 
@@ -37,6 +38,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_run_writes_the_whole_run_directory(small_run: Path) -> None:
     names = {p.name for p in small_run.iterdir()}
     assert names == {
+        "checkpoints",
         "config.yaml",
         "ledger.sqlite",
         "metrics.csv",
@@ -86,9 +88,7 @@ def test_ledger_verify_prints_the_final_root(small_run: Path) -> None:
 
 
 def _copy(src: Path, dst: Path) -> Path:
-    dst.mkdir()
-    for p in src.iterdir():
-        (dst / p.name).write_bytes(p.read_bytes())
+    shutil.copytree(src, dst)
     return dst
 
 

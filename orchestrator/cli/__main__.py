@@ -1,0 +1,5 @@
+"""``python -m orchestrator.cli`` (how background workers are started)."""
+
+from orchestrator.cli import main
+
+main()

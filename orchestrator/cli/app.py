@@ -1,0 +1,146 @@
+"""The ``qnf`` Typer app and what its commands share: consoles, errors, progress, results.
+
+Exit codes: 0 success; 1 a check failed (``ledger verify``), a run or job failed or was
+cancelled; 2 bad input (config problems are printed one per line as ``field: message``, no
+traceback, nothing written or recorded); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from orchestrator.config.errors import ConfigError
+from orchestrator.config.root import RunConfig, load_config
+
+__all__ = ["app", "err", "fail", "load", "main", "out"]
+
+app = typer.Typer(
+    name="qnf",
+    help=(
+        "qnfusion: closed-loop hybrid runs of a quantum processor and a spiking network.\n\n"
+        "Each fusion tick runs a Trotterized circuit of the task Hamiltonian, turns the "
+        "measurements into spike drives (the Phase Coupling Interface), runs the persistent "
+        "spiking network, feeds its spike phases back into the next circuit, and appends a "
+        "hash-chained FusionEvent to the run's ledger.\n\n"
+        "Start with:  qnf run configs/demo.yaml     (foreground)\n\n"
+        "or:          qnf submit configs/demo.yaml  (background job; then qnf watch ID)"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigArg = Annotated[
+    Path, typer.Argument(help="YAML run config, e.g. configs/demo.yaml.", show_default=False)
+]
+RunDirArg = Annotated[
+    Path, typer.Argument(help="A run directory written by `qnf run`.", show_default=False)
+]
+TicksOpt = Annotated[
+    int | None, typer.Option("--ticks", "-n", help="Override run.ticks.", show_default=False)
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", "-s", help="Override run.seed.", show_default=False)
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Run directory (must not exist); overrides run.out.", show_default=False
+    ),
+]
+
+
+def fail(problems: list[str], code: int = 2) -> NoReturn:
+    """Print one line per problem on stderr and exit with ``code`` (no traceback)."""
+    for line in problems:
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def say(line: str) -> None:
+    out.print(line, markup=False, highlight=False)
+
+
+def load(
+    path: Path, ticks: int | None = None, seed: int | None = None, out_dir: Path | None = None
+) -> RunConfig:
+    """Validate CONFIG with the CLI overrides applied, or exit 2 listing every problem."""
+    overrides = {
+        "run.ticks": ticks,
+        "run.seed": seed,
+        "run.out": None if out_dir is None else str(out_dir),
+    }
+    try:
+        return load_config(path, {k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as exc:
+        fail(exc.problems)
+
+
+@contextmanager
+def tick_progress(total: int, done: int = 0) -> Iterator[Callable[[Any, int, int], None]]:
+    """A progress bar on stderr with live H_coh / E_coh; yields the on_tick callback."""
+    progress = Progress(
+        TextColumn("[bold]fusion[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
+        console=err,
+    )
+    with progress:
+        task = progress.add_task("run", total=total, completed=done, status="")
+
+        def on_tick(record: Any, ticks_done: int, ticks_total: int) -> None:
+            status = f"H_coh {record.entropy_normalised:.3f}  E_coh {record.coherence_energy:.4f}"
+            progress.update(task, completed=ticks_done, total=ticks_total, status=status)
+
+        yield on_tick
+
+
+def print_result(result: Any) -> None:
+    """The closing lines of a run: where it is, its root, how long, how to check it."""
+    summary = result.summary
+    lines = [
+        f"run directory: {result.run_dir}",
+        f"status:        {result.status}",
+        f"ticks:         {result.ticks}",
+        f"final root:    {result.final_root}",
+        f"wall time:     {result.wall_seconds:.2f} s "
+        f"({summary['seconds']['per_tick'] * 1e3:.1f} ms per tick after setup)",
+    ]
+    if summary.get("reverts"):
+        lines.append(f"reverts:       {summary['reverts']} (rollbacks to stable blocks)")
+    last = summary["last_tick"] or {}
+    if last:
+        lines.append(
+            f"last tick:     H_coh/(n ln 2) {last['H_coh_normalised']:.4f}, "
+            f"E_coh {last['E_coh']:.4f}, fusion energy {last['fusion_energy']:.4f}"
+        )
+    lines.append(f"check it:      qnf ledger verify {result.run_dir}")
+    if result.status != "completed":
+        lines.append(f"continue it:   qnf resume {result.run_dir}")
+    for line in lines:
+        say(line)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="qnf")

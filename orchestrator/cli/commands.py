@@ -1,0 +1,181 @@
+"""Foreground commands: run, validate, backends, ledger verify, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orchestrator.cli.app import (
+    ConfigArg,
+    OutOpt,
+    RunDirArg,
+    SeedOpt,
+    TicksOpt,
+    app,
+    err,
+    fail,
+    load,
+    out,
+    print_result,
+    say,
+    tick_progress,
+)
+from orchestrator.config.errors import ConfigError
+from orchestrator.registry import plugins
+
+ledger_app = typer.Typer(help="Check the tamper-evident record of a run.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+@app.command()
+def run(
+    config: ConfigArg,
+    ticks: TicksOpt = None,
+    seed: SeedOpt = None,
+    out_dir: OutOpt = None,
+    report: Annotated[bool, typer.Option(help="Draw report.png at the end.")] = True,
+) -> None:
+    """Run the fusion loop of CONFIG in the foreground and write a run directory.
+
+    The run directory holds ledger.sqlite (hash-chained FusionEvents), checkpoints/,
+    metrics.csv, qubits.csv, config.yaml (the resolved config), summary.json and report.png.
+    Ctrl+C stops it at once; `qnf resume RUN_DIR` continues it from the last checkpoint.
+
+    Examples:
+
+      qnf run configs/demo.yaml
+
+      qnf run configs/demo.yaml --ticks 200 --seed 7 --out runs/demo-seed7
+    """
+    from orchestrator.runner import default_run_dir, execute
+
+    cfg = load(config, ticks, seed, out_dir)
+    run_dir = cfg.run.out or default_run_dir(config.stem)
+    err.print(
+        f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
+        f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",
+        highlight=False,
+    )
+    try:
+        with tick_progress(cfg.run.ticks) as on_tick:
+            result = execute(cfg, run_dir, on_tick=on_tick, draw_report=report)
+    except ConfigError as exc:
+        fail(exc.problems)
+    except KeyboardInterrupt:
+        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
+        raise typer.Exit(130) from None
+    print_result(result)
+
+
+@app.command()
+def validate(config: ConfigArg) -> None:
+    """Check CONFIG without running anything: exit 0 if it can run, else 2 with the problems."""
+    cfg = load(config)
+    h = cfg.build_hamiltonian()
+    say(
+        f"ok: {cfg.hamiltonian.kind} Hamiltonian on {h.n_qubits} qubits ({len(h.terms)} terms); "
+        f"quantum {cfg.quantum.kind} ({cfg.quantum.shots} shots); "
+        f"spiking {cfg.spiking.kind} ({cfg.n_neurons()} neurons); "
+        f"{cfg.pci.mapping} mapping; {cfg.run.ticks} ticks, seed {cfg.run.seed}"
+    )
+
+
+@app.command()
+def backends(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List the registered backends: installed or not, version, what each can do."""
+    rows = []
+    for layer in ("quantum", "spiking"):
+        for kind, plugin in plugins(layer).items():
+            missing = plugin.missing()
+            rows.append(
+                {
+                    "layer": layer,
+                    "kind": kind,
+                    "installed": not missing,
+                    "missing": missing,
+                    "install": plugin.install if missing else None,
+                    "version": plugin.version(),
+                    "package": plugin.distribution,
+                    "summary": plugin.summary,
+                }
+            )
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title="qnfusion backends")
+    for col in ("layer", "kind", "installed", "package", "version", "what it does"):
+        table.add_column(col)
+    for r in rows:
+        installed = "yes" if r["installed"] else f"no: {r['install']}"
+        table.add_row(
+            r["layer"], r["kind"], installed, r["package"], r["version"] or "-", r["summary"]
+        )
+    out.print(table)
+
+
+@ledger_app.command("verify")
+def ledger_verify(run_dir: RunDirArg) -> None:
+    """Recompute the hash chain of RUN_DIR's ledger.
+
+    Exit 0 and print the final root when every block matches; exit 1 naming the first block
+    that does not (a flipped byte, a missing or reordered block, a summary that disagrees).
+    """
+    from orchestrator.ledger import verify
+
+    ledger = run_dir / "ledger.sqlite" if run_dir.is_dir() else run_dir
+    result = verify(ledger)
+    if not result.ok:
+        fail([f"FAILED at block {result.bad_block}: {result.reason}"], code=1)
+    summary_path = ledger.parent / "summary.json"
+    if summary_path.is_file():
+        recorded = json.loads(summary_path.read_text()).get("final_root")
+        if recorded is not None and recorded != result.root:
+            fail(
+                [
+                    f"FAILED at block {result.blocks}: summary.json records final root "
+                    f"{recorded}, the ledger ends at {result.root} (blocks missing at the end?)"
+                ],
+                code=1,
+            )
+    say(f"ok: {result.blocks} blocks verify; final root {result.root}")
+
+
+@app.command()
+def report(run_dir: RunDirArg) -> None:
+    """Re-draw RUN_DIR/report.png from the run's ledger."""
+    from orchestrator.report import draw_report
+
+    if not (run_dir / "ledger.sqlite").is_file():
+        fail([f"{run_dir}: not a run directory (no ledger.sqlite)"])
+    say(str(draw_report(run_dir)))
+
+
+def resume_run_dir(run_dir: Path, report: bool) -> None:
+    """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
+    from orchestrator.runner import RunBusy, resume
+    from orchestrator.session import ResumeError
+
+    try:
+        done = json.loads((run_dir / "summary.json").read_text()).get("ticks", 0)
+    except (OSError, ValueError):
+        done = 0
+    try:
+        from orchestrator.config.root import load_config
+
+        total = load_config(run_dir / "config.yaml").run.ticks
+        with tick_progress(total, done) as on_tick:
+            result = resume(run_dir, on_tick=on_tick, draw_report=report)
+    except ConfigError as exc:
+        fail(exc.problems)
+    except (ResumeError, RunBusy) as exc:
+        fail([str(exc)])
+    except KeyboardInterrupt:
+        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
+        raise typer.Exit(130) from None
+    print_result(result)

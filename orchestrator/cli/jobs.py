@@ -1,0 +1,363 @@
+"""Job commands: submit, worker, jobs, status, watch, logs, results, cancel, resume."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orchestrator.cli.app import (
+    ConfigArg,
+    OutOpt,
+    SeedOpt,
+    TicksOpt,
+    app,
+    err,
+    fail,
+    load,
+    out,
+    say,
+)
+from orchestrator.jobs.store import TERMINAL, Job, JobError, JobStore
+
+JobArg = Annotated[
+    str, typer.Argument(help="Job id (or a unique prefix of it), as `qnf jobs` lists.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _store() -> JobStore:
+    return JobStore()
+
+
+def _job(store: JobStore, job_id: str) -> Job:
+    try:
+        return store.get(job_id)
+    except JobError as exc:
+        fail([str(exc)])
+
+
+def _age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+@app.command()
+def submit(
+    config: ConfigArg,
+    ticks: TicksOpt = None,
+    seed: SeedOpt = None,
+    out_dir: OutOpt = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Only queue it (run `qnf worker` yourself).")
+    ] = False,
+) -> None:
+    """Queue CONFIG as a background job and print its id (alone, on the last line).
+
+    The config is validated first: a bad one exits 2 with the problems and records nothing.
+    A background worker is started when none is running.
+
+    Examples:
+
+      qnf submit configs/demo.yaml --ticks 500
+
+      ID=$(qnf submit configs/demo.yaml | tail -n 1); qnf watch $ID
+    """
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.jobs.worker import ensure_worker
+    from orchestrator.runner import check_run_dir
+
+    cfg = load(config, ticks, seed, out_dir)
+    if cfg.run.out is not None:
+        try:
+            check_run_dir(cfg.run.out)
+        except ConfigError as exc:
+            fail(exc.problems)
+    store = _store()
+    job = store.submit(
+        str(config),
+        yaml.safe_dump(cfg.resolved(), sort_keys=False),
+        cfg.run.out,
+        cfg.run.ticks,
+        f"{cfg.quantum.kind}+{cfg.spiking.kind}",
+    )
+    say(f"queued {config} ({cfg.run.ticks} ticks) -> {job.run_dir}")
+    if not no_worker:
+        pid = ensure_worker(store)
+        say(f"started a background worker (pid {pid})" if pid else "a worker is already running")
+    say(f"follow it with: qnf watch {job.id}")
+    say(job.id)
+
+
+@app.command()
+def worker(
+    exit_when_idle: Annotated[
+        bool, typer.Option("--exit-when-idle", help="Stop when no job is queued.")
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.")] = 0.5,
+) -> None:
+    """Run queued jobs in the foreground, one at a time (Ctrl+C leaves the job resumable)."""
+    from orchestrator.jobs.worker import work
+
+    store = _store()
+    home = store.home
+    store.close()
+    try:
+        raise typer.Exit(work(home, exit_when_idle, poll))
+    except KeyboardInterrupt:
+        err.print("worker interrupted; a running job can be continued with `qnf resume ID`")
+        raise typer.Exit(130) from None
+
+
+@app.command("jobs")
+def list_jobs(as_json: JsonOpt = False) -> None:
+    """List jobs: state, ticks done, backends, age."""
+    jobs = _store().list()
+    if as_json:
+        out.print_json(json.dumps([j.as_dict() for j in jobs]))
+        return
+    table = Table(title=f"qnfusion jobs ({_store().home})")
+    for col in ("id", "state", "ticks", "backends", "age", "config"):
+        table.add_column(col)
+    now = time.time()
+    for j in jobs:
+        table.add_row(
+            j.id,
+            j.state,
+            f"{j.ticks_done}/{j.ticks_total}",
+            j.backends,
+            _age(now - j.created_at),
+            j.config_path,
+        )
+    out.print(table)
+
+
+def _status_dict(job: Job) -> dict[str, Any]:
+    data = job.as_dict()
+    data["resume_with"] = (
+        f"qnf resume {job.id}" if job.state in ("failed", "cancelled", "interrupted") else None
+    )
+    return data
+
+
+@app.command()
+def status(job_id: JobArg, as_json: JsonOpt = False) -> None:
+    """State of a job: state, ticks done, worker pid, final root when done."""
+    job = _job(_store(), job_id)
+    data = _status_dict(job)
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    for key in (
+        "id",
+        "state",
+        "ticks_done",
+        "ticks_total",
+        "backends",
+        "worker_pid",
+        "run_dir",
+        "config_path",
+        "final_root",
+        "error",
+        "resume_with",
+    ):
+        if data.get(key) is not None:
+            say(f"{key:12} {data[key]}")
+    if job.last_metrics:
+        m = job.last_metrics
+        say(f"{'last tick':12} H_coh/(n ln 2) {m['H_coh_normalised']:.4f}, E_coh {m['E_coh']:.4f}")
+
+
+@app.command()
+def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
+    """A job's results: its summary.json, the path to its plots and how to check the ledger."""
+    job = _job(_store(), job_id)
+    path = job.run_dir / "summary.json"
+    summary = json.loads(path.read_text()) if path.is_file() else None
+    report = job.run_dir / "report.png"
+    data = {
+        "id": job.id,
+        "state": job.state,
+        "ticks_done": job.ticks_done,
+        "final_root": job.final_root,
+        "run_dir": str(job.run_dir),
+        "report": str(report) if report.is_file() else None,
+        "summary": summary,
+    }
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    if summary is None:
+        fail([f"job {job.id} is {job.state} and has no results yet (qnf watch {job.id})"], 1)
+    for key in ("status", "ticks", "final_root", "reverts", "wall_seconds"):
+        say(f"{key:14} {summary.get(key)}")
+    for key, value in (summary.get("last_tick") or {}).items():
+        say(f"{'last ' + key:14} {value}")
+    say(f"{'run directory':14} {job.run_dir}")
+    if data["report"]:
+        say(f"{'plots':14} {data['report']}")
+    say(f"{'check it':14} qnf ledger verify {job.run_dir}")
+
+
+def _last_events(run_dir: Path, count: int = 4) -> list[str]:
+    ledger = run_dir / "ledger.sqlite"
+    if not ledger.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(ledger, timeout=1.0)
+        conn.execute("PRAGMA query_only=1")
+        rows = conn.execute(
+            "SELECT height, event FROM blocks ORDER BY height DESC LIMIT ?", (count,)
+        ).fetchall()
+        conn.close()
+    except sqlite3.Error:
+        return []
+    lines = []
+    for height, text in reversed(rows):
+        e = json.loads(text)
+        if e["kind"] == "tick":
+            lines.append(
+                f"block {height}: tick {e['tick']}  H_coh/(n ln 2) "
+                f"{e['coherence_entropy_normalised']:.4f}  E_coh {e['coherence_energy']:.4f}  "
+                f"spikes {e['spike_count']}"
+            )
+        else:
+            lines.append(f"block {height}: {e['kind']} {e.get('reason', '')}".rstrip())
+    return lines
+
+
+@app.command()
+def watch(
+    job_id: JobArg,
+    interval: Annotated[float, typer.Option(help="Seconds between refreshes.")] = 0.5,
+) -> None:
+    """Follow a job live: progress, current H_coh / E_coh, last events. Ends with the job.
+
+    Exit 0 when the job completes, 1 when it fails, is cancelled or interrupted.
+    """
+    store = _store()
+    job = _job(store, job_id)
+    progress = Progress(
+        TextColumn(f"[bold]{job.id}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[state]} {task.fields[metrics]}"),
+    )
+    task = progress.add_task("job", total=job.ticks_total, state=job.state, metrics="")
+    events = Table.grid()
+
+    def render() -> Table:
+        grid = Table.grid()
+        grid.add_row(progress)
+        grid.add_row(events)
+        return grid
+
+    with Live(render(), console=err, refresh_per_second=4) as live:
+        while True:
+            job = store.get(job.id)
+            m = job.last_metrics
+            metrics = f"H_coh {m['H_coh_normalised']:.3f} E_coh {m['E_coh']:.4f}" if m else ""
+            progress.update(task, completed=job.ticks_done, state=job.state, metrics=metrics)
+            events = Table.grid()
+            for line in _last_events(job.run_dir):
+                events.add_row(line)
+            live.update(render())
+            if job.state in TERMINAL or job.state == "interrupted":
+                break
+            time.sleep(interval)
+    say(f"job {job.id} {job.state} after {job.ticks_done} ticks")
+    if job.final_root:
+        say(f"final root {job.final_root}")
+    if job.error:
+        say(f"error: {job.error}")
+    if job.state != "completed":
+        say(f"continue it with: qnf resume {job.id}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def logs(
+    job_id: JobArg,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing until the job ends.")
+    ] = False,
+) -> None:
+    """Print a job's log (one line per tick, resumes, reverts, errors with their traceback)."""
+    store = _store()
+    job = _job(store, job_id)
+    path = store.home / "logs" / f"{job.id}.log"
+    position = 0
+    while True:
+        if path.is_file():
+            with open(path) as fh:
+                fh.seek(position)
+                chunk = fh.read()
+                position = fh.tell()
+            if chunk:
+                out.print(chunk, end="", markup=False, highlight=False)
+        if not follow:
+            break
+        job = store.get(job.id)
+        if job.state in TERMINAL or job.state == "interrupted":
+            follow = False  # one more read to catch the last lines
+            continue
+        time.sleep(0.5)
+    if not path.is_file():
+        say(f"job {job.id} has no log yet ({job.state})")
+
+
+@app.command()
+def cancel(job_id: JobArg) -> None:
+    """Cancel a job: a queued job at once, a running one at the next tick boundary."""
+    store = _store()
+    try:
+        job = store.request_cancel(job_id)
+    except JobError as exc:
+        fail([str(exc)])
+    if job.state == "cancelled":
+        say(f"job {job.id} cancelled")
+    else:
+        say(f"job {job.id}: cancel requested; it stops at the next tick boundary")
+
+
+@app.command("resume")
+def resume_cmd(
+    target: Annotated[
+        str, typer.Argument(help="A job id (background) or a run directory (foreground).")
+    ],
+    report: Annotated[bool, typer.Option(help="Draw report.png at the end.")] = True,
+) -> None:
+    """Continue a stopped, failed, cancelled or killed run from its last checkpoint.
+
+    With a job id the job is queued again for a background worker (started if none runs) and
+    its id is printed last. With a run directory the run continues here, in the foreground.
+    On simulators the resumed run ends with the same final root as an uninterrupted one.
+    """
+    path = Path(target)
+    if (path / "ledger.sqlite").is_file():
+        from orchestrator.cli.commands import resume_run_dir
+
+        resume_run_dir(path, report)
+        return
+    from orchestrator.jobs.worker import ensure_worker
+
+    store = _store()
+    try:
+        job = store.requeue(target)
+    except JobError as exc:
+        fail([str(exc)])
+    pid = ensure_worker(store)
+    say(f"job {job.id} queued to resume from its last checkpoint")
+    say(f"started a background worker (pid {pid})" if pid else "a worker is already running")
+    say(job.id)

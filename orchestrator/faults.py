@@ -1,0 +1,27 @@
+"""Crash points for the kill-and-resume tests (fault injection, never on in normal use).
+
+``QNF_CRASH_AT=<phase>:<block>`` makes the process SIGKILL itself when it reaches ``phase``
+while writing block ``<block>``. Phases, in the order a tick meets them:
+
+    tick              the tick has run (quantum and spiking), nothing of it is written yet
+    checkpoint-write  half of the checkpoint's temp file is written, not yet fsynced/renamed
+    ledger-commit     the block's rows are inserted, the transaction is not committed
+    after-commit      the block is committed, its CSV rows are not written
+
+Unset (the normal case) every call is one string comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+__all__ = ["crash_point"]
+
+_SPEC = os.environ.get("QNF_CRASH_AT", "")
+
+
+def crash_point(phase: str, block: int) -> None:
+    """Die here, as ``kill -9`` would, if this is the configured crash point."""
+    if _SPEC and f"{phase}:{block}" == _SPEC:
+        os.kill(os.getpid(), signal.SIGKILL)

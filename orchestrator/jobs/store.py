@@ -1,0 +1,361 @@
+"""The job store: one SQLite file in the user's state directory (``QNF_HOME``).
+
+A job is a validated config waiting for, running on, or finished by a worker. States:
+
+    queued -> running -> completed | failed | cancelled
+                 \\-> interrupted   (derived: its worker died or lost its lease)
+
+``qnf resume`` puts a failed, cancelled or interrupted job back to ``queued`` with ``resume``
+set, so the next worker continues its run directory from the last checkpoint.
+
+Leases: a worker claims a job in one IMMEDIATE transaction (so two workers never take the
+same job) and must renew the lease before ``lease_expires``; a heartbeat thread does it. A job
+whose lease expired, or whose worker process on this host is gone, reads as ``interrupted``
+instead of staying "running" forever.
+
+QNF_HOME defaults to ``$XDG_STATE_HOME/qnfusion`` (``~/.local/state/qnfusion``). It holds
+``jobs.sqlite``, ``runs/<job id>/`` (unless the config names ``run.out``) and ``logs/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ACTIVE", "TERMINAL", "Job", "JobError", "JobStore", "lease_seconds", "qnf_home"]
+
+TERMINAL = ("completed", "failed", "cancelled")
+ACTIVE = ("queued", "running")
+
+
+def lease_seconds() -> float:
+    """Lease length: ``$QNF_LEASE_SECONDS`` or 30 s (renewed every third of it)."""
+    return float(os.environ.get("QNF_LEASE_SECONDS", "30"))
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id               TEXT PRIMARY KEY,
+    config_path      TEXT NOT NULL,
+    config_yaml      TEXT NOT NULL,
+    run_dir          TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    resume           INTEGER NOT NULL DEFAULT 0,
+    ticks_done       INTEGER NOT NULL DEFAULT 0,
+    ticks_total      INTEGER NOT NULL,
+    backends         TEXT NOT NULL,
+    created_at       REAL NOT NULL,
+    updated_at       REAL NOT NULL,
+    worker_id        TEXT,
+    worker_pid       INTEGER,
+    worker_host      TEXT,
+    lease_expires    REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    final_root       TEXT,
+    error            TEXT,
+    last_metrics     TEXT
+);
+CREATE TABLE IF NOT EXISTS workers (
+    id         TEXT PRIMARY KEY,
+    pid        INTEGER NOT NULL,
+    host       TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    heartbeat  REAL NOT NULL
+);
+"""
+
+
+class JobError(RuntimeError):
+    """A job command cannot be carried out (unknown id, wrong state); the message says why."""
+
+
+def qnf_home() -> Path:
+    """The state directory: ``$QNF_HOME``, else ``$XDG_STATE_HOME/qnfusion``."""
+    if os.environ.get("QNF_HOME"):
+        return Path(os.environ["QNF_HOME"]).expanduser()
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "qnfusion"
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the store, with ``state`` already derived (``interrupted``)."""
+
+    id: str
+    config_path: str
+    config_yaml: str
+    run_dir: Path
+    state: str
+    resume: bool
+    ticks_done: int
+    ticks_total: int
+    backends: str
+    created_at: float
+    updated_at: float
+    worker_pid: int | None
+    worker_host: str | None
+    cancel_requested: bool
+    final_root: str | None
+    error: str | None
+    last_metrics: dict[str, Any] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "config_yaml"}
+        data["run_dir"] = str(self.run_dir)
+        return data
+
+
+class JobStore:
+    """The store under ``home`` (created on first use)."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home or qnf_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "logs").mkdir(exist_ok=True)
+        self.path = self.home / "jobs.sqlite"
+        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.executescript(_SCHEMA)
+        self._conn.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------------ reading
+
+    def _row_to_job(self, row: sqlite3.Row) -> Job:
+        r = dict(row)
+        state = r["state"]
+        if state == "running" and self._lost(r):
+            state = "interrupted"
+        return Job(
+            id=r["id"],
+            config_path=r["config_path"],
+            config_yaml=r["config_yaml"],
+            run_dir=Path(r["run_dir"]),
+            state=state,
+            resume=bool(r["resume"]),
+            ticks_done=r["ticks_done"],
+            ticks_total=r["ticks_total"],
+            backends=r["backends"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            worker_pid=r["worker_pid"],
+            worker_host=r["worker_host"],
+            cancel_requested=bool(r["cancel_requested"]),
+            final_root=r["final_root"],
+            error=r["error"],
+            last_metrics=json.loads(r["last_metrics"]) if r["last_metrics"] else None,
+        )
+
+    @staticmethod
+    def _lost(r: dict[str, Any]) -> bool:
+        if r["lease_expires"] is not None and r["lease_expires"] < time.time():
+            return True
+        return r["worker_host"] == socket.gethostname() and not _alive(r["worker_pid"])
+
+    def get(self, job_id: str) -> Job:
+        """The job with this id, or the only one whose id starts with it."""
+        rows = self._conn.execute(
+            "SELECT * FROM jobs WHERE id = ? OR id LIKE ? ORDER BY id", (job_id, job_id + "%")
+        ).fetchall()
+        exact = [r for r in rows if r["id"] == job_id]
+        if exact:
+            return self._row_to_job(exact[0])
+        if len(rows) == 1:
+            return self._row_to_job(rows[0])
+        if not rows:
+            raise JobError(f"no job '{job_id}' (see `qnf jobs`)")
+        raise JobError(f"'{job_id}' matches {len(rows)} jobs; give more of the id")
+
+    def list(self) -> list[Job]:
+        rows = self._conn.execute("SELECT * FROM jobs ORDER BY created_at").fetchall()
+        return [self._row_to_job(r) for r in rows]
+
+    # ------------------------------------------------------------------ writing
+
+    def submit(
+        self, config_path: str, config_yaml: str, run_dir: Path | None, ticks: int, backends: str
+    ) -> Job:
+        """Record a new queued job; its run directory defaults to ``runs/<id>`` here."""
+        job_id = uuid.uuid4().hex[:10]
+        folder = run_dir if run_dir is not None else self.home / "runs" / job_id
+        now = time.time()
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO jobs (id, config_path, config_yaml, run_dir, state, ticks_total, "
+                "backends, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+                (
+                    job_id,
+                    config_path,
+                    config_yaml,
+                    str(folder.resolve()),
+                    ticks,
+                    backends,
+                    now,
+                    now,
+                ),
+            )
+        return self.get(job_id)
+
+    def claim(self, worker_id: str, lease_s: float | None = None) -> Job | None:
+        """Take the oldest queued job for ``worker_id`` (atomically), or None."""
+        now = time.time()
+        lease_s = lease_seconds() if lease_s is None else lease_s
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            c.execute(
+                "UPDATE jobs SET state = 'running', worker_id = ?, worker_pid = ?, "
+                "worker_host = ?, lease_expires = ?, updated_at = ?, error = NULL WHERE id = ?",
+                (worker_id, os.getpid(), socket.gethostname(), now + lease_s, now, row[0]),
+            )
+        return self.get(row[0])
+
+    def renew(
+        self,
+        job_id: str,
+        worker_id: str,
+        ticks_done: int,
+        last_metrics: dict[str, Any] | None,
+        lease_s: float | None = None,
+    ) -> bool:
+        """Extend the lease and record progress; False if the worker no longer holds it."""
+        now = time.time()
+        lease_s = lease_seconds() if lease_s is None else lease_s
+        with self._tx() as c:
+            cur = c.execute(
+                "UPDATE jobs SET lease_expires = ?, updated_at = ?, ticks_done = ?, "
+                "last_metrics = COALESCE(?, last_metrics) "
+                "WHERE id = ? AND worker_id = ? AND state = 'running'",
+                (
+                    now + lease_s,
+                    now,
+                    ticks_done,
+                    None if last_metrics is None else json.dumps(last_metrics),
+                    job_id,
+                    worker_id,
+                ),
+            )
+            return cur.rowcount == 1
+
+    def cancel_requested(self, job_id: str) -> bool:
+        row = self._conn.execute(
+            "SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        return bool(row and row[0])
+
+    def finish(
+        self,
+        job_id: str,
+        worker_id: str,
+        state: str,
+        ticks_done: int,
+        final_root: str | None,
+        error: str | None,
+    ) -> None:
+        """Record how the worker's run of the job ended (only while it holds the lease)."""
+        with self._tx() as c:
+            c.execute(
+                "UPDATE jobs SET state = ?, ticks_done = ?, final_root = ?, error = ?, "
+                "lease_expires = NULL, updated_at = ?, resume = 0 "
+                "WHERE id = ? AND worker_id = ?",
+                (state, ticks_done, final_root, error, time.time(), job_id, worker_id),
+            )
+
+    def request_cancel(self, job_id: str) -> Job:
+        """Queued jobs are cancelled at once; running ones stop at the next tick boundary."""
+        job = self.get(job_id)
+        if job.state in TERMINAL or job.state == "interrupted":
+            raise JobError(f"job {job.id} is {job.state}; nothing to cancel")
+        with self._tx() as c:
+            if job.state == "queued":
+                c.execute(
+                    "UPDATE jobs SET state = 'cancelled', updated_at = ? WHERE id = ?",
+                    (time.time(), job.id),
+                )
+            else:
+                c.execute(
+                    "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?",
+                    (time.time(), job.id),
+                )
+        return self.get(job.id)
+
+    def requeue(self, job_id: str) -> Job:
+        """Queue a failed, cancelled or interrupted job to continue from its checkpoint."""
+        job = self.get(job_id)
+        if job.state not in ("failed", "cancelled", "interrupted"):
+            hint = " (see `qnf results`)" if job.state == "completed" else ""
+            raise JobError(f"job {job.id} is {job.state}; only a stopped job resumes{hint}")
+        with self._tx() as c:
+            c.execute(
+                "UPDATE jobs SET state = 'queued', resume = 1, cancel_requested = 0, "
+                "worker_id = NULL, worker_pid = NULL, lease_expires = NULL, error = NULL, "
+                "updated_at = ? WHERE id = ?",
+                (time.time(), job.id),
+            )
+        return self.get(job.id)
+
+    # ------------------------------------------------------------------ workers
+
+    def register_worker(self, worker_id: str) -> None:
+        now = time.time()
+        with self._tx() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO workers VALUES (?, ?, ?, ?, ?)",
+                (worker_id, os.getpid(), socket.gethostname(), now, now),
+            )
+
+    def heartbeat(self, worker_id: str) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE workers SET heartbeat = ? WHERE id = ?", (time.time(), worker_id))
+
+    def unregister_worker(self, worker_id: str) -> None:
+        with self._tx() as c:
+            c.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
+
+    def live_workers(self, lease_s: float | None = None) -> list[tuple[str, int]]:
+        """(id, pid) of workers that beat recently and, on this host, still exist."""
+        host = socket.gethostname()
+        rows = self._conn.execute("SELECT id, pid, host, heartbeat FROM workers").fetchall()
+        cutoff = time.time() - 2 * (lease_seconds() if lease_s is None else lease_s)
+        return [
+            (r["id"], r["pid"])
+            for r in rows
+            if r["heartbeat"] >= cutoff and (r["host"] != host or _alive(r["pid"]))
+        ]

@@ -1,0 +1,198 @@
+"""Workers: take queued jobs from the store and run them, one at a time, under a lease.
+
+``work()`` is the loop behind ``qnf worker``; ``qnf submit`` starts one in the background
+(``spawn``) when no live worker exists. While a job runs, a heartbeat thread renews the lease
+every third of its length, publishes progress (ticks whose blocks are committed, the last
+H_coh / E_coh) and watches for ``qnf cancel``; the run then stops at the next tick boundary.
+
+A job that was resumed (``qnf resume ID``) continues its run directory from the last
+checkpoint; a job whose first attempt died before its genesis block was committed starts over
+(nothing of it was acknowledged). Each job logs to ``QNF_HOME/logs/<id>.log``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestrator.config.errors import ConfigError
+from orchestrator.config.root import validate_config
+from orchestrator.jobs.store import Job, JobStore, lease_seconds
+from orchestrator.ledger import verify
+from orchestrator.loop import TickRecord
+from orchestrator.runner import execute, resume
+
+__all__ = ["ensure_worker", "run_job", "spawn", "work"]
+
+
+def spawn(home: Path) -> int:
+    """Start ``qnf worker --exit-when-idle`` detached from this process; return its pid."""
+    log = home / "logs" / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    env = dict(os.environ, QNF_HOME=str(home))
+    with open(log, "ab") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "orchestrator.cli", "worker", "--exit-when-idle"],
+            stdin=subprocess.DEVNULL,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    return proc.pid
+
+
+def ensure_worker(store: JobStore) -> int | None:
+    """Start a background worker unless a live one exists; its pid if one was started."""
+    if store.live_workers():
+        return None
+    return spawn(store.home)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease, publishes progress, notices cancellation and a lost lease."""
+
+    def __init__(self, home: Path, job: Job, worker_id: str) -> None:
+        super().__init__(name=f"qnf-heartbeat-{job.id}", daemon=True)
+        self.home, self.job, self.worker_id = home, job, worker_id
+        self.ticks = job.ticks_done
+        self.metrics: dict[str, Any] | None = None
+        self.stop_requested = threading.Event()
+        self.lost = False
+        self._done = threading.Event()
+
+    def beat(self, store: JobStore) -> None:
+        if not store.renew(self.job.id, self.worker_id, self.ticks, self.metrics):
+            self.lost = True
+            self.stop_requested.set()
+        elif store.cancel_requested(self.job.id):
+            self.stop_requested.set()
+        store.heartbeat(self.worker_id)
+
+    def run(self) -> None:
+        store = JobStore(self.home)
+        try:
+            while not self._done.wait(lease_seconds() / 3):
+                self.beat(store)
+        finally:
+            store.close()
+
+    def finish(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _job_logger(home: Path, job: Job) -> logging.Logger:
+    logger = logging.getLogger(f"qnfusion.job.{job.id}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.FileHandler(home / "logs" / f"{job.id}.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+def _has_genesis(run_dir: Path) -> bool:
+    ledger = run_dir / "ledger.sqlite"
+    return ledger.is_file() and verify(ledger).blocks > 0
+
+
+def run_job(store: JobStore, job: Job, worker_id: str) -> str:
+    """Run (or resume) one claimed job to its end; return the state recorded for it."""
+    log = _job_logger(store.home, job)
+    beat = _Heartbeat(store.home, job, worker_id)
+
+    def on_tick(record: TickRecord, done: int, total: int) -> None:
+        log.info(
+            "tick %d/%d  H_coh/(n ln 2) %.4f  E_coh %.4f  spikes %d",
+            done,
+            total,
+            record.entropy_normalised,
+            record.coherence_energy,
+            record.spike_count,
+        )
+
+    def on_commit(height: int, event: dict[str, Any]) -> None:
+        if event["kind"] == "tick":
+            beat.ticks = event["tick"] + 1
+            beat.metrics = {
+                "H_coh_normalised": event["coherence_entropy_normalised"],
+                "E_coh": event["coherence_energy"],
+                "fusion_energy": event["fusion_energy"],
+                "block": height,
+            }
+        elif event["kind"] == "revert":
+            beat.ticks = event["tick"]
+            log.info("revert to block %d (%s)", event["to_block"], event["reason"])
+
+    beat.start()
+    try:
+        config = validate_config(yaml.safe_load(job.config_yaml))
+        options = {
+            "on_tick": on_tick,
+            "should_stop": lambda: beat.stop_requested.is_set() or store.cancel_requested(job.id),
+            "on_commit": on_commit,
+        }
+        if job.resume and _has_genesis(job.run_dir):
+            log.info("resuming %s from its last checkpoint", job.run_dir)
+            result = resume(job.run_dir, **options)
+        else:
+            if job.run_dir.exists() and not _has_genesis(job.run_dir):
+                shutil.rmtree(job.run_dir)  # an attempt that died before acknowledging anything
+            log.info("starting %s into %s", job.config_path, job.run_dir)
+            result = execute(config, job.run_dir, **options)
+        state = "completed" if result.status == "completed" else "cancelled"
+        if beat.lost:
+            log.info("lease lost; leaving the job to its new holder")
+            return "interrupted"
+        store.finish(job.id, worker_id, state, result.ticks, result.final_root, None)
+        log.info("%s after %d ticks; final root %s", state, result.ticks, result.final_root)
+        return state
+    except (KeyboardInterrupt, SystemExit):
+        log.info("worker interrupted; the job is left resumable")
+        raise
+    except BaseException as exc:
+        message = (
+            exc.problems[0] if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+        )
+        log.info("failed: %s\n%s", message, traceback.format_exc())
+        store.finish(job.id, worker_id, "failed", beat.ticks, None, message)
+        return "failed"
+    finally:
+        beat.finish()
+        for handler in list(log.handlers):
+            handler.close()
+            log.removeHandler(handler)
+
+
+def work(home: Path, exit_when_idle: bool, poll_seconds: float = 0.5) -> int:
+    """Run queued jobs until interrupted (or, with ``exit_when_idle``, none is left)."""
+    store = JobStore(home)
+    worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    store.register_worker(worker_id)
+    try:
+        while True:
+            job = store.claim(worker_id)
+            if job is not None:
+                print(f"worker {worker_id}: running job {job.id}", flush=True)
+                state = run_job(store, job, worker_id)
+                print(f"worker {worker_id}: job {job.id} {state}", flush=True)
+                continue
+            if exit_when_idle:
+                return 0
+            store.heartbeat(worker_id)
+            time.sleep(poll_seconds)
+    finally:
+        store.unregister_worker(worker_id)
+        store.close()
