@@ -9,9 +9,15 @@ together); ``metrics.csv`` and ``qubits.csv`` are flushed per tick; ``config.yam
 ``summary.json`` are written atomically. A run that fails or is interrupted still gets a
 ``summary.json`` saying so, and its ledger verifies up to the last completed tick.
 
+A quantum backend that cannot go on (``QuantumBackendFailure``: a device fault that retries did
+not cure, a spent QPU budget) stops the run at the tick boundary: the ticks done stay recorded,
+a ``stop`` block records why, with every attempt and job id of the failed tick in its meta, and
+``summary.json`` says ``stopped`` with the command that resumes it.
+
 Run directory:
     config.yaml    the resolved config (defaults filled in, overrides applied)
-    ledger.sqlite  the hash-chained FusionEvents (block 0: genesis; block t+1: tick t)
+    ledger.sqlite  the hash-chained FusionEvents (block 0: genesis; block t+1: tick t; a
+                   stopped run ends with a ``stop`` block)
     metrics.csv    one row per tick
     qubits.csv     tick, qubit, <X>, <Y>, <Z>
     summary.json   status, final_root, ticks, seed, backends with versions, wall_seconds, ...
@@ -37,6 +43,7 @@ from typing import Any
 import yaml
 
 from orchestrator.assemble import open_backends
+from orchestrator.backend_api import QuantumBackendFailure
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
 from orchestrator.fsutil import write_atomic
@@ -66,7 +73,7 @@ TickCallback = Callable[[TickRecord, int, int], None]
 
 @dataclass(frozen=True)
 class RunResult:
-    """How a run ended: ``status`` is completed, failed or interrupted."""
+    """How a run ended: ``status`` is completed, stopped (resumable), failed or interrupted."""
 
     run_dir: Path
     status: str
@@ -124,6 +131,8 @@ def tick_event(
         "backends": backends,
         "config_sha256": config_hash,
     }
+    if record.readout is not None:
+        event["readout_rates"] = record.readout
     if record.amplitudes is None:
         event["next_preparation"] = {"theta": record.theta, "phi": record.phi}
     else:
@@ -198,6 +207,8 @@ class _Recorder:
             "quantum_seconds": rec.quantum_seconds,
             "spiking_seconds": rec.spiking_seconds,
             "job_ids": list(rec.job_ids),
+            "attempts": list(rec.attempts),
+            "qpu_usage_seconds": rec.usage_seconds,
         }
         root = self.ledger.append(
             tick_event(rec, self.backends, self.config_hash),
@@ -211,10 +222,34 @@ class _Recorder:
         self._qubits_fh.flush()
         return root
 
+    def record_stop(self, failure: QuantumBackendFailure, tick: int, timestamp_us: int) -> str:
+        """A ``stop`` block: the run ends before ``tick``; meta keeps the failed attempts."""
+        event = {
+            "kind": "stop",
+            "tick": tick,
+            "timestamp": timestamp_us,
+            "reason": failure.reason,
+            "permanent": failure.permanent,
+            "config_sha256": self.config_hash,
+        }
+        meta = {
+            "wall_time": _now(),
+            "message": str(failure),
+            "attempts": list(failure.attempts),
+            "job_ids": [a["job_id"] for a in failure.attempts if a.get("job_id")],
+            "resume": resume_hint(self.run_dir),
+        }
+        return self.ledger.append(event, meta)
+
     def close(self) -> None:
         self._metrics_fh.close()
         self._qubits_fh.close()
         self.ledger.close()
+
+
+def resume_hint(run_dir: Path) -> str:
+    """The command that continues a stopped run."""
+    return f"qnf resume {run_dir}"
 
 
 def execute(
@@ -225,8 +260,11 @@ def execute(
 ) -> RunResult:
     """Run ``config`` into ``run_dir`` (which must not exist). Returns how it ended.
 
-    Raises ``ConfigError`` if ``run_dir`` exists (before anything is built). Exceptions from
-    the backends propagate after the summary records them.
+    Raises ``ConfigError`` if ``run_dir`` exists (before anything is built), and
+    ``QuantumBackendFailure`` if the quantum backend refuses the run while being built (nothing
+    is written then). A ``QuantumBackendFailure`` during a tick stops the run (status
+    ``stopped``, see the module docstring); other exceptions from the backends propagate after
+    the summary records them.
     """
     check_run_dir(run_dir)
     started = time.perf_counter()
@@ -236,13 +274,19 @@ def execute(
     backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
     setup_seconds = time.perf_counter() - started
     totals = {"quantum": 0.0, "spiking": 0.0}
-    status, error = "completed", None
+    status, error, resume = "completed", None, None
     last: TickRecord | None = None
     recorder: _Recorder | None = None
     try:
         recorder = _Recorder(run_dir, config, backends)
         for _ in range(config.run.ticks):
-            last = loop.step()
+            try:
+                last = loop.step()
+            except QuantumBackendFailure as failure:
+                status, error, resume = "stopped", str(failure), resume_hint(run_dir)
+                clock = round(loop.tick * loop.spiking.network.tick_ms * 1000)
+                recorder.record_stop(failure, loop.tick, clock)
+                break
             recorder.record(last)
             totals["quantum"] += last.quantum_seconds
             totals["spiking"] += last.spiking_seconds
@@ -262,6 +306,7 @@ def execute(
             summary = {
                 "status": status,
                 "error": error,
+                "resume": resume,
                 "final_root": recorder.ledger.root,
                 "blocks": recorder.ledger.height,
                 "ticks": loop.tick,

@@ -68,6 +68,15 @@ class QuantumBackendConfig(StrictModel, ABC):
     def capabilities(self) -> QuantumCapabilities:
         """What this backend can do with these settings (pure data, no SDK import)."""
 
+    def check_budget(self, n_circuits: int, ticks: int) -> list[str]:
+        """Problems with the cost of a run of ``ticks`` ticks of ``n_circuits`` circuits each.
+
+        Called by the config cross-checks, before any backend is imported or any job is
+        submitted; one ``quantum.field: message`` line per problem. A backend that bills QPU
+        time estimates the whole run here and refuses one over its limit. Default: free.
+        """
+        return []
+
 
 class RecurrentConfig(StrictModel):
     """Random recurrent connectivity of the spiking network (spec §3.2, the w_ij)."""

@@ -29,6 +29,7 @@ from orchestrator.config.sections import (
     TrotterConfig,
 )
 from orchestrator.hamiltonian import PauliHamiltonian
+from orchestrator.measurement import measurement_bases
 from orchestrator.registry import GROUPS, plugins
 
 __all__ = ["RunConfig", "load_config", "run_config_model", "validate_config"]
@@ -119,6 +120,9 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"spiking.neurons: the qubit mapping needs at least one neuron per qubit "
                 f"(n = {n}, got {neurons})"
             )
+    problems += cfg.quantum.check_budget(
+        len(measurement_bases(cfg.build_hamiltonian())), cfg.run.ticks
+    )
     for layer in ("quantum", "spiking"):
         section = getattr(cfg, layer)
         plugin = plugins(layer)[section.kind]
