@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Any, Union
 
 import rfc8785
 import yaml
@@ -82,8 +82,11 @@ def run_config_model() -> type[RunConfig]:
                 "is qnfusion installed? run `uv sync`"
             )
         members = tuple(p.config for p in found.values())
-        union = Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007
-        fields[layer] = (union, RunConfig.model_fields[layer])
+        # the discriminator goes on the field itself: passing the base's FieldInfo as the
+        # default drops one given in Annotated, leaving a plain (smart) union
+        base = RunConfig.model_fields[layer]
+        union = Union[members]  # noqa: UP007
+        fields[layer] = (union, Field(discriminator="kind", description=base.description))
     return create_model("RunConfig", __base__=RunConfig, **fields)
 
 
