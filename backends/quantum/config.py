@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from backends.quantum.fake_devices import FAKE_DEVICES, describe_unknown
 from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities
@@ -43,19 +43,14 @@ class AerConfig(QuantumBackendConfig):
 
     @field_validator("noise_from")
     @classmethod
-    def _known_snapshot(cls, name: str | None) -> str | None:
+    def _known_snapshot(cls, name: str | None, info: ValidationInfo) -> str | None:
         if name is not None and name not in FAKE_DEVICES:
             raise ValueError(describe_unknown(name))
-        return name
-
-    @model_validator(mode="after")
-    def _noise_needs_shots(self) -> AerConfig:
-        if self.noise_from is not None and self.method == "statevector":
+        if name is not None and info.data.get("method") == "statevector":
             raise ValueError(
-                "method: statevector is exact and noiseless; with noise_from use "
-                "method: automatic (shots)"
+                "needs method: automatic (shots); method: statevector is exact and noiseless"
             )
-        return self
+        return name
 
     def capabilities(self) -> QuantumCapabilities:
         max_qubits = AER_MAX_QUBITS

@@ -13,10 +13,12 @@ the used set: the error itself (depolarizing + thermal relaxation per gate, read
 per qubit), and the model's custom noise passes (relaxation during ``delay``). The snapshot's
 model has no default (all-qubit) and no non-local errors; ``restricted_noise_model`` checks so.
 
-``device_simulator`` is an ``AerSimulator.from_backend(snapshot, noise_model=cut)``: the
-snapshot's target (basis gates, coupling map, timings) with the cut noise model. Circuits must
-be transpiled for the snapshot (ISA circuits); they are 127 qubits wide, and Aer truncates the
-idle ones.
+``device_simulator`` is a plain ``AerSimulator(noise_model=cut)``. Circuits must already be
+transpiled for the snapshot (ISA circuits: its basis gates, coupling map and layout), so the
+simulator needs the noise and nothing else of the target; ``AerSimulator.from_backend`` would
+carry the 127-qubit target along, and the runtime's local mode deep-copies the simulator for
+every job (0.25 s against 0.16 s a 3-circuit job, same counts). The circuits are 127 qubits
+wide; Aer truncates the idle ones.
 """
 
 from __future__ import annotations
@@ -77,9 +79,8 @@ def restricted_noise_model(device: BackendV2, qubits: Iterable[int]) -> NoiseMod
 def device_simulator(
     device: BackendV2, qubits: Iterable[int], max_parallel_threads: int = 1
 ) -> AerSimulator:
-    """An Aer simulator with the snapshot's target and its noise on ``qubits`` only."""
-    return AerSimulator.from_backend(
-        device,
+    """An Aer simulator with the snapshot's noise on ``qubits`` only (for its ISA circuits)."""
+    return AerSimulator(
         noise_model=restricted_noise_model(device, qubits),
         max_parallel_threads=max_parallel_threads,
     )

@@ -57,6 +57,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 from orchestrator.backend_api import QuantumProgram
 
 __all__ = [
+    "MEAS_NAME",
     "PREP_NAME",
     "TRANSPILE_SEED",
     "evolution_circuit",
@@ -72,6 +73,9 @@ __all__ = [
 
 TRANSPILE_SEED = 1234
 """Seed of the layout and routing passes for devices (same config -> same physical qubits)."""
+
+MEAS_NAME = "meas"
+"""Name of the classical register every measured circuit writes (clbit q = logical qubit q)."""
 
 PREP_NAME = "prep"
 """Name of the ParameterVector holding [theta_0..theta_{n-1}, phi_0..phi_{n-1}]."""
@@ -137,7 +141,7 @@ def measured_circuits(program: QuantumProgram) -> tuple[QuantumCircuit, ...]:
         if len(basis) != n or set(basis) - set("XYZ"):
             raise ValueError(f"basis {basis!r}: need {n} characters from X, Y, Z")
         circuit = base.copy(name=f"basis_{basis}")
-        circuit.add_register(ClassicalRegister(n, "meas"))
+        circuit.add_register(ClassicalRegister(n, MEAS_NAME))
         for q, b in enumerate(basis):
             if b == "Y":
                 circuit.sdg(q)

@@ -260,7 +260,7 @@ def test_noise_from_keeps_column_q_logical_qubit_q() -> None:
 def test_noise_from_config_checks() -> None:
     with pytest.raises(ValueError, match="did you mean 'fake_sherbrooke'"):
         AerConfig(kind="aer", noise_from="fake_sherbroke")
-    with pytest.raises(ValueError, match="noiseless"):
+    with pytest.raises(ValueError, match="method: automatic"):
         AerConfig(kind="aer", method="statevector", noise_from="fake_manila")
     caps = AerConfig(kind="aer", noise_from="fake_manila").capabilities()
     assert caps.noisy and caps.max_qubits == 5 and not caps.statevector
