@@ -118,8 +118,9 @@ class QuantumResult:
         (``orchestrator.measurement``); samples stay raw.
     attempts: every submission this tick took, in order, including the one that succeeded:
         mappings with ``attempt`` (1-based), ``job_id`` (None if submission itself failed),
-        ``error`` (exception class, None on success), ``code`` (service error code or None),
-        ``retryable`` (bool or None), ``backoff_seconds`` (wait before the next attempt).
+        ``error`` (exception class, None on success), ``code`` (service error code or HTTP
+        status, or None), ``retryable`` (bool or None), ``message`` (one line, credentials
+        removed, or None), ``backoff_seconds`` (wait before the next attempt).
         Ledger meta only: attempts do not repeat between runs.
     usage_seconds: QPU time this tick was charged, as the service measured it (None when
         the backend does not bill, e.g. simulators and device snapshots). Ledger meta only.

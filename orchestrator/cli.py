@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 a check failed (``ledger verify``) or a run failed; 2 bad input
 (config problems are printed one per line as ``field: message``, no traceback, nothing
-written); 130 interrupted.
+written; also a run the quantum backend refuses over its QPU budget); 3 the run stopped
+cleanly at a tick boundary (a device fault or a spent budget) and can be resumed; 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from orchestrator.backend_api import QuantumBackendFailure
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config
 from orchestrator.registry import plugins
@@ -137,10 +140,21 @@ def run(
             result = execute(cfg, run_dir, on_tick=on_tick, draw_report=report)
     except ConfigError as exc:
         _fail(exc.problems)
+    except QuantumBackendFailure as exc:  # refused while building: nothing was written
+        _fail([str(exc)], code=2 if exc.reason == "budget" else 1)
     except KeyboardInterrupt:
         err.print(f"interrupted; partial run recorded in {run_dir}")
         raise typer.Exit(130) from None
     summary = result.summary
+    if result.status == "stopped":
+        _fail(
+            [
+                f"stopped after {result.ticks} of {cfg.run.ticks} ticks: {summary['error']}",
+                f"run directory: {result.run_dir} (ledger verifies; nothing done is lost)",
+                f"to go on:      {summary['resume']}",
+            ],
+            code=3,
+        )
     lines = [
         f"run directory: {result.run_dir}",
         f"ticks:         {result.ticks}",
@@ -192,6 +206,7 @@ def backends(
                     "version": plugin.version(),
                     "package": plugin.distribution,
                     "summary": plugin.summary,
+                    "devices": plugin.list_devices(),
                 }
             )
     if as_json:
@@ -206,6 +221,15 @@ def backends(
             r["layer"], r["kind"], installed, r["package"], r["version"] or "-", r["summary"]
         )
     out.print(table)
+    for r in rows:
+        if r["devices"]:
+            devices = Table(title=f"{r['kind']} devices (`device:` in the {r['layer']} section)")
+            for col in ("name", "qubits", "kind", "what it is"):
+                devices.add_column(col)
+            for d in r["devices"]:
+                qubits = "-" if d.get("qubits") is None else str(d["qubits"])
+                devices.add_row(d["name"], qubits, d["kind"], d.get("summary", ""))
+            out.print(devices)
 
 
 @ledger_app.command("verify")
