@@ -22,8 +22,9 @@ stops at the tick boundary. Messages are one line and redacted (no credential ev
 Budget (devices only; snapshots cost nothing): before submitting a tick, if the QPU seconds
 spent so far plus the last tick's usage (the estimate before the first) would pass
 ``max_qpu_seconds``, nothing is submitted and the run stops (``reason: budget``). Spent
-seconds are the Session's usage as the service reports it, else the sum of job usages; a job
-whose usage is not reported yet counts at the estimate.
+seconds are the sum of job usages (a job whose usage is not reported yet counts at the
+estimate), or the Session's usage as the service reports it where that is larger (a Session
+bills its wall time, the loop's classical work between jobs included).
 """
 
 from __future__ import annotations
@@ -171,17 +172,18 @@ class IbmBackend(QuantumBackend):
             )
 
     def _account(self, job_usage: float | None) -> float | None:
-        """Update the spent seconds after a tick; return the usage the service measured."""
+        """Count a finished tick's QPU seconds; return them as the service measured them."""
+        before = self._spent
         measured = job_usage if job_usage else None
+        counted = before + (measured if measured is not None else self._tick_estimate)
         total = self._client.total_usage()
-        if total is not None:
-            measured = max(total - self._spent, 0.0) if measured is None else measured
-            self._spent = total
-        else:
-            self._spent += measured if measured is not None else self._tick_estimate
-        if self._hardware:
-            self._last_usage = measured if measured is not None else self._tick_estimate
-        return measured
+        if total is not None:  # a Session bills its wall time; it may lag behind the jobs
+            counted = max(total, counted)
+        self._spent = counted
+        self._last_usage = counted - before
+        if measured is None and total is None:
+            return None
+        return counted - before
 
     # ------------------------------------------------------------------ per tick
 

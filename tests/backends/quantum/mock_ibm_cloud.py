@@ -96,6 +96,7 @@ class MockIbmCloud(RuntimeClient):
         faults: dict[int, Fault] | None = None,
         usage_per_job: float | None = 1.0,
         estimate_per_job: float | None = None,
+        session_seconds_per_job: float | None = None,
         echo: str = "",
     ) -> None:
         self._local = LocalClient(snapshot)
@@ -103,6 +104,7 @@ class MockIbmCloud(RuntimeClient):
         self.faults = dict(faults or {})
         self.usage_per_job = usage_per_job
         self.estimate_per_job = estimate_per_job
+        self.session_seconds_per_job = session_seconds_per_job  # a Session bills wall time
         self.echo = echo  # a service that echoes a credential back in its error messages
         self.submitted = 0
         self.jobs: list[_Job] = []
@@ -130,6 +132,11 @@ class MockIbmCloud(RuntimeClient):
 
     def estimate_seconds(self, pubs: Sequence[Any], shots: int) -> float | None:
         return self.estimate_per_job
+
+    def total_usage(self) -> float | None:
+        if self.session_seconds_per_job is None:
+            return None
+        return self.session_seconds_per_job * sum(not j.failed for j in self.jobs)
 
     def close(self) -> None:
         self.closed = True

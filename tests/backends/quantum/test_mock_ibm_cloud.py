@@ -162,6 +162,23 @@ def test_mock_ibm_cloud_budget_stops_at_the_tick_whose_usage_would_pass_it(
     assert "QPU budget reached: 6.0 s used" in meta["message"]
 
 
+def test_mock_ibm_cloud_session_wall_time_counts_against_the_budget(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # jobs are billed 1 s, but the Session bills 3 s of wall time a tick: 3 + 3 = 6 <= 7,
+    # a third tick would make 9
+    clouds = install(
+        monkeypatch, lambda: MockIbmCloud(usage_per_job=1.0, session_seconds_per_job=3.0)
+    )
+    config = _config(tmp_path, ticks=6, max_qpu_seconds=7, seconds_per_job=0.5)
+    result = _run(config, tmp_path / "run")
+    assert result.exit_code == 3, result.output
+    assert clouds.clouds[0].submitted == 2
+    blocks = _blocks(tmp_path / "run")
+    assert [m["qpu_usage_seconds"] for _, e, m in blocks if e["kind"] == "tick"] == [3.0, 3.0]
+    assert blocks[-1][1]["reason"] == "budget"
+
+
 def test_mock_ibm_cloud_service_estimate_over_budget_refuses_before_any_job(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
