@@ -55,12 +55,15 @@ __all__ = ["IbmBackend"]
 
 
 def _failure_at_open(config: IbmConfig, fault: Fault) -> QuantumBackendFailure:
-    hint = (
-        "credentials come from QISKIT_IBM_TOKEN (and QISKIT_IBM_CHANNEL, QISKIT_IBM_INSTANCE) "
-        "or an account saved with QiskitRuntimeService.save_account"
-        if not fault.retryable
-        else "the service could not be reached; try again later"
-    )
+    if fault.retryable:
+        hint = "the service could not be reached; try again later"
+    elif fault.error == "QiskitBackendNotFoundError":
+        hint = "`qnf backends` lists the devices of your account"
+    else:
+        hint = (
+            "credentials come from QISKIT_IBM_TOKEN (and QISKIT_IBM_CHANNEL, QISKIT_IBM_INSTANCE) "
+            "or an account saved with QiskitRuntimeService.save_account"
+        )
     return QuantumBackendFailure(
         f"ibm: cannot open device {config.device}: {fault.error}: {redact(fault.message)} ({hint})",
         permanent=not fault.retryable,
@@ -79,7 +82,7 @@ class IbmBackend(QuantumBackend):
             raise ValueError("ibm: a device prepares product states only (pci.mapping: qubit)")
         n = program.n_qubits
         layout = config.initial_layout
-        if layout is not None and len(layout) != n:
+        if layout is not None and len(layout) != n:  # validation refuses it already
             raise ValueError(f"ibm: initial_layout names {len(layout)} qubits, not {n}")
         try:
             self._client = ibm_runtime.connect(config)
@@ -304,7 +307,7 @@ class IbmBackend(QuantumBackend):
             "readout_mitigation": config.resilience.readout,
             "qiskit": qiskit.__version__,
         }
-        version = getattr(self._client.device, "backend_version", None)
+        version = self._client.device.backend_version  # BackendV2 declares it (may be None)
         if version is not None:
             identity["device_version"] = str(version)
         return identity

@@ -2,7 +2,7 @@
 
 Imports no SDK, so a config is checked offline: the device name against the snapshot table,
 the register against the snapshot's size, and the whole run's QPU time against
-``max_qpu_seconds`` (``check_budget``), all before any backend is imported or any job exists.
+``max_qpu_seconds`` (``check_run``), all before any backend is imported or any job exists.
 
 Moving a run from Aer: ``quantum: {kind: aer, shots: 1024}`` becomes
 ``quantum: {kind: ibm, device: fake_sherbrooke, shots: 1024}`` (or ``device: ibm_torino``).
@@ -191,7 +191,16 @@ class IbmConfig(QuantumBackendConfig):
         circuits = ticks * n_circuits + self.calibrations(ticks)
         return ticks * self.seconds_per_job + self.shots * self.seconds_per_shot * circuits
 
-    def check_budget(self, n_circuits: int, ticks: int) -> list[str]:
+    def check_run(self, n_qubits: int, n_circuits: int, ticks: int) -> list[str]:
+        problems = []
+        if self.initial_layout is not None and len(self.initial_layout) != n_qubits:
+            problems.append(
+                f"quantum.initial_layout: names {len(self.initial_layout)} physical qubits; "
+                f"the Hamiltonian has {n_qubits}"
+            )
+        return problems + self._check_budget(n_circuits, ticks)
+
+    def _check_budget(self, n_circuits: int, ticks: int) -> list[str]:
         if not self.capabilities().hardware or self.max_qpu_seconds is None:
             return []
         estimate = self.estimate_seconds(n_circuits, ticks)

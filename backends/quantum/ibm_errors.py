@@ -12,7 +12,8 @@ A failure is TRANSIENT (retried with backoff) when it is
 
 Everything else the service says is PERMANENT (retrying the same request cannot help): invalid
 input or circuits (1002, 1003, 7xxx, 8xxx...), unknown backend, authentication and account
-errors (401, 403, ``IBMNotAuthorizedError``, ``AccountNotFoundError``), a job past its maximum
+errors (401, 403, ``IBMNotAuthorizedError``, ``AccountNotFoundError``), a device the account
+cannot use (``QiskitBackendNotFoundError``), a job past its maximum
 execution time (``RuntimeJobMaxTimeoutError``, 1305), a cancelled job, a closed session (4001).
 An exception that is not from the service or the network at all (``TypeError``...) is a bug
 and is not classified (``classify`` returns None; the caller lets it propagate).
@@ -32,7 +33,9 @@ from dataclasses import dataclass
 
 import requests
 from qiskit.providers import JobError
+from qiskit.providers.exceptions import QiskitBackendNotFoundError
 from qiskit_ibm_runtime.accounts.exceptions import AccountsError
+from qiskit_ibm_runtime.api.exceptions import RequestsApiError
 from qiskit_ibm_runtime.exceptions import (
     IBMError,
     IBMNotAuthorizedError,
@@ -74,8 +77,8 @@ def _codes(exc: BaseException) -> tuple[int | None, int | None]:
     """(IBM error code, HTTP status) found in the exception or its message."""
     text = str(exc)
     code = _CODE.search(text)
-    status = getattr(exc, "status_code", None)
-    if not isinstance(status, int) or status < 0:
+    status = exc.status_code if isinstance(exc, RequestsApiError) else None
+    if status is None or status < 0:
         match = _HTTP.search(text)
         status = int(match.group(1)) if match else None
     return (int(code.group(1)) if code else None), status
@@ -94,6 +97,7 @@ def classify(exc: BaseException) -> Fault | None:
     """The fault ``exc`` stands for, or None when it is not a service or network failure."""
     chain = _chain(exc)
     families = (
+        QiskitBackendNotFoundError,
         IBMError,
         JobError,
         AccountsError,
@@ -107,7 +111,12 @@ def classify(exc: BaseException) -> Fault | None:
     name = type(exc).__name__
     message = _first_line(exc)
     code, status = _codes(exc)
-    permanent = (IBMNotAuthorizedError, AccountsError, RuntimeJobMaxTimeoutError)
+    permanent = (
+        IBMNotAuthorizedError,
+        AccountsError,
+        RuntimeJobMaxTimeoutError,
+        QiskitBackendNotFoundError,
+    )
     if any(isinstance(e, permanent) for e in chain) or status in (401, 403):
         return Fault(name, code if code is not None else status, False, message)
     if code is not None:

@@ -123,8 +123,8 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"spiking.neurons: the qubit mapping needs at least one neuron per qubit "
                 f"(n = {n}, got {neurons})"
             )
-    problems += cfg.quantum.check_budget(
-        len(measurement_bases(cfg.build_hamiltonian())), cfg.run.ticks
+    problems += cfg.quantum.check_run(
+        n, len(measurement_bases(cfg.build_hamiltonian())), cfg.run.ticks
     )
     for layer in ("quantum", "spiking"):
         section = getattr(cfg, layer)

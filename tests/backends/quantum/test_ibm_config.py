@@ -97,3 +97,10 @@ def test_estimate_formula_counts_calibration_circuits() -> None:
     assert config.calibrations(25) == 6
     assert config.estimate_seconds(3, 25) == pytest.approx(75 + 0.3 * (75 + 6))
     assert IbmConfig(kind="ibm", device="fake_x" if False else "ibm_x").calibrations(25) == 0
+
+
+def test_initial_layout_must_name_one_qubit_per_logical_qubit() -> None:
+    raw = _with({"kind": "ibm", "device": "fake_manila", "initial_layout": [0, 1]})
+    assert _problems(raw) == [
+        "quantum.initial_layout: names 2 physical qubits; the Hamiltonian has 3"
+    ]

@@ -86,3 +86,10 @@ def test_full_jitter_backoff_stays_within_its_exponential_cap() -> None:
         waits = [backoff_seconds(attempt, 2.0, 60.0, rng) for _ in range(200)]
         assert all(0.0 <= w <= cap for w in waits)
         assert max(waits) > 0.5 * cap  # it does spread over the whole window
+
+
+def test_a_device_the_account_cannot_use_is_permanent() -> None:
+    from qiskit.providers.exceptions import QiskitBackendNotFoundError
+
+    fault = classify(QiskitBackendNotFoundError("No backend matches the criteria"))
+    assert fault is not None and not fault.retryable
