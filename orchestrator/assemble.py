@@ -65,6 +65,7 @@ def build_program(config: RunConfig) -> QuantumProgram:
         bases=measurement_bases(h),
         preparation="amplitudes" if config.pci.mapping == "amplitude" else "product",
         want_statevector=config.quantum.capabilities().statevector,
+        ticks=config.run.ticks,
     )
 
 

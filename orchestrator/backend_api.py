@@ -12,6 +12,11 @@ receives its own validated config model and a fully resolved, SDK-free descripti
 (``QuantumProgram`` / ``NetworkSpec``). Capabilities are data: ``QuantumBackendConfig
 .capabilities()`` answers before any backend is built, so validation never touches an SDK.
 
+Failures. A backend that cannot go on (a device fault that retries did not cure, a spent QPU
+budget) raises ``QuantumBackendFailure`` from ``execute``; the runner then stops the run at
+that tick boundary (the tick is not recorded as done), records why, and exits resumable.
+Any other exception is a bug or a broken environment and fails the run.
+
 Conventions used throughout:
 - qubit q is bit q of a basis-state index (Qiskit's little-endian order);
 - a measurement basis is a string of length n whose character q ('X', 'Y' or 'Z') is the
@@ -25,7 +30,7 @@ import importlib.metadata
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -40,6 +45,7 @@ __all__ = [
     "NetworkSpec",
     "NetworkState",
     "QuantumBackend",
+    "QuantumBackendFailure",
     "QuantumProgram",
     "QuantumRequest",
     "QuantumResult",
@@ -64,6 +70,8 @@ class QuantumProgram:
     preparation: ``product`` prepares qubit q as RZ(phi_q) RY(theta_q) |0> (a request gives
         theta, phi); ``amplitudes`` prepares the exact state vector a request gives.
     want_statevector: also return the exact final amplitudes (before measurement).
+    ticks: how many ticks the run plans (0: unknown); a device backend sizes its QPU-time
+        estimate by it. ``execute`` past it must still work.
     """
 
     hamiltonian: PauliHamiltonian
@@ -74,6 +82,7 @@ class QuantumProgram:
     bases: tuple[str, ...]
     preparation: Literal["product", "amplitudes"] = "product"
     want_statevector: bool = False
+    ticks: int = 0
 
     @property
     def n_qubits(self) -> int:
@@ -104,11 +113,54 @@ class QuantumResult:
         may group them by outcome). Empty tuple if the backend ran no shots.
     statevector: shape (2^n,), complex, when the program asked for it; else None.
     job_ids: identifiers of the backend jobs that produced this (recorded in the ledger meta).
+    readout: readout-error rates to correct the samples with, or None (no mitigation): one
+        float array per basis, shape (n, 2), row q = (P(read 1 | 0), P(read 0 | 1)) of the
+        qubit that measured logical qubit q in that basis's circuit, measured by the backend
+        (calibration circuits). The orchestrator applies the correction to expectation values
+        (``orchestrator.measurement``); samples stay raw.
+    attempts: every submission this tick took, in order, including the one that succeeded:
+        mappings with ``attempt`` (1-based), ``job_id`` (None if submission itself failed),
+        ``error`` (exception class, None on success), ``code`` (service error code or HTTP
+        status, or None), ``retryable`` (bool or None), ``message`` (one line, credentials
+        removed, or None), ``backoff_seconds`` (wait before the next attempt).
+        Ledger meta only: attempts do not repeat between runs.
+    usage_seconds: QPU time this tick was charged, as the service measured it (None when
+        the backend does not bill, e.g. simulators and device snapshots). Ledger meta only.
     """
 
     samples: tuple[np.ndarray, ...]
     statevector: np.ndarray | None = None
     job_ids: tuple[str, ...] = ()
+    readout: tuple[np.ndarray, ...] | None = None
+    attempts: tuple[Mapping[str, Any], ...] = ()
+    usage_seconds: float | None = None
+
+
+class QuantumBackendFailure(RuntimeError):
+    """``execute`` cannot produce this tick; the run stops cleanly at the tick boundary.
+
+    permanent: True when trying again cannot help as things stand (the service refused the
+        job as invalid, an account or budget problem); False when the fault was transient but
+        outlasted the retry limit (resuming later may simply work).
+    reason: ``fault`` (the device or service failed) or ``budget`` (the QPU-time limit would
+        be passed by this tick; nothing was submitted for it).
+    attempts: the submissions made for this tick (see ``QuantumResult.attempts``), so that
+        the record of the failed tick is not lost.
+    The message is one line, free of credentials, and says what to do next.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        reason: Literal["fault", "budget"] = "fault",
+        attempts: tuple[Mapping[str, Any], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.reason = reason
+        self.attempts = attempts
 
 
 class QuantumBackend(ABC):

@@ -12,6 +12,9 @@ Every block of the ledger holds one event. ``kind`` says which:
   taken after it (null when none was taken).
 - ``revert``: a rollback (spec §13, §14) to an earlier stable block: which block, why, and the
   checkpoint of the state the loop continues from.
+- ``stop``: the quantum backend could not go on (a device fault retries did not cure, a spent
+  QPU budget); the run stopped at this tick boundary, resumable. The failed tick's attempts
+  and job ids are in the block's meta.
 
 ``metrics.csv`` and ``qubits.csv`` are views of the tick events (``metrics_row``,
 ``qubit_rows``), so a resumed run can rebuild them from the ledger.
@@ -23,7 +26,14 @@ from typing import Any
 
 from orchestrator.loop import TickRecord
 
-__all__ = ["METRICS_COLUMNS", "metrics_row", "qubit_rows", "revert_event", "tick_event"]
+__all__ = [
+    "METRICS_COLUMNS",
+    "metrics_row",
+    "qubit_rows",
+    "revert_event",
+    "stop_event",
+    "tick_event",
+]
 
 METRICS_COLUMNS = (
     "tick",
@@ -77,6 +87,8 @@ def tick_event(
         "config_sha256": config_hash,
         "checkpoint_sha256": checkpoint_sha256,
     }
+    if record.readout is not None:
+        event["readout_rates"] = record.readout
     if record.amplitudes is None:
         event["next_preparation"] = {"theta": record.theta, "phi": record.phi}
     else:
@@ -111,6 +123,20 @@ def revert_event(
         "reverts": reverts,
         "stable": True,
         "backends": backends,
+        "config_sha256": config_hash,
+    }
+
+
+def stop_event(
+    *, tick: int, timestamp_us: int, reason: str, permanent: bool, config_hash: str
+) -> dict[str, Any]:
+    """The run stops before tick ``tick`` (ticks done so far: ``tick``)."""
+    return {
+        "kind": "stop",
+        "tick": tick,
+        "timestamp": timestamp_us,
+        "reason": reason,
+        "permanent": permanent,
         "config_sha256": config_hash,
     }
 

@@ -44,6 +44,7 @@ class TickRecord:
     coupling: the constants used this tick; next_coupling: after the §6 rule.
     stability: the §13/§14 rule's verdict on this tick (stable mark, rollback trigger).
     theta, phi or amplitudes: the next tick's preparation.
+    readout, attempts, usage_seconds: as the quantum backend returned them (``QuantumResult``).
     """
 
     tick: int
@@ -69,6 +70,9 @@ class TickRecord:
     job_ids: tuple[str, ...]
     quantum_seconds: float
     spiking_seconds: float
+    readout: tuple[np.ndarray, ...] | None = None
+    attempts: tuple[Mapping[str, Any], ...] = ()
+    usage_seconds: float | None = None
 
     @property
     def spike_count(self) -> int:
@@ -131,11 +135,11 @@ class FusionLoop:
             shots = None
             energy = measurement.energy_exact(self._h_matrix, sv)
         else:
-            bloch = measurement.bloch_from_samples(result.samples)
+            bloch = measurement.bloch_from_samples(result.samples, result.readout)
             probs = measurement.z_probabilities_from_samples(result.samples[0])
             shots = cfg.quantum.shots
             energy = measurement.energy_from_samples(
-                self.hamiltonian, self.program.bases, result.samples
+                self.hamiltonian, self.program.bases, result.samples, result.readout
             )
         psi = pci.amplitudes_from_bloch(bloch) if self.amplitudes is None else sv
 
@@ -191,6 +195,9 @@ class FusionLoop:
             job_ids=result.job_ids,
             quantum_seconds=t1 - t0,
             spiking_seconds=t3 - t2,
+            readout=result.readout,
+            attempts=result.attempts,
+            usage_seconds=result.usage_seconds,
         )
         self.coupling = next_coupling
         self.tick += 1

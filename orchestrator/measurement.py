@@ -15,6 +15,22 @@ measured in any basis that agrees with P_t on its support. With an exact state v
 quantities are computed exactly (``*_exact``).
 
 Bit convention: samples[s, q] is the bit of qubit q in shot s; basis index i has bit q = qubit q.
+
+Readout-error mitigation (tensored, per qubit). If qubit q's readout flips 0 -> 1 with
+probability e0_q and 1 -> 0 with probability e1_q, independently of the other qubits, then given
+the true sign t_q the read sign s_q has  E[s_q | t_q] = a_q t_q + b_q  with  a_q = 1 - e0_q - e1_q,
+b_q = e1_q - e0_q. So  c_q = (s_q - b_q) / a_q  has E[c_q | t_q] = t_q, and, readout errors being
+independent given the true bits,
+
+    E[ prod_{q in S} c_q ] = E[ prod_{q in S} t_q ]    for every set S of qubits,
+
+i.e. the mean over shots of prod c_q is an unbiased estimate of every Pauli expectation the
+samples cover (Bloch components, <H> terms): the inverse of the tensor product of the per-qubit
+assignment matrices, applied term by term. It corrects readout only (not gate noise), widens
+the statistical error by 1/a_q, and can leave an estimate outside [-1, 1]; a mitigated Bloch
+vector longer than 1 is scaled back onto the unit sphere (the nearest physical state along its
+direction). The rates come from the backend (``QuantumResult.readout``). Distributions (H_coh)
+are not corrected: the corrected histogram is a quasi-distribution with no entropy.
 """
 
 from __future__ import annotations
@@ -32,6 +48,7 @@ __all__ = [
     "energy_exact",
     "energy_from_samples",
     "measurement_bases",
+    "readout_signs",
     "z_probabilities_exact",
     "z_probabilities_from_samples",
 ]
@@ -63,17 +80,49 @@ def _signs(samples: np.ndarray) -> np.ndarray:
     return 1.0 - 2.0 * samples.astype(np.float64)
 
 
-def bloch_from_samples(samples: Sequence[np.ndarray]) -> np.ndarray:
-    """Bloch vectors, shape (n, 3) as (<X>, <Y>, <Z>), from the Z, X, Y samples (in that order)."""
-    z, x, y = (_signs(s).mean(axis=0) for s in samples[:3])
-    return np.stack([x, y, z], axis=1)
+def readout_signs(samples: np.ndarray, rates: np.ndarray | None) -> np.ndarray:
+    """Per-shot signs (1 - 2 bit), readout-corrected as c_q = (s_q - b_q) / a_q when ``rates``
+    (shape (n, 2): P(1|0), P(0|1) per qubit) is given; see the module docstring."""
+    signs = _signs(samples)
+    if rates is None:
+        return signs
+    rates = np.asarray(rates, dtype=np.float64)
+    a = 1.0 - rates[:, 0] - rates[:, 1]
+    if rates.shape != (samples.shape[1], 2) or np.any(a <= 0):
+        raise ValueError("readout rates must have shape (n, 2) with P(1|0) + P(0|1) < 1")
+    return (signs - (rates[:, 1] - rates[:, 0])) / a
+
+
+def _rates(readout: Sequence[np.ndarray] | None, k: int) -> np.ndarray | None:
+    return None if readout is None else readout[k]
+
+
+def bloch_from_samples(
+    samples: Sequence[np.ndarray], readout: Sequence[np.ndarray] | None = None
+) -> np.ndarray:
+    """Bloch vectors, shape (n, 3) as (<X>, <Y>, <Z>), from the Z, X, Y samples (in that order).
+
+    With ``readout`` (one (n, 2) rate array per basis) the components are readout-corrected and
+    a vector longer than 1 is scaled onto the unit sphere.
+    """
+    z, x, y = (readout_signs(s, _rates(readout, k)).mean(axis=0) for k, s in enumerate(samples[:3]))
+    bloch = np.stack([x, y, z], axis=1)
+    if readout is not None:
+        bloch /= np.maximum(1.0, np.linalg.norm(bloch, axis=1))[:, None]
+    return bloch
 
 
 def energy_from_samples(
-    h: PauliHamiltonian, bases: Sequence[str], samples: Sequence[np.ndarray]
+    h: PauliHamiltonian,
+    bases: Sequence[str],
+    samples: Sequence[np.ndarray],
+    readout: Sequence[np.ndarray] | None = None,
 ) -> float:
-    """<H> estimated from the tick's samples; every term must be covered by some basis."""
-    signs = [_signs(s) for s in samples]
+    """<H> estimated from the tick's samples; every term must be covered by some basis.
+
+    With ``readout`` each term is the mean of the product of corrected signs (unbiased).
+    """
+    signs = [readout_signs(s, _rates(readout, k)) for k, s in enumerate(samples)]
     total = 0.0
     for term in h.terms:
         if not term.paulis:

@@ -19,7 +19,7 @@ import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
@@ -46,6 +46,12 @@ class BackendPlugin:
     install: what to run when they are missing.
     distribution: PyPI distribution whose version identifies the backend.
     summary: one line for ``qnf backends``.
+    devices: ``"module:function"`` listing the devices this backend can target, or None.
+        The function takes no arguments and returns a list of mappings with at least ``name``,
+        ``qubits`` and ``kind`` (e.g. ``snapshot`` or ``device``); it may import the SDK and
+        may reach the network (``qnf backends`` calls it; validation never does). It must not
+        raise for a missing account or an unreachable service: it returns what it can and says
+        why in a row of kind ``note``.
     """
 
     layer: Layer
@@ -56,6 +62,7 @@ class BackendPlugin:
     install: str
     distribution: str
     summary: str
+    devices: str | None = None
 
     def missing(self) -> list[str]:
         """Required modules that cannot be imported here (empty when usable)."""
@@ -76,6 +83,13 @@ class BackendPlugin:
             )
         module, _, name = self.implementation.partition(":")
         return getattr(importlib.import_module(module), name)
+
+    def list_devices(self) -> list[dict[str, Any]]:
+        """The rows of ``devices`` (empty when the plugin declares none or its SDK is missing)."""
+        if self.devices is None or self.missing():
+            return []
+        module, _, name = self.devices.partition(":")
+        return list(getattr(importlib.import_module(module), name)())
 
 
 @cache

@@ -8,10 +8,11 @@
              -> tick on
 
 Nothing is written before the backends are built, so a config or backend that cannot run
-leaves no directory behind. A run that fails, is cancelled or interrupted still gets a
-``summary.json`` saying so and how to resume; its ledger verifies up to the last committed
-block. One process at a time works on a run directory (an exclusive lock on the directory,
-released by the kernel if the process dies).
+leaves no directory behind. A run that fails, is cancelled, interrupted or stopped (a
+``QuantumBackendFailure``: a device fault retries did not cure, a spent QPU budget; a ``stop``
+block records why) still gets a ``summary.json`` saying so and how to resume; its ledger
+verifies up to the last committed block. One process at a time works on a run directory (an
+exclusive lock on the directory, released by the kernel if the process dies).
 
 Run directory:
     config.yaml    the resolved config (defaults filled in, overrides applied)
@@ -78,7 +79,8 @@ class RunBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class RunResult:
-    """How a run ended: ``status`` is completed, cancelled, failed or interrupted."""
+    """How a run ended: ``status`` is completed, cancelled, stopped (the quantum backend could
+    not go on; resumable), failed or interrupted."""
 
     run_dir: Path
     status: str
@@ -220,6 +222,8 @@ def _run(
     status, error = "failed", None
     try:
         status = session.drive(on_tick, should_stop)
+        if session.failure is not None:
+            error = str(session.failure)
         recorder.flush()
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the user"
@@ -340,7 +344,6 @@ def resume(
         _clean_temporaries(run_dir)
         start_height, ckpt = _newest_checkpoint(run_dir, blocks)
         stable = _stable_point(run_dir, blocks, start_height)
-        last_height = blocks[-1][0]
         _drop_orphans(run_dir, blocks)
         rebuild_csv(run_dir)
 
@@ -358,11 +361,14 @@ def resume(
         recorder.on_commit = on_commit
         session = Session(loop, recorder, stable, backends)
         last_event = blocks[-1][1]
-        if last_event["kind"] == "tick" and last_height == start_height:
+        if last_event["kind"] == "tick" and blocks[-1][0] == start_height:
             session.pending = last_event.get("stability_trigger")
         try:
-            for height in range(start_height + 1, last_height + 1):
-                session.replay(height)
+            for height, event in blocks[start_height + 1 :]:
+                if event["kind"] == "tick":
+                    session.replay(height)
+                else:  # a stop block: kept as it is, the run goes on after it
+                    recorder.ledger.skip(height)
             recorder.committed = recorder.height
         except BaseException:
             loop.close()

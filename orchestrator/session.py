@@ -26,8 +26,8 @@ import numpy as np
 
 from orchestrator import checkpoint
 from orchestrator.assemble import open_spiking
-from orchestrator.backend_api import NetworkState
-from orchestrator.events import revert_event, tick_event
+from orchestrator.backend_api import NetworkState, QuantumBackendFailure
+from orchestrator.events import revert_event, stop_event, tick_event
 from orchestrator.faults import crash_point
 from orchestrator.ledger import LedgerError
 from orchestrator.loop import FusionLoop, TickRecord
@@ -108,6 +108,7 @@ class Session:
         self.seconds = {"quantum": 0.0, "spiking": 0.0}
         self.ticks_run = 0
         self.pending: str | None = None  # rollback trigger of the last tick, not yet acted on
+        self.failure: QuantumBackendFailure | None = None  # why the run stopped, if it did
 
     # ------------------------------------------------------------------ one tick
 
@@ -136,6 +137,8 @@ class Session:
             "quantum_seconds": record.quantum_seconds,
             "spiking_seconds": record.spiking_seconds,
             "job_ids": list(record.job_ids),
+            "attempts": list(record.attempts),
+            "qpu_usage_seconds": record.usage_seconds,
         }
         block = self.recorder.append(
             event,
@@ -217,6 +220,26 @@ class Session:
         )
         self.stable = StablePoint(block.height, sha, loop_meta, loop_arrays, network)
 
+    def stop(self, failure: QuantumBackendFailure) -> None:
+        """Record a ``stop`` block: the quantum backend cannot go on (resumable)."""
+        self.failure = failure
+        tick = self.loop.tick
+        event = stop_event(
+            tick=tick,
+            timestamp_us=round(tick * self.loop.spiking.network.tick_ms * 1000),
+            reason=failure.reason,
+            permanent=failure.permanent,
+            config_hash=self.config_hash,
+        )
+        meta = {
+            "wall_time": now(),
+            "message": str(failure),
+            "attempts": list(failure.attempts),
+            "job_ids": [a["job_id"] for a in failure.attempts if a.get("job_id")],
+            "resume": f"qnf resume {self.recorder.run_dir}",
+        }
+        self.recorder.append(event, meta)
+
     # ------------------------------------------------------------------ the run
 
     def drive(
@@ -224,7 +247,8 @@ class Session:
         on_tick: TickCallback | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> str:
-        """Tick until ``run.ticks`` are done ("completed") or ``should_stop`` ("cancelled").
+        """Tick until ``run.ticks`` are done ("completed"), ``should_stop`` ("cancelled") or the
+        quantum backend cannot go on ("stopped", a ``stop`` block records why).
 
         A rollback triggered by a tick happens before the next one (or before finishing), so
         a run resumed right after such a tick takes the same path as an uninterrupted one."""
@@ -238,6 +262,10 @@ class Session:
                 return "completed"
             if should_stop is not None and should_stop():
                 return "cancelled"
-            record = self.tick()
+            try:
+                record = self.tick()
+            except QuantumBackendFailure as failure:
+                self.stop(failure)
+                return "stopped"
             if on_tick is not None:
                 on_tick(record, self.loop.tick, total)

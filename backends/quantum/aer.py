@@ -29,6 +29,11 @@ call.
 
 ``amplitudes`` preparation: ``set_statevector(tick state)`` is put in front of the transpiled
 circuits each tick (a copy of the instruction list, no transpile).
+
+``noise_from: fake_xxx``: the circuits are transpiled once for the snapshot (ISA circuits, fixed
+transpiler seed, clbits in logical order) and run on ``device_noise.device_simulator``, the
+snapshot's target with its noise model cut to the qubits the circuits touch (same counts as
+the full model, ~10x faster; see that module). Everything else is the path above.
 """
 
 from __future__ import annotations
@@ -42,8 +47,9 @@ from qiskit.circuit import CircuitInstruction
 from qiskit_aer import AerSimulator
 from qiskit_aer.library import SaveStatevector, SetStatevector
 
-from backends.quantum import trotter
+from backends.quantum import device_noise, trotter
 from backends.quantum.config import AER_MAX_QUBITS, AerConfig
+from backends.quantum.fake_devices import load_fake
 from orchestrator.backend_api import QuantumBackend, QuantumProgram, QuantumRequest, QuantumResult
 
 __all__ = ["AerBackend"]
@@ -65,7 +71,17 @@ class AerBackend(QuantumBackend):
         self._bit_shifts = np.arange(n, dtype=np.int64)
         self._measured: tuple[QuantumCircuit, ...] = ()
         self._columns: tuple[np.ndarray, ...] = ()
-        if config.method != "statevector" and program.bases:
+        self._physical: tuple[int, ...] = ()
+        if config.noise_from is not None and program.bases:
+            device = load_fake(config.noise_from)
+            self._measured = trotter.transpile_for_device(
+                trotter.measured_circuits(program), device
+            )
+            used = device_noise.active_qubits(self._measured)
+            self._simulator = device_noise.device_simulator(device, used, threads)
+            self._physical = trotter.measured_qubits(self._measured[0], n)
+            self._columns = tuple(trotter.parameter_columns(c, n) for c in self._measured)
+        elif config.method != "statevector" and program.bases:
             self._simulator = AerSimulator(method=config.method, max_parallel_threads=threads)
             self._measured = trotter.transpile_once(
                 trotter.measured_circuits(program), self._simulator
@@ -139,4 +155,8 @@ class AerBackend(QuantumBackend):
         config = self.config
         assert isinstance(config, AerConfig)
         # "version" (base) is qiskit-aer's; qiskit's synthesizes the Trotter circuits.
-        return {**super().identity(), "method": config.method, "qiskit": qiskit.__version__}
+        identity = {**super().identity(), "method": config.method, "qiskit": qiskit.__version__}
+        if config.noise_from is not None:
+            identity["noise_from"] = config.noise_from
+            identity["physical_qubits"] = ",".join(map(str, self._physical))
+        return identity

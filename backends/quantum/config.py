@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
+from backends.quantum.fake_devices import FAKE_DEVICES, describe_unknown
 from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities
 from orchestrator.registry import BackendPlugin
 
@@ -31,9 +32,34 @@ class AerConfig(QuantumBackendConfig):
         description="Aer's thread cap; 0 = all cores (measured slower than 1 on 2 busy cores).",
     )
 
+    noise_from: str | None = Field(
+        None,
+        description=(
+            "Simulate with the noise of this device snapshot (e.g. `fake_sherbrooke`; "
+            "`qnf backends` lists them): circuits are transpiled for the snapshot and run with "
+            "its noise model cut to the qubits they use. Needs `method: automatic`."
+        ),
+    )
+
+    @field_validator("noise_from")
+    @classmethod
+    def _known_snapshot(cls, name: str | None, info: ValidationInfo) -> str | None:
+        if name is not None and name not in FAKE_DEVICES:
+            raise ValueError(describe_unknown(name))
+        if name is not None and info.data.get("method") == "statevector":
+            raise ValueError(
+                "needs method: automatic (shots); method: statevector is exact and noiseless"
+            )
+        return name
+
     def capabilities(self) -> QuantumCapabilities:
+        max_qubits = AER_MAX_QUBITS
+        if self.noise_from is not None:
+            max_qubits = min(max_qubits, FAKE_DEVICES[self.noise_from][0])
         return QuantumCapabilities(
-            statevector=self.method == "statevector", max_qubits=AER_MAX_QUBITS
+            statevector=self.method == "statevector",
+            max_qubits=max_qubits,
+            noisy=self.noise_from is not None,
         )
 
 

@@ -31,6 +31,13 @@ Preparations:
 - ``amplitudes``: no preparation gates and no parameters; the backend puts the tick's state
   in front of the transpiled circuit (Aer: ``set_statevector``), so nothing is re-transpiled.
 
+Devices. ``transpile_for_device`` makes ISA circuits for a device or snapshot (its basis gates,
+coupling map and a layout chosen with a fixed transpiler seed, so the same config gives the same
+physical qubits on every run). Routing may move a logical qubit, but measurement k always writes
+clbit k, so the classical register stays in LOGICAL order: bit q of a result is logical qubit q
+wherever it was measured. ``measured_qubits`` tells which physical qubit that was (readout
+calibration needs it).
+
 Everything here runs once per program; a tick only binds numbers.
 """
 
@@ -45,19 +52,30 @@ from qiskit.circuit.library import PauliEvolutionGate
 from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.synthesis import LieTrotter, SuzukiTrotter
+from qiskit.transpiler import generate_preset_pass_manager
 
 from orchestrator.backend_api import QuantumProgram
 
 __all__ = [
+    "MEAS_NAME",
     "PREP_NAME",
+    "TRANSPILE_SEED",
     "evolution_circuit",
     "measured_circuits",
+    "measured_qubits",
     "parameter_columns",
     "prep_parameters",
     "prep_values",
     "state_circuit",
+    "transpile_for_device",
     "transpile_once",
 ]
+
+TRANSPILE_SEED = 1234
+"""Seed of the layout and routing passes for devices (same config -> same physical qubits)."""
+
+MEAS_NAME = "meas"
+"""Name of the classical register every measured circuit writes (clbit q = logical qubit q)."""
 
 PREP_NAME = "prep"
 """Name of the ParameterVector holding [theta_0..theta_{n-1}, phi_0..phi_{n-1}]."""
@@ -123,7 +141,7 @@ def measured_circuits(program: QuantumProgram) -> tuple[QuantumCircuit, ...]:
         if len(basis) != n or set(basis) - set("XYZ"):
             raise ValueError(f"basis {basis!r}: need {n} characters from X, Y, Z")
         circuit = base.copy(name=f"basis_{basis}")
-        circuit.add_register(ClassicalRegister(n, "meas"))
+        circuit.add_register(ClassicalRegister(n, MEAS_NAME))
         for q, b in enumerate(basis):
             if b == "Y":
                 circuit.sdg(q)
@@ -139,6 +157,40 @@ def transpile_once(
 ) -> tuple[QuantumCircuit, ...]:
     """Transpile for ``backend``, keeping parameters symbolic (call once per program)."""
     return tuple(transpile(list(circuits), backend=backend, optimization_level=optimization_level))
+
+
+def transpile_for_device(
+    circuits: Sequence[QuantumCircuit],
+    backend: BackendV2,
+    optimization_level: int = 1,
+    initial_layout: Sequence[int] | None = None,
+) -> tuple[QuantumCircuit, ...]:
+    """ISA circuits for a device or snapshot, parameters kept symbolic (once per program).
+
+    ``initial_layout[q]`` is the physical qubit of logical qubit q (default: the transpiler's
+    choice at ``TRANSPILE_SEED``).
+    """
+    manager = generate_preset_pass_manager(
+        backend=backend,
+        optimization_level=optimization_level,
+        initial_layout=None if initial_layout is None else list(initial_layout),
+        seed_transpiler=TRANSPILE_SEED,
+    )
+    return tuple(manager.run(list(circuits)))
+
+
+def measured_qubits(circuit: QuantumCircuit, n_qubits: int) -> tuple[int, ...]:
+    """For each clbit q < n_qubits, the (physical) qubit measured into it; each exactly once."""
+    found: dict[int, int] = {}
+    for instruction in circuit.data:
+        if instruction.operation.name == "measure":
+            clbit = circuit.find_bit(instruction.clbits[0]).index
+            if clbit in found:
+                raise ValueError(f"{circuit.name}: clbit {clbit} is measured twice")
+            found[clbit] = circuit.find_bit(instruction.qubits[0]).index
+    if sorted(found) != list(range(n_qubits)):
+        raise ValueError(f"{circuit.name}: expected one measurement into each of {n_qubits} clbits")
+    return tuple(found[q] for q in range(n_qubits))
 
 
 def parameter_columns(circuit: QuantumCircuit, n_qubits: int) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 1 a check failed (``ledger verify``), a run or job failed or was
 cancelled; 2 bad input (config problems are printed one per line as ``field: message``, no
-traceback, nothing written or recorded); 130 interrupted.
+traceback, nothing written or recorded; also a run the quantum backend refuses over its QPU
+budget); 3 the run stopped cleanly at a tick boundary (a device fault or a spent budget) and
+can be resumed; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -135,6 +137,16 @@ def print_result(result: Any) -> None:
             f"E_coh {last['E_coh']:.4f}, fusion energy {last['fusion_energy']:.4f}"
         )
     lines.append(f"check it:      qnf ledger verify {result.run_dir}")
+    if result.status == "stopped":
+        fail(
+            [
+                f"stopped after {result.ticks} of {summary['ticks_planned']} ticks: "
+                f"{summary['error']}",
+                f"run directory: {result.run_dir} (ledger verifies; nothing done is lost)",
+                f"to go on:      {summary['resume']}",
+            ],
+            code=3,
+        )
     if result.status != "completed":
         lines.append(f"continue it:   qnf resume {result.run_dir}")
     for line in lines:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from orchestrator.backend_api import QuantumBackendFailure
 from orchestrator.cli.app import (
     ConfigArg,
     OutOpt,
@@ -65,6 +66,8 @@ def run(
             result = execute(cfg, run_dir, on_tick=on_tick, draw_report=report)
     except ConfigError as exc:
         fail(exc.problems)
+    except QuantumBackendFailure as exc:  # refused while building: nothing was written
+        fail([str(exc)], code=2 if exc.reason == "budget" else 1)
     except KeyboardInterrupt:
         err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
         raise typer.Exit(130) from None
@@ -103,6 +106,7 @@ def backends(
                     "version": plugin.version(),
                     "package": plugin.distribution,
                     "summary": plugin.summary,
+                    "devices": plugin.list_devices(),
                 }
             )
     if as_json:
@@ -117,6 +121,15 @@ def backends(
             r["layer"], r["kind"], installed, r["package"], r["version"] or "-", r["summary"]
         )
     out.print(table)
+    for r in rows:
+        if r["devices"]:
+            devices = Table(title=f"{r['kind']} devices (`device:` in the {r['layer']} section)")
+            for col in ("name", "qubits", "kind", "what it is"):
+                devices.add_column(col)
+            for d in r["devices"]:
+                qubits = "-" if d.get("qubits") is None else str(d["qubits"])
+                devices.add_row(d["name"], qubits, d["kind"], d.get("summary", ""))
+            out.print(devices)
 
 
 @ledger_app.command("verify")
@@ -175,6 +188,8 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
         fail(exc.problems)
     except (ResumeError, RunBusy) as exc:
         fail([str(exc)])
+    except QuantumBackendFailure as exc:
+        fail([str(exc)], code=2 if exc.reason == "budget" else 1)
     except KeyboardInterrupt:
         err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
         raise typer.Exit(130) from None

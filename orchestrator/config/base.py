@@ -68,6 +68,16 @@ class QuantumBackendConfig(StrictModel, ABC):
     def capabilities(self) -> QuantumCapabilities:
         """What this backend can do with these settings (pure data, no SDK import)."""
 
+    def check_run(self, n_qubits: int, n_circuits: int, ticks: int) -> list[str]:
+        """Problems with running ``ticks`` ticks of ``n_circuits`` circuits on ``n_qubits``.
+
+        Called by the config cross-checks, before any backend is imported or any job is
+        submitted; one ``quantum.field: message`` line per problem. A backend that bills QPU
+        time estimates the whole run here and refuses one over its limit (the budget guard);
+        options sized by the register (a qubit layout) are checked here too. Default: none.
+        """
+        return []
+
 
 class RecurrentConfig(StrictModel):
     """Random recurrent connectivity of the spiking network (spec §3.2, the w_ij)."""

@@ -116,11 +116,6 @@ def _union_members(root: type[BaseModel], section: str) -> tuple[Any, ...]:
     return typing.get_args(annotation) or (annotation,)
 
 
-def _union_size(root: type[BaseModel], section: str) -> int:
-    """Members of a tagged section; pydantic puts the tag into locations only when > 1."""
-    return len(_union_members(root, section))
-
-
 def _tagged_model(root: type[BaseModel], section: str, tag: Any) -> type[BaseModel] | None:
     for member in _union_members(root, section):
         field = getattr(member, "model_fields", {}).get("kind")
@@ -139,7 +134,7 @@ def format_validation_error(
         model: type[BaseModel] | None = root
         if loc and loc[0] in TAGGED_SECTIONS and isinstance(raw.get(loc[0]), Mapping):
             tag = raw[loc[0]].get("kind")
-            if len(loc) > 1 and loc[1] == tag and _union_size(root, loc[0]) > 1:
+            if len(loc) > 1 and loc[1] == tag:  # a discriminated union always inserts it
                 del loc[1]
                 tagged = _tagged_model(root, loc[0], tag)
                 model = None if tagged is None else _model_at(tagged, loc[1:-1])

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Any, Union
 
 import rfc8785
 import yaml
@@ -31,6 +31,7 @@ from orchestrator.config.sections import (
     TrotterConfig,
 )
 from orchestrator.hamiltonian import PauliHamiltonian
+from orchestrator.measurement import measurement_bases
 from orchestrator.registry import GROUPS, plugins
 
 __all__ = ["RunConfig", "load_config", "run_config_model", "validate_config"]
@@ -89,8 +90,11 @@ def run_config_model() -> type[RunConfig]:
                 "is qnfusion installed? run `uv sync`"
             )
         members = tuple(p.config for p in found.values())
-        union = Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007
-        fields[layer] = (union, RunConfig.model_fields[layer])
+        # the discriminator goes on the field itself: passing the base's FieldInfo as the
+        # default drops one given in Annotated, leaving a plain (smart) union
+        base = RunConfig.model_fields[layer]
+        union = Union[members]  # noqa: UP007
+        fields[layer] = (union, Field(discriminator="kind", description=base.description))
     return create_model("RunConfig", __base__=RunConfig, **fields)
 
 
@@ -127,6 +131,9 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"spiking.neurons: the qubit mapping needs at least one neuron per qubit "
                 f"(n = {n}, got {neurons})"
             )
+    problems += cfg.quantum.check_run(
+        n, len(measurement_bases(cfg.build_hamiltonian())), cfg.run.ticks
+    )
     for layer in ("quantum", "spiking"):
         section = getattr(cfg, layer)
         plugin = plugins(layer)[section.kind]

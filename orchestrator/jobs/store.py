@@ -2,11 +2,12 @@
 
 A job is a validated config waiting for, running on, or finished by a worker. States:
 
-    queued -> running -> completed | failed | cancelled
+    queued -> running -> completed | failed | cancelled | stopped (the quantum backend could not
+                 |                                             go on: device fault, QPU budget)
                  \\-> interrupted   (derived: its worker died or lost its lease)
 
-``qnf resume`` puts a failed, cancelled or interrupted job back to ``queued`` with ``resume``
-set, so the next worker continues its run directory from the last checkpoint.
+``qnf resume`` puts a failed, cancelled, stopped or interrupted job back to ``queued`` with
+``resume`` set, so the next worker continues its run directory from the last checkpoint.
 
 Leases: a worker claims a job in one IMMEDIATE transaction (so two workers never take the
 same job) and must renew the lease before ``lease_expires``; a heartbeat thread does it. A job
@@ -33,7 +34,7 @@ from typing import Any
 
 __all__ = ["ACTIVE", "TERMINAL", "Job", "JobError", "JobStore", "lease_seconds", "qnf_home"]
 
-TERMINAL = ("completed", "failed", "cancelled")
+TERMINAL = ("completed", "failed", "cancelled", "stopped")
 ACTIVE = ("queued", "running")
 
 
@@ -317,9 +318,9 @@ class JobStore:
         return self.get(job.id)
 
     def requeue(self, job_id: str) -> Job:
-        """Queue a failed, cancelled or interrupted job to continue from its checkpoint."""
+        """Queue a failed, cancelled, stopped or interrupted job to go on from its checkpoint."""
         job = self.get(job_id)
-        if job.state not in ("failed", "cancelled", "interrupted"):
+        if job.state not in ("failed", "cancelled", "stopped", "interrupted"):
             hint = " (see `qnf results`)" if job.state == "completed" else ""
             raise JobError(f"job {job.id} is {job.state}; only a stopped job resumes{hint}")
         with self._tx() as c:

@@ -152,11 +152,12 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
                 shutil.rmtree(job.run_dir)  # an attempt that died before acknowledging anything
             log.info("starting %s into %s", job.config_path, job.run_dir)
             result = execute(config, job.run_dir, **options)
-        state = "completed" if result.status == "completed" else "cancelled"
+        state = result.status if result.status in ("completed", "stopped") else "cancelled"
+        error = result.summary.get("error") if state == "stopped" else None
         if beat.lost:
             log.info("lease lost; leaving the job to its new holder")
             return "interrupted"
-        store.finish(job.id, worker_id, state, result.ticks, result.final_root, None)
+        store.finish(job.id, worker_id, state, result.ticks, result.final_root, error)
         log.info("%s after %d ticks; final root %s", state, result.ticks, result.final_root)
         return state
     except (KeyboardInterrupt, SystemExit):

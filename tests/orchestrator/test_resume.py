@@ -85,7 +85,7 @@ def test_checkpoint_every_k_replays_the_ticks_after_the_last_one(small_config, t
     sparse.write_text(small_config.read_text() + "checkpoint: {every: 4}\n")
     reference = execute(load_config(sparse, {"run.ticks": 12}), tmp_path / "ref", draw_report=False)
     run_dir = tmp_path / "run"
-    _crashed_run(sparse, run_dir, "tick:8", *extra)  # ticks 4..6 are stored, not checkpointed
+    _crashed_run(sparse, run_dir, "after-commit:7", *extra)  # ticks 4..6: stored, no checkpoint
     stored = [e for _, e, _ in read_blocks(run_dir / "ledger.sqlite")]
     assert [e["checkpoint_sha256"] is not None for e in stored[1:]][:7] == [
         False,
@@ -107,13 +107,13 @@ def test_a_torn_checkpoint_is_never_loaded(small_config, tmp_path) -> None:
         load_config(small_config, {"run.ticks": 8}), tmp_path / "ref", draw_report=False
     )
     run_dir = tmp_path / "run"
-    _crashed_run(small_config, run_dir, "tick:7", "--ticks", "8")
-    newest = checkpoint_path(run_dir, 6)
+    _crashed_run(small_config, run_dir, "after-commit:7", "--ticks", "8")
+    newest = checkpoint_path(run_dir, 7)
     data = newest.read_bytes()
     newest.write_bytes(data[: len(data) // 2])  # torn: as if the rename raced a disk failure
     with pytest.raises(checkpoint.CheckpointError):
         checkpoint.read(newest)
-    result = resume(run_dir, draw_report=False)  # falls back to block 5 and replays block 6
+    result = resume(run_dir, draw_report=False)  # falls back to block 6 and replays block 7
     assert result.final_root == reference.final_root
     assert checkpoint.digest(newest.read_bytes()) == checkpoint.digest(data)  # re-created
 

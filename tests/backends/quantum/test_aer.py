@@ -222,3 +222,45 @@ def test_bad_requests_are_refused() -> None:
     amplitudes = make(n=3, bases=("ZZZ",), shots=8, preparation="amplitudes")
     with pytest.raises(ValueError, match="amplitudes"):
         amplitudes.execute(QuantumRequest(seed=0, amplitudes=np.ones(4) / 2))
+
+
+# ------------------------------------------------------------------ noise_from a snapshot
+
+
+@pytest.fixture(scope="module")
+def noisy_aer() -> AerBackend:
+    """3-qubit TFIM with fake_sherbrooke's noise (built once: loading the model costs ~3 s)."""
+    program = QuantumProgram(tfim(3), 0.3, 2, 2, True, ("ZZZ", "XXX", "YYY"))
+    config = AerConfig(kind="aer", shots=SHOTS, noise_from="fake_sherbrooke")
+    return AerBackend(config, program)
+
+
+def test_noise_from_a_snapshot_shrinks_bloch_vectors_towards_the_exact_ones(noisy_aer) -> None:
+    theta, phi = np.array([0.3, 1.2, 2.8]), np.array([0.1, 0.9, 2.0])
+    exact = expm_multiply(-1j * 0.3 * tfim(3).to_sparse(), product_state(theta, phi))
+    result = noisy_aer.execute(QuantumRequest(seed=4, theta=theta, phi=phi))
+    got = np.array([[estimate(s, (q,)) for s in result.samples] for q in range(3)])
+    want = np.array([[expectation(exact, b, (q,)) for b in "ZXY"] for q in range(3)])
+    error = np.abs(got - want)
+    # noisy (well above 5-sigma shot noise somewhere) but still the same state (no bit mix-up)
+    assert error.max() > 5 / np.sqrt(SHOTS) and error.max() < 0.25
+    identity = noisy_aer.identity()
+    assert identity["noise_from"] == "fake_sherbrooke" and len(identity["physical_qubits"]) > 0
+
+
+def test_noise_from_keeps_column_q_logical_qubit_q() -> None:
+    theta = np.array([np.pi, 0.0, np.pi])
+    h_zero = PauliHamiltonian.from_terms(3, [("ZZ", (0, 1), 0.5)])
+    program = QuantumProgram(h_zero, 0.3, 1, 1, True, ("ZZZ",))
+    backend = AerBackend(AerConfig(kind="aer", shots=500, noise_from="fake_sherbrooke"), program)
+    (z,) = backend.execute(QuantumRequest(seed=1, theta=theta, phi=np.zeros(3))).samples
+    assert np.array_equal(np.round(z.mean(axis=0)), [1, 0, 1])
+
+
+def test_noise_from_config_checks() -> None:
+    with pytest.raises(ValueError, match="did you mean 'fake_sherbrooke'"):
+        AerConfig(kind="aer", noise_from="fake_sherbroke")
+    with pytest.raises(ValueError, match="method: automatic"):
+        AerConfig(kind="aer", method="statevector", noise_from="fake_manila")
+    caps = AerConfig(kind="aer", noise_from="fake_manila").capabilities()
+    assert caps.noisy and caps.max_qubits == 5 and not caps.statevector
