@@ -1,12 +1,15 @@
 """Writing a run directory while the loop runs: ledger blocks, checkpoints, CSV views.
 
-The durable part of a tick (checkpoint file: write, fsync, rename, fsync of the directory;
-ledger block: one SQLite transaction with ``synchronous=FULL``; CSV rows) runs on a writer
-thread, so the loop computes tick t+1 while tick t becomes durable. Hashing happens on the
-caller's thread (``Ledger.prepare``), so the chain root is known at once and blocks are
-committed strictly in order. A tick is *acknowledged* when its block is committed
-(``committed`` / ``on_commit``). A failure of the writer stops the run at the next tick with
-``RecorderError``; a crash loses at most the ticks not yet committed, which a resume recomputes.
+A block is hashed when it is appended (``Ledger.prepare``, so the chain root is known at once
+and blocks stay in order) and written later by ``write_pending``: the checkpoint file (write,
+fsync, rename, fsync of the directory), the ledger block (one SQLite transaction with
+``synchronous=FULL``) and the CSV rows. The session calls ``write_pending`` while the quantum
+backend works on the next tick (``FusionLoop.step(during_quantum=...)``): the durable work of
+tick t overlaps the circuits of tick t+1 instead of adding to the tick. (A writer *thread* was
+tried first: its many short GIL-releasing I/O calls fought the Brian2 thread for the GIL and
+cost more than writing synchronously; measured in BENCHMARKS.md.) A tick is *acknowledged* when
+its block is committed (``committed`` / ``on_commit``); a crash loses at most the ticks not yet
+committed, which a resume recomputes.
 
 Checkpoint files are ``checkpoints/<block height>.ckpt``; after each commit only the newest
 ``keep`` are kept, besides the initial one (block 0) and the last stable one (rollback target).
@@ -15,8 +18,6 @@ Checkpoint files are ``checkpoints/<block height>.ckpt``; after each commit only
 from __future__ import annotations
 
 import csv
-import queue
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,18 +32,12 @@ from orchestrator.ledger import Ledger, PreparedBlock, read_blocks
 
 __all__ = [
     "CHECKPOINT_DIR",
-    "RecorderError",
     "RunRecorder",
     "checkpoint_path",
     "rebuild_csv",
 ]
 
 CHECKPOINT_DIR = "checkpoints"
-_DONE = object()
-
-
-class RecorderError(RuntimeError):
-    """The run directory could not be written; the run stops at the next tick."""
 
 
 def checkpoint_path(run_dir: Path, height: int) -> Path:
@@ -79,21 +74,16 @@ class RunRecorder:
         self._kept: list[int] = sorted(
             int(p.stem) for p in (run_dir / CHECKPOINT_DIR).glob("*.ckpt") if p.stem.isdigit()
         )
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write_loop, name="qnf-recorder", daemon=True)
-        self._thread.start()
-
-    # ------------------------------------------------------------------ caller's thread
+        self._pending: list[_Item] = []
 
     @property
     def root(self) -> str:
-        """Chain root after the last *submitted* block."""
+        """Chain root after the last *appended* block."""
         return self.ledger.root
 
     @property
     def height(self) -> int:
-        """Height the next submitted block will get."""
+        """Height the next appended block will get."""
         return self.ledger.height
 
     def append(
@@ -104,46 +94,27 @@ class RunRecorder:
         checkpoint_bytes: bytes | None = None,
         protect: int | None = None,
     ) -> PreparedBlock:
-        """Hash the block now; write it (and its checkpoint) on the writer thread."""
-        self._raise_if_failed()
+        """Hash the block now; it is written by the next ``write_pending``."""
         block = self.ledger.prepare(event, meta, spikes)
-        item = _Item(block, dict(event, block=block.height), checkpoint_bytes, protect)
-        self._queue.put(item)
+        self._pending.append(
+            _Item(block, dict(event, block=block.height), checkpoint_bytes, protect)
+        )
         return block
 
-    def flush(self) -> None:
-        """Wait until everything submitted is durable; raise if the writer failed."""
-        self._queue.join()
-        self._raise_if_failed()
+    def write_pending(self) -> None:
+        """Make every appended block durable, in order."""
+        while self._pending:
+            self._write(self._pending[0])
+            self._pending.pop(0)
+
+    flush = write_pending
 
     def close(self) -> None:
-        """Flush what can be flushed, stop the writer, close files. Idempotent."""
-        if self._thread.is_alive():
-            self._queue.put(_DONE)
-            self._thread.join()
+        """Close the files (without writing what is pending: call ``flush`` first). Idempotent."""
         for fh in (self._metrics_fh, self._qubits_fh):
             if not fh.closed:
                 fh.close()
         self.ledger.close()
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise RecorderError(f"writing the run directory failed: {self._error}") from self._error
-
-    # ------------------------------------------------------------------ writer thread
-
-    def _write_loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is _DONE:
-                    return
-                if self._error is None:
-                    self._write(item)  # type: ignore[arg-type]
-            except BaseException as exc:  # surfaced on the caller's next append or flush
-                self._error = exc
-            finally:
-                self._queue.task_done()
 
     def _write(self, item: _Item) -> None:
         height = item.block.height

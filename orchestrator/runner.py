@@ -182,6 +182,7 @@ def execute(
                 "stable": True,
             }
             recorder.append(genesis, _genesis_meta(), checkpoint_bytes=data, protect=0)
+            recorder.flush()
         except BaseException:
             loop.close()
             if recorder is not None:
@@ -233,7 +234,10 @@ def _run(
         raise
     finally:
         session.loop.close()
-        recorder.close()
+        try:
+            recorder.flush()  # what was computed is kept, whatever stopped the run
+        finally:
+            recorder.close()
         summary = _summary(session, status, error, started, setup_seconds, resumes)
         write_atomic(run_dir / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
         if draw_report and summary["ticks"] > 0:
