@@ -46,6 +46,8 @@ class BackendPlugin:
     install: what to run when they are missing.
     distribution: PyPI distribution whose version identifies the backend.
     summary: one line for ``qnf backends``.
+    probe: optional ``"module:function"`` of an SDK-free callable returning one line about
+        the hardware behind the backend (reachable or not, and why) for ``qnf backends``.
     """
 
     layer: Layer
@@ -56,6 +58,7 @@ class BackendPlugin:
     install: str
     distribution: str
     summary: str
+    probe: str | None = None
 
     def missing(self) -> list[str]:
         """Required modules that cannot be imported here (empty when usable)."""
@@ -76,6 +79,13 @@ class BackendPlugin:
             )
         module, _, name = self.implementation.partition(":")
         return getattr(importlib.import_module(module), name)
+
+    def hardware(self) -> str | None:
+        """The probe's line, or None when the plugin declares no probe."""
+        if self.probe is None:
+            return None
+        module, _, name = self.probe.partition(":")
+        return str(getattr(importlib.import_module(module), name)())
 
 
 @cache

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Any, Union
 
 import rfc8785
 import yaml
@@ -81,8 +81,12 @@ def run_config_model() -> type[RunConfig]:
                 "is qnfusion installed? run `uv sync`"
             )
         members = tuple(p.config for p in found.values())
-        union = Annotated[Union[members], Field(discriminator="kind")]  # noqa: UP007
-        fields[layer] = (union, RunConfig.model_fields[layer])
+        description = RunConfig.model_fields[layer].description
+        if len(members) == 1:
+            fields[layer] = (members[0], Field(description=description))
+        else:  # the discriminator must sit on the field itself, or pydantic ignores it
+            union = Union[members]  # noqa: UP007
+            fields[layer] = (union, Field(discriminator="kind", description=description))
     return create_model("RunConfig", __base__=RunConfig, **fields)
 
 
@@ -128,6 +132,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"{layer}.kind: backend '{section.kind}' needs {', '.join(gone)}, which is not "
                 f"installed: {plugin.install}"
             )
+    problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     return problems
 
 
