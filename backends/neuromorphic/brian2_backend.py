@@ -1,33 +1,19 @@
 """Brian2 backend: the LIF network of spec §3.2, built once and run as ONE continuous simulation.
 
-Model (V in mV, rest 0 mV, t in ms; Brian2 holds V in volts)::
-
-    tau_m dV_i/dt = -V_i + I_i                          (not integrated while refractory)
-    V_i >= v_th  ->  spike of i, V_i = v_reset, refractory for t_ref
-    spike of i   ->  V_j += w_ij  for every synapse i -> j     (no delay, same step)
-
-``I_i`` is the drive (a voltage-equivalent R*I, mV). It is constant over a step, so the exact
-update is used: ``V(t+dt) = I + (V(t) - I) exp(-dt/tau_m)``. Under a constant supra-threshold
-drive an unconnected neuron fires at ``f = 1 / (t_ref + tau_m ln(RI / (RI - v_th)))`` (up to the
-dt grid: spikes are detected on steps).
+The model, under either timing (``spiking.brian2.timing``: Brian2's own, or Lava's step), is in
+``backends.neuromorphic.brian2_models``. Under constant supra-threshold drive an unconnected
+neuron fires at ``f = 1 / (t_ref + tau_m ln(RI / (RI - v_th)))`` (up to the dt grid).
 
 Step order (Brian2's schedule, set explicitly): ``start`` (tick hand-off, below) -> ``groups``
-(V update) -> ``thresholds`` (spike detection, SpikeMonitor) -> ``synapses`` (V_post += w, STDP)
--> ``resets``. A spike of step s reaches its targets in step s, before the next tick starts, so
-nothing is in flight at a tick or run boundary.
-
-STDP (``network.stdp.enabled``), pair-based, all-to-all traces, bounds [0, w_max]::
-
-    tau_pre da_pre/dt = -a_pre        tau_post da_post/dt = -a_post
-    pre spike:   V_post += w (old w);  a_pre  += A+ w_max;  w <- clip(w + a_post * s_dep, 0, w_max)
-    post spike:  a_post -= A- w_max;   w <- clip(w + a_pre * s_pot, 0, w_max)
-
-additive: ``s_pot = s_dep = 1``; multiplicative: ``s_pot = 1 - w/w_max`` and ``s_dep = w/w_max``
-(a_post <= 0, so the pre-spike update is the depression).
+(V update) -> ``thresholds`` (spike detection, SpikeMonitor) -> ``synapses`` (V_post += w, STDP;
+Lava timing: into the next step's input) -> ``resets``. Under Brian2 timing a spike of step s
+reaches its targets in step s, so nothing is in flight at a tick boundary; under Lava timing the
+one-step input buffer is part of the state and carries over like V.
 
 Drive per tick: ``current`` sets I_i = drive_i for the whole tick; ``kick`` keeps I_i = 0 and
 once, at tick start, sets V_i <- V_i + d_i for d_i <= 0 and V_i <- max(V_i, min(V_i + d_i, cap))
-for d_i > 0 (a kick lifts V at most to ``kick_cap_mv``, never above where it already is).
+for d_i > 0 (a kick lifts V at most to ``kick_cap_mv``, never above where it already is; under
+Lava timing the kick is injected as input of the tick's first step, as the Lava backend does).
 
 Ticks: the simulation lives in a daemon thread inside ONE ``Network.run(ticks * tick)``. A
 network operation at ``start`` acts at every tick boundary k: for k > 0 it reports "tick k-1
@@ -54,6 +40,7 @@ import brian2 as b2
 import numpy as np
 from brian2.utils.logger import BrianLogger, brian_excepthook
 
+from backends.neuromorphic import brian2_models
 from backends.neuromorphic.config import Brian2Config
 from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
 
@@ -112,32 +99,6 @@ def _code_object_class(target: str) -> type:
     return NumpyCodeObject
 
 
-def _synapse_model(net: NetworkSpec) -> tuple[str, str, str | None, dict[str, object]]:
-    """Synapses (model, on_pre, on_post, namespace) of the rule in the module docstring."""
-    stdp = net.stdp
-    if stdp is None or not stdp.enabled:
-        return "w : volt", "v_post += w", None, {}
-    model = """w : volt
-        dapre/dt = -apre / tau_pre : volt (event-driven)
-        dapost/dt = -apost / tau_post : volt (event-driven)"""
-    mult = stdp.rule == "multiplicative"
-    s_dep = " * (w / w_max)" if mult else ""
-    s_pot = " * (1 - w / w_max)" if mult else ""
-    on_pre = f"""v_post += w
-        apre += a_plus * w_max
-        w = clip(w + apost{s_dep}, 0 * volt, w_max)"""
-    on_post = f"""apost -= a_minus * w_max
-        w = clip(w + apre{s_pot}, 0 * volt, w_max)"""
-    namespace = {
-        "tau_pre": stdp.tau_pre_ms * b2.ms,
-        "tau_post": stdp.tau_post_ms * b2.ms,
-        "a_plus": stdp.a_plus,
-        "a_minus": stdp.a_minus,
-        "w_max": stdp.w_max_mv * b2.mV,
-    }
-    return model, on_pre, on_post, namespace
-
-
 @final
 class Brian2Backend(SpikingBackend):
     """The §3.2 network in Brian2 (runtime device, numpy or cython code), one persistent run."""
@@ -154,47 +115,21 @@ class Brian2Backend(SpikingBackend):
         self._tick = self._spt * dt
         clock = b2.Clock(dt=dt)  # one clock for everything: Brian2's single-clock loop
         self._chunk = max(network.ticks, 1)
-        n = network.n_neurons
-
-        self._group = b2.NeuronGroup(
-            n,
-            "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt",
-            threshold="v >= v_th",
-            reset="v = v_reset",
-            refractory=network.refractory_ms * b2.ms,
-            method="exact",
-            namespace={
-                "tau_m": network.tau_m_ms * b2.ms,
-                "v_th": network.v_th_mv * b2.mV,
-                "v_reset": network.v_reset_mv * b2.mV,
-            },
-            clock=clock,
-            codeobj_class=codeobj,
-        )
+        self._timing = config.brian2.timing
+        self._v_mv = brian2_models.voltage_scale(self._timing)
+        self._group = brian2_models.neuron_group(network, self._timing, clock, codeobj)
         self._monitor = b2.SpikeMonitor(self._group, codeobj_class=codeobj)
         op = b2.NetworkOperation(self._step, clock=clock, when="start")
         objects: list[object] = [self._group, self._monitor, op]
         self._synapses: b2.Synapses | None = None
         if len(network.pre):
-            model, on_pre, on_post, namespace = _synapse_model(network)
-            syn = b2.Synapses(
-                self._group,
-                self._group,
-                model,
-                on_pre=on_pre,
-                on_post=on_post,
-                namespace=namespace,
-                clock=clock,
-                codeobj_class=codeobj,
+            self._synapses = brian2_models.synapses(
+                network, self._timing, self._group, clock, codeobj
             )
-            syn.connect(i=np.asarray(network.pre), j=np.asarray(network.post))
-            syn.w_[:] = np.asarray(network.weight_mv, dtype=float) * 1e-3
-            objects.append(syn)
-            self._synapses = syn
+            objects.append(self._synapses)
         self._net = b2.Network(*objects)
         self._net.schedule = _SCHEDULE
 
-        self._kick_cap_v = network.kick_cap_mv * 1e-3
         self._inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._pending: object = None  # drive received between run chunks
@@ -223,7 +158,7 @@ class Brian2Backend(SpikingBackend):
             raise RuntimeError("Brian2 backend is closed")
         if self._failure is not None:
             self._receive()  # raises
-        self._inbox.put(drive * 1e-3)
+        self._inbox.put(drive)
         done = self._receive()
         k = self._ticks_done
         if done != k:
@@ -234,7 +169,7 @@ class Brian2Backend(SpikingBackend):
         neurons = self._monitor.variables["i"].get_value()[first:count].astype(np.int64)
         t_s = self._monitor.variables["t"].get_value()[first:count]
         steps = np.rint(t_s / self._dt_s).astype(np.int64) - k * self._spt
-        voltages = self._group.variables["v"].get_value() * 1e3
+        voltages = self._group.variables["v"].get_value() * self._v_mv
         if count >= _TRIM_SPIKES:  # forget what was read: keeps a long run's memory bounded
             self._monitor.variables["N"].get_value()[0] = 0
             self._monitor.resize(0)
@@ -251,10 +186,10 @@ class Brian2Backend(SpikingBackend):
         """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``."""
         if self._synapses is None:
             return np.zeros(0)
-        return self._synapses.variables["w"].get_value() * 1e3
+        return self._synapses.variables["w"].get_value() * self._v_mv
 
     def identity(self) -> dict[str, str]:
-        return {**super().identity(), "codegen_target": self._target}
+        return {**super().identity(), "codegen_target": self._target, "timing": self._timing}
 
     def close(self) -> None:
         if self._closed:
@@ -334,9 +269,10 @@ class Brian2Backend(SpikingBackend):
             return
         self._apply(msg)
 
-    def _apply(self, drive_v: np.ndarray) -> None:
-        if self.network.drive_mode == "current":
-            self._group.variables["I_drive"].get_value()[:] = drive_v
-        else:
-            v = self._group.variables["v"].get_value()
-            v[:] = kick(v, drive_v, self._kick_cap_v)
+    def _apply(self, drive_mv: np.ndarray) -> None:
+        net = self.network
+        kicked = None
+        if net.drive_mode == "kick":
+            v = self._group.variables["v"].get_value() * self._v_mv
+            kicked = kick(v, drive_mv, net.kick_cap_mv)
+        brian2_models.drive(self._group, net, self._timing, drive_mv, kicked)
