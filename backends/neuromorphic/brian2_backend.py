@@ -42,6 +42,7 @@ from brian2.utils.logger import BrianLogger, brian_excepthook
 
 from backends.neuromorphic import brian2_models
 from backends.neuromorphic.config import Brian2Config
+from backends.neuromorphic.drive import kick
 from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
 
 __all__ = ["Brian2Backend", "kick"]
@@ -82,11 +83,6 @@ def _quiet_brian() -> None:
 
 
 _quiet_brian()
-
-
-def kick(v: np.ndarray, d: np.ndarray, cap: float) -> np.ndarray:
-    """V after a kick d (same units as cap): negative kicks lower V, positive ones stop at cap."""
-    return np.where(d > 0, np.maximum(v, np.minimum(v + d, cap)), v + d)
 
 
 def _code_object_class(target: str) -> type:
