@@ -126,6 +126,11 @@ def run(
         status = f"H_coh {record.entropy_normalised:.3f}  E_coh {record.coherence_energy:.4f}"
         progress.update(task, completed=done, status=status)
 
+    def on_start(identities: dict[str, dict[str, str]]) -> None:
+        for identity in identities.values():
+            if identity.get("notice"):
+                progress.console.print(identity["notice"], markup=False, highlight=False)
+
     err.print(
         f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
         f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",
@@ -134,7 +139,7 @@ def run(
     try:
         with progress:
             task = progress.add_task("run", total=cfg.run.ticks, status="")
-            result = execute(cfg, run_dir, on_tick=on_tick, draw_report=report)
+            result = execute(cfg, run_dir, on_tick=on_tick, draw_report=report, on_start=on_start)
     except ConfigError as exc:
         _fail(exc.problems)
     except KeyboardInterrupt:
@@ -177,7 +182,7 @@ def validate(config: ConfigArg) -> None:
 def backends(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List the registered backends: installed or not, version, what each can do."""
+    """List the registered backends: installed or not, version, hardware, what each can do."""
     rows = []
     for layer in ("quantum", "spiking"):
         for kind, plugin in plugins(layer).items():
@@ -191,6 +196,7 @@ def backends(
                     "install": plugin.install if missing else None,
                     "version": plugin.version(),
                     "package": plugin.distribution,
+                    "hardware": plugin.hardware(),
                     "summary": plugin.summary,
                 }
             )
@@ -202,9 +208,8 @@ def backends(
         table.add_column(col)
     for r in rows:
         installed = "yes" if r["installed"] else f"no: {r['install']}"
-        table.add_row(
-            r["layer"], r["kind"], installed, r["package"], r["version"] or "-", r["summary"]
-        )
+        summary = r["summary"] if r["hardware"] is None else f"{r['summary']}\n{r['hardware']}"
+        table.add_row(r["layer"], r["kind"], installed, r["package"], r["version"] or "-", summary)
     out.print(table)
 
 

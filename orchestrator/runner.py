@@ -62,6 +62,7 @@ METRICS_COLUMNS = (
 )
 
 TickCallback = Callable[[TickRecord, int, int], None]
+StartCallback = Callable[[dict[str, dict[str, str]]], None]
 
 
 @dataclass(frozen=True)
@@ -222,18 +223,30 @@ def execute(
     run_dir: Path,
     on_tick: TickCallback | None = None,
     draw_report: bool = True,
+    on_start: StartCallback | None = None,
 ) -> RunResult:
     """Run ``config`` into ``run_dir`` (which must not exist). Returns how it ended.
 
-    Raises ``ConfigError`` if ``run_dir`` exists (before anything is built). Exceptions from
-    the backends propagate after the summary records them.
+    ``on_start`` receives the backends' identities once they are built (before the first
+    tick): what actually runs, e.g. a fallback and its ``notice``. Raises ``ConfigError`` if
+    ``run_dir`` exists (before anything is built). Exceptions from the backends propagate
+    after the summary records them; the backends are closed in every case.
     """
     check_run_dir(run_dir)
     started = time.perf_counter()
     started_at = _now()
     quantum, spiking = open_backends(config)
-    loop = FusionLoop(config, quantum, spiking)
-    backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
+    try:
+        loop = FusionLoop(config, quantum, spiking)
+        backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
+        if on_start is not None:
+            on_start(backends)
+    except BaseException:
+        try:
+            spiking.close()
+        finally:
+            quantum.close()
+        raise
     setup_seconds = time.perf_counter() - started
     totals = {"quantum": 0.0, "spiking": 0.0}
     status, error = "completed", None
