@@ -96,6 +96,7 @@ class LavaBackend(SpikingBackend):
             fixed=self._fixed,
             hardware=plan.engine == "loihi2",
             stop_timeout_s=config.lava.stop_timeout_s,
+            io=config.lava.io,
         )
 
     def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
@@ -110,7 +111,7 @@ class LavaBackend(SpikingBackend):
         if self._fallback is not None:
             return self._fallback.advance(drive)
         assert self._session is not None
-        spikes, v = self._session.tick(self._inputs(drive))
+        spikes, v = self._session.tick(*self._inputs(drive))
         steps, neurons = np.nonzero(spikes)
         self._v = v.astype(float) if self._fixed is None else self._fixed.to_mv(v)
         k, self._tick = self._tick, self._tick + 1
@@ -121,17 +122,17 @@ class LavaBackend(SpikingBackend):
             voltages_mv=self._v.copy(),
         )
 
-    def _inputs(self, drive: np.ndarray) -> np.ndarray:
-        """The per-step injected input of one tick, shape (steps, N), in Lava's units."""
+    def _inputs(self, drive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The tick's injected input in Lava's units: (first step, every later step)."""
         net, fixed = self.network, self._fixed
-        rows = np.zeros((net.steps_per_tick, net.n_neurons))
         if net.drive_mode == "current":
             per_step = drive * self._dv
-            rows[:] = per_step if fixed is None else fixed.inputs(per_step)
-        else:
-            first = (kick(self._v, drive, net.kick_cap_mv) - self._v) * (1.0 - self._dv)
-            rows[0] = first if fixed is None else np.trunc(first / fixed.input_lsb_mv)
-        return rows
+            x = per_step if fixed is None else fixed.inputs(per_step)
+            return x, x
+        first = (kick(self._v, drive, net.kick_cap_mv) - self._v) * (1.0 - self._dv)
+        if fixed is not None:
+            first = np.trunc(first / fixed.input_lsb_mv)
+        return first, np.zeros(net.n_neurons)
 
     def weights_mv(self) -> np.ndarray:
         """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``."""
@@ -162,6 +163,7 @@ class LavaBackend(SpikingBackend):
             **base,
             "select_tag": self._session.tag,
             "run_config": self._session.run_config_name,
+            "io": self._session.io,
         }
         if self._fixed is not None:
             f = self._fixed

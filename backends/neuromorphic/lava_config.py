@@ -114,6 +114,14 @@ class LavaOptions(StrictModel):
             "brian2 runs it on Brian2 and records that it did."
         ),
     )
+    io: Literal["bridge", "injector_extractor"] = Field(
+        "bridge",
+        description=(
+            "Host I/O per tick: bridge, one Lava process (drive in, spikes and voltages out); "
+            "injector_extractor, Lava's Injector and Extractor plus a voltage tap (three "
+            "processes, each synchronised every step: slower on few cores). Same spikes."
+        ),
+    )
     fixed_pt_range_mv: float = Field(
         128.0,
         gt=0,

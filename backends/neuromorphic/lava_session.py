@@ -1,18 +1,27 @@
 """One Lava process graph for one network: built once, continued tick after tick, always ended.
 
-Graph (``lava.proc``)::
+Graph (``lava.proc``), with the host I/O of ``io`` (``spiking.lava.io``)::
 
-    Injector --a_in--> LIF / LIFRefractory --s_out--> Dense / LearningDense --a_out--> (a_in)
-                          |  \\--s_out--> Extractor            (spikes, one vector per step)
-                          \\--v (RefPort)--> VoltageTap         (V after every tick's last step)
-                              \\--s_out--> LearningDense.s_in_bap   (STDP only)
+    io: bridge (default)                     io: injector_extractor
+    HostBridge --a_out--> LIF                Injector --a_out--> LIF
+    LIF --s_out--> HostBridge                LIF --s_out--> Extractor
+    LIF.v <--RefPort-- HostBridge            LIF.v <--RefPort-- VoltageTap
+    LIF --s_out--> Dense / LearningDense --a_out--> LIF    (LearningDense.s_in_bap <- LIF, STDP)
 
-A tick: the host sends the tick's per-step inputs into the Injector's pipe, starts
-``run(RunSteps(steps_per_tick))`` without blocking, waits for the runtime's answer while
-checking that every worker process lives, then reads ``steps_per_tick`` spike vectors from the
-Extractor and one voltage vector from the tap. Between ticks the network is paused with its
+LIF is ``LIFRefractory`` when the refractory period is at least one Lava step.
+
+A tick: the host sends the tick's inputs (the first step's, and every later step's) into the
+input pipe, starts ``run(RunSteps(steps_per_tick))`` without blocking, waits for the runtime's
+answer while checking that every worker process lives, then reads the tick's spikes (one
+matrix from the bridge; one vector per step from the Extractor) and the voltages read after
+the tick's last step. Between ticks the network is paused with its
 state (u, v, refractory counters, Dense's one-step buffer, STDP traces) intact. Nothing goes
 through ``Var.get``/``Var.set`` per tick: Lava sends those one element per message.
+
+Host I/O: Lava's ``Injector`` and ``Extractor`` (plus ``VoltageTap``) are three processes that
+Lava's CPU runtime synchronises on every step; ``HostBridge`` does the same work in one, and
+exchanges two messages per tick with the host instead of two per step
+(``lava_processes/host_bridge.py``; costs in BENCHMARKS.md). Both give the same spikes.
 
 Run configs: ``Loihi2SimCfg`` (target sim) or ``Loihi2HwCfg`` (target loihi2; chip models come
 from lava-loihi), both with ``select_tag``. Lava's Injector and Extractor have no tagged models,
@@ -54,6 +63,7 @@ from backends.neuromorphic.lava_processes.bounded_learning import (
     PyBoundedLearningDenseModelFloat,
 )
 from backends.neuromorphic.lava_processes.fixed_injector import PyFixedInjectorModel
+from backends.neuromorphic.lava_processes.host_bridge import HostBridge
 from backends.neuromorphic.lava_processes.voltage_tap import VoltageTap
 from orchestrator.backend_api import NetworkSpec
 
@@ -71,6 +81,7 @@ class LavaSession:
 
     fixed: the integer representation for ``fixed_pt`` (None: floating point).
     hardware: run with Loihi2HwCfg (target loihi2) instead of Loihi2SimCfg.
+    io: the host I/O processes (module docstring).
     """
 
     def __init__(
@@ -81,6 +92,7 @@ class LavaSession:
         fixed: FixedPoint | None,
         hardware: bool,
         stop_timeout_s: float,
+        io: Literal["bridge", "injector_extractor"] = "bridge",
     ) -> None:
         self.network = network
         self.tag = tag
@@ -91,13 +103,23 @@ class LavaSession:
         self._state: Literal["new", "paused", "running", "closed"] = "new"
         self.ended_by: Literal["stop", "kill"] | None = None
         n, spt = network.n_neurons, network.steps_per_tick
+        self.io = io
         self.lif = self._neurons()
-        self.injector = Injector(shape=(n,), buffer_size=spt)
-        self.extractor = Extractor(shape=(n,), buffer_size=spt)
-        self.tap = VoltageTap(shape=(n,), period=spt)
-        self.injector.out_port.connect(self.lif.a_in)
-        self.lif.s_out.connect(self.extractor.in_port)
-        self.tap.ref.connect_var(self.lif.v)
+        self.io_processes: list = []
+        if io == "bridge":
+            bridge = HostBridge(shape=(n,), period=spt)
+            bridge.a_out.connect(self.lif.a_in)
+            self.lif.s_out.connect(bridge.s_in)
+            bridge.ref.connect_var(self.lif.v)
+            self.io_processes = [bridge]
+        else:
+            injector = Injector(shape=(n,), buffer_size=spt)
+            extractor = Extractor(shape=(n,), buffer_size=spt)
+            tap = VoltageTap(shape=(n,), period=spt)
+            injector.out_port.connect(self.lif.a_in)
+            self.lif.s_out.connect(extractor.in_port)
+            tap.ref.connect_var(self.lif.v)
+            self.io_processes = [injector, extractor, tap]
         self.dense = self._synapses()
         models: dict[type, type] = {
             Injector: PyFixedInjectorModel if fixed is not None else PyLoihiInjectorModel,
@@ -115,6 +137,14 @@ class LavaSession:
             self._end(kill=True)
             raise
         self._runtime = self.lif.runtime
+        if io == "bridge":
+            (bridge,) = self.io_processes
+            self._spike_port = bridge.spikes.external_pipe_csp_recv_port
+            self._voltage_port = bridge.voltages.external_pipe_csp_recv_port
+        else:
+            injector, extractor, tap = self.io_processes
+            self._spike_port = extractor.out_port.external_pipe_csp_recv_port
+            self._voltage_port = tap.out.external_pipe_csp_recv_port
         self._state = "paused"
 
     # ------------------------------------------------------------------- building
@@ -161,28 +191,35 @@ class LavaSession:
 
     # --------------------------------------------------------------------- ticks
 
-    def tick(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Run one tick with ``inputs[k]`` injected at step k (shape (steps, N)).
+    def tick(self, first: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Run one tick: input ``first`` at its first step, ``rest`` at every later one.
 
         Returns (spikes, v): spikes (steps, N) bool; v (N,) at the end, in Lava's units (mV,
         or fixed-point units).
         """
         if self._state != "paused":
             raise RuntimeError(f"the Lava network is {self._state}; it cannot run again")
-        spt = self.network.steps_per_tick
+        spt, n = self.network.steps_per_tick, self.network.n_neurons
         self._state = "running"  # until the tick is complete (an interrupt leaves it so)
-        for row in inputs:
-            self.injector.send(row)
+        if self.io == "bridge":
+            self.io_processes[0].send(first, rest)
+        else:
+            injector = self.io_processes[0]
+            injector.send(first)
+            for _ in range(spt - 1):
+                injector.send(rest)
         self.lif.run(condition=RunSteps(num_steps=spt, blocking=False), run_cfg=self.run_config)
         self._await_run()
-        spikes = np.empty((spt, self.network.n_neurons), dtype=bool)
-        port = self.extractor.out_port.external_pipe_csp_recv_port
-        for k in range(spt):
-            self._await(port)
-            spikes[k] = port.recv() > 0
-        tap_port = self.tap.out.external_pipe_csp_recv_port
-        self._await(tap_port)
-        voltages = tap_port.recv()
+        if self.io == "bridge":
+            self._await(self._spike_port)
+            spikes = self._spike_port.recv().astype(bool)
+        else:
+            spikes = np.empty((spt, n), dtype=bool)
+            for k in range(spt):
+                self._await(self._spike_port)
+                spikes[k] = self._spike_port.recv() > 0
+        self._await(self._voltage_port)
+        voltages = self._voltage_port.recv()
         self._state = "paused"
         return spikes, voltages
 

@@ -111,6 +111,23 @@ def test_floating_point_is_spike_for_spike_brian2_with_lava_timing(make) -> None
     assert np.array_equal(v_lava, v_once) and np.array_equal(v_lava, v_b2)
 
 
+@pytest.mark.parametrize("tag", ["floating_pt", "fixed_pt"])
+def test_both_host_io_paths_give_the_same_network(make, tag: str) -> None:
+    """HostBridge (one process) and Lava's Injector + Extractor + tap: identical results."""
+    net = network(20, refractory_ms=0.0, drive_mode="kick", weight_mv=2.0)
+    rng = np.random.default_rng(9)
+    drives = [rng.uniform(-5.0, 40.0, 20) for _ in range(4)]
+    got, v = run(make(LavaBackend, lava(select_tag=tag), net), drives)
+    ref, v_ref = run(make(LavaBackend, lava(select_tag=tag, io="injector_extractor"), net), drives)
+    assert got == ref and np.array_equal(v, v_ref) and np.any(v != 0)
+    current = network(20, refractory_ms=0.0)
+    got, v = run(make(LavaBackend, lava(select_tag=tag), current), [DRIVE[:20]] * 3)
+    ref, v_ref = run(
+        make(LavaBackend, lava(select_tag=tag, io="injector_extractor"), current), [DRIVE[:20]] * 3
+    )
+    assert got == ref and np.array_equal(v, v_ref) and len(got) > 0
+
+
 def test_brian2_timing_agrees_within_the_stated_tolerance(make) -> None:
     """Brian2's own timing: per-neuron counts within 2 spikes, the total within 3 %.
 

@@ -28,6 +28,7 @@ from lava.proc.lif.models import PyLifRefractoryModelFloat
 from backends.neuromorphic import lava_workers
 from backends.neuromorphic.lava_backend import LavaBackend
 from backends.neuromorphic.lava_config import LavaConfig
+from backends.neuromorphic.lava_processes.host_bridge import PyHostBridgeFloat
 from backends.neuromorphic.lava_session import LavaFailure
 from orchestrator.backend_api import NetworkSpec
 
@@ -70,7 +71,7 @@ def workers_of(backend: LavaBackend) -> set[int]:
 def test_close_stops_every_worker(no_orphans) -> None:
     backend = LavaBackend(CONFIG, NET)
     workers = workers_of(backend)
-    assert len(workers) >= 5  # LIF, Dense, Injector, Extractor, tap, runtime service, SMM
+    assert len(workers) == 5  # LIF, Dense, HostBridge, Lava's runtime service and its SMM
     backend.advance(DRIVE)
     backend.close()
     backend.close()  # idempotent
@@ -96,18 +97,23 @@ def _raise_at(step: int, original):
 
 
 @pytest.mark.parametrize(
-    "model",
-    [PyLoihiExtractorModel, PyLifRefractoryModelFloat],
-    ids=["runtime-reports-error", "run-would-hang"],
+    ("model", "io"),
+    [
+        (PyHostBridgeFloat, "bridge"),
+        (PyLoihiExtractorModel, "injector_extractor"),
+        (PyLifRefractoryModelFloat, "bridge"),
+    ],
+    ids=["bridge-fails", "extractor-fails", "lif-fails-run-would-hang"],
 )
-def test_a_failing_process_model_ends_all_workers(no_orphans, monkeypatch, model) -> None:
+def test_a_failing_process_model_ends_all_workers(no_orphans, monkeypatch, model, io) -> None:
     """An exception inside Lava: the advance raises, naming it; no worker is left.
 
     (The LIF case hangs Lava's own run(): the other models wait for its output forever. The
     backend notices the dead worker.) Workers are forked after the patch, so they carry it.
     """
     monkeypatch.setattr(model, "run_spk", _raise_at(150, model.run_spk))
-    backend = LavaBackend(CONFIG, NET)
+    config = LavaConfig.model_validate({"kind": "lava", "lava": {"io": io}})
+    backend = LavaBackend(config, NET)
     workers = workers_of(backend)
     backend.advance(DRIVE)
     with pytest.raises(LavaFailure, match=r"injected failure at step 150|ended during the run"):
@@ -164,7 +170,7 @@ def test_killing_the_orchestrator_takes_the_workers_with_it(no_orphans) -> None:
     try:
         assert child.stdout is not None
         workers = set(json.loads(child.stdout.readline()))
-        assert len(workers) >= 5 and all(lava_workers.alive(pid) for pid in workers)
+        assert len(workers) == 4 and all(lava_workers.alive(pid) for pid in workers)
     finally:
         child.kill()
         child.wait()
