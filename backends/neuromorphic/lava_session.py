@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import queue
 import time
-from typing import Literal
+from typing import Literal, final
 
 import numpy as np
 from lava.magma.core.learning.learning_rule import Loihi2FLearningRule
@@ -72,10 +72,12 @@ __all__ = ["LavaSession"]
 _POLL_S = 0.25  # how often a waiting host checks that the workers live
 
 
+@final
 class LavaFailure(RuntimeError):
     """Lava's workers failed; they have been ended."""
 
 
+@final
 class LavaSession:
     """The network of ``NetworkSpec`` as Lava processes (see the module docstring).
 

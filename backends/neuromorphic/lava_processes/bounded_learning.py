@@ -9,6 +9,8 @@ to the saturation step that follows every learning epoch. Nothing else differs.
 
 from __future__ import annotations
 
+from typing import final
+
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.resources import CPU
@@ -19,6 +21,7 @@ from lava.proc.dense.process import LearningDense
 __all__ = ["PyBoundedLearningDenseModelFloat"]
 
 
+@final
 @implements(proc=LearningDense, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("floating_pt")

@@ -8,6 +8,8 @@ int32, exactly like Lava's model otherwise.
 
 from __future__ import annotations
 
+from typing import final
+
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.ports import PyInPort, PyOutPort
@@ -19,6 +21,7 @@ from lava.proc.io.injector import Injector, PyLoihiInjectorModel
 __all__ = ["PyFixedInjectorModel"]
 
 
+@final
 @implements(proc=Injector, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")

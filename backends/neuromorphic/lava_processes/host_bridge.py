@@ -20,6 +20,9 @@ Sending before receiving matters: the neurons wait for their input before they s
 
 from __future__ import annotations
 
+from abc import abstractmethod
+from typing import final
+
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel
@@ -33,6 +36,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 __all__ = ["HostBridge", "PyHostBridgeFixed", "PyHostBridgeFloat"]
 
 
+@final
 class HostBridge(AbstractProcess):
     """Connect ``a_out -> lif.a_in``, ``lif.s_out -> s_in``, ``ref -> lif.v``.
 
@@ -64,6 +68,8 @@ class HostBridge(AbstractProcess):
 
 
 class _PyHostBridge(PyLoihiProcessModel):
+    """The model; subclasses fix the input's number type (``a_out``, ``_convert``)."""
+
     inputs: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     spikes: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
@@ -76,8 +82,9 @@ class _PyHostBridge(PyLoihiProcessModel):
         self._first = self._rest = None
         self._tick_spikes: np.ndarray | None = None
 
+    @abstractmethod
     def _convert(self, data: np.ndarray) -> np.ndarray:
-        return data
+        """The host's input as the neurons take it."""
 
     def run_spk(self) -> None:
         k = (self.time_step - 1) % self._period
@@ -97,13 +104,18 @@ class _PyHostBridge(PyLoihiProcessModel):
         self.voltages.csp_ports[-1].send(np.asarray(self.ref.read(), dtype=float))
 
 
+@final
 @implements(proc=HostBridge, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("floating_pt")
 class PyHostBridgeFloat(_PyHostBridge):
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
 
+    def _convert(self, data: np.ndarray) -> np.ndarray:
+        return data
 
+
+@final
 @implements(proc=HostBridge, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")

@@ -8,6 +8,8 @@ vector into an external pipe, as ``lava.proc.io.extractor.Extractor`` does with 
 
 from __future__ import annotations
 
+from typing import final
+
 import numpy as np
 from lava.magma.core.decorator import implements, requires
 from lava.magma.core.model.py.model import PyLoihiProcessModel
@@ -21,6 +23,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 __all__ = ["PyVoltageTapModel", "VoltageTap"]
 
 
+@final
 class VoltageTap(AbstractProcess):
     """Connect ``ref`` to a Var (``tap.ref.connect_var(lif.v)``); read with ``receive()``.
 
@@ -39,6 +42,7 @@ class VoltageTap(AbstractProcess):
         return self.out.external_pipe_csp_recv_port.recv()
 
 
+@final
 @implements(proc=VoltageTap, protocol=LoihiProtocol)
 @requires(CPU)
 class PyVoltageTapModel(PyLoihiProcessModel):

@@ -26,6 +26,7 @@ def demo() -> dict[str, Any]:
 
 @pytest.fixture
 def no_loihi(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lava-loihi absent, as on this machine: the test means the same on a Loihi host."""
     monkeypatch.setattr(lava_config, "loihi2_sdk", lambda: None)
 
 
@@ -104,7 +105,7 @@ def test_what_lava_cannot_run_is_refused_naming_the_field(
     assert any(line.startswith(expected) for line in found), found
 
 
-def test_a_chip_takes_no_floating_point(demo, monkeypatch) -> None:
+def test_a_chip_takes_no_floating_point_mock_loihi(demo, monkeypatch) -> None:
     monkeypatch.setattr(lava_config, "loihi2_sdk", lambda: "/opt/lava-loihi (mock)")
     demo["spiking"].update(
         kind="lava", refractory_ms=0, stdp={"enabled": False},
@@ -116,7 +117,7 @@ def test_a_chip_takes_no_floating_point(demo, monkeypatch) -> None:
     ]
 
 
-def test_lava_loihi_is_found_as_files_without_importing(tmp_path, monkeypatch) -> None:
+def test_lava_loihi_is_found_as_files_without_importing_mock_loihi(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(sys, "path", [str(tmp_path)])  # what this test puts there, only
     assert loihi2_sdk() is None
     assert loihi2_status().startswith("Loihi 2: not reachable (lava-loihi is not installed)")
