@@ -282,7 +282,11 @@ class SpikingBackend(ABC):
         """Simulate one tick with drive ``drive_mv`` (shape (N,), mV; see ``NetworkSpec``)."""
 
     def identity(self) -> dict[str, str]:
-        """What ran, for the ledger: kind, package, version and backend-specific details."""
+        """What ran, for the ledger: kind, package, version and backend-specific details.
+
+        Recorded in ``summary.json`` and in every event. A ``notice`` entry (e.g. that a
+        fallback runs instead of the configured hardware) is also printed when the run starts.
+        """
         return {
             "kind": self.config.kind,
             "package": self.distribution,

@@ -52,6 +52,8 @@ class BackendPlugin:
         may reach the network (``qnf backends`` calls it; validation never does). It must not
         raise for a missing account or an unreachable service: it returns what it can and says
         why in a row of kind ``note``.
+    probe: optional ``"module:function"`` of an SDK-free callable returning one line about
+        the hardware behind the backend (reachable or not, and why) for ``qnf backends``.
     """
 
     layer: Layer
@@ -63,6 +65,7 @@ class BackendPlugin:
     distribution: str
     summary: str
     devices: str | None = None
+    probe: str | None = None
 
     def missing(self) -> list[str]:
         """Required modules that cannot be imported here (empty when usable)."""
@@ -90,6 +93,13 @@ class BackendPlugin:
             return []
         module, _, name = self.devices.partition(":")
         return list(getattr(importlib.import_module(module), name)())
+
+    def hardware(self) -> str | None:
+        """The probe's line, or None when the plugin declares no probe."""
+        if self.probe is None:
+            return None
+        module, _, name = self.probe.partition(":")
+        return str(getattr(importlib.import_module(module), name)())
 
 
 @cache

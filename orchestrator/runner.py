@@ -71,6 +71,7 @@ __all__ = [
 
 
 CommitCallback = Callable[[int, dict[str, Any]], None]
+StartCallback = Callable[[dict[str, dict[str, str]]], None]
 
 
 class RunBusy(RuntimeError):
@@ -135,9 +136,12 @@ def execute(
     draw_report: bool = True,
     should_stop: Callable[[], bool] | None = None,
     on_commit: CommitCallback | None = None,
+    on_start: StartCallback | None = None,
 ) -> RunResult:
     """Run ``config`` into ``run_dir`` (which must not exist). Returns how it ended.
 
+    on_start(identities): once the backends are built, before the first tick: what actually
+    runs (e.g. a fallback and its ``notice``).
     on_tick(record, ticks done, ticks planned): after each tick is computed (caller's thread).
     should_stop(): checked before each tick; True stops the run ("cancelled").
     on_commit(height, event): after each block is durable (the recorder's writer thread).
@@ -148,12 +152,17 @@ def execute(
     check_run_dir(run_dir)
     started = time.perf_counter()
     quantum, spiking = open_backends(config)
-    loop = FusionLoop(config, quantum, spiking)
-    backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
     try:
+        loop = FusionLoop(config, quantum, spiking)
+        backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
+        if on_start is not None:
+            on_start(backends)
         run_dir.mkdir(parents=True)
     except BaseException:
-        loop.close()
+        try:
+            spiking.close()
+        finally:
+            quantum.close()
         raise
     with _locked(run_dir):
         recorder = None
@@ -322,6 +331,7 @@ def resume(
     draw_report: bool = True,
     should_stop: Callable[[], bool] | None = None,
     on_commit: CommitCallback | None = None,
+    on_start: StartCallback | None = None,
 ) -> RunResult:
     """Continue the run in ``run_dir`` from its newest intact checkpoint (see ``execute``).
 
@@ -353,9 +363,18 @@ def resume(
 
         loop_meta, loop_arrays, network = decode_state(ckpt)
         quantum, spiking = open_backends(config, start=network)
-        loop = FusionLoop(config, quantum, spiking)
-        loop.restore(loop_meta, loop_arrays)
-        backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
+        try:
+            loop = FusionLoop(config, quantum, spiking)
+            loop.restore(loop_meta, loop_arrays)
+            backends = {"quantum": quantum.identity(), "spiking": spiking.identity()}
+            if on_start is not None:
+                on_start(backends)
+        except BaseException:
+            try:
+                spiking.close()
+            finally:
+                quantum.close()
+            raise
         recorder = RunRecorder(
             run_dir,
             Ledger.open(run_dir / "ledger.sqlite", height=start_height + 1),

@@ -1,33 +1,19 @@
 """Brian2 backend: the LIF network of spec §3.2, built once and run as ONE continuous simulation.
 
-Model (V in mV, rest 0 mV, t in ms; Brian2 holds V in volts)::
-
-    tau_m dV_i/dt = -V_i + I_i                          (not integrated while refractory)
-    V_i >= v_th  ->  spike of i, V_i = v_reset, refractory for t_ref
-    spike of i   ->  V_j += w_ij  for every synapse i -> j     (no delay, same step)
-
-``I_i`` is the drive (a voltage-equivalent R*I, mV). It is constant over a step, so the exact
-update is used: ``V(t+dt) = I + (V(t) - I) exp(-dt/tau_m)``. Under a constant supra-threshold
-drive an unconnected neuron fires at ``f = 1 / (t_ref + tau_m ln(RI / (RI - v_th)))`` (up to the
-dt grid: spikes are detected on steps).
+The model, under either timing (``spiking.brian2.timing``: Brian2's own, or Lava's step), is in
+``backends.neuromorphic.brian2_models``. Under constant supra-threshold drive an unconnected
+neuron fires at ``f = 1 / (t_ref + tau_m ln(RI / (RI - v_th)))`` (up to the dt grid).
 
 Step order (Brian2's schedule, set explicitly): ``start`` (tick hand-off, below) -> ``groups``
-(V update) -> ``thresholds`` (spike detection, SpikeMonitor) -> ``synapses`` (V_post += w, STDP)
--> ``resets``. A spike of step s reaches its targets in step s, before the next tick starts, so
-nothing is in flight at a tick or run boundary.
-
-STDP (``network.stdp.enabled``), pair-based, all-to-all traces, bounds [0, w_max]::
-
-    tau_pre da_pre/dt = -a_pre        tau_post da_post/dt = -a_post
-    pre spike:   V_post += w (old w);  a_pre  += A+ w_max;  w <- clip(w + a_post * s_dep, 0, w_max)
-    post spike:  a_post -= A- w_max;   w <- clip(w + a_pre * s_pot, 0, w_max)
-
-additive: ``s_pot = s_dep = 1``; multiplicative: ``s_pot = 1 - w/w_max`` and ``s_dep = w/w_max``
-(a_post <= 0, so the pre-spike update is the depression).
+(V update) -> ``thresholds`` (spike detection, SpikeMonitor) -> ``synapses`` (V_post += w, STDP;
+Lava timing: into the next step's input) -> ``resets``. Under Brian2 timing a spike of step s
+reaches its targets in step s, so nothing is in flight at a tick boundary; under Lava timing the
+one-step input buffer is part of the state and carries over like V.
 
 Drive per tick: ``current`` sets I_i = drive_i for the whole tick; ``kick`` keeps I_i = 0 and
 once, at tick start, sets V_i <- V_i + d_i for d_i <= 0 and V_i <- max(V_i, min(V_i + d_i, cap))
-for d_i > 0 (a kick lifts V at most to ``kick_cap_mv``, never above where it already is).
+for d_i > 0 (a kick lifts V at most to ``kick_cap_mv``, never above where it already is; under
+Lava timing the kick is injected as input of the tick's first step, as the Lava backend does).
 
 Ticks: the simulation lives in a daemon thread inside ONE ``Network.run(ticks * tick)``. A
 network operation at ``start`` acts at every tick boundary k: for k > 0 it reports "tick k-1
@@ -54,7 +40,9 @@ import brian2 as b2
 import numpy as np
 from brian2.utils.logger import BrianLogger, brian_excepthook
 
+from backends.neuromorphic import brian2_models
 from backends.neuromorphic.config import Brian2Config
+from backends.neuromorphic.drive import kick
 from orchestrator.backend_api import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
 
 __all__ = ["SCHEDULE", "Brian2Backend", "build_objects", "code_object_class", "kick"]
@@ -97,11 +85,6 @@ def _quiet_brian() -> None:
 _quiet_brian()
 
 
-def kick(v: np.ndarray, d: np.ndarray, cap: float) -> np.ndarray:
-    """V after a kick d (same units as cap): negative kicks lower V, positive ones stop at cap."""
-    return np.where(d > 0, np.maximum(v, np.minimum(v + d, cap)), v + d)
-
-
 def code_object_class(target: str) -> type:
     if target == "cython":
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
@@ -112,80 +95,19 @@ def code_object_class(target: str) -> type:
     return NumpyCodeObject
 
 
-def _synapse_model(net: NetworkSpec) -> tuple[str, str, str | None, dict[str, object]]:
-    """Synapses (model, on_pre, on_post, namespace) of the rule in the module docstring."""
-    stdp = net.stdp
-    if stdp is None or not stdp.enabled:
-        return "w : volt", "v_post += w", None, {}
-    model = """w : volt
-        dapre/dt = -apre / tau_pre : volt (event-driven)
-        dapost/dt = -apost / tau_post : volt (event-driven)"""
-    mult = stdp.rule == "multiplicative"
-    s_dep = " * (w / w_max)" if mult else ""
-    s_pot = " * (1 - w / w_max)" if mult else ""
-    on_pre = f"""v_post += w
-        apre += a_plus * w_max
-        w = clip(w + apost{s_dep}, 0 * volt, w_max)"""
-    on_post = f"""apost -= a_minus * w_max
-        w = clip(w + apre{s_pot}, 0 * volt, w_max)"""
-    namespace = {
-        "tau_pre": stdp.tau_pre_ms * b2.ms,
-        "tau_post": stdp.tau_post_ms * b2.ms,
-        "a_plus": stdp.a_plus,
-        "a_minus": stdp.a_minus,
-        "w_max": stdp.w_max_mv * b2.mV,
-    }
-    return model, on_pre, on_post, namespace
-
-
 def build_objects(
-    network: NetworkSpec, clock: b2.Clock, codeobj: type
+    network: NetworkSpec, clock: b2.Clock, codeobj: type, timing: brian2_models.Timing = "brian2"
 ) -> tuple[b2.NeuronGroup, b2.SpikeMonitor, b2.Synapses | None]:
     """The neurons, their spike monitor and the recurrent synapses of ``network``.
 
-    Shared by the backend and by benchmarks that time the same network run the plain way.
-    The drive is the per-neuron variable ``I_drive`` (volt).
+    What the backend builds, for benchmarks that time the same network run the plain way.
     """
-    group = b2.NeuronGroup(
-        network.n_neurons,
-        "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt",
-        threshold="v >= v_th",
-        reset="v = v_reset",
-        refractory=network.refractory_ms * b2.ms,
-        method="exact",
-        namespace={
-            "tau_m": network.tau_m_ms * b2.ms,
-            "v_th": network.v_th_mv * b2.mV,
-            "v_reset": network.v_reset_mv * b2.mV,
-        },
-        clock=clock,
-        codeobj_class=codeobj,
-    )
+    group = brian2_models.neuron_group(network, timing, clock, codeobj)
     monitor = b2.SpikeMonitor(group, codeobj_class=codeobj)
-    if not len(network.pre):
-        return group, monitor, None
-    model, on_pre, on_post, namespace = _synapse_model(network)
-    syn = b2.Synapses(
-        group,
-        group,
-        model,
-        on_pre=on_pre,
-        on_post=on_post,
-        namespace=namespace,
-        clock=clock,
-        codeobj_class=codeobj,
-    )
-    syn.connect(i=np.asarray(network.pre), j=np.asarray(network.post))
-    syn.w_[:] = np.asarray(network.weight_mv, dtype=float) * 1e-3
+    syn = None
+    if len(network.pre):
+        syn = brian2_models.synapses(network, timing, group, clock, codeobj)
     return group, monitor, syn
-
-
-def _state_key(key: str, backend: Brian2Backend) -> str:
-    """Object names (``neurongroup_7.v``) -> stable roles (``neurons.v``) in a NetworkState."""
-    owner, _, name = key.partition(".")
-    if not name:
-        return key
-    return f"{'neurons' if owner == backend._group.name else 'synapses'}.{name}"
 
 
 @final
@@ -204,7 +126,11 @@ class Brian2Backend(SpikingBackend):
         self._tick = self._spt * dt
         clock = b2.Clock(dt=dt)  # one clock for everything: Brian2's single-clock loop
         self._chunk = max(network.ticks, 1)
-        self._group, self._monitor, self._synapses = build_objects(network, clock, codeobj)
+        self._timing = config.brian2.timing
+        self._v_mv = brian2_models.voltage_scale(self._timing)
+        self._group, self._monitor, self._synapses = build_objects(
+            network, clock, codeobj, self._timing
+        )
         op = b2.NetworkOperation(self._step, clock=clock, when="start")
         objects: list[object] = [self._group, self._monitor, op]
         if self._synapses is not None:
@@ -212,7 +138,6 @@ class Brian2Backend(SpikingBackend):
         self._net = b2.Network(*objects)
         self._net.schedule = SCHEDULE
 
-        self._kick_cap_v = network.kick_cap_mv * 1e-3
         self._inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._pending: object = None  # drive received between run chunks
@@ -245,7 +170,7 @@ class Brian2Backend(SpikingBackend):
             raise RuntimeError("Brian2 backend is closed")
         if self._failure is not None:
             self._receive()  # raises
-        self._inbox.put(drive * 1e-3)
+        self._inbox.put(drive)
         done = self._receive()
         k = self._ticks_done
         if done != k:
@@ -256,7 +181,7 @@ class Brian2Backend(SpikingBackend):
         neurons = self._monitor.variables["i"].get_value()[first:count].astype(np.int64)
         t_s = self._monitor.variables["t"].get_value()[first:count]
         steps = np.rint(t_s / self._dt_s).astype(np.int64) - k * self._spt
-        voltages = self._group.variables["v"].get_value() * 1e3
+        voltages = self._group.variables["v"].get_value() * self._v_mv
         if count >= _TRIM_SPIKES:  # forget what was read: keeps a long run's memory bounded
             self._monitor.variables["N"].get_value()[0] = 0
             self._monitor.resize(0)
@@ -270,25 +195,27 @@ class Brian2Backend(SpikingBackend):
         )
 
     def snapshot(self) -> NetworkState:
-        """Raw Brian2 state (V in volts, refractory clocks, weights, STDP traces) + mV views."""
+        """Raw Brian2 state of the neurons (and, with STDP, of the synapses) + mV views.
+
+        Every array the group owns (V, refractory clocks, or under Lava timing the buffered
+        input and refractory end), via Brian2's own store/restore accessors, so a restore is
+        bit-exact; static synapses are the spec's and are not repeated.
+        """
         if self._closed or self._failure is not None:
             raise RuntimeError("Brian2 backend: no state to snapshot (closed or failed)")
         arrays: dict[str, np.ndarray] = {}
-        for owner, names in self._state_variables():
-            for name in names:
-                arrays[f"{owner.name}.{name}"] = owner.variables[name].get_value().copy()
-        arrays["voltages_mv"] = arrays[f"{self._group.name}.v"] * 1e3
+        for role, owner in self._state_owners():
+            for name, (values, _size) in owner._full_state().items():
+                arrays[f"{role}.{name}"] = values
+        arrays["voltages_mv"] = self._group.variables["v"].get_value() * self._v_mv
         if self._plastic():
             arrays["weights_mv"] = self.weights_mv()
-        state = {_state_key(k, self): v for k, v in arrays.items()}
-        return NetworkState(kind="brian2", tick=self._ticks_done, arrays=state)
+        return NetworkState(kind="brian2", tick=self._ticks_done, arrays=arrays)
 
-    def _state_variables(self) -> list[tuple[object, tuple[str, ...]]]:
-        owners: list[tuple[object, tuple[str, ...]]] = [
-            (self._group, ("v", "lastspike", "not_refractory"))
-        ]
+    def _state_owners(self) -> list[tuple[str, b2.Group]]:
+        owners: list[tuple[str, b2.Group]] = [("neurons", self._group)]
         if self._synapses is not None and self._plastic():
-            owners.append((self._synapses, ("w", "apre", "apost", "lastupdate")))
+            owners.append(("synapses", self._synapses))
         return owners
 
     def _plastic(self) -> bool:
@@ -300,11 +227,15 @@ class Brian2Backend(SpikingBackend):
         """Set the state captured by ``snapshot`` and the network time, before the run starts."""
         if state.kind != "brian2":
             raise ValueError(f"cannot restore a '{state.kind}' network state into brian2")
-        for owner, names in self._state_variables():
-            role = "neurons" if owner is self._group else "synapses"
-            for name in names:
-                values = np.asarray(state.arrays[f"{role}.{name}"])
-                owner.variables[name].get_value()[:] = values
+        for role, owner in self._state_owners():
+            prefix = f"{role}."
+            owner._restore_from_full_state(
+                {
+                    key[len(prefix) :]: (np.asarray(values), len(values))
+                    for key, values in state.arrays.items()
+                    if key.startswith(prefix)
+                }
+            )
         k = state.tick
         self._net.t_ = k * self._spt * self._dt_s
         self._steps = k * self._spt
@@ -315,10 +246,10 @@ class Brian2Backend(SpikingBackend):
         """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``."""
         if self._synapses is None:
             return np.zeros(0)
-        return self._synapses.variables["w"].get_value() * 1e3
+        return self._synapses.variables["w"].get_value() * self._v_mv
 
     def identity(self) -> dict[str, str]:
-        return {**super().identity(), "codegen_target": self._target}
+        return {**super().identity(), "codegen_target": self._target, "timing": self._timing}
 
     def close(self) -> None:
         if self._closed:
@@ -399,9 +330,10 @@ class Brian2Backend(SpikingBackend):
             return
         self._apply(msg)
 
-    def _apply(self, drive_v: np.ndarray) -> None:
-        if self.network.drive_mode == "current":
-            self._group.variables["I_drive"].get_value()[:] = drive_v
-        else:
-            v = self._group.variables["v"].get_value()
-            v[:] = kick(v, drive_v, self._kick_cap_v)
+    def _apply(self, drive_mv: np.ndarray) -> None:
+        net = self.network
+        kicked = None
+        if net.drive_mode == "kick":
+            v = self._group.variables["v"].get_value() * self._v_mv
+            kicked = kick(v, drive_mv, net.kick_cap_mv)
+        brian2_models.drive(self._group, net, self._timing, drive_mv, kicked)

@@ -22,6 +22,14 @@ class Brian2Options(StrictModel):
             "~1 min to compile once per machine (cached afterwards)."
         ),
     )
+    timing: Literal["brian2", "lava"] = Field(
+        "brian2",
+        description=(
+            "brian2: a spike adds w to V in the same step, exact integration; lava: Lava's LIF "
+            "step (input buffered one step, as Lava's Dense delivers it; no input while "
+            "refractory), for spike-for-spike comparison with Lava floating_pt."
+        ),
+    )
 
 
 class Brian2Config(SpikingBackendConfig):

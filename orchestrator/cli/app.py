@@ -95,6 +95,13 @@ def load(
         fail(exc.problems)
 
 
+def print_notices(identities: dict[str, dict[str, str]]) -> None:
+    """Print what the backends say the user must know (e.g. a fallback runs instead)."""
+    for identity in identities.values():
+        if identity.get("notice"):
+            err.print(identity["notice"], markup=False, highlight=False)
+
+
 @contextmanager
 def tick_progress(total: int, done: int = 0) -> Iterator[Callable[[Any, int, int], None]]:
     """A progress bar on stderr with live H_coh / E_coh; yields the on_tick callback."""

@@ -21,6 +21,7 @@ from orchestrator.cli.app import (
     fail,
     load,
     out,
+    print_notices,
     print_result,
     say,
     tick_progress,
@@ -63,7 +64,9 @@ def run(
     )
     try:
         with tick_progress(cfg.run.ticks) as on_tick:
-            result = execute(cfg, run_dir, on_tick=on_tick, draw_report=report)
+            result = execute(
+                cfg, run_dir, on_tick=on_tick, draw_report=report, on_start=print_notices
+            )
     except ConfigError as exc:
         fail(exc.problems)
     except QuantumBackendFailure as exc:  # refused while building: nothing was written
@@ -91,7 +94,7 @@ def validate(config: ConfigArg) -> None:
 def backends(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List the registered backends: installed or not, version, what each can do."""
+    """List the registered backends: installed or not, version, hardware, what each can do."""
     rows = []
     for layer in ("quantum", "spiking"):
         for kind, plugin in plugins(layer).items():
@@ -105,6 +108,7 @@ def backends(
                     "install": plugin.install if missing else None,
                     "version": plugin.version(),
                     "package": plugin.distribution,
+                    "hardware": plugin.hardware(),
                     "summary": plugin.summary,
                     "devices": plugin.list_devices(),
                 }
@@ -117,9 +121,8 @@ def backends(
         table.add_column(col)
     for r in rows:
         installed = "yes" if r["installed"] else f"no: {r['install']}"
-        table.add_row(
-            r["layer"], r["kind"], installed, r["package"], r["version"] or "-", r["summary"]
-        )
+        summary = r["summary"] if r["hardware"] is None else f"{r['summary']}\n{r['hardware']}"
+        table.add_row(r["layer"], r["kind"], installed, r["package"], r["version"] or "-", summary)
     out.print(table)
     for r in rows:
         if r["devices"]:
@@ -183,7 +186,7 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
 
         total = load_config(run_dir / "config.yaml").run.ticks
         with tick_progress(total, done) as on_tick:
-            result = resume(run_dir, on_tick=on_tick, draw_report=report)
+            result = resume(run_dir, on_tick=on_tick, draw_report=report, on_start=print_notices)
     except ConfigError as exc:
         fail(exc.problems)
     except (ResumeError, RunBusy) as exc:

@@ -165,3 +165,12 @@ class SpikingBackendConfig(StrictModel, ABC):
     def steps_per_tick(self) -> int:
         """Integration steps in one tick."""
         return round(self.tick_ms / self.dt_ms)
+
+    def problems(self) -> list[str]:
+        """What this backend, as configured, cannot run here: one ``field: message`` line each.
+
+        Fields are relative to the section (``v_reset_mv: ...``); validation prefixes
+        ``spiking.``. Checked after field validation, with the installed-SDK checks; must not
+        import an SDK. Default: nothing.
+        """
+        return []

@@ -134,7 +134,8 @@ def format_validation_error(
         model: type[BaseModel] | None = root
         if loc and loc[0] in TAGGED_SECTIONS and isinstance(raw.get(loc[0]), Mapping):
             tag = raw[loc[0]].get("kind")
-            if len(loc) > 1 and loc[1] == tag:  # a discriminated union always inserts it
+            # a discriminated union puts the tag into the location; a lone member does not
+            if len(loc) > 1 and loc[1] == tag and len(_union_members(root, loc[0])) > 1:
                 del loc[1]
                 tagged = _tagged_model(root, loc[0], tag)
                 model = None if tagged is None else _model_at(tagged, loc[1:-1])

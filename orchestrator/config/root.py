@@ -90,11 +90,12 @@ def run_config_model() -> type[RunConfig]:
                 "is qnfusion installed? run `uv sync`"
             )
         members = tuple(p.config for p in found.values())
-        # the discriminator goes on the field itself: passing the base's FieldInfo as the
-        # default drops one given in Annotated, leaving a plain (smart) union
-        base = RunConfig.model_fields[layer]
-        union = Union[members]  # noqa: UP007
-        fields[layer] = (union, Field(discriminator="kind", description=base.description))
+        description = RunConfig.model_fields[layer].description
+        if len(members) == 1:
+            fields[layer] = (members[0], Field(description=description))
+        else:  # the discriminator must sit on the field itself, or pydantic ignores it
+            union = Union[members]  # noqa: UP007
+            fields[layer] = (union, Field(discriminator="kind", description=description))
     return create_model("RunConfig", __base__=RunConfig, **fields)
 
 
@@ -143,6 +144,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"{layer}.kind: backend '{section.kind}' needs {', '.join(gone)}, which is not "
                 f"installed: {plugin.install}"
             )
+    problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     return problems
 
 

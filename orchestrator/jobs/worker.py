@@ -139,7 +139,14 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
     beat.start()
     try:
         config = validate_config(yaml.safe_load(job.config_yaml))
+
+        def on_start(identities: dict[str, dict[str, str]]) -> None:
+            for identity in identities.values():
+                if identity.get("notice"):
+                    log.info("%s", identity["notice"])
+
         options = {
+            "on_start": on_start,
             "on_tick": on_tick,
             "should_stop": lambda: beat.stop_requested.is_set() or store.cancel_requested(job.id),
             "on_commit": on_commit,

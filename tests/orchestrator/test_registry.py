@@ -10,7 +10,7 @@ from orchestrator.registry import GROUPS, BackendPlugin, BackendUnavailable, plu
 
 
 def test_builtin_backends_come_from_entry_points() -> None:
-    for layer, kind in (("quantum", "aer"), ("spiking", "brian2")):
+    for layer, kind in (("quantum", "aer"), ("spiking", "brian2"), ("spiking", "lava")):
         names = {ep.name for ep in importlib.metadata.entry_points(group=GROUPS[layer])}
         assert kind in names
         plugin = plugins(layer)[kind]
@@ -24,6 +24,7 @@ def test_builtin_implementations_load_and_match_their_layer() -> None:
 
     assert issubclass(plugins("quantum")["aer"].load(), QuantumBackend)
     assert issubclass(plugins("spiking")["brian2"].load(), SpikingBackend)
+    assert issubclass(plugins("spiking")["lava"].load(), SpikingBackend)
 
 
 def test_a_missing_sdk_names_what_to_install() -> None:

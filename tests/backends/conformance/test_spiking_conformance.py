@@ -1,7 +1,16 @@
 """The contract every registered spiking backend must meet (``orchestrator.backend_api``).
 
-Parametrised over ``plugins("spiking")``; a backend is skipped only when its SDK is missing.
-Each backend runs with its fastest test options (``FAST_OPTIONS``), e.g. Brian2 on numpy code.
+Parametrised over ``plugins("spiking")``, one case per entry of ``CASES`` (a backend with no
+entry runs once, with its defaults); a backend is skipped only when its SDK is missing. Each
+case runs with fast test options, e.g. Brian2 on numpy code.
+
+Rate tolerance: 3 % covers spikes sitting on the dt grid (the analytic rate is a continuous-
+time answer; Brian2 comes out up to ~1 % high at dt = 0.1 ms). Lava fixed point adds its
+quantisation (``backends/neuromorphic/lava_mapping.py``): the decay 20/4096 instead of
+1 - e^{-0.005} lengthens tau_m by 2.15 %, so intervals are up to 2.15 % long, and the drive's
+64/s-mV steps move V_inf by <= 0.1 mV (<= 0.6 % of the rate at these drives): 3 + 2.15 + 0.6
+-> 6 %. Fixed point has no refractory model on Lava's CPU simulator: that case runs with
+``refractory_ms: 0``.
 """
 
 from __future__ import annotations
@@ -15,22 +24,40 @@ import pytest
 from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
 from orchestrator.registry import plugins
 
-FAST_OPTIONS: dict[str, dict[str, Any]] = {"brian2": {"brian2": {"codegen_target": "numpy"}}}
-RATE_TOLERANCE = 0.03
+CASES: dict[str, dict[str, dict[str, Any]]] = {
+    "brian2": {
+        "brian2": {"brian2": {"codegen_target": "numpy"}},
+        "brian2-lava-timing": {"brian2": {"codegen_target": "numpy", "timing": "lava"}},
+    },
+    "lava": {
+        "lava-floating_pt": {"lava": {"select_tag": "floating_pt"}},
+        "lava-fixed_pt": {"lava": {"select_tag": "fixed_pt"}, "refractory_ms": 0.0},
+    },
+}
+RATE_TOLERANCE = {"lava-fixed_pt": 0.06}
+DEFAULT_RATE_TOLERANCE = 0.03
 
 Build = Callable[..., SpikingBackend]
 
 
-@pytest.fixture(params=sorted(plugins("spiking")))
+def _cases() -> list[Any]:
+    out = []
+    for kind in sorted(plugins("spiking")):
+        for case, options in CASES.get(kind, {kind: {}}).items():
+            out.append(pytest.param((kind, case, options), id=case))
+    return out
+
+
+@pytest.fixture(params=_cases())
 def build(request: pytest.FixtureRequest) -> Iterator[Build]:
-    """``build(n, **spec_overrides)``: a backend of this kind on a small network, closed after."""
-    kind = request.param
+    """``build(n, **spec_overrides)``: a backend of this case on a small network, closed after."""
+    kind, case, options = request.param
     plugin = plugins("spiking")[kind]
     gone = plugin.missing()
     if gone:
         pytest.skip(f"spiking backend '{kind}' needs {', '.join(gone)}: {plugin.install}")
     cls = plugin.load()
-    config = plugin.config.model_validate({"kind": kind, **FAST_OPTIONS.get(kind, {})})
+    config = plugin.config.model_validate({"kind": kind, **options})
     made: list[SpikingBackend] = []
 
     def _build(n: int, *, p: float = 0.0, seed: int = 0, **overrides: Any) -> SpikingBackend:
@@ -56,6 +83,7 @@ def build(request: pytest.FixtureRequest) -> Iterator[Build]:
         made.append(cls(config, NetworkSpec(**{**fields, **overrides})))
         return made[-1]
 
+    _build.case = case  # type: ignore[attr-defined]
     yield _build
     for backend in made:
         backend.close()
@@ -131,7 +159,8 @@ def test_rate_matches_analytic_lif(build: Build) -> None:
         assert len(t) >= 10
         measured = (len(t) - 1) / (t[-1] - t[0])
         analytic = 1.0 / (net.refractory_ms + net.tau_m_ms * np.log(ri / (ri - net.v_th_mv)))
-        assert measured == pytest.approx(analytic, rel=RATE_TOLERANCE)
+        tolerance = RATE_TOLERANCE.get(build.case, DEFAULT_RATE_TOLERANCE)  # type: ignore[attr-defined]
+        assert measured == pytest.approx(analytic, rel=tolerance)
 
 
 def test_close_is_idempotent(build: Build) -> None:

@@ -1,0 +1,183 @@
+"""The Lava backend: the §3.2 network as Lava processes, or on Brian2 where Loihi 2 is not here.
+
+``LavaConfig.plan()`` picks the engine before anything is built: Lava's CPU simulator
+(``target: sim``), a Loihi 2 chip (``target: loihi2`` with lava-loihi), or, for ``target:
+loihi2`` without lava-loihi and ``fallback: brian2``, the Brian2 backend on the same network
+(``identity()`` then says ``engine: brian2`` and why, in every event of the run).
+
+Per tick, with drive d (mV, shape (N,)) and ``backends.neuromorphic.lava_mapping``:
+
+    current:  x = d dv on every step of the tick             (fixed point: round(d dv_q / lsb))
+    kick:     x = (kick(V, d, cap) - V)(1 - dv) on the first step, 0 after, V the voltage at the
+              end of the previous tick (fixed point: truncated toward 0, never past the cap)
+
+The window's spikes are Lava's steps 1..steps_per_tick of the tick at times 0..(steps-1) dt
+(Brian2's convention: a spike is stamped with the start of the step that produced it);
+voltages are the tap's reading after the last step, in mV.
+"""
+
+from __future__ import annotations
+
+from typing import final
+
+import numpy as np
+
+from backends.neuromorphic.drive import kick
+from backends.neuromorphic.lava_config import LavaConfig, network_problems
+from backends.neuromorphic.lava_mapping import FixedPoint, decay, fixed_point
+from backends.neuromorphic.lava_session import LavaSession
+from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
+
+__all__ = ["LavaBackend"]
+
+
+def _in_strength(net: NetworkSpec) -> float:
+    """The largest sum of |w| onto one neuron."""
+    if len(net.post) == 0:
+        return 0.0
+    totals = np.bincount(net.post, weights=np.abs(net.weight_mv), minlength=net.n_neurons)
+    return float(totals.max())
+
+
+@final
+class LavaBackend(SpikingBackend):
+    """Lava LIF + Dense processes, built once; or the Brian2 fallback (see the module)."""
+
+    distribution = "lava-nc"
+
+    def __init__(self, config: LavaConfig, network: NetworkSpec) -> None:
+        super().__init__(config, network)
+        plan = config.plan()
+        if plan.refusal is not None:
+            raise ValueError(f"spiking.{plan.refusal}")
+        if plan.engine != "brian2":
+            problems = network_problems(
+                config.lava,
+                v_reset_mv=network.v_reset_mv,
+                refractory_ms=network.refractory_ms,
+                dt_ms=network.dt_ms,
+                tau_m_ms=network.tau_m_ms,
+                v_th_mv=network.v_th_mv,
+                weights_mv=np.asarray(network.weight_mv, dtype=float),
+                stdp=network.stdp if network.stdp is not None and network.stdp.enabled else None,
+                in_strength_mv=_in_strength(network),
+            )
+            if problems:
+                raise ValueError("; ".join(f"spiking.{p}" for p in problems))
+        self._plan = plan
+        self._options = config.lava
+        self._fallback: SpikingBackend | None = None
+        self._session: LavaSession | None = None
+        self._fixed: FixedPoint | None = None
+        self._tick = 0
+        self._closed = False
+        if plan.engine == "brian2":
+            from backends.neuromorphic.brian2_backend import Brian2Backend  # only if needed
+
+            self._fallback = Brian2Backend(config.as_brian2(), network)
+            return
+        tag = config.lava.tag()
+        if tag == "fixed_pt":
+            self._fixed = fixed_point(
+                dt_ms=network.dt_ms,
+                tau_m_ms=network.tau_m_ms,
+                v_th_mv=network.v_th_mv,
+                weights_mv=network.weight_mv,
+                in_strength_mv=_in_strength(network),
+                range_mv=config.lava.fixed_pt_range_mv,
+            )
+            self._dv = self._fixed.dv_q
+        else:
+            self._dv = decay(network.dt_ms, network.tau_m_ms)
+        self._v = np.zeros(network.n_neurons)
+        self._session = LavaSession(
+            network,
+            tag=tag,
+            fixed=self._fixed,
+            hardware=plan.engine == "loihi2",
+            stop_timeout_s=config.lava.stop_timeout_s,
+            io=config.lava.io,
+        )
+
+    def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
+        net = self.network
+        drive = np.asarray(drive_mv, dtype=float)
+        if drive.shape != (net.n_neurons,) or not np.all(np.isfinite(drive)):
+            raise ValueError(
+                f"drive_mv must be {net.n_neurons} finite values (got shape {drive.shape})"
+            )
+        if self._closed:
+            raise RuntimeError("Lava backend is closed")
+        if self._fallback is not None:
+            return self._fallback.advance(drive)
+        assert self._session is not None
+        spikes, v = self._session.tick(*self._inputs(drive))
+        steps, neurons = np.nonzero(spikes)
+        self._v = v.astype(float) if self._fixed is None else self._fixed.to_mv(v)
+        k, self._tick = self._tick, self._tick + 1
+        return SpikeWindow(
+            t0_ms=k * net.tick_ms,
+            neurons=neurons.astype(np.int64),
+            times_ms=steps * net.dt_ms,
+            voltages_mv=self._v.copy(),
+        )
+
+    def _inputs(self, drive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The tick's injected input in Lava's units: (first step, every later step)."""
+        net, fixed = self.network, self._fixed
+        if net.drive_mode == "current":
+            per_step = drive * self._dv
+            x = per_step if fixed is None else fixed.inputs(per_step)
+            return x, x
+        first = (kick(self._v, drive, net.kick_cap_mv) - self._v) * (1.0 - self._dv)
+        if fixed is not None:
+            first = np.trunc(first / fixed.input_lsb_mv)
+        return first, np.zeros(net.n_neurons)
+
+    def weights_mv(self) -> np.ndarray:
+        """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``."""
+        if self._fallback is not None:
+            return self._fallback.weights_mv()  # type: ignore[attr-defined]
+        assert self._session is not None
+        w = self._session.weights()[self.network.post, self.network.pre]
+        return w if self._fixed is None else w * self._fixed.weight_scale
+
+    def identity(self) -> dict[str, str]:
+        lava = self._options
+        base = {"kind": "lava", "target": lava.target, "engine": self._plan.engine}
+        if self._fallback is not None:
+            reason = self._plan.reason or ""
+            return {
+                **self._fallback.identity(),
+                **base,
+                "fallback": "brian2",
+                "fallback_reason": reason,
+                "notice": (
+                    f"spiking: Lava target {lava.target} is not available here ({reason}); "
+                    "running on Brian2 (spiking.lava.fallback: brian2)"
+                ),
+            }
+        assert self._session is not None
+        out = {
+            **super().identity(),
+            **base,
+            "select_tag": self._session.tag,
+            "run_config": self._session.run_config_name,
+            "io": self._session.io,
+        }
+        if self._fixed is not None:
+            f = self._fixed
+            out["fixed_pt"] = (
+                f"{f.scale:g} units/mV; dv {f.dv_reg}/4096 (tau {f.tau_q_ms:.4g} ms); "
+                f"vth {f.vth_reg}<<6 ({f.threshold_mv:.6g} mV); weight_exp {f.weight_exp}"
+            )
+        return out
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._fallback is not None:
+            self._fallback.close()
+        if self._session is not None:
+            self._session.close()

@@ -1,0 +1,5 @@
+"""Lava processes and process models of qnfusion's own (imported only with Lava installed).
+
+Lava's compiler looks for the models of a Process by importing every module in the directory
+of the module that defines it, so this package holds nothing but process and model modules.
+"""
