@@ -43,6 +43,7 @@ import yaml
 
 from orchestrator import checkpoint
 from orchestrator.assemble import open_backends
+from orchestrator.backend_api import SpikingBackend
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config
 from orchestrator.events import METRICS_COLUMNS, metrics_row
@@ -175,9 +176,7 @@ def execute(
                 run_dir, Ledger.create(run_dir / "ledger.sqlite"), keep=config.checkpoint.keep
             )
             recorder.on_commit = on_commit
-            network = spiking.snapshot()
-            data, loop_meta, loop_arrays = encode_state(loop, network, 0, GENESIS.hex())
-            sha = checkpoint.digest(data)
+            stable, data, sha = _initial_checkpoint(loop, spiking, on_start)
             genesis_config = config.resolved()
             genesis_config["run"].pop("out", None)
             genesis = {
@@ -188,7 +187,7 @@ def execute(
                 "seed": config.run.seed,
                 "backends": backends,
                 "checkpoint_sha256": sha,
-                "stable": True,
+                "stable": sha is not None,
             }
             recorder.append(genesis, _genesis_meta(), checkpoint_bytes=data, protect=0)
             recorder.flush()
@@ -197,11 +196,30 @@ def execute(
             if recorder is not None:
                 recorder.close()
             raise
-        session = Session(
-            loop, recorder, StablePoint(0, sha, loop_meta, loop_arrays, network), backends
-        )
+        session = Session(loop, recorder, stable, backends)
         setup = time.perf_counter() - started
         return _run(session, started, setup, on_tick, should_stop, draw_report, resumes=0)
+
+
+def _initial_checkpoint(
+    loop: FusionLoop, spiking: SpikingBackend, on_start: StartCallback | None
+) -> tuple[StablePoint | None, bytes | None, str | None]:
+    """The genesis checkpoint, or none when the spiking backend cannot snapshot its state.
+
+    Such a run goes on without checkpoints (no resume, no rollback) and says so.
+    """
+    try:
+        network = spiking.snapshot()
+    except NotImplementedError as exc:
+        notice = (
+            f"note: {exc}; this run keeps no checkpoints, so it cannot be resumed or rolled back"
+        )
+        if on_start is not None:
+            on_start({"checkpoints": {"notice": notice}})
+        return None, None, None
+    data, loop_meta, loop_arrays = encode_state(loop, network, 0, GENESIS.hex())
+    sha = checkpoint.digest(data)
+    return StablePoint(0, sha, loop_meta, loop_arrays, network), data, sha
 
 
 def _genesis_meta() -> dict[str, Any]:
@@ -296,6 +314,7 @@ def _summary(
         "n_neurons": session.loop.channels.n_neurons,
         "reverts": reverts,
         "resumes": resumes,
+        "checkpoints": session.checkpointing,
         "finished_at": now(),
         "wall_seconds": wall,
         "seconds": {
@@ -420,7 +439,10 @@ def _newest_checkpoint(
             return height, checkpoint.read(checkpoint_path(run_dir, height), sha)
         except checkpoint.CheckpointError:
             continue
-    raise ResumeError(f"{run_dir}: no intact checkpoint to resume from")
+    raise ResumeError(
+        f"{run_dir}: no intact checkpoint to resume from (a run whose spiking backend cannot "
+        "snapshot its state keeps none)"
+    )
 
 
 def _stable_point(

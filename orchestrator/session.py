@@ -96,13 +96,14 @@ class Session:
         self,
         loop: FusionLoop,
         recorder: RunRecorder,
-        stable: StablePoint,
+        stable: StablePoint | None,
         backends: dict[str, dict[str, str]],
     ) -> None:
         self.loop = loop
         self.config = loop.config
         self.recorder = recorder
-        self.stable = stable
+        self.stable = stable  # None: the run keeps no checkpoints (backend cannot snapshot)
+        self.checkpointing = stable is not None
         self.backends = backends
         self.config_hash = loop.config_hash
         self.seconds = {"quantum": 0.0, "spiking": 0.0}
@@ -113,6 +114,8 @@ class Session:
     # ------------------------------------------------------------------ one tick
 
     def _due(self) -> bool:
+        if not self.checkpointing:
+            return False
         done = self.loop.tick  # ticks completed, after the step
         return done % self.config.checkpoint.every == 0 or done >= self.config.run.ticks
 
@@ -145,7 +148,7 @@ class Session:
             meta,
             spikes=(record.window.neurons, record.window.times_ms),
             checkpoint_bytes=data,
-            protect=self.stable.height,
+            protect=None if self.stable is None else self.stable.height,
         )
         self._after(record, event, block.height, network)
         return record
@@ -192,6 +195,7 @@ class Session:
     def revert(self, reason: str) -> None:
         """Return to the last stable state and record it (spec §13 rollback)."""
         target = self.stable
+        assert target is not None  # drive() reverts only when there is a stable point
         reverts = self.loop.reverts + 1
         self.loop.spiking.close()
         self.loop.spiking = open_spiking(self.config, start=target.network)
@@ -256,7 +260,8 @@ class Session:
         rule = self.config.stability
         while True:
             trigger, self.pending = self.pending, None
-            if trigger and rule.enabled and self.loop.reverts < rule.max_reverts:
+            can_revert = self.stable is not None and self.loop.reverts < rule.max_reverts
+            if trigger and rule.enabled and can_revert:
                 self.revert(trigger)
             if self.loop.tick >= total:
                 return "completed"

@@ -175,3 +175,29 @@ def test_a_run_directory_is_worked_on_by_one_process_at_a_time(small_config, tmp
     finally:
         os.close(fd)
     shutil.rmtree(run_dir)
+
+
+def test_a_backend_that_cannot_snapshot_runs_without_checkpoints_and_says_so(
+    small_config, tmp_path, monkeypatch
+) -> None:
+    from backends.neuromorphic.brian2_backend import Brian2Backend
+
+    def refuse(self):
+        raise NotImplementedError("spiking backend 'brian2' cannot snapshot (test)")
+
+    monkeypatch.setattr(Brian2Backend, "snapshot", refuse)
+    notices: list[str] = []
+    run_dir = tmp_path / "run"
+    result = execute(
+        load_config(small_config),
+        run_dir,
+        draw_report=False,
+        on_start=lambda ids: notices.extend(i["notice"] for i in ids.values() if "notice" in i),
+    )
+    assert result.status == "completed" and result.summary["checkpoints"] is False
+    assert any("cannot be resumed or rolled back" in n for n in notices)
+    events = [e for _, e, _ in read_blocks(run_dir / "ledger.sqlite")]
+    assert all(e["checkpoint_sha256"] is None and not e["stable"] for e in events)
+    assert not list((run_dir / "checkpoints").glob("*.ckpt"))
+    with pytest.raises(ResumeError, match="keeps none"):
+        resume(run_dir, draw_report=False)
