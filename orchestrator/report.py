@@ -1,8 +1,11 @@
 """Plots of what a run did, drawn from its ledger (the authoritative record).
 
-``report.png``: four panels against the tick index -- coherence entropy H_coh (normalised, with
-the ACE threshold), fusion energy <H> and E_coh, average phase difference with the resonance
-bound and violations, and the spike raster over network time.
+``report.png``: four panels against the ticks in the order they ran -- coherence entropy H_coh
+(normalised, with the ACE threshold and the ticks the stability rule marked stable), fusion
+energy <H> and E_coh, average phase difference with the resonance bound and violations, and
+the spike raster over the network time that was simulated. Rollbacks (``revert`` events) and
+stops are drawn as vertical lines: after a rollback the loop's own tick numbers repeat, so the
+x axis counts ticks as they ran (it equals the tick number in a run without rollbacks).
 """
 
 from __future__ import annotations
@@ -31,14 +34,22 @@ def draw_report(run_dir: Path) -> Path:
     ledger = run_dir / "ledger.sqlite"
     genesis: dict = {}
     ticks: list[dict] = []
-    for _, event, _ in read_blocks(ledger):
-        if event.get("kind") == "genesis":
+    order: dict[int, int] = {}  # block height of a tick -> its position in the run
+    marks: list[tuple[int, str]] = []  # (position, label) of reverts and stops
+    for height, event, _ in read_blocks(ledger):
+        kind = event.get("kind")
+        if kind == "genesis":
             genesis = event
-        elif event.get("kind") == "tick":
+        elif kind == "tick":
+            order[height] = len(ticks)
             ticks.append(event)
+        elif kind == "revert":
+            marks.append((len(ticks), f"revert to tick {event['tick']}"))
+        elif kind == "stop":
+            marks.append((len(ticks), f"stop ({event['reason']})"))
     config = genesis.get("config", {})
     tick_ms = float(config.get("spiking", {}).get("tick_ms", 1.0))
-    t = np.array([e["tick"] for e in ticks])
+    t = np.arange(len(ticks))
 
     def series(key: str) -> np.ndarray:
         return np.array([np.nan if e[key] is None else e[key] for e in ticks], dtype=float)
@@ -49,9 +60,12 @@ def draw_report(run_dir: Path) -> Path:
     threshold = config.get("ace", {}).get("max_entropy")
     if threshold is not None:
         ax.axhline(threshold, color="red", ls="--", lw=1, label="ACE max_entropy")
-    fired = [e["tick"] for e in ticks if e.get("ace_triggered")]
+    fired = [k for k, e in enumerate(ticks) if e.get("ace_triggered")]
     if fired:
         ax.plot(fired, [1.02] * len(fired), "v", color="red", ms=4, label="ACE recalibration")
+    stable = [k for k, e in enumerate(ticks) if e.get("stable")]
+    if stable:
+        ax.plot(stable, [-0.02] * len(stable), "^", color="green", ms=3, label="stable block")
     ax.set_ylabel("normalised entropy")
     ax.set_title("Coherence entropy (spec §6)")
     ax.legend(loc="best", fontsize=8)
@@ -64,7 +78,7 @@ def draw_report(run_dir: Path) -> Path:
     ax.legend(loc="best", fontsize=8)
 
     ax = axes[2]
-    ax.plot(t, series("avg_phase_diff"), label="avg |phi_psi - phi_S|")
+    ax.plot(t, series("avg_phase_diff"), ".-", ms=3, label="avg |phi_psi - phi_S|")
     bound = config.get("safety", {}).get("resonance_bound", math.pi / 4)
     ax.axhline(bound, color="red", ls="--", lw=1, label="resonance bound (§14)")
     ax.set_ylabel("rad")
@@ -78,18 +92,33 @@ def draw_report(run_dir: Path) -> Path:
     neurons, times = [], []
     for height, n, s in read_spikes(ledger):
         neurons.append(n)
-        times.append(s + (height - 1) * tick_ms)  # block h holds tick h - 1
+        times.append(s + order.get(height, 0) * tick_ms)
     if neurons:
         all_n, all_t = np.concatenate(neurons), np.concatenate(times)
         if all_n.size > MAX_RASTER_SPIKES:
             keep = np.linspace(0, all_n.size - 1, MAX_RASTER_SPIKES).astype(int)
             all_n, all_t = all_n[keep], all_t[keep]
         ax.scatter(all_t, all_n, s=1, c="k", marker="|", linewidths=0.5, rasterized=True)
-    ax.set_xlabel("network time (ms)")
+    ax.set_xlim(0, max(len(ticks), 1) * tick_ms)
+    ax.set_xlabel("network time simulated (ms)")
     ax.set_ylabel("neuron")
     ax.set_title("Spike raster")
     for a in axes[:3]:
-        a.set_xlabel("tick")
+        a.set_xlabel("tick (in the order they ran)")
+        for position, _ in marks:
+            a.axvline(position - 0.5, color="purple", ls=":", lw=1)
+    for position, label in marks:
+        axes[0].annotate(
+            label,
+            (position - 0.5, 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            rotation=90,
+            va="top",
+            ha="right",
+            color="purple",
+        )
+        axes[3].axvline((position - 0.5) * tick_ms, color="purple", ls=":", lw=1)
 
     out = run_dir / "report.png"
     tmp = run_dir / f".report.{os.getpid()}.png"
