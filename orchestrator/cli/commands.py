@@ -174,7 +174,8 @@ def report(run_dir: RunDirArg) -> None:
 
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
-    from orchestrator.runner import RunBusy, resume
+    from orchestrator.resume import resume
+    from orchestrator.runner import RunBusy
     from orchestrator.session import ResumeError
 
     try:

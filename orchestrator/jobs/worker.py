@@ -32,7 +32,8 @@ from orchestrator.config.root import validate_config
 from orchestrator.jobs.store import Job, JobStore, lease_seconds
 from orchestrator.ledger import verify
 from orchestrator.loop import TickRecord
-from orchestrator.runner import execute, resume
+from orchestrator.resume import resume
+from orchestrator.runner import execute
 
 __all__ = ["ensure_worker", "run_job", "spawn", "work"]
 

@@ -14,7 +14,8 @@ from orchestrator import checkpoint
 from orchestrator.config import load_config
 from orchestrator.ledger import read_blocks, verify
 from orchestrator.recorder import checkpoint_path
-from orchestrator.runner import execute, resume
+from orchestrator.resume import resume
+from orchestrator.runner import execute
 from orchestrator.session import ResumeError
 
 
