@@ -9,9 +9,9 @@ Per round, side by side on the same config and seed:
 - recorded:  ``orchestrator.runner.execute``: the same ticks plus, per tick, a checkpoint (loop
              + network state, encoded, hashed, written atomically with two fsyncs), a ledger
              block (canonical JSON, SHA-256 chain, one SQLite transaction, synchronous=FULL) and
-             the CSV rows, written while the quantum backend computes the next tick.
-- naive:     the same recording done synchronously on the loop's thread (what a plain
-             implementation does: write, fsync, commit, then compute the next tick).
+             the CSV rows, made durable by the run's writer process while the loop goes on.
+- naive:     the same, but each tick waits until its block is durable before the next one
+             starts (what a plain implementation does: write, fsync, commit, go on).
 
 Reported: steady-state ms per tick (first tick's end to the last one's; median over rounds),
 the cost of recording as a fraction of the recorded tick ((recorded - bare) / recorded; goal
@@ -54,45 +54,29 @@ def recorded(cfg, run_dir: Path) -> float:
 
 
 class _Synchronous:
-    """Patch the recorder to write each block at once, on the loop's critical path (naive)."""
+    """Patch the recorder to wait for each block to be durable before the next tick (naive)."""
 
     def __enter__(self) -> None:
         self.saved = RunRecorder.append
+        saved = self.saved
 
         def append(self, *args, **kwargs):
-            block = _Synchronous.saved_append(self, *args, **kwargs)
-            self.write_pending()
+            block = saved(self, *args, **kwargs)
+            self.flush()
             return block
 
-        _Synchronous.saved_append = self.saved
         RunRecorder.append = append
 
     def __exit__(self, *exc: object) -> None:
         RunRecorder.append = self.saved
 
 
-class _WriterClock:
-    """Time spent inside the durable work (checkpoint file, ledger commit, CSV rows)."""
+def _durable_seconds(run_dir: Path) -> float:
+    """The writer's time per block, from summary.json."""
+    import json
 
-    def __enter__(self) -> _WriterClock:
-        self.saved = RunRecorder._write
-        self.seconds = 0.0
-        self.blocks = 0
-        clock = self
-
-        def write(self, item):
-            start = time.perf_counter()
-            try:
-                return clock.saved(self, item)
-            finally:
-                clock.seconds += time.perf_counter() - start
-                clock.blocks += 1
-
-        RunRecorder._write = write
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        RunRecorder._write = self.saved
+    summary = json.loads((run_dir / "summary.json").read_text())
+    return summary["seconds"]["writing"] / summary["blocks"]
 
 
 def main() -> None:
@@ -109,9 +93,8 @@ def main() -> None:
         recorded(load_config(args.config, {"run.ticks": 3}), Path(tmp) / "warm")
         for r in range(args.rounds):
             rows["bare"].append(bare(cfg))
-            with _WriterClock() as clock:
-                rows["recorded"].append(recorded(cfg, Path(tmp) / f"rec{r}"))
-            rows["writer"].append(clock.seconds / clock.blocks)
+            rows["recorded"].append(recorded(cfg, Path(tmp) / f"rec{r}"))
+            rows["writer"].append(_durable_seconds(Path(tmp) / f"rec{r}"))
             with _Synchronous():
                 rows["naive"].append(recorded(cfg, Path(tmp) / f"naive{r}"))
             print(

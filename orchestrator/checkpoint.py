@@ -12,8 +12,9 @@ the tick's FusionEvent records)::
 
     b"QNFCKPT1" | u64 little-endian header length | header | array bytes
 
-header = RFC 8785 canonical JSON {"meta": {...}, "arrays": [{"name", "dtype", "shape",
-"offset", "nbytes"}, ...]}; arrays are C-ordered little-endian, concatenated in header order.
+header = compact JSON with sorted keys (deterministic) {"meta": {...}, "arrays": [{"name",
+"dtype", "shape", "offset", "nbytes"}, ...]}; arrays are C-ordered little-endian, concatenated
+in header order.
 A file whose length, header or array table does not add up is torn and never loaded.
 
 Written atomically: temp file in the same directory, fsync, rename, fsync of the directory.
@@ -32,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from orchestrator.fsutil import write_atomic
-from orchestrator.ledger import canonical
 
 __all__ = ["Checkpoint", "CheckpointError", "decode", "digest", "encode", "read", "write"]
 
@@ -54,12 +54,14 @@ class Checkpoint:
 
 def _code(array: np.ndarray) -> tuple[str, np.ndarray]:
     if array.dtype == np.bool_:
-        return "b1", array.astype(np.bool_)
-    if np.iscomplexobj(array):
-        return "c16", array.astype("<c16")
-    if np.issubdtype(array.dtype, np.integer):
-        return "i8", array.astype("<i8")
-    return "f8", array.astype("<f8")
+        code = "b1"
+    elif np.iscomplexobj(array):
+        code = "c16"
+    elif np.issubdtype(array.dtype, np.integer):
+        code = "i8"
+    else:
+        code = "f8"
+    return code, np.ascontiguousarray(array, dtype=_DTYPES[code])
 
 
 def encode(ckpt: Checkpoint) -> bytes:
@@ -79,7 +81,12 @@ def encode(ckpt: Checkpoint) -> bytes:
         )
         blobs.append(blob)
         offset += len(blob)
-    header = canonical({"meta": ckpt.meta, "arrays": table})
+    header = json.dumps(
+        {"meta": ckpt.meta, "arrays": table},
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+    ).encode()
     return MAGIC + struct.pack("<Q", len(header)) + header + b"".join(blobs)
 
 

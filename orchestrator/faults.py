@@ -8,7 +8,9 @@ while writing block ``<block>``. Phases, in the order a tick meets them:
     ledger-commit     the block's rows are inserted, the transaction is not committed
     after-commit      the block is committed, its CSV rows are not written
 
-Unset (the normal case) every call is one string comparison.
+Unset (the normal case) every call is one string comparison. The last three phases happen in
+the run's writer process (``orchestrator.writer``); a crash there kills the run's main process
+first, as the crash of a single process would.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from __future__ import annotations
 import os
 import signal
 
-__all__ = ["crash_point"]
+__all__ = ["crash_point", "in_writer"]
 
 _SPEC = os.environ.get("QNF_CRASH_AT", "")
+_main_pid: int | None = None  # set in a writer process: the run's main process
+
+
+def in_writer(main_pid: int) -> None:
+    """Mark this process as the writer of the run whose main process is ``main_pid``."""
+    global _main_pid
+    _main_pid = main_pid
 
 
 def crash_point(phase: str, block: int) -> None:
     """Die here, as ``kill -9`` would, if this is the configured crash point."""
     if _SPEC and f"{phase}:{block}" == _SPEC:
+        if _main_pid is not None:
+            os.kill(_main_pid, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)

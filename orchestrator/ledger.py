@@ -43,6 +43,8 @@ __all__ = [
     "PreparedBlock",
     "VerifyResult",
     "canonical",
+    "commit_block",
+    "connect",
     "read_blocks",
     "read_spikes",
     "spikes_digest",
@@ -86,7 +88,11 @@ def _plain(value: Any) -> Any:
     """JSON-able Python values from numpy scalars/arrays; NaN and infinities are refused."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            raise ValueError("ledger events hold finite numbers only (got a NaN or infinity)")
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -137,7 +143,8 @@ class Ledger:
     """An open, append-only ledger file. One writer; use as a context manager."""
 
     def __init__(self, conn: sqlite3.Connection, height: int, root: bytes, meta_root: bytes):
-        self._conn = conn
+        self._conn: sqlite3.Connection | None = conn
+        self.path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
         self.height = height
         self._root = root
         self._meta_root = meta_root
@@ -179,9 +186,14 @@ class Ledger:
 
     def stored(self, height: int) -> tuple[str, str] | None:
         """(root, meta root) of the stored block at ``height``, or None past the end."""
-        row = self._conn.execute(
-            "SELECT root, meta_root FROM blocks WHERE height = ?", (height,)
-        ).fetchone()
+        conn = self._conn if self._conn is not None else _open_ro(self.path)
+        try:
+            row = conn.execute(
+                "SELECT root, meta_root FROM blocks WHERE height = ?", (height,)
+            ).fetchone()
+        finally:
+            if conn is not self._conn:
+                conn.close()
         return None if row is None else (row[0], row[1])
 
     def skip(self, height: int) -> None:
@@ -261,29 +273,51 @@ class Ledger:
 
     def commit(self, block: PreparedBlock) -> None:
         """Write a prepared block in one durable transaction (event, meta and spikes)."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute(
-                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
-                (block.height, block.event, block.parent, block.root, block.meta, block.meta_root),
-            )
-            if block.spikes is not None:
-                conn.execute("INSERT INTO spikes VALUES (?, ?, ?)", (block.height, *block.spikes))
-            crash_point("ledger-commit", block.height)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        if self._conn is None:
+            raise LedgerError("this ledger was released to a writer process")
+        commit_block(self._conn, block)
+
+    def release(self) -> None:
+        """Close this process's connection: another process commits from now on.
+
+        SQLite forbids carrying an open connection across ``fork``; call this before forking
+        the writer. ``prepare`` keeps working (it needs no connection); ``stored`` opens a
+        short-lived reading connection.
+        """
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def close(self) -> None:
-        self._conn.close()
+        self.release()
 
     def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A writing connection to an existing ledger (WAL, ``synchronous=FULL``)."""
+    return Ledger._connect(path)
+
+
+def commit_block(conn: sqlite3.Connection, block: PreparedBlock) -> None:
+    """Write a prepared block in one durable transaction (event, meta and spikes)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+            (block.height, block.event, block.parent, block.root, block.meta, block.meta_root),
+        )
+        if block.spikes is not None:
+            conn.execute("INSERT INTO spikes VALUES (?, ?, ?)", (block.height, *block.spikes))
+        crash_point("ledger-commit", block.height)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, final
 
@@ -95,7 +94,6 @@ class FusionLoop:
         self.channels = pci.ChannelMap(config.pci.mapping, self.n, spiking.network.n_neurons)
         self.coupling = AceState(config.pci.alpha, config.pci.beta, config.pci.gamma)
         self.tick = 0
-        self._pool: ThreadPoolExecutor | None = None
         self.last: TickRecord | None = None
         self.stability_state = StabilityState()
         self.reverts = 0
@@ -124,26 +122,11 @@ class FusionLoop:
             return QuantumRequest(seed=seed, amplitudes=self.amplitudes)
         return QuantumRequest(seed=seed, theta=self.theta, phi=self.phi)
 
-    def step(self, during_quantum: Callable[[], None] | None = None) -> TickRecord:
-        """Run one tick and advance the loop's state to the next.
-
-        ``during_quantum`` runs on this thread while the quantum backend works on another
-        (simulators and devices spend that time outside Python); the runner writes the
-        previous tick's durable record there, so it costs the tick no time.
-        """
+    def step(self) -> TickRecord:
+        """Run one tick and advance the loop's state to the next."""
         cfg = self.config
         t0 = time.perf_counter()
-        request = self._request()
-        if during_quantum is None:
-            result = self.quantum.execute(request)
-        else:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="qnf-quantum")
-            future = self._pool.submit(self.quantum.execute, request)
-            try:
-                during_quantum()
-            finally:
-                result = future.result()
+        result = self.quantum.execute(self._request())
         t1 = time.perf_counter()
         sv = result.statevector
         if sv is not None:
@@ -272,9 +255,6 @@ class FusionLoop:
 
     def close(self) -> None:
         """Close both backends (spiking first: it may hold a simulation thread)."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
         try:
             self.spiking.close()
         finally:

@@ -58,7 +58,7 @@ def resume(
     if not (run_dir / "ledger.sqlite").is_file():
         raise ResumeError(f"{run_dir}: not a run directory (no ledger.sqlite)")
     started = time.perf_counter()
-    with locked(run_dir):
+    with locked(run_dir) as lock:
         config = load_config(run_dir / "config.yaml")
         checked = verify(run_dir / "ledger.sqlite")
         if not checked.ok:
@@ -96,6 +96,7 @@ def resume(
             Ledger.open(run_dir / "ledger.sqlite", height=start_height + 1),
             keep=config.checkpoint.keep,
             resumed=True,
+            hold=(lock,),
         )
         recorder.on_commit = on_commit
         session = Session(loop, recorder, stable, backends)

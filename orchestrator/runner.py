@@ -111,14 +111,24 @@ def check_run_dir(run_dir: Path) -> None:
 
 
 @contextmanager
-def locked(run_dir: Path) -> Iterator[None]:
+def locked(run_dir: Path, wait_seconds: float = 30.0) -> Iterator[int]:
+    """Hold the run directory's exclusive lock; yields its descriptor.
+
+    Waits up to ``wait_seconds`` for it: after a crash the run's writer process finishes the
+    blocks it was given before it lets go (seconds at most).
+    """
     fd = os.open(run_dir, os.O_RDONLY)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunBusy(f"{run_dir} is in use by another qnf process") from None
-        yield
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunBusy(f"{run_dir} is in use by another qnf process") from None
+                time.sleep(0.05)
+        yield fd
     finally:
         os.close(fd)
 
@@ -161,7 +171,7 @@ def execute(
         finally:
             quantum.close()
         raise
-    with locked(run_dir):
+    with locked(run_dir) as lock:
         recorder = None
         try:
             write_atomic(
@@ -169,7 +179,10 @@ def execute(
                 yaml.safe_dump(config.resolved(), sort_keys=False).encode(),
             )
             recorder = RunRecorder(
-                run_dir, Ledger.create(run_dir / "ledger.sqlite"), keep=config.checkpoint.keep
+                run_dir,
+                Ledger.create(run_dir / "ledger.sqlite"),
+                keep=config.checkpoint.keep,
+                hold=(lock,),
             )
             recorder.on_commit = on_commit
             stable, data, sha = _initial_checkpoint(loop, spiking, on_start)
@@ -314,6 +327,7 @@ def _summary(
         "finished_at": now(),
         "wall_seconds": wall,
         "seconds": {
+            "writing": session.recorder.write_seconds,
             "setup": setup_seconds,
             "quantum": session.seconds["quantum"],
             "spiking": session.seconds["spiking"],

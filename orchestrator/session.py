@@ -120,7 +120,7 @@ class Session:
         return done % self.config.checkpoint.every == 0 or done >= self.config.run.ticks
 
     def _step(self) -> tuple[TickRecord, dict[str, Any], bytes | None, NetworkState | None]:
-        record = self.loop.step(during_quantum=self.recorder.write_pending)
+        record = self.loop.step()
         data = network = None
         sha = None
         if self._due():

@@ -51,6 +51,9 @@ SCHEDULE = ["start", "groups", "thresholds", "synapses", "resets", "end"]
 _STOP = object()
 _READY = object()
 _POLL_S = 1.0
+_STATIC_SYNAPSE_STATE = frozenset(
+    {"_synaptic_pre", "_synaptic_post", "N_incoming", "N_outgoing", "delay", "N"}
+)
 _TRIM_SPIKES = 1 << 20  # recorded spikes kept before the monitor is emptied (bounded memory)
 
 
@@ -206,6 +209,8 @@ class Brian2Backend(SpikingBackend):
         arrays: dict[str, np.ndarray] = {}
         for role, owner in self._state_owners():
             for name, (values, _size) in owner._full_state().items():
+                if role == "synapses" and name in _STATIC_SYNAPSE_STATE:
+                    continue  # the connectivity itself: the spec's, rebuilt identically
                 arrays[f"{role}.{name}"] = values
         arrays["voltages_mv"] = self._group.variables["v"].get_value() * self._v_mv
         if self._plastic():

@@ -187,26 +187,31 @@ def test_snapshot_then_restore_continues_exactly(build: Build, stdp: bool) -> No
     spec = replace(whole.network, weight_mv=np.full(len(whole.network.pre), 1.5))
     whole.close()
     cls = type(whole)
-    a = cls(whole.config, spec)
-    full = [a.advance(d) for d in drives]
-    weights_full = a.snapshot().arrays.get("weights_mv")
-    a.close()
+    made: list[SpikingBackend] = []
 
-    b = cls(whole.config, spec)
-    first = [b.advance(d) for d in drives[:4]]
-    state = b.snapshot()
-    b.close()
+    def fresh(spec: NetworkSpec) -> SpikingBackend:
+        made.append(cls(whole.config, spec))
+        return made[-1]
+
+    try:
+        a = fresh(spec)
+        full = [a.advance(d) for d in drives]
+        weights_full = a.snapshot().arrays.get("weights_mv")
+        b = fresh(spec)
+        first = [b.advance(d) for d in drives[:4]]
+        state = b.snapshot()
+        c = fresh(replace(spec, start=state))
+        rest = [c.advance(d) for d in drives[4:]]
+        weights_rest = c.snapshot().arrays.get("weights_mv")
+    finally:
+        for backend in made:
+            backend.close()
     assert state.tick == 4 and state.kind == whole.config.kind
     assert state.arrays["voltages_mv"].shape == (24,)
     if stdp:
         assert state.arrays["weights_mv"].shape == (len(spec.pre),)
     else:  # static weights are the spec's own: not repeated in every checkpoint
         assert "weights_mv" not in state.arrays
-    c = cls(whole.config, replace(spec, start=state))
-    rest = [c.advance(d) for d in drives[4:]]
-    weights_rest = c.snapshot().arrays.get("weights_mv")
-    c.close()
-
     for x, y in zip(full, first + rest, strict=True):
         assert x.t0_ms == y.t0_ms
         assert np.array_equal(x.neurons, y.neurons) and np.array_equal(x.times_ms, y.times_ms)
