@@ -182,11 +182,11 @@ class LavaSession:
         return LIF(shape=shape, u=begin["u"], v=begin["v"], **params)
 
     def _weight_matrix(self) -> np.ndarray:
-        """The initial (post, pre) weights in Lava's units."""
+        """The network's (post, pre) weights in Lava's units (mV, or fixed-point mantissas)."""
         net, fixed = self.network, self._fixed
         weights = np.zeros((net.n_neurons,) * 2)
-        mantissas = net.weight_mv if fixed is None else fixed.weights(net.weight_mv)
-        weights[net.post, net.pre] = mantissas
+        in_units = net.weight_mv if fixed is None else fixed.weights(net.weight_mv)
+        weights[net.post, net.pre] = in_units
         return weights
 
     def _synapses(
