@@ -6,7 +6,7 @@ checkpoints, the rest of the state the next tick depends on (``backends.neuromor
 ``a_buff``. One RefPort per Var (``<var>_ref``), each read with one message in the management
 phase of every ``period``-th step; the rows go to the host as one (rows, N) float64 matrix
 through an external pipe, as ``lava.proc.io.extractor.Extractor`` does with its InPort.
-(Lava's ``Var.get`` sends an array one element per message, ~20-40 us per element; Lava's
+(Lava's ``Var.get`` sends an array one element per message, ~13-40 us per element; Lava's
 ``VarWire`` reads its Var on every step.) ``HostBridge`` reads the same way
 (``add_state_refs``, ``StateReading``).
 
@@ -30,17 +30,9 @@ from lava.magma.core.process.variable import Var
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-__all__ = [
-    "TAPPABLE",
-    "PyStateTapModel",
-    "StateReading",
-    "StateTap",
-    "add_state_refs",
-    "connect_state",
-]
+from backends.neuromorphic.lava_state import TAP_VARS
 
-TAPPABLE = ("v", "u", "refractory_period_end", "a_buff")
-"""The Vars a tap can read (``backends.neuromorphic.lava_state.TAP_VARS``)."""
+__all__ = ["PyStateTapModel", "StateReading", "StateTap", "add_state_refs", "connect_state"]
 
 
 def add_state_refs(process: AbstractProcess, n: int) -> None:
@@ -49,7 +41,7 @@ def add_state_refs(process: AbstractProcess, n: int) -> None:
     Every one exists (Lava's builder wants a port for each LavaPyType of the model); those
     a network lacks stay unconnected and are never read.
     """
-    for name in TAPPABLE:
+    for name in TAP_VARS:
         setattr(process, f"{name}_ref", RefPort(shape=(n,)))
 
 
@@ -65,7 +57,8 @@ def connect_state(process: AbstractProcess, tapped: dict[str, Var]) -> None:
 class StateReading(PyLoihiProcessModel):
     """A model that reads the Vars ``proc_params["state"]`` names through its RefPorts.
 
-    Declares a RefPort type for every Var that can be read; a process has only those it reads.
+    Declares the RefPort type of every Var in ``TAP_VARS``, as its process has each port
+    (``add_state_refs``); it reads only the connected ones, those named in ``state``.
     """
 
     v_ref: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, float)
