@@ -111,7 +111,7 @@ def continuous_same_io(net: NetworkSpec, ticks: int) -> tuple[float, int]:
         threads = [
             feeder,
             _drain(bridge.receive_spikes, ticks, spikes),
-            _drain(bridge.receive_voltages, ticks, volts),
+            _drain(bridge.receive_state, ticks, volts),
         ]
         session.lif.run(condition=RunSteps(num_steps=total), run_cfg=session.run_config)
         for thread in threads:

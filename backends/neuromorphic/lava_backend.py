@@ -14,6 +14,15 @@ Per tick, with drive d (mV, shape (N,)) and ``backends.neuromorphic.lava_mapping
 The window's spikes are Lava's steps 1..steps_per_tick of the tick at times 0..(steps-1) dt
 (Brian2's convention: a spike is stamped with the start of the step that produced it);
 voltages are the tap's reading after the last step, in mV.
+
+Checkpoints (``snapshot``, ``NetworkSpec.start``): the state the session reads at every tick's
+end anyway (``backends.neuromorphic.lava_state``: v, u, refractory steps left, Dense's
+one-step buffer; with STDP the weights and traces), kind ``lava``. ``snapshot`` copies it (no
+call into Lava); a restore passes it to the processes as initial values and continues the
+tick count from ``start.tick``. V at the end of the last tick, which the next kick starts from,
+is ``lif.v``. On the Brian2 fallback both are Brian2's (kind ``brian2``). A Loihi 2 chip
+(``engine: loihi2``) does not snapshot: reading the chip's neuron and synapse state back is
+not implemented (there is no chip here to test it on).
 """
 
 from __future__ import annotations
@@ -24,9 +33,15 @@ import numpy as np
 
 from backends.neuromorphic.drive import kick
 from backends.neuromorphic.lava_config import LavaConfig, network_problems
-from backends.neuromorphic.lava_mapping import FixedPoint, decay, fixed_point
+from backends.neuromorphic.lava_mapping import (
+    FixedPoint,
+    decay,
+    fixed_point,
+    lava_refractory_period,
+)
 from backends.neuromorphic.lava_session import LavaSession
-from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
+from backends.neuromorphic.lava_state import StateLayout
+from orchestrator.backend_api import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
 
 __all__ = ["LavaBackend"]
 
@@ -90,6 +105,10 @@ class LavaBackend(SpikingBackend):
         else:
             self._dv = decay(network.dt_ms, network.tau_m_ms)
         self._v = np.zeros(network.n_neurons)
+        start = self._start(network.start, fixed=self._fixed is not None)
+        if network.start is not None:
+            self._tick = network.start.tick
+            self._v = self._to_mv(np.asarray(network.start.arrays["lif.v"]))
         self._session = LavaSession(
             network,
             tag=tag,
@@ -97,7 +116,24 @@ class LavaBackend(SpikingBackend):
             hardware=plan.engine == "loihi2",
             stop_timeout_s=config.lava.stop_timeout_s,
             io=config.lava.io,
+            start=start,
         )
+
+    def _start(self, state: NetworkState | None, *, fixed: bool) -> dict[str, np.ndarray] | None:
+        """The session's start arrays of a checkpoint's ``state``; ValueError if it does not fit."""
+        if state is None:
+            return None
+        if state.kind != "lava":
+            raise ValueError(f"cannot restore a '{state.kind}' network state into lava")
+        if self._plan.engine == "loihi2":
+            raise ValueError("spiking: Lava on Loihi 2 cannot restore a network state")
+        net = self.network
+        refractory = lava_refractory_period(net.refractory_ms, net.dt_ms) > 0
+        layout = StateLayout.of(net, fixed=fixed, refractory=refractory)
+        problems = layout.problems(state.arrays, len(net.pre))
+        if problems:
+            raise ValueError("the Lava network state does not fit: " + "; ".join(problems))
+        return {k: np.array(v, copy=True) for k, v in state.arrays.items() if k != "voltages_mv"}
 
     def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
         net = self.network
@@ -113,7 +149,7 @@ class LavaBackend(SpikingBackend):
         assert self._session is not None
         spikes, v = self._session.tick(*self._inputs(drive))
         steps, neurons = np.nonzero(spikes)
-        self._v = v.astype(float) if self._fixed is None else self._fixed.to_mv(v)
+        self._v = self._to_mv(v)
         k, self._tick = self._tick, self._tick + 1
         return SpikeWindow(
             t0_ms=k * net.tick_ms,
@@ -121,6 +157,26 @@ class LavaBackend(SpikingBackend):
             times_ms=steps * net.dt_ms,
             voltages_mv=self._v.copy(),
         )
+
+    def _to_mv(self, v: np.ndarray) -> np.ndarray:
+        return v.astype(float) if self._fixed is None else self._fixed.to_mv(v)
+
+    def snapshot(self) -> NetworkState:
+        """The state after the last tick (``lava_state``); a copy of what the tap read."""
+        if self._fallback is not None:
+            return self._fallback.snapshot()
+        assert self._session is not None
+        if self._closed:
+            raise RuntimeError("Lava backend: no state to snapshot (closed)")
+        state = self._session.state()
+        if state is None:
+            raise NotImplementedError(
+                "spiking: Lava on Loihi 2 does not snapshot (reading the chip's state back is "
+                "not implemented)"
+            )
+        arrays = {name: value.copy() for name, value in state.items()}
+        arrays["voltages_mv"] = self._v.copy()
+        return NetworkState(kind="lava", tick=self._tick, arrays=arrays)
 
     def _inputs(self, drive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The tick's injected input in Lava's units: (first step, every later step)."""
@@ -135,10 +191,17 @@ class LavaBackend(SpikingBackend):
         return first, np.zeros(net.n_neurons)
 
     def weights_mv(self) -> np.ndarray:
-        """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``."""
+        """Current recurrent weights, mV, in the order of ``network.pre`` / ``network.post``.
+
+        With STDP as the session last received them (cheap); static weights through
+        ``Var.get`` (slow: for checks).
+        """
         if self._fallback is not None:
             return self._fallback.weights_mv()  # type: ignore[attr-defined]
         assert self._session is not None
+        state = self._session.state()
+        if state is not None and self._session.layout.traces:
+            return state["weights_mv"].copy()
         w = self._session.weights()[self.network.post, self.network.pre]
         return w if self._fixed is None else w * self._fixed.weight_scale
 

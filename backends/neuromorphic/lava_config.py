@@ -117,8 +117,8 @@ class LavaOptions(StrictModel):
     io: Literal["bridge", "injector_extractor"] = Field(
         "bridge",
         description=(
-            "Host I/O per tick: bridge, one Lava process (drive in, spikes and voltages out); "
-            "injector_extractor, Lava's Injector and Extractor plus a voltage tap (three "
+            "Host I/O per tick: bridge, one Lava process (drive in, spikes and state out); "
+            "injector_extractor, Lava's Injector and Extractor plus a state tap (three "
             "processes, each synchronised every step: slower on few cores). Same spikes."
         ),
     )

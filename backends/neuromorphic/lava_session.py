@@ -5,20 +5,24 @@ Graph (``lava.proc``), with the host I/O of ``io`` (``spiking.lava.io``)::
     io: bridge (default)                     io: injector_extractor
     HostBridge --a_out--> LIF                Injector --a_out--> LIF
     LIF --s_out--> HostBridge                LIF --s_out--> Extractor
-    LIF.v <--RefPort-- HostBridge            LIF.v <--RefPort-- VoltageTap
-    LIF --s_out--> Dense / LearningDense --a_out--> LIF    (LearningDense.s_in_bap <- LIF, STDP)
+    LIF.v, u, ... <--RefPorts-- HostBridge   LIF.v, u, ... <--RefPorts-- StateTap
+    LIF --s_out--> Dense / PlasticDense --a_out--> LIF    (PlasticDense.s_in_bap <- LIF, STDP)
+    Dense.a_buff <--RefPort-- HostBridge / StateTap;  PlasticDense --state--> host (STDP)
 
 LIF is ``LIFRefractory`` when the refractory period is at least one Lava step.
 
 A tick: the host sends the tick's inputs (the first step's, and every later step's) into the
 input pipe, starts ``run(RunSteps(steps_per_tick))`` without blocking, waits for the runtime's
 answer while checking that every worker process lives, then reads the tick's spikes (one
-matrix from the bridge; one vector per step from the Extractor) and the voltages read after
-the tick's last step. Between ticks the network is paused with its
-state (u, v, refractory counters, Dense's one-step buffer, STDP traces) intact. Nothing goes
-through ``Var.get``/``Var.set`` per tick: Lava sends those one element per message.
+matrix from the bridge; one vector per step from the Extractor) and the state read after the
+tick's last step: v, u, the refractory ends and Dense's one-step buffer (one matrix from the
+bridge or the tap), with STDP the weights and traces (one vector from ``PlasticDense``).
+Between ticks the network is paused with that state intact; it is what a checkpoint holds
+(``backends.neuromorphic.lava_state``), and a network built with ``start`` begins from it:
+every Var's initial value is passed at construction, nothing is set after compiling. Nothing
+goes through ``Var.get``/``Var.set`` per tick: Lava sends those one element per message.
 
-Host I/O: Lava's ``Injector`` and ``Extractor`` (plus ``VoltageTap``) are three processes that
+Host I/O: Lava's ``Injector`` and ``Extractor`` (plus ``StateTap``) are three processes that
 Lava's CPU runtime synchronises on every step; ``HostBridge`` does the same work in one, and
 exchanges two messages per tick with the host instead of two per step
 (``lava_processes/host_bridge.py``; costs in BENCHMARKS.md). Both give the same spikes.
@@ -26,33 +30,25 @@ exchanges two messages per tick with the host instead of two per step
 Run configs: ``Loihi2SimCfg`` (target sim) or ``Loihi2HwCfg`` (target loihi2; chip models come
 from lava-loihi), both with ``select_tag``. Lava's Injector and Extractor have no tagged models,
 so the run config names their models: Lava's own, except the fixed-point Injector
-(``lava_processes.fixed_injector``). STDP uses ``lava_processes.bounded_learning``.
+(``lava_processes.fixed_injector``). STDP runs in ``lava_processes.bounded_learning``'s
+``PlasticDense`` (the rule in Lava's grammar, the bound w_max, the learning state per tick).
 
-STDP in Lava's learning engine (floating point, one-step epochs, traces decaying by
-exp(-1/tau_steps) per step), with ``t`` (tag_1) = 1 on existing synapses and 0 elsewhere so
-that only the network's synapses learn (Dense holds the full N x N matrix)::
-
-    additive:        dw = t y0 x1 - t x0 y1           x1 += A+ w_max, y1 += A- w_max per spike
-    multiplicative:  dw = t y0 x1 - t y0 x2 w - t x0 y1 w
-                          x1 += A+ w_max, x2 += A+, y1 += A- per spike
-
-then w clipped to [0, w_max]: the rule of ``backends.neuromorphic.brian2_models``, except that a
-pre- and a postsynaptic spike in the same step count both as potentiation and as depression
-(Lava evaluates each trace at its partner's spike step, impulses included).
+On a Loihi 2 chip (``hardware``) only v is read (what the chip's models expose is untested
+here); such a session has no ``state()`` (``snapshot`` refuses it).
 """
 
 from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Mapping
 from typing import Literal, final
 
 import numpy as np
-from lava.magma.core.learning.learning_rule import Loihi2FLearningRule
 from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
 from lava.magma.runtime.mgmt_token_enums import MGMT_RESPONSE, enum_equal
-from lava.proc.dense.process import Dense, LearningDense
+from lava.proc.dense.process import Dense
 from lava.proc.io.extractor import Extractor, PyLoihiExtractorModel
 from lava.proc.io.injector import Injector, PyLoihiInjectorModel
 from lava.proc.lif.process import LIF, LIFRefractory
@@ -60,11 +56,14 @@ from lava.proc.lif.process import LIF, LIFRefractory
 from backends.neuromorphic import lava_workers
 from backends.neuromorphic.lava_mapping import FixedPoint, decay, lava_refractory_period
 from backends.neuromorphic.lava_processes.bounded_learning import (
+    PlasticDense,
     PyBoundedLearningDenseModelFloat,
+    stdp_rule,
 )
 from backends.neuromorphic.lava_processes.fixed_injector import PyFixedInjectorModel
 from backends.neuromorphic.lava_processes.host_bridge import HostBridge
-from backends.neuromorphic.lava_processes.voltage_tap import VoltageTap
+from backends.neuromorphic.lava_processes.state_tap import StateTap, connect_state
+from backends.neuromorphic.lava_state import StateLayout
 from orchestrator.backend_api import NetworkSpec
 
 __all__ = ["LavaSession"]
@@ -84,6 +83,8 @@ class LavaSession:
     fixed: the integer representation for ``fixed_pt`` (None: floating point).
     hardware: run with Loihi2HwCfg (target loihi2) instead of Loihi2SimCfg.
     io: the host I/O processes (module docstring).
+    start: the state to begin from (``lava_state``; already checked against ``layout``), or
+        None: at rest. ``state()`` is the state after the last tick (the start before one).
     """
 
     def __init__(
@@ -95,6 +96,7 @@ class LavaSession:
         hardware: bool,
         stop_timeout_s: float,
         io: Literal["bridge", "injector_extractor"] = "bridge",
+        start: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.network = network
         self.tag = tag
@@ -105,28 +107,40 @@ class LavaSession:
         self._state: Literal["new", "paused", "running", "closed"] = "new"
         self.ended_by: Literal["stop", "kill"] | None = None
         n, spt = network.n_neurons, network.steps_per_tick
+        period = lava_refractory_period(network.refractory_ms, network.dt_ms)
+        self.layout = StateLayout.of(network, fixed=fixed is not None, refractory=period > 0)
+        if start is None:
+            origin = self.layout.at_rest()
+            if self.layout.traces:
+                origin["weights_mv"] = self._weight_matrix()[network.post, network.pre]
+        else:
+            origin = {name: np.asarray(value) for name, value in start.items()}
+        self._last: dict[str, np.ndarray] | None = None if hardware else origin
+        begin = self.layout.initial_values(origin)
+        self._steps = 0  # steps this runtime has run (LIFRefractory's ends count in them)
+        tapped = ("v",) if hardware else self.layout.tap_vars
         self.io = io
-        self.lif = self._neurons()
+        self.lif = self._neurons(period, begin)
+        self.dense = self._synapses(begin, origin)
         self.io_processes: list = []
         if io == "bridge":
-            bridge = HostBridge(shape=(n,), period=spt)
+            tap = bridge = HostBridge(shape=(n,), period=spt, state=tapped)
             bridge.a_out.connect(self.lif.a_in)
             self.lif.s_out.connect(bridge.s_in)
-            bridge.ref.connect_var(self.lif.v)
             self.io_processes = [bridge]
         else:
             injector = Injector(shape=(n,), buffer_size=spt)
             extractor = Extractor(shape=(n,), buffer_size=spt)
-            tap = VoltageTap(shape=(n,), period=spt)
+            tap = StateTap(shape=(n,), period=spt, state=tapped)
             injector.out_port.connect(self.lif.a_in)
             self.lif.s_out.connect(extractor.in_port)
-            tap.ref.connect_var(self.lif.v)
             self.io_processes = [injector, extractor, tap]
-        self.dense = self._synapses()
+        owners = {"a_buff": self.dense}  # the other tapped Vars are the neurons'
+        connect_state(tap, {name: getattr(owners.get(name, self.lif), name) for name in tapped})
         models: dict[type, type] = {
             Injector: PyFixedInjectorModel if fixed is not None else PyLoihiInjectorModel,
             Extractor: PyLoihiExtractorModel,
-            LearningDense: PyBoundedLearningDenseModelFloat,
+            PlasticDense: PyBoundedLearningDenseModelFloat,
         }
         cfg_class = Loihi2HwCfg if hardware else Loihi2SimCfg
         self.run_config_name = "Loihi2HwCfg" if hardware else "Loihi2SimCfg"
@@ -140,53 +154,70 @@ class LavaSession:
             raise
         self._runtime = self.lif.runtime
         if io == "bridge":
-            (bridge,) = self.io_processes
             self._spike_port = bridge.spikes.external_pipe_csp_recv_port
-            self._voltage_port = bridge.voltages.external_pipe_csp_recv_port
+            self._tap_port = bridge.state.external_pipe_csp_recv_port
         else:
-            injector, extractor, tap = self.io_processes
             self._spike_port = extractor.out_port.external_pipe_csp_recv_port
-            self._voltage_port = tap.out.external_pipe_csp_recv_port
+            self._tap_port = tap.out.external_pipe_csp_recv_port
+        self._learning_port = None
+        if isinstance(self.dense, PlasticDense):
+            self._learning_port = self.dense.state.external_pipe_csp_recv_port
         self._state = "paused"
 
     # ------------------------------------------------------------------- building
 
-    def _neurons(self) -> LIF:
+    def _neurons(self, period: int, begin: Mapping[str, np.ndarray]) -> LIF:
         net, fixed = self.network, self._fixed
-        period = lava_refractory_period(net.refractory_ms, net.dt_ms)
         if fixed is None:
             params = {"du": 1.0, "dv": decay(net.dt_ms, net.tau_m_ms), "vth": net.v_th_mv}
         else:
             params = {"du": fixed.du_reg, "dv": fixed.dv_reg, "vth": fixed.vth_reg}
+        shape = (net.n_neurons,)
         if period > 0:
-            return LIFRefractory(shape=(net.n_neurons,), refractory_period=period, **params)
-        return LIF(shape=(net.n_neurons,), **params)
+            lif = LIFRefractory(
+                shape=shape, refractory_period=period, u=begin["u"], v=begin["v"], **params
+            )
+            lif.refractory_period_end.init = begin["refractory_period_end"]
+            return lif
+        return LIF(shape=shape, u=begin["u"], v=begin["v"], **params)
 
-    def _synapses(self) -> Dense | None:
+    def _weight_matrix(self) -> np.ndarray:
+        """The network's (post, pre) weights in Lava's units (mV, or fixed-point mantissas)."""
+        net, fixed = self.network, self._fixed
+        weights = np.zeros((net.n_neurons,) * 2)
+        in_units = net.weight_mv if fixed is None else fixed.weights(net.weight_mv)
+        weights[net.post, net.pre] = in_units
+        return weights
+
+    def _synapses(
+        self, begin: Mapping[str, np.ndarray], origin: Mapping[str, np.ndarray]
+    ) -> Dense | None:
         net, fixed = self.network, self._fixed
         if len(net.pre) == 0:
             return None
-        n = net.n_neurons
-        weights = np.zeros((n, n))  # (post, pre)
-        if fixed is None:
-            weights[net.post, net.pre] = net.weight_mv
-            extra = {}
-        else:
-            weights[net.post, net.pre] = fixed.weights(net.weight_mv)
-            extra = {"weight_exp": fixed.weight_exp, "num_weight_bits": 8}
-        stdp = net.stdp
-        if stdp is None or not stdp.enabled:
+        weights = self._weight_matrix()
+        extra = {} if fixed is None else {"weight_exp": fixed.weight_exp, "num_weight_bits": 8}
+        if not self.layout.traces:
             dense = Dense(weights=weights, **extra)
         else:
-            mask = np.zeros((n, n))
+            assert net.stdp is not None and fixed is None  # STDP: floating point only
+            weights[net.post, net.pre] = origin["weights_mv"]  # as learned so far
+            mask = np.zeros_like(weights)
             mask[net.post, net.pre] = 1.0
-            dense = LearningDense(
+            dense = PlasticDense(
                 weights=weights,
                 tag_1=mask,
-                learning_rule=_stdp_rule(net),
-                w_max=stdp.w_max_mv,
+                learning_rule=stdp_rule(net.stdp, net.dt_ms),
+                w_max=net.stdp.w_max_mv,
+                period=net.steps_per_tick,
+                pre=net.pre,
+                post=net.post,
+                traces=self.layout.traces,
             )
+            for trace in self.layout.traces:
+                getattr(dense, trace).init = np.array(origin[f"stdp.{trace}"], dtype=np.float64)
             self.lif.s_out.connect(dense.s_in_bap)
+        dense.a_buff.init = begin["a_buff"]
         self.lif.s_out.connect(dense.s_in)
         dense.a_out.connect(self.lif.a_in)
         return dense
@@ -197,7 +228,7 @@ class LavaSession:
         """Run one tick: input ``first`` at its first step, ``rest`` at every later one.
 
         Returns (spikes, v): spikes (steps, N) bool; v (N,) at the end, in Lava's units (mV,
-        or fixed-point units).
+        or fixed-point units). ``state()`` is then the state after this tick.
         """
         if self._state != "paused":
             raise RuntimeError(f"the Lava network is {self._state}; it cannot run again")
@@ -220,10 +251,27 @@ class LavaSession:
             for k in range(spt):
                 self._await(self._spike_port)
                 spikes[k] = self._spike_port.recv() > 0
-        self._await(self._voltage_port)
-        voltages = self._voltage_port.recv()
+        self._await(self._tap_port)
+        rows = self._tap_port.recv()
+        learned = None
+        if self._learning_port is not None:
+            self._await(self._learning_port)
+            learned = self._learning_port.recv()
+        self._steps += spt
+        if self._last is not None:
+            self._last = self._read(rows, learned)
         self._state = "paused"
-        return spikes, voltages
+        return spikes, rows[0]
+
+    def _read(self, rows: np.ndarray, learned: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The state (``lava_state``) from the tap's rows and PlasticDense's vector."""
+        state = self.layout.from_tap(rows, self._steps)
+        if learned is not None:
+            s, n = len(self.network.pre), self.network.n_neurons
+            state["weights_mv"] = learned[:s].copy()
+            for i, trace in enumerate(self.layout.traces):
+                state[f"stdp.{trace}"] = learned[s + i * n : s + (i + 1) * n].copy()
+        return state
 
     def _await_run(self) -> None:
         for port in self._runtime.service_to_runtime:
@@ -247,6 +295,16 @@ class LavaSession:
         details = _worker_errors(self._runtime)
         self._end(kill=True)
         raise LavaFailure(f"{reason}{details}; all Lava workers were stopped")
+
+    def state(self) -> dict[str, np.ndarray] | None:
+        """The network's state after the last tick (``lava_state``; not a copy); None on a chip.
+
+        Only between ticks: a tick that did not complete (an interrupt, a failure) leaves the
+        network somewhere unknown, and this raises.
+        """
+        if self._state != "paused":
+            raise RuntimeError(f"the Lava network is {self._state}: its state is unknown")
+        return self._last
 
     def weights(self) -> np.ndarray:
         """Current Dense weights (post, pre) in Lava's units; slow (Var.get), for checks."""
@@ -278,35 +336,6 @@ class LavaSession:
             runtime._is_started = False  # Runtime.__del__ must not stop() dead workers again
         if left:
             raise RuntimeError(f"Lava worker process(es) {sorted(left)} survived SIGKILL")
-
-
-def _stdp_rule(net: NetworkSpec) -> Loihi2FLearningRule:
-    """The §3.2 rule in Lava's learning-rule grammar (module docstring); taus in steps."""
-    stdp = net.stdp
-    assert stdp is not None
-    tau_x, tau_y = stdp.tau_pre_ms / net.dt_ms, stdp.tau_post_ms / net.dt_ms
-    a_plus, a_minus = stdp.a_plus * stdp.w_max_mv, stdp.a_minus * stdp.w_max_mv
-    if stdp.rule == "additive":
-        return Loihi2FLearningRule(
-            dw="t * y0 * x1 - t * x0 * y1",
-            x1_impulse=a_plus,
-            x1_tau=tau_x,
-            y1_impulse=a_minus,
-            y1_tau=tau_y,
-            t_epoch=1,
-            rng_seed=1,
-        )
-    return Loihi2FLearningRule(
-        dw="t * y0 * x1 - t * y0 * x2 * w - t * x0 * y1 * w",
-        x1_impulse=a_plus,
-        x1_tau=tau_x,
-        x2_impulse=stdp.a_plus,
-        x2_tau=tau_x,
-        y1_impulse=stdp.a_minus,
-        y1_tau=tau_y,
-        t_epoch=1,
-        rng_seed=1,
-    )
 
 
 def _worker_errors(runtime: object, grace_s: float = 1.0) -> str:

@@ -1,19 +1,28 @@
-"""Whole runs on Lava through the CLI: the demo, the Brian2 fallback on record, a failed run."""
+"""Whole runs on Lava through the CLI: the demo, the Brian2 fallback on record, a failed run,
+a run killed mid-run and resumed (checkpoints of the Lava network), rollbacks on Lava."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from backends.neuromorphic import lava_config, lava_workers
 from backends.quantum.aer import AerBackend
 from orchestrator.cli import app
+from orchestrator.config import load_config
 from orchestrator.ledger import read_blocks
+from orchestrator.resume import resume
+from orchestrator.runner import execute
 
 ROOT = Path(__file__).parents[3]
 runner = CliRunner()
@@ -119,3 +128,66 @@ def test_backends_shows_lava_its_version_and_loihi2() -> None:
     assert rows[("spiking", "brian2")]["hardware"] is None
     table = runner.invoke(app, ["backends"])
     assert "lava" in table.stdout and "Loihi 2:" in table.stdout
+
+
+def processes_of(marker: Path) -> set[int]:
+    """Live processes whose command line names ``marker``: a run (``--out marker``) and the
+    Lava workers it forked (a fork keeps its parent's command line)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(marker).encode() in cmdline.split(b"\0") and lava_workers.alive(int(entry)):
+            found.add(int(entry))
+    return found
+
+
+def crashed_run(config: Path, out: Path, crash: str, *extra: str) -> None:
+    """`qnf run` in a subprocess that SIGKILLs itself at ``crash``; its workers die with it."""
+    command = ["run", str(config), "--out", str(out), "--no-report", *extra]
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestrator.cli", *command],
+        env=dict(os.environ, QNF_CRASH_AT=crash),
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == -9, proc.stderr
+    deadline = time.monotonic() + 5.0
+    while (left := processes_of(out)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert left == set(), f"the killed run left processes behind: {sorted(left)}"
+
+
+@pytest.mark.parametrize("crash", ["after-commit:4", "checkpoint-write:3"])
+def test_a_killed_lava_run_resumes_to_the_same_root(tmp_path: Path, crash: str) -> None:
+    """kill -9 mid-run (demo_lava: STDP, refractory), resume: the uninterrupted run's root."""
+    config = demo_lava(tmp_path)
+    reference = execute(load_config(config, {"run.ticks": 6}), tmp_path / "ref", draw_report=False)
+    resource_tracker.ensure_running()
+    before = lava_workers.children()
+    run_dir = tmp_path / "run"
+    crashed_run(config, run_dir, crash, "--ticks", "6")
+    result = resume(run_dir, draw_report=False)
+    assert result.final_root == reference.final_root
+    assert result.summary["resumes"] == 1 and result.ticks == 6
+    assert lava_workers.children() - before == set()  # the resumed run's workers are gone too
+
+
+def test_lava_rollbacks_and_a_kill_resume_to_the_same_root(tmp_path: Path) -> None:
+    """Forced instability on Lava (with STDP): reverts rebuild the network from stable
+    checkpoints; a run killed between reverts resumes to the same root."""
+    raw = yaml.safe_load((ROOT / "tests" / "assets" / "unstable.yaml").read_text())
+    raw["spiking"] = {**raw["spiking"], "kind": "lava", "stdp": {"enabled": True}}
+    config = tmp_path / "unstable_lava.yaml"
+    config.write_text(yaml.safe_dump(raw))
+    reference = execute(load_config(config), tmp_path / "ref", draw_report=False)
+    assert reference.summary["reverts"] == 3
+    run_dir = tmp_path / "run"
+    crashed_run(config, run_dir, "ledger-commit:9")
+    result = resume(run_dir, draw_report=False)
+    assert result.final_root == reference.final_root
