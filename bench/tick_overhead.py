@@ -7,8 +7,8 @@ the naive loop. Everything is measured side by side in one run of this script.
 Per size (n qubits, N neurons) and round, three ways of running T ticks:
 
 - loop:  the real thing, ``orchestrator.runner.execute``: per tick the fusion loop, a checkpoint,
-  the ledger's durable transaction and the CSV rows (written by the recorder's thread while the
-  next tick runs), timed from the first tick's end to the last one's (steady state).
+  the ledger's durable transaction and the CSV rows (made durable by the run's writer process
+  while the next tick runs), timed from the first tick's end to the last one's (steady state).
 - floor: what the loop asks the backends to do and nothing else: per tick, ONE Aer call on the
   already bound, already transpiled circuits of every basis (counts only, no per-shot memory),
   plus the per-tick share of ONE continuous ``Network.run(T * tick)`` of the same Brian2

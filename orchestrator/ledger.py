@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import rfc8785
 
+from orchestrator.canonical import canonical
 from orchestrator.faults import crash_point
 
 __all__ = [
@@ -82,32 +81,6 @@ CREATE TRIGGER spikes_append_only_d BEFORE DELETE ON spikes
 
 class LedgerError(RuntimeError):
     """The ledger file cannot be created, opened or appended to."""
-
-
-def _plain(value: Any) -> Any:
-    """JSON-able Python values from numpy scalars/arrays; NaN and infinities are refused."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f" and not np.isfinite(value).all():
-            raise ValueError("ledger events hold finite numbers only (got a NaN or infinity)")
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            raise ValueError(f"ledger events hold finite numbers only (got {value})")
-        return float(value)
-    return value
-
-
-def canonical(obj: Mapping[str, Any]) -> bytes:
-    """RFC 8785 canonical JSON bytes of ``obj`` (numpy values converted)."""
-    return rfc8785.dumps(_plain(obj))
 
 
 def _sha(*parts: bytes) -> bytes:

@@ -93,6 +93,11 @@ def readout_signs(samples: np.ndarray, rates: np.ndarray | None) -> np.ndarray:
     return (signs - (rates[:, 1] - rates[:, 0])) / a
 
 
+def _means(signs: np.ndarray) -> np.ndarray:
+    """Column means of a (shots, n) array (einsum: several times faster than .mean(axis=0))."""
+    return np.einsum("si->i", signs) / signs.shape[0]
+
+
 def _rates(readout: Sequence[np.ndarray] | None, k: int) -> np.ndarray | None:
     return None if readout is None else readout[k]
 
@@ -105,7 +110,7 @@ def bloch_from_samples(
     With ``readout`` (one (n, 2) rate array per basis) the components are readout-corrected and
     a vector longer than 1 is scaled onto the unit sphere.
     """
-    z, x, y = (readout_signs(s, _rates(readout, k)).mean(axis=0) for k, s in enumerate(samples[:3]))
+    z, x, y = (_means(readout_signs(s, _rates(readout, k))) for k, s in enumerate(samples[:3]))
     bloch = np.stack([x, y, z], axis=1)
     if readout is not None:
         bloch /= np.maximum(1.0, np.linalg.norm(bloch, axis=1))[:, None]
@@ -123,13 +128,25 @@ def energy_from_samples(
     With ``readout`` each term is the mean of the product of corrected signs (unbiased).
     """
     signs = [readout_signs(s, _rates(readout, k)) for k, s in enumerate(samples)]
+    means: dict[int, np.ndarray] = {}  # per basis: mean over shots of c_i, every qubit at once
+    grams: dict[int, np.ndarray] = {}  # per basis: mean over shots of c_i c_j, every pair at once
     total = 0.0
     for term in h.terms:
         if not term.paulis:
             total += term.coeff
             continue
         k = next(i for i, b in enumerate(bases) if _covers(b, term))
-        total += term.coeff * float(np.prod(signs[k][:, list(term.qubits)], axis=1).mean())
+        if len(term.qubits) == 1:
+            if k not in means:
+                means[k] = _means(signs[k])
+            value = float(means[k][term.qubits[0]])
+        elif len(term.qubits) == 2:
+            if k not in grams:
+                grams[k] = signs[k].T @ signs[k] / signs[k].shape[0]
+            value = float(grams[k][term.qubits[0], term.qubits[1]])
+        else:
+            value = float(np.prod(signs[k][:, list(term.qubits)], axis=1).mean())
+        total += term.coeff * value
     return total
 
 
