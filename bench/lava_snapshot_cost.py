@@ -34,19 +34,17 @@ import numpy as np
 
 from backends.neuromorphic.lava_backend import LavaBackend
 from backends.neuromorphic.lava_config import LavaConfig
+from orchestrator.assemble import draw_connectivity
 from orchestrator.backend_api import NetworkSpec
 from orchestrator.config.base import StdpConfig
 
 
 def network(n: int, stdp: bool, steps: int = 100) -> NetworkSpec:
-    rng = np.random.default_rng(0)
-    mask = rng.random((n, n)) < 0.1
-    np.fill_diagonal(mask, False)
-    pre, post = np.nonzero(mask)
+    pre, post, weights = draw_connectivity(n, 0.1, 0.8, seed=0)
     return NetworkSpec(
         n_neurons=n, tau_m_ms=20.0, v_th_mv=20.0, v_reset_mv=0.0, refractory_ms=2.0,
         dt_ms=0.1, steps_per_tick=steps, ticks=100, drive_mode="current", kick_cap_mv=19.8,
-        pre=pre, post=post, weight_mv=np.full(len(pre), 0.8),
+        pre=pre, post=post, weight_mv=weights,
         stdp=StdpConfig(enabled=True, rule="additive") if stdp else None,
     )  # fmt: skip
 

@@ -43,20 +43,18 @@ from backends.neuromorphic import lava_workers
 from backends.neuromorphic.lava_backend import LavaBackend
 from backends.neuromorphic.lava_config import LavaConfig
 from backends.neuromorphic.lava_mapping import decay, lava_refractory_period
+from orchestrator.assemble import draw_connectivity
 from orchestrator.backend_api import NetworkSpec
 
 STEPS = 100  # per tick: 10 ms at dt = 0.1 ms
 
 
 def network(n: int, ticks: int) -> NetworkSpec:
-    rng = np.random.default_rng(0)
-    mask = rng.random((n, n)) < 0.1
-    np.fill_diagonal(mask, False)
-    pre, post = np.nonzero(mask)
+    pre, post, weights = draw_connectivity(n, 0.1, 0.5, seed=0)
     return NetworkSpec(
         n_neurons=n, tau_m_ms=20.0, v_th_mv=20.0, v_reset_mv=0.0, refractory_ms=2.0,
         dt_ms=0.1, steps_per_tick=STEPS, ticks=ticks, drive_mode="current", kick_cap_mv=15.0,
-        pre=pre, post=post, weight_mv=np.full(len(pre), 0.5),
+        pre=pre, post=post, weight_mv=weights,
     )  # fmt: skip
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "build_network",
     "build_program",
     "derive_seed",
+    "draw_connectivity",
     "open_backends",
     "open_spiking",
     "quantum_seed_base",
@@ -69,7 +70,10 @@ def build_program(config: RunConfig) -> QuantumProgram:
     )
 
 
-def _draw_connectivity(n: int, p: float, weight: float, seed: int) -> tuple[np.ndarray, ...]:
+def draw_connectivity(n: int, p: float, weight: float, seed: int) -> tuple[np.ndarray, ...]:
+    """Random recurrent synapses: each ordered pair i != j with probability ``p`` from
+    ``numpy.random.default_rng(seed)``; (pre int64, post int64, weight_mv float64), all of the
+    same length, every weight ``weight`` mV."""
     rng = np.random.default_rng(seed)
     mask = rng.random((n, n)) < p
     np.fill_diagonal(mask, False)
@@ -86,7 +90,7 @@ def build_network(config: RunConfig) -> NetworkSpec:
         seed = s.recurrent.seed
         if seed is None:
             seed = derive_seed(config.run.seed, CONNECTIVITY_STREAM)
-        pre, post, weight = _draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
+        pre, post, weight = draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
     return NetworkSpec(
         n_neurons=n,
         tau_m_ms=s.tau_m_ms,

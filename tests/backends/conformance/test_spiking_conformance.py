@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from orchestrator.assemble import draw_connectivity
 from orchestrator.backend_api import NetworkSpec, SpikeWindow, SpikingBackend
 from orchestrator.registry import plugins
 
@@ -69,10 +70,7 @@ def build(request: pytest.FixtureRequest) -> Iterator[Build]:
     def _build(
         n: int, *, p: float = 0.0, seed: int = 0, w: float = 0.5, **overrides: Any
     ) -> SpikingBackend:
-        rng = np.random.default_rng(seed)
-        mask = rng.random((n, n)) < p
-        np.fill_diagonal(mask, False)
-        pre, post = np.nonzero(mask)
+        pre, post, weights = draw_connectivity(n, p, w, seed)
         fields: dict[str, Any] = {
             "n_neurons": n,
             "tau_m_ms": config.tau_m_ms,
@@ -84,9 +82,9 @@ def build(request: pytest.FixtureRequest) -> Iterator[Build]:
             "ticks": 4,
             "drive_mode": "current",
             "kick_cap_mv": 0.75 * config.v_th_mv,
-            "pre": pre.astype(np.int64),
-            "post": post.astype(np.int64),
-            "weight_mv": np.full(len(pre), w),
+            "pre": pre,
+            "post": post,
+            "weight_mv": weights,
         }
         made.append(cls(config, NetworkSpec(**{**fields, **overrides})))
         return made[-1]

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from backends.neuromorphic import brian2_backend
 from backends.neuromorphic.brian2_backend import Brian2Backend, kick
 from backends.neuromorphic.config import Brian2Config
+from orchestrator.assemble import draw_connectivity
 from orchestrator.backend_api import NetworkSpec
 from orchestrator.config.base import StdpConfig
 
@@ -37,10 +38,7 @@ def make_spec(
     stdp: StdpConfig | None = None,
     seed: int = 0,
 ) -> NetworkSpec:
-    rng = np.random.default_rng(seed)
-    mask = rng.random((n, n)) < p
-    np.fill_diagonal(mask, False)
-    pre, post = np.nonzero(mask)
+    pre, post, weights = draw_connectivity(n, p, weight_mv, seed)
     return NetworkSpec(
         n_neurons=n,
         tau_m_ms=TAU,
@@ -52,9 +50,9 @@ def make_spec(
         ticks=ticks,
         drive_mode=drive_mode,  # type: ignore[arg-type]
         kick_cap_mv=15.0,
-        pre=pre.astype(np.int64),
-        post=post.astype(np.int64),
-        weight_mv=np.full(len(pre), weight_mv),
+        pre=pre,
+        post=post,
+        weight_mv=weights,
         stdp=stdp,
     )
 

@@ -15,6 +15,7 @@ import pytest
 
 from backends.neuromorphic.brian2_backend import Brian2Backend, kick
 from backends.neuromorphic.config import Brian2Config
+from orchestrator.assemble import draw_connectivity
 from orchestrator.backend_api import NetworkSpec
 
 CONFIG = Brian2Config.model_validate(
@@ -23,10 +24,7 @@ CONFIG = Brian2Config.model_validate(
 
 
 def spec(n: int, *, refractory_ms: float = 2.0, drive_mode: str = "current", ticks: int = 6):
-    rng = np.random.default_rng(5)
-    mask = rng.random((n, n)) < 0.25
-    np.fill_diagonal(mask, False)
-    pre, post = np.nonzero(mask)
+    pre, post, weights = draw_connectivity(n, 0.25, 0.75, seed=5)
     return NetworkSpec(
         n_neurons=n,
         tau_m_ms=20.0,
@@ -38,9 +36,9 @@ def spec(n: int, *, refractory_ms: float = 2.0, drive_mode: str = "current", tic
         ticks=ticks,
         drive_mode=drive_mode,  # type: ignore[arg-type]
         kick_cap_mv=15.0,
-        pre=pre.astype(np.int64),
-        post=post.astype(np.int64),
-        weight_mv=np.full(len(pre), 0.75),
+        pre=pre,
+        post=post,
+        weight_mv=weights,
     )
 
 

@@ -19,6 +19,7 @@ from backends.neuromorphic.brian2_backend import Brian2Backend
 from backends.neuromorphic.config import Brian2Config
 from backends.neuromorphic.lava_backend import LavaBackend
 from backends.neuromorphic.lava_config import LavaConfig
+from orchestrator.assemble import draw_connectivity
 from orchestrator.backend_api import NetworkSpec, SpikingBackend
 from orchestrator.config.base import StdpConfig
 
@@ -34,10 +35,7 @@ def network(
     stdp: StdpConfig | None = None,
     seed: int = 3,
 ) -> NetworkSpec:
-    rng = np.random.default_rng(seed)
-    mask = rng.random((n, n)) < p
-    np.fill_diagonal(mask, False)
-    pre, post = np.nonzero(mask)
+    pre, post, weights = draw_connectivity(n, p, weight_mv, seed)
     return NetworkSpec(
         n_neurons=n,
         tau_m_ms=20.0,
@@ -49,9 +47,9 @@ def network(
         ticks=4,
         drive_mode=drive_mode,  # type: ignore[arg-type]
         kick_cap_mv=15.0,
-        pre=pre.astype(np.int64),
-        post=post.astype(np.int64),
-        weight_mv=np.full(len(pre), weight_mv),
+        pre=pre,
+        post=post,
+        weight_mv=weights,
         stdp=stdp,
     )
 

@@ -18,6 +18,7 @@ import pytest
 from backends.neuromorphic import lava_config, lava_session
 from backends.neuromorphic.lava_backend import LavaBackend
 from backends.neuromorphic.lava_config import LavaConfig
+from orchestrator.assemble import draw_connectivity
 from orchestrator.backend_api import NetworkSpec, NetworkState, SpikeWindow
 from orchestrator.config.base import StdpConfig
 
@@ -25,10 +26,7 @@ TICKS = 25
 
 
 def network(**overrides: Any) -> NetworkSpec:
-    rng = np.random.default_rng(11)
-    mask = rng.random((30, 30)) < 0.25
-    np.fill_diagonal(mask, False)
-    pre, post = np.nonzero(mask)
+    pre, post, weights = draw_connectivity(30, 0.25, 1.5, seed=11)
     fields: dict[str, Any] = {
         "n_neurons": 30,
         "tau_m_ms": 20.0,
@@ -40,9 +38,9 @@ def network(**overrides: Any) -> NetworkSpec:
         "ticks": TICKS,
         "drive_mode": "current",
         "kick_cap_mv": 25.0,  # above v_th: kicks alone make the neurons spike
-        "pre": pre.astype(np.int64),
-        "post": post.astype(np.int64),
-        "weight_mv": np.full(len(pre), 1.5),
+        "pre": pre,
+        "post": post,
+        "weight_mv": weights,
     }
     return NetworkSpec(**{**fields, **overrides})
 
