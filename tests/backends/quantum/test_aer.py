@@ -17,6 +17,7 @@ from backends.quantum.aer import AerBackend
 from backends.quantum.config import AerConfig
 from orchestrator.backend_api import QuantumProgram, QuantumRequest
 from orchestrator.hamiltonian import PauliHamiltonian
+from tests.backends.quantum.test_trotter import product_state
 
 N = 8
 SHOTS = 4096
@@ -28,13 +29,6 @@ MIXED = "XZYZXYZX"  # qubit 0 in X, qubit 1 in Z, qubit 2 in Y, ...
 def tfim(n: int) -> PauliHamiltonian:
     zz = [("ZZ", (i, i + 1), -1.0) for i in range(n - 1)]
     return PauliHamiltonian.from_terms(n, zz + [("X", (i,), -1.0) for i in range(n)])
-
-
-def product_state(theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    psi = np.ones(1, dtype=complex)
-    for t, p in zip(theta, phi):
-        psi = np.kron(np.array([np.cos(t / 2), np.exp(1j * p) * np.sin(t / 2)]), psi)
-    return psi
 
 
 def expectation(psi: np.ndarray, paulis: str, qubits: tuple[int, ...]) -> float:

@@ -18,6 +18,7 @@ from backends.quantum.ibm_config import IbmConfig
 from orchestrator import measurement
 from orchestrator.backend_api import QuantumProgram, QuantumRequest
 from orchestrator.hamiltonian import PauliHamiltonian
+from tests.backends.quantum.test_trotter import product_state
 
 BASES = ("ZZZ", "XXX", "YYY")
 THETA = np.array([0.2, 1.3, 2.9])
@@ -28,13 +29,6 @@ T = 0.3
 def tfim(n: int = 3) -> PauliHamiltonian:
     zz = [("ZZ", (i, i + 1), -1.0) for i in range(n - 1)]
     return PauliHamiltonian.from_terms(n, zz + [("X", (i,), -0.8) for i in range(n)])
-
-
-def product_state(theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    psi = np.ones(1, dtype=complex)
-    for t, p in zip(theta, phi):
-        psi = np.kron(np.array([np.cos(t / 2), np.exp(1j * p) * np.sin(t / 2)]), psi)
-    return psi
 
 
 def make(shots: int = 256, h: PauliHamiltonian | None = None, **options: object) -> IbmBackend:
