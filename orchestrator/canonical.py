@@ -19,7 +19,6 @@ surrogates), and any other type.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any
@@ -46,12 +45,10 @@ def _number(x: float) -> str:
     if x == 0:
         return "0"  # -0.0 too
     text = float.__repr__(x)
-    if "e" in text:
-        if not math.isfinite(x):
-            raise ValueError(f"ledger events hold finite numbers only (got {x})")
-        return rfc8785.dumps(x).decode()
     if text[-1] in "nf":  # nan, inf, -inf
         raise ValueError(f"ledger events hold finite numbers only (got {x})")
+    if "e" in text:
+        return rfc8785.dumps(x).decode()
     return text[:-2] if text.endswith(".0") else text
 
 

@@ -220,7 +220,8 @@ class Ledger:
         """Hash the next block and advance the in-memory chain; ``commit`` makes it durable.
 
         Blocks must be committed in the order they were prepared (one writer). Splitting the
-        two lets a writer thread do the durable part while the loop computes the next tick.
+        two lets the run's writer process do the durable part while the loop computes the next
+        tick.
         """
         body = dict(event, block=self.height, parent_block=self._root.hex())
         blobs = None

@@ -151,7 +151,8 @@ def execute(
     runs (e.g. a fallback and its ``notice``).
     on_tick(record, ticks done, ticks planned): after each tick is computed (caller's thread).
     should_stop(): checked before each tick; True stops the run ("cancelled").
-    on_commit(height, event): after each block is durable (the recorder's writer thread).
+    on_commit(height, event): after each block is durable (caller's thread, when the writer
+    process's acknowledgement is read: at a later tick, or when the run flushes or ends).
 
     Raises ``ConfigError`` if ``run_dir`` exists (before anything is built). Exceptions from
     the backends propagate after the summary records them.
