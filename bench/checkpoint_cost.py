@@ -6,7 +6,7 @@
 Per round, side by side on the same config and seed:
 
 - bare:      ``FusionLoop.step()`` only: the backends' work and the loop's own arithmetic.
-- recorded:  ``orchestrator.runner.execute``: the same ticks plus, per tick, a checkpoint (loop
+- recorded:  ``orchestrator.run.runner.execute``: the same ticks plus, per tick, a checkpoint (loop
              + network state, encoded, hashed, written atomically with two fsyncs), a ledger
              block (canonical JSON, SHA-256 chain, one SQLite transaction, synchronous=FULL) and
              the CSV rows, made durable by the run's writer process while the loop goes on.
@@ -27,11 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestrator.assemble import open_backends
 from orchestrator.config import load_config
-from orchestrator.loop import FusionLoop
-from orchestrator.recorder import RunRecorder
-from orchestrator.runner import execute
+from orchestrator.record.recorder import RunRecorder
+from orchestrator.run.assemble import open_backends
+from orchestrator.run.loop import FusionLoop
+from orchestrator.run.runner import execute
 
 
 def bare(cfg) -> float:

@@ -27,15 +27,15 @@ import warnings
 import numpy as np
 from scipy.sparse.linalg import expm_multiply
 
-from backends.quantum import trotter
-from backends.quantum.aer import AerBackend
-from backends.quantum.config import AerConfig
-from backends.quantum.fake_devices import load_fake
-from backends.quantum.ibm import IbmBackend
-from backends.quantum.ibm_config import IbmConfig
-from orchestrator import measurement
-from orchestrator.backend_api import QuantumBackend, QuantumProgram, QuantumRequest
-from orchestrator.hamiltonian import PauliHamiltonian
+from backends.quantum.aer.backend import AerBackend
+from backends.quantum.aer.config import AerConfig
+from backends.quantum.common import trotter
+from backends.quantum.common.fake_devices import load_fake
+from backends.quantum.ibm.backend import IbmBackend
+from backends.quantum.ibm.config import IbmConfig
+from orchestrator.contract.quantum import QuantumBackend, QuantumProgram, QuantumRequest
+from orchestrator.physics import measurement
+from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 T = 0.3
 
@@ -85,7 +85,7 @@ def runtime_full_ms(device: str, n: int, shots: int, ticks: int) -> float:
     sampler = Sampler(mode=Session(backend=fake))
     times = []
     for request in requests(n, ticks):
-        values = trotter.prep_values(request.theta, request.phi)
+        values = trotter.prep_values(request.theta, request.phi, n)
         start = time.perf_counter()
         sampler.run([(c, values[cols]) for c, cols in zip(isa, columns)], shots=shots).result()
         times.append(time.perf_counter() - start)

@@ -32,11 +32,11 @@ import time
 
 import numpy as np
 
-from backends.neuromorphic.lava_backend import LavaBackend
-from backends.neuromorphic.lava_config import LavaConfig
-from orchestrator.assemble import draw_connectivity
-from orchestrator.backend_api import NetworkSpec
+from backends.neuromorphic.lava.backend import LavaBackend
+from backends.neuromorphic.lava.config import LavaConfig
 from orchestrator.config.base import StdpConfig
+from orchestrator.contract.spiking import NetworkSpec
+from orchestrator.run.assemble import draw_connectivity
 
 
 def network(n: int, stdp: bool, steps: int = 100) -> NetworkSpec:

@@ -39,12 +39,12 @@ from lava.proc.dense.process import Dense
 from lava.proc.io.extractor import Extractor, PyLoihiExtractorModel
 from lava.proc.lif.process import LIFRefractory
 
-from backends.neuromorphic import lava_workers
-from backends.neuromorphic.lava_backend import LavaBackend
-from backends.neuromorphic.lava_config import LavaConfig
-from backends.neuromorphic.lava_mapping import decay, lava_refractory_period
-from orchestrator.assemble import draw_connectivity
-from orchestrator.backend_api import NetworkSpec
+from backends.neuromorphic.common.lif import decay, lava_refractory_period
+from backends.neuromorphic.lava import workers as lava_workers
+from backends.neuromorphic.lava.backend import LavaBackend
+from backends.neuromorphic.lava.config import LavaConfig
+from orchestrator.contract.spiking import NetworkSpec
+from orchestrator.run.assemble import draw_connectivity
 
 STEPS = 100  # per tick: 10 ms at dt = 0.1 ms
 

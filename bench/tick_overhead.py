@@ -6,9 +6,10 @@ the naive loop. Everything is measured side by side in one run of this script.
 
 Per size (n qubits, N neurons) and round, three ways of running T ticks:
 
-- loop:  the real thing, ``orchestrator.runner.execute``: per tick the fusion loop, a checkpoint,
-  the ledger's durable transaction and the CSV rows (made durable by the run's writer process
-  while the next tick runs), timed from the first tick's end to the last one's (steady state).
+- loop:  the real thing, ``orchestrator.run.runner.execute``: per tick the fusion loop, a
+  checkpoint, the ledger's durable transaction and the CSV rows (made durable by the run's writer
+  process while the next tick runs), timed from the first tick's end to the last one's
+  (steady state).
 - floor: what the loop asks the backends to do and nothing else: per tick, ONE Aer call on the
   already bound, already transpiled circuits of every basis (counts only, no per-shot memory),
   plus the per-tick share of ONE continuous ``Network.run(T * tick)`` of the same Brian2
@@ -39,12 +40,12 @@ import brian2 as b2
 import numpy as np
 from qiskit_aer import AerSimulator
 
-from backends.neuromorphic.brian2_backend import SCHEDULE, build_objects, code_object_class
-from backends.quantum import trotter
-from orchestrator import pci
-from orchestrator.assemble import build_network, build_program
+from backends.neuromorphic.brian2.backend import SCHEDULE, build_objects, code_object_class
+from backends.quantum.common import trotter
 from orchestrator.config import RunConfig, validate_config
-from orchestrator.runner import execute
+from orchestrator.physics import pci
+from orchestrator.run.assemble import build_network, build_program
+from orchestrator.run.runner import execute
 
 
 def make_config(n: int, neurons: int, ticks: int, target: str) -> RunConfig:
@@ -88,14 +89,16 @@ def run_loop(cfg: RunConfig, workdir: Path) -> tuple[float, list[np.ndarray], li
         stamps.append(time.perf_counter())
         drives.append(
             pci.drive(
-                record.psi,
+                record.quantum.psi,
                 channels,
-                record.coupling,
+                record.coupling.alpha,
+                record.coupling.beta,
                 cfg.pci.drive_offset_mv,
                 cfg.pci.drive_clip_mv,
             )
         )
-        preps.append({"theta": record.theta.copy(), "phi": record.phi.copy()})
+        prep = record.next.preparation
+        preps.append({"theta": prep.theta.copy(), "phi": prep.phi.copy()})
 
     execute(cfg, workdir, on_tick=on_tick, draw_report=False)
     return (stamps[-1] - stamps[0]) / (len(stamps) - 1), drives, preps[:-1]
@@ -120,7 +123,7 @@ def run_floor(cfg: RunConfig, drives: list[np.ndarray], preps: list[dict]) -> tu
     columns = [trotter.parameter_columns(c, program.n_qubits) for c in circuits]
     bound_per_tick = []
     for prep in preps:
-        values = trotter.prep_values(prep["theta"], prep["phi"])
+        values = trotter.prep_values(prep["theta"], prep["phi"], program.n_qubits)
         bound_per_tick.append(
             [c.assign_parameters(values[col]) for c, col in zip(circuits, columns)]
         )
@@ -153,7 +156,7 @@ def run_naive(cfg: RunConfig, drives: list[np.ndarray], preps: list[dict]) -> fl
     start = time.perf_counter()
     for t, (drive, prep) in enumerate(zip(drives, preps)):
         circuits = trotter.transpile_once(trotter.measured_circuits(program), sim)
-        values = trotter.prep_values(prep["theta"], prep["phi"])
+        values = trotter.prep_values(prep["theta"], prep["phi"], program.n_qubits)
         bound = [
             c.assign_parameters(values[trotter.parameter_columns(c, program.n_qubits)])
             for c in circuits

@@ -118,7 +118,8 @@ def tick_progress(total: int, done: int = 0) -> Iterator[Callable[[Any, int, int
         task = progress.add_task("run", total=total, completed=done, status="")
 
         def on_tick(record: Any, ticks_done: int, ticks_total: int) -> None:
-            status = f"H_coh {record.entropy_normalised:.3f}  E_coh {record.coherence_energy:.4f}"
+            entropy, energy = record.quantum.entropy.normalised, record.spikes.coherence_energy
+            status = f"H_coh {entropy:.3f}  E_coh {energy:.4f}"
             progress.update(task, completed=ticks_done, total=ticks_total, status=status)
 
         yield on_tick

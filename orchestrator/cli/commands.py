@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orchestrator.backend_api import QuantumBackendFailure
 from orchestrator.cli.app import (
     ConfigArg,
     OutOpt,
@@ -27,7 +26,8 @@ from orchestrator.cli.app import (
     tick_progress,
 )
 from orchestrator.config.errors import ConfigError
-from orchestrator.registry import plugins
+from orchestrator.contract.quantum import QuantumBackendFailure
+from orchestrator.contract.registry import plugins
 
 ledger_app = typer.Typer(help="Check the tamper-evident record of a run.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
@@ -53,7 +53,7 @@ def run(
 
       qnf run configs/demo.yaml --ticks 200 --seed 7 --out runs/demo-seed7
     """
-    from orchestrator.runner import default_run_dir, execute
+    from orchestrator.run.runner import default_run_dir, execute
 
     cfg = load(config, ticks, seed, out_dir)
     run_dir = cfg.run.out or default_run_dir(config.stem)
@@ -142,13 +142,14 @@ def ledger_verify(run_dir: RunDirArg) -> None:
     Exit 0 and print the final root when every block matches; exit 1 naming the first block
     that does not (a flipped byte, a missing or reordered block, a summary that disagrees).
     """
-    from orchestrator.ledger import verify
+    from orchestrator.record.rundir import RunDirectory
+    from orchestrator.record.verify import verify
 
-    ledger = run_dir / "ledger.sqlite" if run_dir.is_dir() else run_dir
-    result = verify(ledger)
+    files = RunDirectory(run_dir if run_dir.is_dir() else run_dir.parent)
+    result = verify(files.ledger if run_dir.is_dir() else run_dir)
     if not result.ok:
         fail([f"FAILED at block {result.bad_block}: {result.reason}"], code=1)
-    summary_path = ledger.parent / "summary.json"
+    summary_path = files.summary
     if summary_path.is_file():
         recorded = json.loads(summary_path.read_text()).get("final_root")
         if recorded is not None and recorded != result.root:
@@ -165,27 +166,28 @@ def ledger_verify(run_dir: RunDirArg) -> None:
 @app.command()
 def report(run_dir: RunDirArg) -> None:
     """Re-draw RUN_DIR/report.png from the run's ledger."""
-    from orchestrator.report import draw_report
+    from orchestrator.record.report import draw_report
+    from orchestrator.record.rundir import RunDirectory
 
-    if not (run_dir / "ledger.sqlite").is_file():
-        fail([f"{run_dir}: not a run directory (no ledger.sqlite)"])
+    files = RunDirectory(run_dir)
+    if not files.is_run():
+        fail([f"{run_dir}: not a run directory (no {files.LEDGER})"])
     say(str(draw_report(run_dir)))
 
 
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
-    from orchestrator.resume import resume
-    from orchestrator.runner import RunBusy
-    from orchestrator.session import ResumeError
+    from orchestrator.config.root import load_config
+    from orchestrator.record.rundir import RunBusy, RunDirectory
+    from orchestrator.run.resume import ResumeError, resume
 
+    files = RunDirectory(run_dir)
     try:
-        done = json.loads((run_dir / "summary.json").read_text()).get("ticks", 0)
+        done = json.loads(files.summary.read_text()).get("ticks", 0)
     except (OSError, ValueError):
         done = 0
     try:
-        from orchestrator.config.root import load_config
-
-        total = load_config(run_dir / "config.yaml").run.ticks
+        total = load_config(files.config).run.ticks
         with tick_progress(total, done) as on_tick:
             result = resume(run_dir, on_tick=on_tick, draw_report=report, on_start=print_notices)
     except ConfigError as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +26,8 @@ from orchestrator.cli.app import (
     say,
 )
 from orchestrator.jobs.store import TERMINAL, Job, JobError, JobStore
+from orchestrator.record.ledger import last_events
+from orchestrator.record.rundir import RunDirectory
 
 JobArg = Annotated[
     str, typer.Argument(help="Job id (or a unique prefix of it), as `qnf jobs` lists.")
@@ -75,7 +76,7 @@ def submit(
     """
     from orchestrator.config.errors import ConfigError
     from orchestrator.jobs.worker import ensure_worker
-    from orchestrator.runner import check_run_dir
+    from orchestrator.run.runner import check_run_dir
 
     cfg = load(config, ticks, seed, out_dir)
     if cfg.run.out is not None:
@@ -182,9 +183,9 @@ def status(job_id: JobArg, as_json: JsonOpt = False) -> None:
 def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
     """A job's results: its summary.json, the path to its plots and how to check the ledger."""
     job = _job(_store(), job_id)
-    path = job.run_dir / "summary.json"
-    summary = json.loads(path.read_text()) if path.is_file() else None
-    report = job.run_dir / "report.png"
+    files = RunDirectory(job.run_dir)
+    summary = json.loads(files.summary.read_text()) if files.summary.is_file() else None
+    report = files.report
     data = {
         "id": job.id,
         "state": job.state,
@@ -210,21 +211,8 @@ def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
 
 
 def _last_events(run_dir: Path, count: int = 4) -> list[str]:
-    ledger = run_dir / "ledger.sqlite"
-    if not ledger.is_file():
-        return []
-    try:
-        conn = sqlite3.connect(ledger, timeout=1.0)
-        conn.execute("PRAGMA query_only=1")
-        rows = conn.execute(
-            "SELECT height, event FROM blocks ORDER BY height DESC LIMIT ?", (count,)
-        ).fetchall()
-        conn.close()
-    except sqlite3.Error:
-        return []
     lines = []
-    for height, text in reversed(rows):
-        e = json.loads(text)
+    for height, e in last_events(RunDirectory(run_dir).ledger, count):
         if e["kind"] == "tick":
             lines.append(
                 f"block {height}: tick {e['tick']}  H_coh/(n ln 2) "
@@ -345,7 +333,7 @@ def resume_cmd(
     On simulators the resumed run ends with the same final root as an uninterrupted one.
     """
     path = Path(target)
-    if (path / "ledger.sqlite").is_file():
+    if RunDirectory(path).is_run():
         from orchestrator.cli.commands import resume_run_dir
 
         resume_run_dir(path, report)

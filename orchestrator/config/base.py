@@ -6,12 +6,14 @@ instances (the validated config is trusted, not mutated, downstream).
 
 Backend configs are discriminated on ``kind``. The orchestrator knows only the two abstract
 bases below; the concrete models (``AerConfig``, ``Brian2Config``, third-party ones) come from
-the entry points that ``orchestrator.registry`` reads, and config modules never import an SDK.
+the entry points that ``orchestrator.contract.registry`` reads;
+config modules never import an SDK.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,8 +24,10 @@ __all__ = [
     "QuantumCapabilities",
     "RecurrentConfig",
     "SpikingBackendConfig",
+    "SpikingCapabilities",
     "StdpConfig",
     "StrictModel",
+    "Substitution",
 ]
 
 
@@ -49,6 +53,38 @@ class QuantumCapabilities:
     max_qubits: int | None
     hardware: bool = False
     noisy: bool = False
+
+
+@dataclass(frozen=True)
+class SpikingCapabilities:
+    """What a spiking backend, as configured, can do. Declared by its config, checked before run.
+
+    snapshot: ``snapshot()`` captures the network state and ``NetworkSpec.start`` restores it
+        exactly (checkpoints, resume, rollback); without it a run keeps no checkpoints.
+    weights: ``weights_mv()`` reports the current recurrent weights.
+    plasticity: runs STDP on the recurrent synapses (``spiking.stdp``).
+    hardware: runs on a neuromorphic chip.
+    """
+
+    snapshot: bool = True
+    weights: bool = True
+    plasticity: bool = True
+    hardware: bool = False
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """Another registered spiking backend runs in a configured one's place (a fallback).
+
+    Decided from the config alone when the backend is selected, never during a run. kind: the
+    registered kind that runs; config: its validated config; identity: entries recorded over
+    the running backend's identity in every event (e.g. ``kind``, ``engine``, why, and a
+    ``notice`` printed when the run starts).
+    """
+
+    kind: str
+    config: SpikingBackendConfig
+    identity: Mapping[str, str]
 
 
 class QuantumBackendConfig(StrictModel, ABC):
@@ -165,6 +201,20 @@ class SpikingBackendConfig(StrictModel, ABC):
     def steps_per_tick(self) -> int:
         """Integration steps in one tick."""
         return round(self.tick_ms / self.dt_ms)
+
+    def capabilities(self) -> SpikingCapabilities:
+        """What this backend can do with these settings (pure data, no SDK import).
+
+        Default: everything a software simulator does (snapshot, weights, plasticity).
+        """
+        return SpikingCapabilities()
+
+    def substitute(self) -> Substitution | None:
+        """Another backend that runs instead of this one here (a fallback), or None (default).
+
+        Must not import an SDK: decided from the config and what is installed.
+        """
+        return None
 
     def problems(self) -> list[str]:
         """What this backend, as configured, cannot run here: one ``field: message`` line each.

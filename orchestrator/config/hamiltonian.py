@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from orchestrator.config.base import StrictModel
-from orchestrator.hamiltonian import PauliHamiltonian
+from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = ["HamiltonianConfig", "IsingConfig", "PauliConfig", "PauliTermConfig", "TfimConfig"]
 

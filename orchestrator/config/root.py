@@ -30,9 +30,9 @@ from orchestrator.config.sections import (
     StabilityConfig,
     TrotterConfig,
 )
-from orchestrator.hamiltonian import PauliHamiltonian
-from orchestrator.measurement import measurement_bases
-from orchestrator.registry import GROUPS, plugins
+from orchestrator.contract.registry import GROUPS, plugins
+from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.measurement import measurement_bases
 
 __all__ = ["RunConfig", "load_config", "run_config_model", "validate_config"]
 

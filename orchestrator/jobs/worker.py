@@ -30,10 +30,11 @@ import yaml
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import validate_config
 from orchestrator.jobs.store import Job, JobStore, lease_seconds
-from orchestrator.ledger import verify
-from orchestrator.loop import TickRecord
-from orchestrator.resume import resume
-from orchestrator.runner import execute
+from orchestrator.record.rundir import RunDirectory
+from orchestrator.record.verify import verify
+from orchestrator.run.loop import TickRecord
+from orchestrator.run.resume import resume
+from orchestrator.run.runner import execute
 
 __all__ = ["ensure_worker", "run_job", "spawn", "work"]
 
@@ -105,8 +106,8 @@ def _job_logger(home: Path, job: Job) -> logging.Logger:
 
 
 def _has_genesis(run_dir: Path) -> bool:
-    ledger = run_dir / "ledger.sqlite"
-    return ledger.is_file() and verify(ledger).blocks > 0
+    files = RunDirectory(run_dir)
+    return files.is_run() and verify(files.ledger).blocks > 0
 
 
 def run_job(store: JobStore, job: Job, worker_id: str) -> str:
@@ -119,9 +120,9 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
             "tick %d/%d  H_coh/(n ln 2) %.4f  E_coh %.4f  spikes %d",
             done,
             total,
-            record.entropy_normalised,
-            record.coherence_energy,
-            record.spike_count,
+            record.quantum.entropy.normalised,
+            record.spikes.coherence_energy,
+            record.spikes.spike_count,
         )
 
     def on_commit(height: int, event: dict[str, Any]) -> None:

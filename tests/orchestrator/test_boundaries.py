@@ -6,17 +6,20 @@ import json
 import subprocess
 import sys
 
+from tests.paths import ROOT
+
 SDKS = ("qiskit", "qiskit_aer", "qiskit_ibm_runtime", "brian2", "lava")
 
 
 def test_loading_the_loop_and_validating_a_config_imports_no_sdk(small_config) -> None:
     code = f"""
 import json, sys
-import orchestrator, orchestrator.loop, orchestrator.runner, orchestrator.cli, orchestrator.report
+import orchestrator, orchestrator.run.loop, orchestrator.run.runner, orchestrator.cli
+import orchestrator.record.report
 from orchestrator.config import load_config
 cfg = load_config({str(small_config)!r})
 cfg.config_hash()
-from orchestrator.assemble import build_network, build_program
+from orchestrator.run.assemble import build_network, build_program
 build_program(cfg); build_network(cfg)
 print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))
 """
@@ -29,9 +32,8 @@ print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))
 def test_no_orchestrator_module_names_an_sdk_import() -> None:
     """A static check beside the dynamic one: lazy imports inside functions count too."""
     import ast
-    from pathlib import Path
 
-    root = Path(__file__).parents[2] / "orchestrator"
+    root = ROOT / "orchestrator"
     offenders = []
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):

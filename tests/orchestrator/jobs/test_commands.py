@@ -14,8 +14,9 @@ from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.jobs.store import JobStore
 from orchestrator.jobs.worker import work
-from orchestrator.ledger import verify
-from orchestrator.runner import execute
+from orchestrator.record.verify import verify
+from orchestrator.run.runner import execute
+from tests.paths import ASSETS
 
 runner = CliRunner()
 
@@ -34,7 +35,7 @@ def _json(*args: str) -> dict:
 
 
 def test_submit_of_a_bad_config_exits_2_and_records_no_job(home: Path) -> None:
-    bad = Path(__file__).parents[2] / "assets" / "bad" / "negative_shots.yaml"
+    bad = ASSETS / "bad" / "negative_shots.yaml"
     result = runner.invoke(app, ["submit", str(bad), "--no-worker"])
     assert result.exit_code == 2
     assert "quantum.shots: must be > 0" in result.stderr

@@ -1,8 +1,8 @@
 """Issue 5's acceptance test: SIGKILL a worker at 20 moments of a 30-tick job, resume each time.
 
-Sixteen moments are crash points (``orchestrator.faults``: the worker kills itself with SIGKILL
-inside a tick, halfway through a checkpoint's temp file, between a block's INSERT and COMMIT,
-or after the commit), drawn at random over the run's blocks and phases; four are kills from
+Sixteen moments are crash points (``orchestrator.record.faults``: the worker kills itself with
+SIGKILL inside a tick, halfway through a checkpoint's temp file, between a block's INSERT and
+COMMIT, or after the commit), drawn at random over the run's blocks and phases; four are kills from
 outside at a random delay (mostly landing in start-up or early ticks). After each kill the job
 is resumed. At the end: the final root equals the uninterrupted run's, SQLite's integrity check
 passes, every tick is in the ledger exactly once (including every tick the job store had
@@ -24,8 +24,9 @@ import numpy as np
 
 from orchestrator.config import load_config
 from orchestrator.jobs.store import JobStore
-from orchestrator.ledger import read_blocks, verify
-from orchestrator.runner import execute
+from orchestrator.record.ledger import read_blocks
+from orchestrator.record.verify import verify
+from orchestrator.run.runner import execute
 
 PHASES = ("tick", "checkpoint-write", "ledger-commit", "after-commit")
 TICKS = 30

@@ -1,0 +1,1 @@
+"""What the spiking backends share: the kick rule and the LIF discretisation."""

@@ -1,0 +1,363 @@
+"""One Lava process graph for one network: built once, continued tick after tick, always ended.
+
+Graph (``lava.proc``), with the host I/O of ``io`` (``spiking.lava.io``)::
+
+    io: bridge (default)                     io: injector_extractor
+    HostBridge --a_out--> LIF                Injector --a_out--> LIF
+    LIF --s_out--> HostBridge                LIF --s_out--> Extractor
+    LIF.v, u, ... <--RefPorts-- HostBridge   LIF.v, u, ... <--RefPorts-- StateTap
+    LIF --s_out--> Dense / PlasticDense --a_out--> LIF    (PlasticDense.s_in_bap <- LIF, STDP)
+    Dense.a_buff <--RefPort-- HostBridge / StateTap;  PlasticDense --state--> host (STDP)
+
+LIF is ``LIFRefractory`` when the refractory period is at least one Lava step.
+
+A tick: the host sends the tick's inputs (the first step's, and every later step's) into the
+input pipe, starts ``run(RunSteps(steps_per_tick))`` without blocking, waits for the runtime's
+answer while checking that every worker process lives, then reads the tick's spikes (one
+matrix from the bridge; one vector per step from the Extractor) and the state read after the
+tick's last step: v, u, the refractory ends and Dense's one-step buffer (one matrix from the
+bridge or the tap), with STDP the weights and traces (one vector from ``PlasticDense``).
+Between ticks the network is paused with that state intact; it is what a checkpoint holds
+(``backends.neuromorphic.lava.state``), and a network built with ``start`` begins from it:
+every Var's initial value is passed at construction, nothing is set after compiling. Nothing
+goes through ``Var.get``/``Var.set`` per tick: Lava sends those one element per message.
+
+Host I/O: Lava's ``Injector`` and ``Extractor`` (plus ``StateTap``) are three processes that
+Lava's CPU runtime synchronises on every step; ``HostBridge`` does the same work in one, and
+exchanges two messages per tick with the host instead of two per step
+(``lava_processes/host_bridge.py``; costs in BENCHMARKS.md). Both give the same spikes.
+
+Run configs: ``Loihi2SimCfg`` (target sim) or ``Loihi2HwCfg`` (target loihi2; chip models come
+from lava-loihi), both with ``select_tag``. Lava's Injector and Extractor have no tagged models,
+so the run config names their models: Lava's own, except the fixed-point Injector
+(``lava_processes.fixed_injector``). STDP runs in ``lava_processes.bounded_learning``'s
+``PlasticDense`` (the rule in Lava's grammar, the bound w_max, the learning state per tick).
+
+On a Loihi 2 chip (``hardware``) only v is read (what the chip's models expose is untested
+here); such a session has no ``state()`` (``snapshot`` refuses it).
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Mapping
+from typing import Literal, final
+
+import numpy as np
+from lava.magma.core.run_conditions import RunSteps
+from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
+from lava.magma.runtime.mgmt_token_enums import MGMT_RESPONSE, enum_equal
+from lava.proc.dense.process import Dense
+from lava.proc.io.extractor import Extractor, PyLoihiExtractorModel
+from lava.proc.io.injector import Injector, PyLoihiInjectorModel
+from lava.proc.lif.process import LIF, LIFRefractory
+
+from backends.neuromorphic.lava import workers as lava_workers
+from backends.neuromorphic.lava.mapping import FixedPoint, decay, lava_refractory_period
+from backends.neuromorphic.lava.processes.bounded_learning import (
+    PlasticDense,
+    PyBoundedLearningDenseModelFloat,
+    stdp_rule,
+)
+from backends.neuromorphic.lava.processes.fixed_injector import PyFixedInjectorModel
+from backends.neuromorphic.lava.processes.host_bridge import HostBridge
+from backends.neuromorphic.lava.processes.state_tap import StateTap, connect_state
+from backends.neuromorphic.lava.state import StateLayout
+from orchestrator.contract.spiking import NetworkSpec
+
+__all__ = ["LavaSession"]
+
+_POLL_S = 0.25  # how often a waiting host checks that the workers live
+
+
+@final
+class LavaFailure(RuntimeError):
+    """Lava's workers failed; they have been ended."""
+
+
+@final
+class LavaSession:
+    """The network of ``NetworkSpec`` as Lava processes (see the module docstring).
+
+    fixed: the integer representation for ``fixed_pt`` (None: floating point).
+    hardware: run with Loihi2HwCfg (target loihi2) instead of Loihi2SimCfg.
+    io: the host I/O processes (module docstring).
+    start: the state to begin from (``lava_state``; already checked against ``layout``), or
+        None: at rest. ``state()`` is the state after the last tick (the start before one).
+    """
+
+    def __init__(
+        self,
+        network: NetworkSpec,
+        *,
+        tag: Literal["floating_pt", "fixed_pt"],
+        fixed: FixedPoint | None,
+        hardware: bool,
+        stop_timeout_s: float,
+        io: Literal["bridge", "injector_extractor"] = "bridge",
+        start: Mapping[str, np.ndarray] | None = None,
+    ) -> None:
+        self.network = network
+        self.tag = tag
+        self._fixed = fixed
+        self._stop_timeout_s = stop_timeout_s
+        self._workers: set[int] = set()
+        self._runtime = None
+        self._state: Literal["new", "paused", "running", "closed"] = "new"
+        self.ended_by: Literal["stop", "kill"] | None = None
+        n, spt = network.n_neurons, network.steps_per_tick
+        period = lava_refractory_period(network.refractory_ms, network.dt_ms)
+        self.layout = StateLayout.of(network, fixed=fixed is not None, refractory=period > 0)
+        if start is None:
+            origin = self.layout.at_rest()
+            if self.layout.traces:
+                origin["weights_mv"] = self._weight_matrix()[network.post, network.pre]
+        else:
+            origin = {name: np.asarray(value) for name, value in start.items()}
+        self._last: dict[str, np.ndarray] | None = None if hardware else origin
+        begin = self.layout.initial_values(origin)
+        self._steps = 0  # steps this runtime has run (LIFRefractory's ends count in them)
+        tapped = ("v",) if hardware else self.layout.tap_vars
+        self.io = io
+        self.lif = self._neurons(period, begin)
+        self.dense = self._synapses(begin, origin)
+        self.io_processes: list = []
+        if io == "bridge":
+            tap = bridge = HostBridge(shape=(n,), period=spt, state=tapped)
+            bridge.a_out.connect(self.lif.a_in)
+            self.lif.s_out.connect(bridge.s_in)
+            self.io_processes = [bridge]
+        else:
+            injector = Injector(shape=(n,), buffer_size=spt)
+            extractor = Extractor(shape=(n,), buffer_size=spt)
+            tap = StateTap(shape=(n,), period=spt, state=tapped)
+            injector.out_port.connect(self.lif.a_in)
+            self.lif.s_out.connect(extractor.in_port)
+            self.io_processes = [injector, extractor, tap]
+        owners = {"a_buff": self.dense}  # the other tapped Vars are the neurons'
+        connect_state(tap, {name: getattr(owners.get(name, self.lif), name) for name in tapped})
+        models: dict[type, type] = {
+            Injector: PyFixedInjectorModel if fixed is not None else PyLoihiInjectorModel,
+            Extractor: PyLoihiExtractorModel,
+            PlasticDense: PyBoundedLearningDenseModelFloat,
+        }
+        cfg_class = Loihi2HwCfg if hardware else Loihi2SimCfg
+        self.run_config_name = "Loihi2HwCfg" if hardware else "Loihi2SimCfg"
+        self.run_config = cfg_class(select_tag=tag, exception_proc_model_map=models)
+        executable = self.lif.compile(self.run_config)
+        try:
+            with lava_workers.forking_workers() as self._workers:
+                self.lif.create_runtime(executable=executable)
+        except BaseException:
+            self._end(kill=True)
+            raise
+        self._runtime = self.lif.runtime
+        if io == "bridge":
+            self._spike_port = bridge.spikes.external_pipe_csp_recv_port
+            self._tap_port = bridge.state.external_pipe_csp_recv_port
+        else:
+            self._spike_port = extractor.out_port.external_pipe_csp_recv_port
+            self._tap_port = tap.out.external_pipe_csp_recv_port
+        self._learning_port = None
+        if isinstance(self.dense, PlasticDense):
+            self._learning_port = self.dense.state.external_pipe_csp_recv_port
+        self._state = "paused"
+
+    # ------------------------------------------------------------------- building
+
+    def _neurons(self, period: int, begin: Mapping[str, np.ndarray]) -> LIF:
+        net, fixed = self.network, self._fixed
+        if fixed is None:
+            params = {"du": 1.0, "dv": decay(net.dt_ms, net.tau_m_ms), "vth": net.v_th_mv}
+        else:
+            params = {"du": fixed.du_reg, "dv": fixed.dv_reg, "vth": fixed.vth_reg}
+        shape = (net.n_neurons,)
+        if period > 0:
+            lif = LIFRefractory(
+                shape=shape, refractory_period=period, u=begin["u"], v=begin["v"], **params
+            )
+            lif.refractory_period_end.init = begin["refractory_period_end"]
+            return lif
+        return LIF(shape=shape, u=begin["u"], v=begin["v"], **params)
+
+    def _weight_matrix(self) -> np.ndarray:
+        """The network's (post, pre) weights in Lava's units (mV, or fixed-point mantissas)."""
+        net, fixed = self.network, self._fixed
+        weights = np.zeros((net.n_neurons,) * 2)
+        in_units = net.weight_mv if fixed is None else fixed.weights(net.weight_mv)
+        weights[net.post, net.pre] = in_units
+        return weights
+
+    def _synapses(
+        self, begin: Mapping[str, np.ndarray], origin: Mapping[str, np.ndarray]
+    ) -> Dense | None:
+        net, fixed = self.network, self._fixed
+        if len(net.pre) == 0:
+            return None
+        weights = self._weight_matrix()
+        extra = {} if fixed is None else {"weight_exp": fixed.weight_exp, "num_weight_bits": 8}
+        if not self.layout.traces:
+            dense = Dense(weights=weights, **extra)
+        else:
+            assert net.stdp is not None and fixed is None  # STDP: floating point only
+            weights[net.post, net.pre] = origin["weights_mv"]  # as learned so far
+            mask = np.zeros_like(weights)
+            mask[net.post, net.pre] = 1.0
+            dense = PlasticDense(
+                weights=weights,
+                tag_1=mask,
+                learning_rule=stdp_rule(net.stdp, net.dt_ms),
+                w_max=net.stdp.w_max_mv,
+                period=net.steps_per_tick,
+                pre=net.pre,
+                post=net.post,
+                traces=self.layout.traces,
+            )
+            for trace in self.layout.traces:
+                getattr(dense, trace).init = np.array(origin[f"stdp.{trace}"], dtype=np.float64)
+            self.lif.s_out.connect(dense.s_in_bap)
+        dense.a_buff.init = begin["a_buff"]
+        self.lif.s_out.connect(dense.s_in)
+        dense.a_out.connect(self.lif.a_in)
+        return dense
+
+    # --------------------------------------------------------------------- ticks
+
+    def tick(self, first: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Run one tick: input ``first`` at its first step, ``rest`` at every later one.
+
+        Returns (spikes, v): spikes (steps, N) bool; v (N,) at the end, in Lava's units (mV,
+        or fixed-point units). ``state()`` is then the state after this tick.
+        """
+        if self._state != "paused":
+            raise RuntimeError(f"the Lava network is {self._state}; it cannot run again")
+        spt, n = self.network.steps_per_tick, self.network.n_neurons
+        self._state = "running"  # until the tick is complete (an interrupt leaves it so)
+        if self.io == "bridge":
+            self.io_processes[0].send(first, rest)
+        else:
+            injector = self.io_processes[0]
+            injector.send(first)
+            for _ in range(spt - 1):
+                injector.send(rest)
+        self.lif.run(condition=RunSteps(num_steps=spt, blocking=False), run_cfg=self.run_config)
+        self._await_run()
+        if self.io == "bridge":
+            self._await(self._spike_port)
+            spikes = self._spike_port.recv().astype(bool)
+        else:
+            spikes = np.empty((spt, n), dtype=bool)
+            for k in range(spt):
+                self._await(self._spike_port)
+                spikes[k] = self._spike_port.recv() > 0
+        self._await(self._tap_port)
+        rows = self._tap_port.recv()
+        learned = None
+        if self._learning_port is not None:
+            self._await(self._learning_port)
+            learned = self._learning_port.recv()
+        self._steps += spt
+        if self._last is not None:
+            self._last = self._read(rows, learned)
+        self._state = "paused"
+        return spikes, rows[0]
+
+    def _read(self, rows: np.ndarray, learned: np.ndarray | None) -> dict[str, np.ndarray]:
+        """The state (``lava_state``) from the tap's rows and PlasticDense's vector."""
+        state = self.layout.from_tap(rows, self._steps)
+        if learned is not None:
+            s, n = len(self.network.pre), self.network.n_neurons
+            state["weights_mv"] = learned[:s].copy()
+            for i, trace in enumerate(self.layout.traces):
+                state[f"stdp.{trace}"] = learned[s + i * n : s + (i + 1) * n].copy()
+        return state
+
+    def _await_run(self) -> None:
+        for port in self._runtime.service_to_runtime:
+            self._await(port)
+            if not enum_equal(port.peek(), MGMT_RESPONSE.DONE):
+                self._fail("Lava's runtime reported an error during the run")
+        self._runtime.wait()
+
+    def _await(self, port: object) -> None:
+        """Block until ``port`` holds a message, checking every _POLL_S that workers live."""
+        while True:
+            try:
+                port._queue.get(timeout=_POLL_S, peek=True)  # type: ignore[attr-defined]
+                return
+            except queue.Empty:
+                dead = [pid for pid in self._workers if not lava_workers.alive(pid)]
+                if dead:
+                    self._fail(f"Lava worker process(es) {sorted(dead)} ended during the run")
+
+    def _fail(self, reason: str) -> None:
+        details = _worker_errors(self._runtime)
+        self._end(kill=True)
+        raise LavaFailure(f"{reason}{details}; all Lava workers were stopped")
+
+    def state(self) -> dict[str, np.ndarray] | None:
+        """The network's state after the last tick (``lava_state``; not a copy); None on a chip.
+
+        Only between ticks: a tick that did not complete (an interrupt, a failure) leaves the
+        network somewhere unknown, and this raises.
+        """
+        if self._state != "paused":
+            raise RuntimeError(f"the Lava network is {self._state}: its state is unknown")
+        return self._last
+
+    def weights(self) -> np.ndarray:
+        """Current Dense weights (post, pre) in Lava's units; slow (Var.get), for checks."""
+        if self._state != "paused":
+            raise RuntimeError(f"the Lava network is {self._state}")
+        if self.dense is None:
+            return np.zeros((self.network.n_neurons,) * 2)
+        return np.asarray(self.dense.weights.get())
+
+    # ------------------------------------------------------------------- ending
+
+    def close(self) -> None:
+        """Stop the runtime (bounded wait), kill what did not stop. Idempotent."""
+        if self._state != "closed":
+            self._end(kill=False)
+
+    def _end(self, kill: bool) -> None:
+        """Orderly stop unless ``kill`` (or it fails); then SIGKILL any worker still alive."""
+        runtime = self.lif.runtime
+        self._state = "closed"
+        if not kill and runtime is not None:
+            # Lava 0.10's stop() signals the workers only once the runtime has run; a network
+            # built and never run would be left waiting (and stop() would hang joining it).
+            runtime._is_started = True
+            kill = lava_workers.stop_within(self.lif.stop, self._stop_timeout_s) is not None
+        self.ended_by = "kill" if kill or runtime is None else "stop"
+        left = lava_workers.kill(self._workers)
+        if runtime is not None:
+            runtime._is_started = False  # Runtime.__del__ must not stop() dead workers again
+        if left:
+            raise RuntimeError(f"Lava worker process(es) {sorted(left)} survived SIGKILL")
+
+
+def _worker_errors(runtime: object, grace_s: float = 1.0) -> str:
+    """The last line of each failed worker's exception, as Lava's SystemProcess recorded it.
+
+    A failing model reports ERROR to the runtime first and sends its exception as it exits,
+    so wait up to ``grace_s`` for the workers to exit (those that hang are killed after).
+    Best effort: Lava internals, no guarantee.
+    """
+    try:
+        actors = list(runtime._messaging_infrastructure.actors)  # type: ignore[attr-defined]
+    except AttributeError:
+        return ""
+    deadline = time.monotonic() + grace_s
+    while any(actor.is_alive() for actor in actors) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    lines = []
+    for actor in actors:
+        try:
+            error = None if actor.is_alive() else actor.exception
+        except (OSError, ValueError, EOFError):
+            continue
+        if error:
+            lines.append(str(error[1]).strip().splitlines()[-1])
+    return (": " + "; ".join(lines)) if lines else ""

@@ -1,0 +1,79 @@
+"""Config models of the built-in quantum backends. Imports no SDK (validation stays offline)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from backends.quantum.common.fake_devices import FAKE_DEVICES, describe_unknown
+from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities
+from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+
+__all__ = ["AER_PLUGIN", "AerConfig"]
+
+AER_MAX_QUBITS = 30  # a 2^30 complex128 statevector is 16 GiB; beyond that Aer cannot help here
+
+
+class AerConfig(QuantumBackendConfig):
+    """Qiskit Aer on this machine: shot sampling, or the exact statevector."""
+
+    kind: Literal["aer"] = Field(description="Qiskit Aer simulator.")
+    method: Literal["automatic", "statevector"] = Field(
+        "automatic",
+        description=(
+            "automatic: sample `shots` shots per basis; statevector: also return the exact "
+            "final amplitudes, so estimates are exact (needed by `pci.mapping: amplitude`)."
+        ),
+    )
+    max_parallel_threads: int = Field(
+        1,
+        ge=0,
+        description="Aer's thread cap; 0 = all cores (measured slower than 1 on 2 busy cores).",
+    )
+
+    noise_from: str | None = Field(
+        None,
+        description=(
+            "Simulate with the noise of this device snapshot (e.g. `fake_sherbrooke`; "
+            "`qnf backends` lists them): circuits are transpiled for the snapshot and run with "
+            "its noise model cut to the qubits they use. Needs `method: automatic`."
+        ),
+    )
+
+    @field_validator("noise_from")
+    @classmethod
+    def _known_snapshot(cls, name: str | None, info: ValidationInfo) -> str | None:
+        if name is not None and name not in FAKE_DEVICES:
+            raise ValueError(describe_unknown(name))
+        if name is not None and info.data.get("method") == "statevector":
+            raise ValueError(
+                "needs method: automatic (shots); method: statevector is exact and noiseless"
+            )
+        return name
+
+    def capabilities(self) -> QuantumCapabilities:
+        max_qubits = AER_MAX_QUBITS
+        if self.noise_from is not None:
+            max_qubits = min(max_qubits, FAKE_DEVICES[self.noise_from][0])
+        return QuantumCapabilities(
+            statevector=self.method == "statevector",
+            max_qubits=max_qubits,
+            noisy=self.noise_from is not None,
+        )
+
+
+AER_PLUGIN = BackendPlugin(
+    layer="quantum",
+    kind="aer",
+    config=AerConfig,
+    implementation="backends.quantum.aer.backend:AerBackend",
+    requires=("qiskit", "qiskit_aer"),
+    install="uv sync (qiskit-aer is a core dependency of qnfusion)",
+    distribution="qiskit-aer",
+    summary="Qiskit Aer simulator: shots or exact statevector, transpiled once, one call a tick",
+    conformance={
+        "shots": ConformanceCase(),
+        "statevector": ConformanceCase({"method": "statevector"}),
+    },
+)

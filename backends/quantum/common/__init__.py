@@ -1,0 +1,1 @@
+"""Circuit synthesis and device snapshots shared by the Qiskit backends (Aer, IBM)."""

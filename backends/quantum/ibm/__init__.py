@@ -1,0 +1,1 @@
+"""IBM Quantum: config.py (SDK-free config and plugin), backend.py, runtime helpers."""

@@ -1,0 +1,1 @@
+"""What a backend implements and how it registers: the seam between orchestrator/ and backends/."""

@@ -1,0 +1,146 @@
+"""Backends by name: entry points ``qnfusion.quantum`` and ``qnfusion.spiking``.
+
+A backend package registers a ``BackendPlugin`` object (defined in an SDK-free module) under
+the entry-point group of its layer, named after its ``kind``. The built-in backends use exactly
+this mechanism (see ``pyproject.toml``), so they are the worked example for third parties::
+
+    [project.entry-points."qnfusion.quantum"]
+    mydevice = "my_pkg.config:MYDEVICE_PLUGIN"
+
+Loading a plugin imports only its config model. The implementation (which imports the SDK) is
+imported when a run builds it; ``missing()`` tells beforehand whether its SDK is importable, so
+validation can refuse a run with "install X" before anything starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
+
+__all__ = ["BackendPlugin", "BackendUnavailable", "ConformanceCase", "plugins"]
+
+Layer = Literal["quantum", "spiking"]
+GROUPS: dict[Layer, str] = {"quantum": "qnfusion.quantum", "spiking": "qnfusion.spiking"}
+
+
+class BackendUnavailable(RuntimeError):
+    """A configured backend cannot be used here; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class ConformanceCase:
+    """One configuration the conformance suites (``orchestrator.testing``) run a backend with.
+
+    options: config keys besides ``kind`` that the backend needs to run offline here (a device
+        snapshot instead of a device, a code-generation target, ...).
+    rate_tolerance: spiking only; relative tolerance of the LIF firing-rate check against the
+        analytic rate (3 % covers spikes on the dt grid; a fixed-point engine adds its
+        quantisation: say why in the plugin's module).
+    refuses: spiking only; features this case must refuse when the backend is built, each
+        mapped to a regular expression its ``ValueError`` must match. Known features:
+        ``stdp``, ``refractory``. Asserted, never skipped.
+    """
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    rate_tolerance: float = 0.03
+    refuses: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BackendPlugin:
+    """A registered backend.
+
+    layer: ``quantum`` or ``spiking``.
+    kind: the config's ``kind`` tag; equals the entry-point name.
+    config: the pydantic model of its config section (``kind: Literal[kind]``).
+    implementation: ``"module:Class"`` of the ``QuantumBackend`` / ``SpikingBackend`` subclass.
+    requires: importable top-level modules the implementation needs.
+    install: what to run when they are missing.
+    distribution: PyPI distribution whose version identifies the backend.
+    summary: one line for ``qnf backends``.
+    devices: ``"module:function"`` listing the devices this backend can target, or None.
+        The function takes no arguments and returns a list of mappings with at least ``name``,
+        ``qubits`` and ``kind`` (e.g. ``snapshot`` or ``device``); it may import the SDK and
+        may reach the network (``qnf backends`` calls it; validation never does). It must not
+        raise for a missing account or an unreachable service: it returns what it can and says
+        why in a row of kind ``note``.
+    probe: optional ``"module:function"`` of an SDK-free callable returning one line about
+        the hardware behind the backend (reachable or not, and why) for ``qnf backends``.
+    conformance: the named cases the conformance suite runs this backend with; default one
+        case with the config's defaults.
+    """
+
+    layer: Layer
+    kind: str
+    config: type[QuantumBackendConfig] | type[SpikingBackendConfig]
+    implementation: str
+    requires: tuple[str, ...]
+    install: str
+    distribution: str
+    summary: str
+    devices: str | None = None
+    probe: str | None = None
+    conformance: Mapping[str, ConformanceCase] = field(
+        default_factory=lambda: {"default": ConformanceCase()}
+    )
+
+    def missing(self) -> list[str]:
+        """Required modules that cannot be imported here (empty when usable)."""
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    def version(self) -> str | None:
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def identity(self) -> dict[str, str]:
+        """What every event records of a backend of this plugin: kind, package, version."""
+        return {"kind": self.kind, "package": self.distribution, "version": self.version() or ""}
+
+    def load(self) -> type:
+        """Import the implementation class; ``BackendUnavailable`` names what to install."""
+        gone = self.missing()
+        if gone:
+            raise BackendUnavailable(
+                f"{self.layer} backend '{self.kind}' needs {', '.join(gone)}: {self.install}"
+            )
+        module, _, name = self.implementation.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def list_devices(self) -> list[dict[str, Any]]:
+        """The rows of ``devices`` (empty when the plugin declares none or its SDK is missing)."""
+        if self.devices is None or self.missing():
+            return []
+        module, _, name = self.devices.partition(":")
+        return list(getattr(importlib.import_module(module), name)())
+
+    def hardware(self) -> str | None:
+        """The probe's line, or None when the plugin declares no probe."""
+        if self.probe is None:
+            return None
+        module, _, name = self.probe.partition(":")
+        return str(getattr(importlib.import_module(module), name)())
+
+
+@cache
+def plugins(layer: Layer) -> dict[str, BackendPlugin]:
+    """Registered plugins of one layer, by kind."""
+    found: dict[str, BackendPlugin] = {}
+    for ep in importlib.metadata.entry_points(group=GROUPS[layer]):
+        plugin = ep.load()
+        if not isinstance(plugin, BackendPlugin) or plugin.layer != layer or plugin.kind != ep.name:
+            raise TypeError(
+                f"entry point {ep.name} = {ep.value} in {GROUPS[layer]} is not a "
+                f"{layer} BackendPlugin of kind '{ep.name}'"
+            )
+        found[ep.name] = plugin
+    return dict(sorted(found.items()))

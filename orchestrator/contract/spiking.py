@@ -1,0 +1,161 @@
+"""The spiking backend interface: what the orchestrator asks of a spiking network (spec §3.2).
+
+One required method:
+
+    SpikingBackend.advance(drive_mv) -> SpikeWindow      one fusion tick of the network
+
+The network (``NetworkSpec``: LIF parameters, the connectivity the orchestrator drew, the drive
+mode, plasticity, and the state to start from) is built once, in the constructor; a tick only
+hands the drive in and the spikes out. Splitting a run into ticks must not change the spikes.
+
+What else a backend can do is declared as data by its config, before anything is built
+(``SpikingBackendConfig.capabilities()`` -> ``SpikingCapabilities``): ``snapshot`` (its state
+can be captured and restored exactly: checkpoints, resume, rollback), ``weights`` (it reports
+the current recurrent weights), ``plasticity`` (it runs STDP). The methods behind a capability
+(``snapshot``, ``weights_mv``) raise ``NotImplementedError`` on a backend that does not declare
+it; the orchestrator never calls them there.
+
+What a backend adds to its identity in the ledger: ``identity()`` returns the details only the
+backend knows; the kind, package and version come from its registered plugin.
+
+Conventions: neuron voltages and drives are in mV, times in ms, rest potential 0 mV.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from orchestrator.config.base import SpikingBackendConfig, SpikingCapabilities, StdpConfig
+
+__all__ = [
+    "NetworkSpec",
+    "NetworkState",
+    "SpikeWindow",
+    "SpikingBackend",
+    "SpikingCapabilities",
+]
+
+
+@dataclass(frozen=True)
+class NetworkState:
+    """A spiking backend's complete dynamical state after ``tick`` ticks (a checkpoint's part).
+
+    Restoring it (``NetworkSpec.start``) and continuing must give exactly, bit for bit, what the
+    uninterrupted network would have given. ``arrays`` holds what the backend needs for that,
+    under names it chooses, plus what every backend provides: ``voltages_mv`` (N,) and, when
+    plasticity is on, ``weights_mv`` (S,), the recurrent weights in ``NetworkSpec.pre``/``post``
+    order after STDP (static weights are the spec's own and are not repeated in every
+    checkpoint). ``kind`` is the backend kind that captured it; another kind refuses it.
+    """
+
+    kind: str
+    tick: int
+    arrays: Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The spiking network of spec §3.2, resolved to numbers every backend builds alike.
+
+    Connectivity is drawn by the orchestrator (``pre``, ``post``, ``weight_mv`` arrays of equal
+    length), so every backend simulates the same network for the same seed.
+    drive_mode: ``current`` (drive_mv is the constant R*I over the tick) or ``kick`` (drive_mv
+        is added to V once at tick start, capped at ``kick_cap_mv``; never lifts V to v_th).
+    ticks: how many ticks the run plans (a backend may size one continuous run by it;
+        ``advance`` past it must still work).
+    start: continue from this state (a resumed or rolled-back run) instead of rest; the
+        network time then starts at ``start.tick * tick_ms``.
+    """
+
+    n_neurons: int
+    tau_m_ms: float
+    v_th_mv: float
+    v_reset_mv: float
+    refractory_ms: float
+    dt_ms: float
+    steps_per_tick: int
+    ticks: int
+    drive_mode: Literal["current", "kick"]
+    kick_cap_mv: float
+    pre: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    post: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    weight_mv: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stdp: StdpConfig | None = None
+    start: NetworkState | None = None
+
+    @property
+    def tick_ms(self) -> float:
+        return self.steps_per_tick * self.dt_ms
+
+
+@dataclass(frozen=True)
+class SpikeWindow:
+    """The spikes of one tick window [t0_ms, t0_ms + tick_ms).
+
+    neurons, times_ms: equal-length arrays, one entry per spike, times relative to t0_ms and
+        on the dt grid, sorted by time.
+    voltages_mv: shape (N,), membrane potentials at the end of the window.
+    """
+
+    t0_ms: float
+    neurons: np.ndarray
+    times_ms: np.ndarray
+    voltages_mv: np.ndarray
+
+
+class SpikingBackend(ABC):
+    """Runs a ``NetworkSpec`` tick after tick, as one persistent network. Subclasses are final.
+
+    Splitting a run into ticks must not change the spikes: ``k`` calls of ``advance`` with the
+    same drive give the spike trains of one uninterrupted run of ``k`` ticks. A constructor
+    that cannot build the network raises ``ValueError`` with a one-line reason naming the
+    ``spiking.`` field to change.
+    """
+
+    def __init__(self, config: SpikingBackendConfig, network: NetworkSpec) -> None:
+        self.config = config
+        self.network = network
+
+    @property
+    def capabilities(self) -> SpikingCapabilities:
+        """What this backend, as configured, can do (its config's declaration)."""
+        return self.config.capabilities()
+
+    @abstractmethod
+    def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
+        """Simulate one tick with drive ``drive_mv`` (shape (N,), mV; see ``NetworkSpec``).
+
+        Raises ``ValueError`` for a drive of the wrong shape or with non-finite values.
+        """
+
+    def snapshot(self) -> NetworkState:
+        """The state after the last ``advance`` (between ticks), for checkpoints.
+
+        Capability ``snapshot``. Restoring it (``NetworkSpec.start``) and continuing must give
+        bit for bit what the uninterrupted network gives.
+        """
+        raise NotImplementedError(f"spiking backend '{self.config.kind}' cannot snapshot")
+
+    def weights_mv(self) -> np.ndarray:
+        """Current recurrent weights, mV, shape (S,), in ``network.pre``/``post`` order.
+
+        Capability ``weights``.
+        """
+        raise NotImplementedError(f"spiking backend '{self.config.kind}' cannot report weights")
+
+    def identity(self) -> dict[str, str]:
+        """Details only this backend knows, for the ledger (strings); default none.
+
+        The run records ``{kind, package, version}`` of the registered plugin plus these. A
+        ``notice`` entry (something the user must know, e.g. that a fallback runs) is also
+        printed when the run starts.
+        """
+        return {}
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Stop the simulation and release worker threads or processes. Idempotent."""

@@ -1,0 +1,99 @@
+"""Stability rule of spec §13 and the decoherence-spike check of §14.
+
+With x_t = H_coh(t) / (n ln 2) (the normalised coherence entropy of tick t):
+
+    slope_t = sum_k (k - kbar)(x_k - xbar) / sum_k (k - kbar)^2     over the last W ticks
+    spike_t = x_t - x_{t-1} > spike_threshold
+    stable_t = slope_t < max_slope  and  not spike_t
+
+The spec's criterion is det J_fusion > 0 and dH_coh/dt < 0. Only the second part is computed
+here (the least-squares slope stands in for dH/dt, with a tolerance ``max_slope`` so shot noise
+alone does not count as a rise); the Jacobian determinant needs the deterministic tick map and
+2 d evaluations of it per tick and is not built yet (docs/design.md says so).
+
+``StabilityRule`` is this rule in the control stage: it runs last and gives the tick's
+``Verdict``; its state (the history and the streak) is checkpointed under ``stability``.
+
+A rollback is *triggered* by a spike, or by ``patience`` unstable ticks in a row. With fewer
+than two ticks of history the slope is undefined and the tick counts as stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, final
+
+import numpy as np
+
+from orchestrator.config.sections import StabilityConfig
+from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome, Verdict
+from orchestrator.physics.readings import TickReading
+
+__all__ = ["Assessment", "StabilityRule", "StabilityState", "assess"]
+
+
+@dataclass(frozen=True)
+class StabilityState:
+    """What the rule remembers: the last ``window`` values of x and the unstable streak."""
+
+    history: tuple[float, ...] = ()
+    streak: int = 0
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The rule's reading of one tick: the verdict, the slope (None under two ticks), a spike."""
+
+    verdict: Verdict
+    slope: float | None
+    spike: bool
+
+
+def _slope(values: tuple[float, ...]) -> float | None:
+    if len(values) < 2:
+        return None
+    k = np.arange(len(values), dtype=float)
+    x = np.asarray(values)
+    dk = k - k.mean()
+    return float(np.dot(dk, x - x.mean()) / np.dot(dk, dk))
+
+
+def assess(
+    state: StabilityState, x: float, cfg: StabilityConfig
+) -> tuple[StabilityState, Assessment]:
+    """Read tick value ``x``; return the new state and the assessment."""
+    spike = bool(state.history) and x - state.history[-1] > cfg.spike_threshold
+    history = (*state.history, x)[-cfg.window :]
+    slope = _slope(history)
+    stable = (slope is None or slope < cfg.max_slope) and not spike
+    streak = 0 if stable else state.streak + 1
+    trigger = None
+    if spike:
+        trigger = "decoherence_spike"
+    elif streak >= cfg.patience:
+        trigger = "sustained_entropy_rise"
+    return StabilityState(history, streak), Assessment(Verdict(stable, trigger), slope, spike)
+
+
+@final
+class StabilityRule(ControlRule):
+    """§13/§14 in the control stage: the entropy-slope and spike rule gives the tick's verdict."""
+
+    name = "stability"
+
+    def __init__(self, config: StabilityConfig) -> None:
+        self.config = config
+        self.memory = StabilityState()
+
+    def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
+        self.memory, assessment = assess(
+            self.memory, reading.quantum.entropy.normalised, self.config
+        )
+        return RuleOutcome(proposal, {"entropy_slope": assessment.slope}, assessment.verdict)
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {"history": list(self.memory.history), "streak": self.memory.streak}, {}
+
+    def restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        self.memory = StabilityState(tuple(meta["history"]), int(meta["streak"]))

@@ -1,0 +1,141 @@
+"""Phase Coupling Interface, both directions (spec §3.3; design §2 and §2b).
+
+Channels. The PCI couples C channels: ``qubit`` mapping, C = n, neuron k belongs to channel
+k mod n (so any N >= n works and channels differ in size by at most one); ``amplitude`` mapping,
+C = N = 2^n, neuron i is channel i (basis state i).
+
+Amplitudes psi_c. Qubit mapping: psi_q = (<X_q> + i <Y_q>) / 2, the off-diagonal element of
+qubit q's reduced density matrix (|psi_q| <= 1/2, equality for a pure qubit); its phase is the
+Bloch azimuth. Amplitude mapping: psi_i = <i|psi>.
+
+Forward (§3.3, first line):  I_k = I_0 + alpha Re(psi_c(k)) + beta Im(psi_c(k)),
+clipped to [-clip, clip] mV, injected as a current over the tick or as a kick at its start.
+
+Backward (§3.3, second line; §5 "Fourier transform of spike trains"). Each neuron's spike train
+over the tick window [t0, t0 + T) gives the normalised temporal Fourier coefficient at the
+reference angular frequency omega (default 2 pi / T):
+
+    F_k = (1 / (2 N_cap)) sum_{spikes s of k} exp(-i omega (t_s - t0)),   N_cap = T / max(t_ref, dt)
+
+N_cap is the most spikes a window can hold, so |F_k| <= 1/2, the scale of psi_q. (The spec's
+sample code takes a spatial FFT of the voltage vector; §5 and §14 need one phase per neuron, so
+the temporal reading is the one that makes them computable.) A channel's phasor is the mean of
+its neurons' phasors, and
+
+    psi_c <- psi_c + gamma F_c
+
+is realised as the next tick's preparation. Qubit mapping: a pure qubit
+cos(theta/2)|0> + e^{i phi} sin(theta/2)|1> has psi = (sin(theta) / 2) e^{i phi}, so
+phi = arg psi and theta = arcsin(2 |psi|) (|psi| clamped to 1/2), taking theta or pi - theta so
+that the sign of <Z> = cos(theta) follows the measured <Z_q>. Amplitude mapping: the updated
+vector is renormalised and prepared exactly. Either way the prepared object is a valid state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from orchestrator.contract.spiking import SpikeWindow
+
+__all__ = [
+    "AceState",
+    "ChannelMap",
+    "amplitudes_from_bloch",
+    "drive",
+    "preparation_angles",
+    "renormalise",
+    "spike_phasors",
+]
+
+
+@dataclass(frozen=True)
+class AceState:
+    """The PCI's coupling constants (spec §4 FusionInterface), adapted by the ACE (spec §6).
+
+    alpha, beta: mV of drive per unit of Re psi, Im psi; gamma: weight of F[S] going back.
+    """
+
+    alpha: float
+    beta: float
+    gamma: float
+
+
+@dataclass(frozen=True)
+class ChannelMap:
+    """Which PCI channel each neuron belongs to."""
+
+    mapping: Literal["qubit", "amplitude"]
+    n_qubits: int
+    n_neurons: int
+
+    @property
+    def n_channels(self) -> int:
+        return self.n_qubits if self.mapping == "qubit" else 2**self.n_qubits
+
+    def channel_of_neuron(self) -> np.ndarray:
+        """Shape (N,): the channel of each neuron."""
+        return np.arange(self.n_neurons) % self.n_channels
+
+    def to_neurons(self, per_channel: np.ndarray) -> np.ndarray:
+        """Broadcast a per-channel array, shape (C,), to neurons, shape (N,)."""
+        return per_channel[self.channel_of_neuron()]
+
+    def channel_mean(self, per_neuron: np.ndarray) -> np.ndarray:
+        """Mean over each channel's neurons, shape (C,)."""
+        channel = self.channel_of_neuron()
+        sums = np.zeros(self.n_channels, dtype=per_neuron.dtype)
+        np.add.at(sums, channel, per_neuron)
+        return sums / np.bincount(channel, minlength=self.n_channels)
+
+
+def amplitudes_from_bloch(bloch: np.ndarray) -> np.ndarray:
+    """psi_q = (<X_q> + i <Y_q>) / 2 from Bloch vectors of shape (n, 3)."""
+    return (bloch[:, 0] + 1j * bloch[:, 1]) / 2.0
+
+
+def drive(
+    psi: np.ndarray,
+    channels: ChannelMap,
+    alpha: float,
+    beta: float,
+    offset_mv: float,
+    clip_mv: float,
+) -> np.ndarray:
+    """Per-neuron drive in mV, shape (N,): I_k = I_0 + alpha Re psi + beta Im psi, clipped.
+
+    alpha, beta: mV per unit of Re psi / Im psi (the ACE's coupling constants of this tick).
+    """
+    per_channel = offset_mv + alpha * psi.real + beta * psi.imag
+    return np.clip(channels.to_neurons(per_channel), -clip_mv, clip_mv)
+
+
+def spike_phasors(
+    window: SpikeWindow,
+    n_neurons: int,
+    omega_per_ms: float,
+    window_ms: float,
+    refractory_ms: float,
+    dt_ms: float,
+) -> np.ndarray:
+    """F_k for every neuron, shape (N,), complex; zero for silent neurons."""
+    n_cap = window_ms / max(refractory_ms, dt_ms)
+    out = np.zeros(n_neurons, dtype=complex)
+    np.add.at(out, window.neurons, np.exp(-1j * omega_per_ms * window.times_ms))
+    return out / (2.0 * n_cap)
+
+
+def preparation_angles(psi: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(theta, phi) of the pure qubits with coherences ``psi`` and <Z> signs of ``z``."""
+    theta = np.arcsin(np.minimum(2.0 * np.abs(psi), 1.0))
+    theta = np.where(z < 0, np.pi - theta, theta)
+    phi = np.where(np.abs(psi) > 0, np.angle(psi), 0.0)
+    return theta, phi
+
+
+def renormalise(psi: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """psi / ||psi||, or ``fallback`` when psi vanished (it cannot encode a state)."""
+    norm = float(np.linalg.norm(psi))
+    return psi / norm if norm > 1e-12 else fallback

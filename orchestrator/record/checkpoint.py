@@ -1,0 +1,138 @@
+"""Checkpoints: everything the next tick depends on, in one self-checking file.
+
+A checkpoint after tick t holds the loop's classical state (preparation angles or amplitudes,
+coupling constants, ACE and stability state), the spiking network's state (``NetworkState``:
+voltages, weights after STDP, refractory clocks, traces) and the ledger position it belongs to
+(height of its block and the root before it). Nothing else is needed: the quantum register is
+re-prepared every tick from the angles, and every random stream is a pure function of
+(run seed, stream, tick), so there is no generator state to save.
+
+File format (deterministic: the same state gives the same bytes, so the same SHA-256, which
+the tick's FusionEvent records)::
+
+    b"QNFCKPT1" | u64 little-endian header length | header | array bytes
+
+header = compact JSON with sorted keys (deterministic) {"meta": {...}, "arrays": [{"name",
+"dtype", "shape", "offset", "nbytes"}, ...]}; arrays are C-ordered little-endian, concatenated
+in header order.
+A file whose length, header or array table does not add up is torn and never loaded.
+
+Written atomically: temp file in the same directory, fsync, rename, fsync of the directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from orchestrator.record.fsutil import write_atomic
+
+__all__ = ["Checkpoint", "CheckpointError", "decode", "digest", "encode", "read", "write"]
+
+MAGIC = b"QNFCKPT1"
+_DTYPES = {"f8": "<f8", "c16": "<c16", "i8": "<i8", "b1": "|b1"}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, torn or does not match what the ledger recorded."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """meta: JSON-able scalars (tick, block, parent root, coupling, ...); arrays: named arrays."""
+
+    meta: Mapping[str, Any]
+    arrays: Mapping[str, np.ndarray]
+
+
+def _code(array: np.ndarray) -> tuple[str, np.ndarray]:
+    if array.dtype == np.bool_:
+        code = "b1"
+    elif np.iscomplexobj(array):
+        code = "c16"
+    elif np.issubdtype(array.dtype, np.integer):
+        code = "i8"
+    else:
+        code = "f8"
+    return code, np.ascontiguousarray(array, dtype=_DTYPES[code])
+
+
+def encode(ckpt: Checkpoint) -> bytes:
+    """The file bytes of ``ckpt`` (deterministic)."""
+    table, blobs, offset = [], [], 0
+    for name in sorted(ckpt.arrays):
+        code, arr = _code(np.asarray(ckpt.arrays[name]))
+        blob = np.ascontiguousarray(arr).tobytes()
+        table.append(
+            {
+                "name": name,
+                "dtype": code,
+                "shape": list(arr.shape),
+                "offset": offset,
+                "nbytes": len(blob),
+            }
+        )
+        blobs.append(blob)
+        offset += len(blob)
+    header = json.dumps(
+        {"meta": ckpt.meta, "arrays": table},
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+    ).encode()
+    return MAGIC + struct.pack("<Q", len(header)) + header + b"".join(blobs)
+
+
+def decode(data: bytes) -> Checkpoint:
+    """Parse checkpoint bytes; ``CheckpointError`` if they are torn or not a checkpoint."""
+    if len(data) < 16 or data[:8] != MAGIC:
+        raise CheckpointError("not a qnfusion checkpoint (bad magic)")
+    (size,) = struct.unpack("<Q", data[8:16])
+    body = 16 + size
+    if body > len(data):
+        raise CheckpointError("torn checkpoint (header runs past the end)")
+    try:
+        header = json.loads(data[16:body])
+        table = header["arrays"]
+        meta = header["meta"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"torn checkpoint (header: {exc})") from None
+    arrays: dict[str, np.ndarray] = {}
+    end = body
+    for entry in table:
+        start = body + entry["offset"]
+        end = start + entry["nbytes"]
+        if end > len(data):
+            raise CheckpointError(f"torn checkpoint (array {entry['name']} runs past the end)")
+        arr = np.frombuffer(data[start:end], dtype=_DTYPES[entry["dtype"]])
+        arrays[entry["name"]] = arr.reshape(entry["shape"]).copy()
+    if end != len(data):
+        raise CheckpointError("torn checkpoint (trailing bytes)")
+    return Checkpoint(meta=meta, arrays=arrays)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write(path: Path, data: bytes, block: int | None = None) -> None:
+    """Write encoded checkpoint bytes to ``path`` atomically (and durably)."""
+    write_atomic(path, data, crash_block=block)
+
+
+def read(path: Path, expected_sha256: str | None = None) -> Checkpoint:
+    """Load a checkpoint; with ``expected_sha256``, refuse one that is not what was recorded."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: missing") from None
+    if expected_sha256 is not None and digest(data) != expected_sha256:
+        raise CheckpointError(f"{path}: SHA-256 differs from the ledger's record")
+    return decode(data)

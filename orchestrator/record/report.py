@@ -1,0 +1,133 @@
+"""Plots of what a run did, drawn from its ledger (the authoritative record).
+
+``report.png``: four panels against the ticks in the order they ran -- coherence entropy H_coh
+(normalised, with the ACE threshold and the ticks the stability rule marked stable), fusion
+energy <H> and E_coh, average phase difference with the resonance bound and violations, and
+the spike raster over the network time that was simulated. Rollbacks (``revert`` events) and
+stops are drawn as vertical lines: after a rollback the loop's own tick numbers repeat, so the
+x axis counts ticks as they ran (it equals the tick number in a run without rollbacks).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.ledger import read_blocks, read_spikes
+from orchestrator.record.rundir import RunDirectory
+
+__all__ = ["draw_report"]
+
+MAX_RASTER_SPIKES = 200_000  # beyond this the raster shows an evenly thinned sample
+
+
+def draw_report(run_dir: Path) -> Path:
+    """Draw ``run_dir/report.png`` from ``run_dir/ledger.sqlite``; return its path."""
+    files = RunDirectory(run_dir)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ledger = files.ledger
+    genesis: dict = {}
+    ticks: list[dict] = []
+    order: dict[int, int] = {}  # block height of a tick -> its position in the run
+    marks: list[tuple[int, str]] = []  # (position, label) of reverts and stops
+    for height, event, _ in read_blocks(ledger):
+        kind = event.get("kind")
+        if kind == "genesis":
+            genesis = event
+        elif kind == "tick":
+            order[height] = len(ticks)
+            ticks.append(event)
+        elif kind == "revert":
+            marks.append((len(ticks), f"revert to tick {event['tick']}"))
+        elif kind == "stop":
+            marks.append((len(ticks), f"stop ({event['reason']})"))
+    config = genesis.get("config", {})
+    tick_ms = float(config.get("spiking", {}).get("tick_ms", 1.0))
+    t = np.arange(len(ticks))
+
+    def series(key: str) -> np.ndarray:
+        return np.array([np.nan if e[key] is None else e[key] for e in ticks], dtype=float)
+
+    fig, axes = plt.subplots(4, 1, figsize=(10, 12), constrained_layout=True)
+    ax = axes[0]
+    ax.plot(t, series("coherence_entropy_normalised"), label="H_coh / (n ln 2)")
+    threshold = config.get("ace", {}).get("max_entropy")
+    if threshold is not None:
+        ax.axhline(threshold, color="red", ls="--", lw=1, label="ACE max_entropy")
+    fired = [k for k, e in enumerate(ticks) if e.get("ace_triggered")]
+    if fired:
+        ax.plot(fired, [1.02] * len(fired), "v", color="red", ms=4, label="ACE recalibration")
+    stable = [k for k, e in enumerate(ticks) if e.get("stable")]
+    if stable:
+        ax.plot(stable, [-0.02] * len(stable), "^", color="green", ms=3, label="stable block")
+    ax.set_ylabel("normalised entropy")
+    ax.set_title("Coherence entropy (spec §6)")
+    ax.legend(loc="best", fontsize=8)
+
+    ax = axes[1]
+    ax.plot(t, series("fusion_energy"), label="fusion energy <H>")
+    ax.plot(t, series("coherence_energy"), label="E_coh (§5)")
+    ax.set_ylabel("energy")
+    ax.set_title("Energies")
+    ax.legend(loc="best", fontsize=8)
+
+    ax = axes[2]
+    ax.plot(t, series("avg_phase_diff"), ".-", ms=3, label="avg |phi_psi - phi_S|")
+    bound = config.get("safety", {}).get("resonance_bound", math.pi / 4)
+    ax.axhline(bound, color="red", ls="--", lw=1, label="resonance bound (§14)")
+    ax.set_ylabel("rad")
+    ax2 = ax.twinx()
+    ax2.bar(t, series("resonance_violations"), color="orange", alpha=0.3, label="violations")
+    ax2.set_ylabel("violations")
+    ax.set_title("Phase difference and resonance check")
+    ax.legend(loc="upper left", fontsize=8)
+
+    ax = axes[3]
+    neurons, times = [], []
+    for height, n, s in read_spikes(ledger):
+        neurons.append(n)
+        times.append(s + order.get(height, 0) * tick_ms)
+    if neurons:
+        all_n, all_t = np.concatenate(neurons), np.concatenate(times)
+        if all_n.size > MAX_RASTER_SPIKES:
+            keep = np.linspace(0, all_n.size - 1, MAX_RASTER_SPIKES).astype(int)
+            all_n, all_t = all_n[keep], all_t[keep]
+        ax.scatter(all_t, all_n, s=1, c="k", marker="|", linewidths=0.5, rasterized=True)
+    ax.set_xlim(0, max(len(ticks), 1) * tick_ms)
+    ax.set_xlabel("network time simulated (ms)")
+    ax.set_ylabel("neuron")
+    ax.set_title("Spike raster")
+    for a in axes[:3]:
+        a.set_xlabel("tick (in the order they ran)")
+        for position, _ in marks:
+            a.axvline(position - 0.5, color="purple", ls=":", lw=1)
+    for position, label in marks:
+        axes[0].annotate(
+            label,
+            (position - 0.5, 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            rotation=90,
+            va="top",
+            ha="right",
+            color="purple",
+        )
+        axes[3].axvline((position - 0.5) * tick_ms, color="purple", ls=":", lw=1)
+
+    out = files.report
+    tmp = run_dir / f".report.{os.getpid()}.png"
+    try:
+        fig.savefig(tmp, dpi=100)
+        write_atomic(out, tmp.read_bytes())
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
+    return out

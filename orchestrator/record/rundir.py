@@ -1,0 +1,116 @@
+"""The run directory: every file a run writes, named once.
+
+    config.yaml    the resolved config (defaults filled in, overrides applied)
+    ledger.sqlite  the hash-chained FusionEvents, with each tick's spike trains
+    checkpoints/   <block height, 8 digits>.ckpt: the state after that block
+    metrics.csv    one row per tick (a view of the tick events)
+    qubits.csv     tick, qubit, <X>, <Y>, <Z> (a view of the tick events)
+    summary.json   status, final_root, ticks, seed, backends with versions, wall time, ...
+    report.png     what the run did, drawn from the ledger
+
+Temporary files of atomic writes are ``.<name>.<random>.tmp`` beside their target.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import final
+
+__all__ = ["RunBusy", "RunDirectory"]
+
+
+class RunBusy(RuntimeError):
+    """Another process is working on this run directory."""
+
+
+@final
+@dataclass(frozen=True)
+class RunDirectory:
+    """The files of one run, under ``path`` (which may not exist yet)."""
+
+    path: Path
+
+    LEDGER = "ledger.sqlite"
+    CONFIG = "config.yaml"
+    CHECKPOINTS = "checkpoints"
+    METRICS = "metrics.csv"
+    QUBITS = "qubits.csv"
+    SUMMARY = "summary.json"
+    REPORT = "report.png"
+
+    @property
+    def ledger(self) -> Path:
+        return self.path / self.LEDGER
+
+    @property
+    def config(self) -> Path:
+        return self.path / self.CONFIG
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / self.CHECKPOINTS
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / self.METRICS
+
+    @property
+    def qubits(self) -> Path:
+        return self.path / self.QUBITS
+
+    @property
+    def summary(self) -> Path:
+        return self.path / self.SUMMARY
+
+    @property
+    def report(self) -> Path:
+        return self.path / self.REPORT
+
+    def checkpoint(self, height: int) -> Path:
+        """The checkpoint file of block ``height``."""
+        return self.checkpoints / f"{height:08d}.ckpt"
+
+    def checkpoint_height(self, path: Path) -> int | None:
+        """The block height a checkpoint file belongs to, None for a name that is not one."""
+        return int(path.stem) if path.suffix == ".ckpt" and path.stem.isdigit() else None
+
+    def is_run(self) -> bool:
+        """Whether a run was ever started here (it has a ledger)."""
+        return self.ledger.is_file()
+
+    def temporaries(self) -> list[Path]:
+        """Leftover temporary files of interrupted atomic writes."""
+        return [p for d in (self.path, self.checkpoints) for p in d.glob(".*.tmp")]
+
+    @contextmanager
+    def locked(self, wait_seconds: float = 30.0) -> Iterator[int]:
+        """Hold the directory's exclusive lock (``flock``); yields its descriptor.
+
+        One process at a time works on a run; the kernel releases the lock when the process
+        dies. Waits up to ``wait_seconds`` for it: after a crash the run's writer process
+        finishes the blocks it was given before it lets go (seconds at most). ``RunBusy`` if
+        it does not come.
+        """
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise RunBusy(f"{self.path} is in use by another qnf process") from None
+                    time.sleep(0.05)
+            yield fd
+        finally:
+            os.close(fd)
+
+    def __str__(self) -> str:
+        return str(self.path)

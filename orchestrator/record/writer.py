@@ -1,0 +1,183 @@
+"""The run's writer: a forked process that makes blocks durable while the loop computes.
+
+Per block: the checkpoint file (temp file, fsync, rename, fsync of the directory), the ledger
+block (one SQLite transaction, ``synchronous=FULL``), the CSV rows, pruning of old
+checkpoints. Done in another *process* because Python threads cannot take this off the
+critical path: the loop's threads (Aer's simulation, Brian2's run) hold the GIL nearly all the
+time, so a writer thread waited for it on every one of its many short system calls and, in
+measurement, made ticks slower than writing synchronously (BENCHMARKS.md).
+
+Protocol: the main process sends length-prefixed pickles of ``WriteItem`` down a pipe, strictly
+in block order; the writer answers each with the block's height once committed (the tick is
+then acknowledged), ``FLUSHED`` to a flush request, or an error message, and stops on ``STOP``
+or when the main process is gone (end of file, or its parent pid changes). After a crash of
+the main process the writer still commits every item it received whole, then exits; it holds
+the run directory's lock until then (an inherited descriptor), so a resume waits for it.
+
+Right after ``fork`` the writer closes every descriptor it does not need (another process's
+pipes, SQLite connections, the console), opens its own files and leaves with ``os._exit``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import pickle
+import select
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.record import checkpoint, faults
+from orchestrator.record.events import metrics_row, qubit_rows
+from orchestrator.record.faults import crash_point
+from orchestrator.record.ledger import PreparedBlock, commit_block, connect
+from orchestrator.record.rundir import RunDirectory
+
+__all__ = ["FLUSH", "FLUSHED", "STOP", "DurableWriter", "WriteItem", "read_message", "start"]
+
+FLUSH, FLUSHED, STOP = "flush", "flushed", "stop"
+_HEADER = struct.Struct("<Q")
+
+
+@dataclass(frozen=True)
+class WriteItem:
+    """One block to make durable (its CSV rows come from the block's event JSON)."""
+
+    block: PreparedBlock
+    checkpoint: bytes | None
+    protect: int | None  # height of the stable checkpoint at submission time (never pruned)
+
+
+class DurableWriter:
+    """Writes items in order into a run directory (used inside the writer process)."""
+
+    def __init__(self, run_dir: RunDirectory, keep: int) -> None:
+        self.run_dir = run_dir
+        self.keep = keep
+        self.conn = connect(run_dir.ledger)
+        self.metrics_fh = open(run_dir.metrics, "a", newline="")  # noqa: SIM115
+        self.qubits_fh = open(run_dir.qubits, "a", newline="")  # noqa: SIM115
+        self.metrics = csv.writer(self.metrics_fh)
+        self.qubits = csv.writer(self.qubits_fh)
+        heights = (run_dir.checkpoint_height(p) for p in run_dir.checkpoints.glob("*.ckpt"))
+        self.kept = sorted(h for h in heights if h is not None)
+        self.seconds = 0.0  # time spent writing (reported with each acknowledgement)
+
+    def write(self, item: WriteItem) -> None:
+        start = time.perf_counter()
+        height = item.block.height
+        if item.checkpoint is not None:
+            checkpoint.write(self.run_dir.checkpoint(height), item.checkpoint, height)
+        commit_block(self.conn, item.block)
+        crash_point("after-commit", height)
+        event = json.loads(item.block.event)
+        if event["kind"] == "tick":
+            self.metrics.writerow(metrics_row(event))
+            self.qubits.writerows(qubit_rows(event))
+            self.metrics_fh.flush()
+            self.qubits_fh.flush()
+        if item.checkpoint is not None:
+            self.kept.append(height)
+            self._prune(item.protect)
+        self.seconds += time.perf_counter() - start
+
+    def _prune(self, protect: int | None) -> None:
+        keep = set(self.kept[-self.keep :]) | {0}
+        if protect is not None:
+            keep.add(protect)
+        for height in [h for h in self.kept if h not in keep]:
+            self.run_dir.checkpoint(height).unlink(missing_ok=True)
+        self.kept = [h for h in self.kept if h in keep]
+
+    def close(self) -> None:
+        self.metrics_fh.close()
+        self.qubits_fh.close()
+        self.conn.close()
+
+
+def send_message(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    parts, left = [], size
+    while left:
+        chunk = os.read(fd, left)
+        if not chunk:
+            return None  # end of file (a partial message counts as none)
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def read_message(fd: int) -> Any:
+    """The next message, or None at end of file."""
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    body = _read_exactly(fd, _HEADER.unpack(header)[0])
+    return None if body is None else pickle.loads(body)
+
+
+def _serve(run_dir: RunDirectory, keep: int, inbox: int, outbox: int, main_pid: int) -> None:
+    writer = DurableWriter(run_dir, keep)
+    try:
+        while True:
+            ready, _, _ = select.select([inbox], [], [], 0.5)
+            if not ready:
+                if os.getppid() != main_pid:  # the main process is gone; nothing more comes
+                    return
+                continue
+            message = read_message(inbox)
+            if message is None or message == STOP:
+                return
+            if message == FLUSH:
+                send_message(outbox, (FLUSHED, writer.seconds))
+                continue
+            writer.write(message)
+            send_message(outbox, (message.block.height, writer.seconds))
+    finally:
+        writer.close()
+
+
+def _close_other_descriptors(keep: set[int]) -> None:
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            with contextlib.suppress(OSError):  # e.g. the descriptor listdir itself used
+                os.close(fd)
+
+
+def start(run_dir: RunDirectory, keep: int, hold: tuple[int, ...] = ()) -> tuple[int, int, int]:
+    """Fork the writer; return (pid, fd to send items on, fd to read acknowledgements from).
+
+    ``hold``: descriptors the writer keeps open until it exits (the run directory's lock).
+    """
+    items_r, items_w = os.pipe()
+    acks_r, acks_w = os.pipe()
+    main_pid = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the writer
+        code = 0
+        try:
+            _close_other_descriptors({items_r, acks_w, *hold})
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for std in (0, 1, 2):
+                os.dup2(devnull, std)
+            faults.in_writer(main_pid)
+            _serve(run_dir, keep, items_r, acks_w, main_pid)
+        except BaseException as exc:  # reported to the main process, which raises it
+            code = 1
+            with contextlib.suppress(OSError):
+                send_message(acks_w, ("error", f"{type(exc).__name__}: {exc}"))
+        os._exit(code)
+    os.close(items_r)
+    os.close(acks_w)
+    return pid, items_w, acks_r

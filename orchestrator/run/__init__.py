@@ -1,0 +1,1 @@
+"""A run's lifecycle: backends, the loop's stages, session, rollback, runner, resume."""

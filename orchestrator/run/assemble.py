@@ -1,0 +1,183 @@
+"""From a validated config to working parts: seeds, the quantum program, the network, backends.
+
+This is the composition root: the only place that turns config into backend objects, through
+the registry, so ``orchestrator/`` never imports an SDK by name.
+
+Seeds. Every stream of randomness derives from ``run.seed`` through numpy's ``SeedSequence``
+with a fixed key per stream (quantum sampling, connectivity), so streams are independent and
+a run is reproducible from its config alone. ``quantum.seed`` / ``spiking.recurrent.seed``
+override their stream's base.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
+from orchestrator.config.root import RunConfig
+from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
+from orchestrator.contract.registry import BackendPlugin, plugins
+from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikingBackend
+from orchestrator.physics.measurement import measurement_bases
+
+__all__ = [
+    "OpenBackends",
+    "Selection",
+    "build_network",
+    "build_program",
+    "derive_seed",
+    "draw_connectivity",
+    "open_backends",
+    "open_spiking",
+    "quantum_seed_base",
+    "reference_omega_per_ms",
+    "select_quantum",
+    "select_spiking",
+]
+
+QUANTUM_STREAM = 1
+CONNECTIVITY_STREAM = 2
+
+
+def derive_seed(base: int, *keys: int) -> int:
+    """A 32-bit seed for the stream ``keys`` of ``base`` (stable across platforms)."""
+    return int(np.random.SeedSequence([base, *keys]).generate_state(1, dtype=np.uint32)[0])
+
+
+def quantum_seed_base(config: RunConfig) -> int:
+    if config.quantum.seed is not None:
+        return config.quantum.seed
+    return derive_seed(config.run.seed, QUANTUM_STREAM)
+
+
+def build_program(config: RunConfig) -> QuantumProgram:
+    h = config.build_hamiltonian()
+    order = config.trotter.order
+    preserve = config.trotter.preserve_order
+    return QuantumProgram(
+        hamiltonian=h,
+        time=config.trotter.dt,
+        order=order,
+        reps=config.trotter.reps,
+        preserve_order=(order == 1) if preserve is None else preserve,
+        bases=measurement_bases(h),
+        preparation="amplitudes" if config.pci.mapping == "amplitude" else "product",
+        want_statevector=config.quantum.capabilities().statevector,
+        ticks=config.run.ticks,
+    )
+
+
+def draw_connectivity(n: int, p: float, weight: float, seed: int) -> tuple[np.ndarray, ...]:
+    """Random recurrent synapses: each ordered pair i != j with probability ``p`` from
+    ``numpy.random.default_rng(seed)``; (pre int64, post int64, weight_mv float64), all of the
+    same length, every weight ``weight`` mV."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n, n)) < p
+    np.fill_diagonal(mask, False)
+    pre, post = np.nonzero(mask)
+    return pre.astype(np.int64), post.astype(np.int64), np.full(pre.size, float(weight))
+
+
+def build_network(config: RunConfig) -> NetworkSpec:
+    s = config.spiking
+    n = config.n_neurons()
+    pre = post = np.zeros(0, dtype=np.int64)
+    weight = np.zeros(0)
+    if s.recurrent is not None and s.recurrent.p > 0:
+        seed = s.recurrent.seed
+        if seed is None:
+            seed = derive_seed(config.run.seed, CONNECTIVITY_STREAM)
+        pre, post, weight = draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
+    return NetworkSpec(
+        n_neurons=n,
+        tau_m_ms=s.tau_m_ms,
+        v_th_mv=s.v_th_mv,
+        v_reset_mv=s.v_reset_mv,
+        refractory_ms=s.refractory_ms,
+        dt_ms=s.dt_ms,
+        steps_per_tick=s.steps_per_tick,
+        ticks=config.run.ticks,
+        drive_mode=config.pci.drive,
+        kick_cap_mv=config.safety.voltage_cap * s.v_th_mv,
+        pre=pre,
+        post=post,
+        weight_mv=weight,
+        stdp=s.stdp if s.stdp.enabled else None,
+    )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which registered backend runs a config section, with what config, recorded how."""
+
+    plugin: BackendPlugin
+    config: QuantumBackendConfig | SpikingBackendConfig
+    overrides: Mapping[str, str]  # recorded over the running backend's identity
+
+    def identity(self, backend: QuantumBackend | SpikingBackend) -> dict[str, str]:
+        """The backend's identity for the ledger: plugin, backend details, overrides."""
+        return {**self.plugin.identity(), **backend.identity(), **self.overrides}
+
+
+def select_quantum(section: QuantumBackendConfig) -> Selection:
+    """The registered quantum backend of a ``quantum`` config section."""
+    return Selection(plugins("quantum")[section.kind], section, {})
+
+
+def select_spiking(section: SpikingBackendConfig) -> Selection:
+    """The spiking backend of a ``spiking`` section, or the one it substitutes (a fallback)."""
+    substitute = section.substitute()
+    if substitute is None:
+        return Selection(plugins("spiking")[section.kind], section, {})
+    return Selection(plugins("spiking")[substitute.kind], substitute.config, substitute.identity)
+
+
+def open_spiking(config: RunConfig, start: NetworkState | None = None) -> SpikingBackend:
+    """Build the spiking backend, at rest or continuing from ``start``."""
+    selection = select_spiking(config.spiking)
+    spiking_cls = selection.plugin.load()
+    return spiking_cls(selection.config, replace(build_network(config), start=start))
+
+
+@dataclass(frozen=True)
+class OpenBackends:
+    """Both backends of a run, built, with their identities as the ledger records them."""
+
+    quantum: QuantumBackend
+    spiking: SpikingBackend
+    identities: dict[str, dict[str, str]]
+
+
+def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenBackends:
+    """Import, build and compile both backends (the expensive, once-per-run step)."""
+    selection = select_quantum(config.quantum)
+    quantum = selection.plugin.load()(config.quantum, build_program(config))
+    try:
+        spiking = open_spiking(config, start)
+    except BaseException:
+        quantum.close()
+        raise
+    try:
+        identities = {
+            "quantum": selection.identity(quantum),
+            "spiking": select_spiking(config.spiking).identity(spiking),
+        }
+    except BaseException:
+        try:
+            spiking.close()
+        finally:
+            quantum.close()
+        raise
+    return OpenBackends(quantum, spiking, identities)
+
+
+def reference_omega_per_ms(config: RunConfig) -> float:
+    """Angular frequency of the spike phasor, rad/ms."""
+    hz = config.pci.reference_hz
+    if hz is None:
+        return 2 * math.pi / config.spiking.tick_ms
+    return 2 * math.pi * hz / 1000.0

@@ -1,0 +1,303 @@
+"""One fusion tick as named stages (design §1):
+
+    measure    quantum backend: prepare, exp(-i H dt) Trotterized, measure every basis (one
+               call); estimate the Bloch vectors, psi, H_coh (§6) and <H>
+    forward    PCI forward (§3.3): I_k = I_0 + alpha Re psi_c(k) + beta Im psi_c(k)
+    spike      spiking backend: the persistent network runs one tick with that drive
+    backward   PCI backward (§3.3, §5): spike phasors F_c, phase comparison (§14), E_coh, and
+               the proposed next preparation from psi_c + gamma F_c
+    control    the rules of the control stage, in order (ACE §6, ..., stability §13/§14):
+               each may change the next tick and adds its fields to the FusionEvent
+    record     the ``TickRecord``; the session turns it into the FusionEvent and checkpoint
+
+``FusionLoop`` owns the classical state the loop carries between ticks (the next tick's
+preparation and coupling constants, the tick counter, the rules' own state); a quantum state
+never survives between jobs, so each tick re-prepares the register from it. Writing the record
+is the session's job; the loop only computes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, final
+
+import numpy as np
+
+from orchestrator.config.root import RunConfig
+from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
+from orchestrator.contract.spiking import SpikingBackend
+from orchestrator.control.rule import ControlRule, NextTick, Verdict
+from orchestrator.physics import coherence, measurement, pci
+from orchestrator.physics.pci import AceState
+from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
+from orchestrator.run.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
+from orchestrator.run.rules import control_rules
+
+__all__ = ["FusionLoop", "TickRecord"]
+
+
+@dataclass(frozen=True)
+class TickRecord:
+    """Everything one tick measured and decided.
+
+    quantum, spikes: the stages' readings. coupling: the constants used this tick.
+    next: what the next tick starts from (after every rule). fields: the rules' event fields.
+    verdict: the tick's stability verdict (the stage's last).
+    timestamp_us: the network time at the end of the tick (the ledger's logical clock).
+    """
+
+    tick: int
+    timestamp_us: int
+    quantum: QuantumReading
+    spikes: SpikeReading
+    coupling: AceState
+    next: NextTick
+    fields: Mapping[str, Any]
+    verdict: Verdict
+
+
+def initial_preparation(config: RunConfig, n: int) -> QuantumRequest:
+    """Every qubit at (``pci.initial_theta``, ``pci.initial_phi``), as angles or amplitudes."""
+    theta0, phi0 = config.pci.initial_theta, config.pci.initial_phi
+    if config.pci.mapping == "qubit":
+        return QuantumRequest(theta=np.full(n, theta0), phi=np.full(n, phi0))
+    one = np.array([math.cos(theta0 / 2), np.exp(1j * phi0) * math.sin(theta0 / 2)])
+    state = np.ones(1, dtype=complex)
+    for _ in range(n):
+        state = np.kron(one, state)
+    return QuantumRequest(amplitudes=state)
+
+
+@final
+class FusionLoop:
+    """The closed loop over two open backends. Call ``step()`` once per tick."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        quantum: QuantumBackend,
+        spiking: SpikingBackend,
+        rules: Sequence[ControlRule] | None = None,
+    ) -> None:
+        self.config = config
+        self.config_hash = config.config_hash()
+        self.quantum = quantum
+        self.spiking = spiking
+        self.hamiltonian = config.build_hamiltonian()
+        self.n = self.hamiltonian.n_qubits
+        self.program = quantum.program
+        self.channels = pci.ChannelMap(config.pci.mapping, self.n, spiking.network.n_neurons)
+        self.rules = list(control_rules(config) if rules is None else rules)
+        self.tick = 0
+        self.reverts = 0
+        self.last: TickRecord | None = None
+        self.next = NextTick(
+            initial_preparation(config, self.n),
+            AceState(config.pci.alpha, config.pci.beta, config.pci.gamma),
+        )
+        self._seed_base = quantum_seed_base(config)
+        self._omega = reference_omega_per_ms(config)
+        self._h_matrix = (
+            self.hamiltonian.to_sparse() if config.quantum.capabilities().statevector else None
+        )
+
+    @property
+    def coupling(self) -> AceState:
+        """The coupling constants the next tick uses."""
+        return self.next.coupling
+
+    # ------------------------------------------------------------------ the stages
+
+    def step(self) -> TickRecord:
+        """Run one tick and advance the loop's state to the next."""
+        coupling = self.next.coupling
+        quantum = self.measure(self.next.preparation)
+        drive = self.forward(quantum.psi, coupling)
+        window, seconds = self.spike(drive)
+        spikes = self.backward(quantum, drive, window, seconds)
+        proposal = NextTick(self.propose(quantum, spikes.phasors, coupling.gamma), coupling)
+        self.next, fields, verdict = self.control(TickReading(self.tick, quantum, spikes), proposal)
+        record = TickRecord(
+            tick=self.tick,
+            timestamp_us=round((self.tick + 1) * self.spiking.network.tick_ms * 1000),
+            quantum=quantum,
+            spikes=spikes,
+            coupling=coupling,
+            next=self.next,
+            fields=fields,
+            verdict=verdict,
+        )
+        self.tick += 1
+        self.last = record
+        return record
+
+    def measure(self, preparation: QuantumRequest) -> QuantumReading:
+        """Stage 1: one quantum call at this tick's seed, turned into estimates."""
+        seed = derive_seed(self._seed_base, self.tick)
+        start = time.perf_counter()
+        result = self.quantum.execute([preparation], seed)
+        seconds = time.perf_counter() - start
+        (measured,) = result.results
+        sv = measured.statevector
+        if sv is not None:
+            bloch = measurement.bloch_exact(sv, self.n)
+            probs = measurement.z_probabilities_exact(sv)
+            shots = None
+            energy = measurement.energy_exact(self._h_matrix, sv)
+        else:
+            bloch = measurement.bloch_from_samples(measured.samples, measured.readout)
+            probs = measurement.z_probabilities_from_samples(measured.samples[0])
+            shots = self.config.quantum.shots
+            energy = measurement.energy_from_samples(
+                self.hamiltonian, self.program.bases, measured.samples, measured.readout
+            )
+        psi = pci.amplitudes_from_bloch(bloch) if self.config.pci.mapping == "qubit" else sv
+        return QuantumReading(
+            bloch=bloch,
+            psi=psi,
+            statevector=sv,
+            entropy=self.entropy(probs, shots),
+            fusion_energy=energy,
+            readout=measured.readout,
+            job_ids=result.job_ids,
+            attempts=result.attempts,
+            usage_seconds=result.usage_seconds,
+            seconds=seconds,
+        )
+
+    def entropy(self, probabilities: np.ndarray, shots: int | None) -> EntropyReading:
+        """H_coh (§6) of the Z distribution, both estimates, and the one the ACE uses."""
+        plugin, mm = coherence.entropy(probabilities, shots)
+        used = mm if self.config.ace.estimator == "miller_madow" else plugin
+        return EntropyReading(plugin, mm, used, used / (self.n * math.log(2)))
+
+    def forward(self, psi: np.ndarray, coupling: AceState) -> np.ndarray:
+        """Stage 2: the per-neuron drive, mV."""
+        cfg = self.config.pci
+        return pci.drive(
+            psi,
+            self.channels,
+            coupling.alpha,
+            coupling.beta,
+            cfg.drive_offset_mv,
+            cfg.drive_clip_mv,
+        )
+
+    def spike(self, drive: np.ndarray) -> tuple[Any, float]:
+        """Stage 3: one tick of the persistent network; (its window, wall seconds)."""
+        start = time.perf_counter()
+        window = self.spiking.advance(drive)
+        return window, time.perf_counter() - start
+
+    def backward(
+        self, quantum: QuantumReading, drive: np.ndarray, window: Any, seconds: float
+    ) -> SpikeReading:
+        """Stage 4: spike phasors per channel, compared with the quantum phases (§5, §14)."""
+        net = self.spiking.network
+        per_neuron = pci.spike_phasors(
+            window, net.n_neurons, self._omega, net.tick_ms, net.refractory_ms, net.dt_ms
+        )
+        phasors = self.channels.channel_mean(per_neuron)
+        safety, ace = self.config.safety, self.config.ace
+        return SpikeReading(
+            drive_mv=drive,
+            window=window,
+            phasors=phasors,
+            phases=coherence.phase_report(quantum.psi, phasors, safety.resonance_bound),
+            coherence_energy=coherence.coherence_energy(quantum.psi, phasors, ace.lambda_c),
+            seconds=seconds,
+        )
+
+    def propose(self, quantum: QuantumReading, phasors: np.ndarray, gamma: float) -> QuantumRequest:
+        """The backward update psi + gamma F, realised as the next preparation (§3.3)."""
+        updated = quantum.psi + gamma * phasors
+        if self.config.pci.mapping == "qubit":
+            theta, phi = pci.preparation_angles(updated, quantum.bloch[:, 2])
+            return QuantumRequest(theta=theta, phi=phi)
+        return QuantumRequest(amplitudes=pci.renormalise(updated, fallback=quantum.statevector))
+
+    def control(
+        self, reading: TickReading, proposal: NextTick
+    ) -> tuple[NextTick, dict[str, Any], Verdict]:
+        """Stage 5: every rule in order; (the next tick, their event fields, the verdict)."""
+        fields: dict[str, Any] = {}
+        verdict = Verdict(stable=True, trigger=None)
+        for rule in self.rules:
+            outcome = rule.apply(reading, proposal)
+            proposal = outcome.next
+            clash = fields.keys() & outcome.fields.keys()
+            if clash:
+                raise ValueError(f"control rule '{rule.name}' repeats event fields {sorted(clash)}")
+            fields.update(outcome.fields)
+            if outcome.verdict is not None:
+                verdict = outcome.verdict
+        return proposal, fields, verdict
+
+    # ------------------------------------------------------------------ state
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The loop's classical state between ticks: (JSON-able scalars, named arrays)."""
+        meta: dict[str, Any] = {
+            "tick": self.tick,
+            "coupling": vars(self.next.coupling),
+            "reverts": self.reverts,
+        }
+        prep = self.next.preparation
+        if prep.amplitudes is not None:
+            arrays = {"loop.amplitudes": prep.amplitudes}
+        else:
+            arrays = {"loop.theta": prep.theta, "loop.phi": prep.phi}
+        for rule in self.rules:
+            rule_meta, rule_arrays = rule.state()
+            if rule_meta or rule_arrays:
+                meta[rule.name] = rule_meta
+                arrays.update({f"loop.{rule.name}.{k}": v for k, v in rule_arrays.items()})
+        return meta, arrays
+
+    def restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        """Continue from a ``state()`` (its spiking backend is set separately)."""
+        self.tick = int(meta["tick"])
+        self.reverts = int(meta["reverts"])
+        if self.config.pci.mapping == "qubit":
+            prep = QuantumRequest(
+                theta=np.asarray(arrays["loop.theta"], dtype=float),
+                phi=np.asarray(arrays["loop.phi"], dtype=float),
+            )
+        else:
+            prep = QuantumRequest(amplitudes=np.asarray(arrays["loop.amplitudes"], dtype=complex))
+        self.next = NextTick(prep, AceState(**meta["coupling"]))
+        for rule in self.rules:
+            prefix = f"loop.{rule.name}."
+            rule.restore(
+                meta.get(rule.name, {}),
+                {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)},
+            )
+
+    def decouple(self, factor: float) -> None:
+        """Weaken the backward coupling after a rollback: gamma *= factor (bounded by ACE)."""
+        lo, hi = self.config.ace.gamma_bounds
+        coupling = self.next.coupling
+        gamma = float(np.clip(coupling.gamma * factor, lo, hi))
+        self.next = replace(self.next, coupling=replace(coupling, gamma=gamma))
+
+    def monitor_entropy(self) -> dict[str, float]:
+        """§15 Reflexive Feedback Layer: coherence metrics of the last tick (empty before one)."""
+        record = self.last
+        if record is None:
+            return {}
+        return {
+            "coherence_entropy": record.quantum.entropy.used,
+            "coherence_entropy_normalised": record.quantum.entropy.normalised,
+            "coherence_energy": record.spikes.coherence_energy,
+            "resonance_violations": float(record.spikes.phases.violations),
+        }
+
+    def close(self) -> None:
+        """Close both backends (spiking first: it may hold a simulation thread)."""
+        try:
+            self.spiking.close()
+        finally:
+            self.quantum.close()

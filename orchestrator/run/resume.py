@@ -1,0 +1,171 @@
+"""Resuming a run directory from its newest intact checkpoint (spec §13; issue 5).
+
+    lock -> the ledger must verify -> config.yaml must hash to the genesis's config -> delete
+    temp files -> newest block whose checkpoint file matches its recorded SHA-256 -> delete
+    checkpoint files no block records -> rebuild the CSV views from the ledger -> rebuild the
+    backends from the checkpoint -> replay (and check, bit for bit) any ticks recorded after it,
+    stepping over ``stop`` blocks -> tick on (``runner.finish``)
+
+On simulators the result is exactly that of the uninterrupted run: the same final root.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from orchestrator.config.root import load_config
+from orchestrator.record import checkpoint, faults
+from orchestrator.record.ledger import Ledger, read_blocks
+from orchestrator.record.recorder import RunRecorder, rebuild_csv
+from orchestrator.record.rundir import RunDirectory
+from orchestrator.record.verify import verify
+from orchestrator.run.assemble import open_backends
+from orchestrator.run.loop import FusionLoop
+from orchestrator.run.runner import (
+    CommitCallback,
+    RunResult,
+    StartCallback,
+    finish,
+    rollback_for,
+)
+from orchestrator.run.session import ReplayMismatch, Session, TickCallback
+from orchestrator.run.state import StablePoint, decode_state
+
+__all__ = ["ResumeError", "resume"]
+
+
+class ResumeError(RuntimeError):
+    """A run cannot be resumed (the message says why and what to do)."""
+
+
+def resume(
+    run_dir: Path,
+    on_tick: TickCallback | None = None,
+    draw_report: bool = True,
+    should_stop: Callable[[], bool] | None = None,
+    on_commit: CommitCallback | None = None,
+    on_start: StartCallback | None = None,
+) -> RunResult:
+    """Continue the run in ``run_dir`` from its newest intact checkpoint (see ``execute``).
+
+    On simulators the result is exactly that of the uninterrupted run (same final root).
+    Raises ``ResumeError`` when the directory cannot be resumed, ``RunBusy`` when another
+    process holds it, ``ConfigError`` when its config.yaml no longer validates.
+    """
+    files = RunDirectory(run_dir)
+    if not files.is_run():
+        raise ResumeError(f"{run_dir}: not a run directory (no {files.LEDGER})")
+    faults.arm()
+    started = time.perf_counter()
+    with files.locked() as lock:
+        config = load_config(files.config)
+        checked = verify(files.ledger)
+        if not checked.ok:
+            raise ResumeError(
+                f"{run_dir}: the ledger fails verification at block {checked.bad_block} "
+                f"({checked.reason}); a tampered or damaged run is not resumed"
+            )
+        blocks = [(h, e) for h, e, _ in read_blocks(files.ledger)]
+        if not blocks or blocks[0][1].get("config_sha256") != config.config_hash():
+            raise ResumeError(f"{files.config} does not match the config the run started with")
+        for path in files.temporaries():
+            path.unlink()
+        start_height, ckpt = _newest_checkpoint(files, blocks)
+        stable = _stable_point(files, blocks, start_height)
+        _drop_orphans(files, blocks)
+        rebuild_csv(files)
+
+        loop_meta, loop_arrays, network = decode_state(ckpt)
+        opened = open_backends(config, start=network)
+        try:
+            loop = FusionLoop(config, opened.quantum, opened.spiking)
+            loop.restore(loop_meta, loop_arrays)
+            if on_start is not None:
+                on_start(opened.identities)
+        except BaseException:
+            try:
+                opened.spiking.close()
+            finally:
+                opened.quantum.close()
+            raise
+        recorder = RunRecorder(
+            files,
+            Ledger.open(files.ledger, height=start_height + 1),
+            keep=config.checkpoint.keep,
+            resumed=True,
+            hold=(lock,),
+        )
+        recorder.on_commit = on_commit
+        session = Session(loop, recorder, rollback_for(config, stable), opened.identities)
+        last_event = blocks[-1][1]
+        if last_event["kind"] == "tick" and blocks[-1][0] == start_height:
+            session.pending = last_event.get("stability_trigger")
+        try:
+            for height, event in blocks[start_height + 1 :]:
+                if event["kind"] == "tick":
+                    session.replay(height)
+                else:  # a stop block: kept as it is, the run goes on after it
+                    recorder.ledger.skip(height)
+            recorder.committed = recorder.height
+        except ReplayMismatch as exc:
+            loop.close()
+            recorder.close()
+            raise ResumeError(str(exc)) from None
+        except BaseException:
+            loop.close()
+            recorder.close()
+            raise
+        previous = _previous_resumes(files)
+        setup = time.perf_counter() - started
+        return finish(session, started, setup, on_tick, should_stop, draw_report, previous + 1)
+
+
+def _previous_resumes(files: RunDirectory) -> int:
+    try:
+        return int(json.loads(files.summary.read_text()).get("resumes", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def _newest_checkpoint(
+    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]]
+) -> tuple[int, checkpoint.Checkpoint]:
+    for height, event in reversed(blocks):
+        sha = event.get("checkpoint_sha256")
+        if sha is None:
+            continue
+        try:
+            return height, checkpoint.read(files.checkpoint(height), sha)
+        except checkpoint.CheckpointError:
+            continue
+    raise ResumeError(
+        f"{files}: no intact checkpoint to resume from (a run whose spiking backend cannot "
+        "snapshot its state keeps none)"
+    )
+
+
+def _stable_point(
+    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]], upto: int
+) -> StablePoint:
+    for height, event in reversed(blocks[: upto + 1]):
+        if not event.get("stable") or event.get("checkpoint_sha256") is None:
+            continue
+        try:
+            ckpt = checkpoint.read(files.checkpoint(height), event["checkpoint_sha256"])
+        except checkpoint.CheckpointError:
+            continue
+        loop_meta, loop_arrays, network = decode_state(ckpt)
+        return StablePoint(height, event["checkpoint_sha256"], loop_meta, loop_arrays, network)
+    raise ResumeError(f"{files}: no intact stable checkpoint (not even the initial one)")
+
+
+def _drop_orphans(files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]]) -> None:
+    """Checkpoint files no committed block records (written just before a crash)."""
+    recorded = {h for h, e in blocks if e.get("checkpoint_sha256")}
+    for path in files.checkpoints.glob("*.ckpt"):
+        if files.checkpoint_height(path) not in recorded:
+            path.unlink()

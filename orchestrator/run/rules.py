@@ -1,0 +1,26 @@
+"""The control stage's rules, in order, built from a run's config: where a new rule joins.
+
+Order matters: a rule sees the next tick as the rules before it left it. Today:
+
+    ace        §6 recalibration of alpha and gamma
+    stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
+
+A new per-tick rule (PSN §9, coherence flow §5, the Jacobian of §13, learning §7/§8) is a
+``orchestrator.control.rule.ControlRule`` built here when its config section asks for it; its
+state is then checkpointed and restored with the loop's and its fields join the FusionEvent,
+with no change to the loop itself.
+"""
+
+from __future__ import annotations
+
+from orchestrator.config.root import RunConfig
+from orchestrator.control.ace import AceRule
+from orchestrator.control.rule import ControlRule
+from orchestrator.control.stability import StabilityRule
+
+__all__ = ["control_rules"]
+
+
+def control_rules(config: RunConfig) -> list[ControlRule]:
+    """The rules of a run's control stage, in the order they apply."""
+    return [AceRule(config.ace), StabilityRule(config.stability)]

@@ -1,0 +1,142 @@
+"""Estimators from samples and from exact states, against independent answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from orchestrator.config.hamiltonian import PauliConfig, TfimConfig
+from orchestrator.physics import measurement
+from tests.orchestrator.physics.test_hamiltonian import X, Y, Z, _op
+
+
+def _random_state(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    psi = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
+    return psi / np.linalg.norm(psi)
+
+
+def test_bloch_exact_matches_dense_expectations() -> None:
+    n = 4
+    psi = _random_state(n, 1)
+    got = measurement.bloch_exact(psi, n)
+    for q in range(n):
+        for k, p in enumerate((X, Y, Z)):
+            exact = np.vdot(psi, _op(n, {q: p}) @ psi).real
+            assert abs(got[q, k] - exact) < 1e-12
+
+
+def test_bases_cover_every_term_and_group_mixed_ones() -> None:
+    cfg = PauliConfig(
+        kind="pauli",
+        n_qubits=3,
+        terms=[
+            {"paulis": "ZZ", "qubits": [0, 1], "coeff": 1},
+            {"paulis": "XZ", "qubits": [0, 1], "coeff": 1},
+            {"paulis": "XZ", "qubits": [0, 2], "coeff": 1},
+            {"paulis": "YX", "qubits": [0, 2], "coeff": 1},
+        ],
+    )
+    h = cfg.build()
+    bases = measurement.measurement_bases(h)
+    assert bases[:3] == ("ZZZ", "XXX", "YYY")
+    assert len(bases) == 5  # XZZ covers both XZ terms; YZX for the YX term
+    for term in h.terms:
+        assert any(all(b[q] == p for p, q in zip(term.paulis, term.qubits)) for b in bases)
+
+
+def _sample(
+    psi: np.ndarray, n: int, basis: str, shots: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Independent sampler: rotate each qubit into its basis with dense matrices, then sample."""
+    hadamard = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    sdg = np.diag([1, -1j])
+    rot = {
+        q: (hadamard if b == "X" else hadamard @ sdg if b == "Y" else np.eye(2))
+        for q, b in enumerate(basis)
+    }
+    phi = _op(n, rot) @ psi
+    idx = rng.choice(2**n, size=shots, p=np.abs(phi) ** 2 / np.sum(np.abs(phi) ** 2))
+    return ((idx[:, None] >> np.arange(n)) & 1).astype(np.uint8)
+
+
+def test_sample_estimates_agree_with_exact_within_shot_noise() -> None:
+    n, shots = 3, 20000
+    h = PauliConfig(
+        kind="pauli",
+        n_qubits=n,
+        terms=[
+            {"paulis": "ZZ", "qubits": [0, 1], "coeff": 0.7},
+            {"paulis": "XZ", "qubits": [0, 2], "coeff": -1.1},
+            {"paulis": "Y", "qubits": [1], "coeff": 0.4},
+            {"paulis": "XX", "qubits": [1, 2], "coeff": 0.9},
+        ],
+    ).build()
+    psi = _random_state(n, 7)
+    rng = np.random.default_rng(0)
+    bases = measurement.measurement_bases(h)
+    samples = [_sample(psi, n, b, shots, rng) for b in bases]
+    bloch = measurement.bloch_from_samples(samples)
+    exact_bloch = measurement.bloch_exact(psi, n)
+    sigma = np.sqrt((1 - exact_bloch**2) / shots)
+    assert np.all(np.abs(bloch - exact_bloch) <= 5 * sigma + 1e-9)
+    energy = measurement.energy_from_samples(h, bases, samples)
+    exact_e = measurement.energy_exact(h.to_sparse(), psi)
+    bound = 5 * np.sqrt(sum(t.coeff**2 for t in h.terms) / shots)
+    assert abs(energy - exact_e) <= bound
+
+
+def test_z_probabilities() -> None:
+    samples = np.array([[0, 0], [1, 0], [1, 0], [1, 1]], dtype=np.uint8)
+    assert np.allclose(sorted(measurement.z_probabilities_from_samples(samples)), [0.25, 0.25, 0.5])
+    psi = TfimConfig(kind="tfim", n_qubits=2).build()  # only to have n; state below
+    assert psi.n_qubits == 2
+    state = np.array([1, 1j, 0, 0]) / np.sqrt(2)
+    assert np.allclose(measurement.z_probabilities_exact(state), [0.5, 0.5, 0, 0])
+
+
+def _flip(samples: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Independent readout errors: a 0 reads 1 with rates[q, 0], a 1 reads 0 with rates[q, 1]."""
+    p = np.where(samples == 0, rates[:, 0], rates[:, 1])
+    return (samples ^ (rng.random(samples.shape) < p)).astype(np.uint8)
+
+
+def test_readout_correction_removes_the_bias_of_independent_readout_errors() -> None:
+    """Noisy readout biases every estimate; the tensored correction is unbiased again."""
+    n, shots = 3, 40000
+    h = PauliConfig(
+        kind="pauli",
+        n_qubits=n,
+        terms=[
+            {"paulis": "ZZ", "qubits": [0, 1], "coeff": 0.7},
+            {"paulis": "XZ", "qubits": [0, 2], "coeff": -1.1},
+            {"paulis": "YYY", "qubits": [0, 1, 2], "coeff": 0.5},
+        ],
+    ).build()
+    psi = _random_state(n, 3)
+    rng = np.random.default_rng(5)
+    bases = measurement.measurement_bases(h)
+    rates = np.array([[0.02, 0.08], [0.05, 0.05], [0.10, 0.03]])
+    readout = [rates] * len(bases)
+    noisy = [_flip(_sample(psi, n, b, shots, rng), rates, rng) for b in bases]
+    exact_bloch = measurement.bloch_exact(psi, n)
+    exact_e = measurement.energy_exact(h.to_sparse(), psi)
+    raw = measurement.bloch_from_samples(noisy)
+    fixed = measurement.bloch_from_samples(noisy, readout)
+    sigma = 1 / (0.87 * np.sqrt(shots))  # widened by 1/a_q, a_q >= 0.87
+    assert np.all(np.abs(fixed - exact_bloch) <= 5 * sigma)
+    assert np.abs(raw - exact_bloch).max() > 10 * sigma  # the bias it removed was real
+    e_raw = measurement.energy_from_samples(h, bases, noisy)
+    e_fixed = measurement.energy_from_samples(h, bases, noisy, readout)
+    bound = 5 * np.sqrt(sum(t.coeff**2 for t in h.terms) / shots) / 0.87**3
+    assert abs(e_fixed - exact_e) <= bound < abs(e_raw - exact_e)
+
+
+def test_corrected_bloch_vectors_stay_physical() -> None:
+    # |0> read perfectly, but rates claim 10% errors: the correction overshoots past |r| = 1
+    samples = np.zeros((100, 1), dtype=np.uint8)
+    rates = [np.array([[0.1, 0.1]])] * 3
+    fixed = measurement.bloch_from_samples([samples, samples, samples], rates)
+    assert np.isclose(np.linalg.norm(fixed[0]), 1.0)
+    with pytest.raises(ValueError, match="P\\(1\\|0\\)"):
+        measurement.readout_signs(samples, np.array([[0.6, 0.5]]))
