@@ -78,7 +78,6 @@ __all__ = ["Consensus", "circular_median", "consensus", "shift_bound", "wrapped_
 
 TWO_PI = 2.0 * math.pi
 RESULTANT_EPS = 1e-12  # resultant length per member below which a channel has no mean direction
-_BLOCK_ELEMENTS = 1 << 21  # candidates x nodes x channels per block of the centre search
 
 
 @final
@@ -108,19 +107,19 @@ def wrapped_distance(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray
 def circular_median(phases: np.ndarray) -> np.ndarray:
     """(m,) circular median of each column of ``phases`` (N, m), picked among the N phases.
 
-    The minimiser of the summed wrapped distance, ties to the lowest row. O(N^2 m) time, in
-    blocks of channels that keep the work array near 16 MiB.
+    The minimiser of the summed wrapped distance, ties to the lowest row. O(N^2 m) time,
+    O(N m) memory: one pass per node, all candidates and channels at once.
     """
     n, m = phases.shape
+    p = np.remainder(phases, TWO_PI)  # in [0, 2 pi], so |p_i - p_j| < 2 pi + rounding
+    cost = np.zeros((n, m))
+    for j in range(n):
+        d = np.abs(p - p[j])
+        np.minimum(d, TWO_PI - d, out=d)
+        cost += d
     tol = 8.0 * n * math.pi * np.finfo(np.float64).eps
-    block = max(1, _BLOCK_ELEMENTS // (n * n))
-    centre = np.empty(m)
-    for lo in range(0, m, block):
-        p = phases[:, lo : lo + block]
-        cost = wrapped_distance(p[:, None, :], p[None, :, :]).sum(axis=1)  # (candidate, channel)
-        best = np.argmax(cost <= cost.min(axis=0) + tol, axis=0)
-        centre[lo : lo + block] = p[best, np.arange(p.shape[1])]
-    return centre
+    best = np.argmax(cost <= cost.min(axis=0) + tol, axis=0)
+    return p[best, np.arange(m)]
 
 
 def consensus(phases: np.ndarray, eps_phi: float) -> Consensus:
