@@ -1,0 +1,1 @@
+"""The SDK-free federation protocol of spec §12: phase consensus and signed contributions."""
