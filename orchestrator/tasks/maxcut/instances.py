@@ -17,9 +17,10 @@ at n = 8 about one G(8, 0.5) in ten is disconnected. The rule is rejection by se
 of ``catalogue(family, n, count, base_seed)`` is the k-th connected graph among the seeds
 base_seed, base_seed + 1, ...; each instance keeps the seed that drew it, so
 ``instance(family, n, seed)`` rebuilds it alone. networkx seeds Python's ``random.Random`` (a
-Mersenne Twister whose stream is fixed across platforms), so the same networkx version (the
-lock pins it) gives the same graphs on every machine; ``digest()`` fingerprints an instance for
-a results table.
+Mersenne Twister whose stream is fixed across platforms), so the same networkx version gives
+the same graphs on every machine: the lock pins 2.8.7 (lava-nc caps networkx at it); a newer
+networkx may draw other graphs from the same seeds, which ``digest()`` (a fingerprint of an
+instance, for a results table) would show.
 
 networkx is imported inside the functions that draw graphs, so importing this module is light.
 """
