@@ -1,0 +1,1 @@
+"""Task definitions: problem instances, exact and classical solutions, decoders."""

@@ -1,0 +1,1 @@
+"""MaxCut: graph instances, the Ising cost, the exact optimum and classical baselines."""
