@@ -31,8 +31,9 @@ def run(tree: Path, bench: list[str]) -> list[list[str]]:
         cwd=tree,
         capture_output=True,
         text=True,
-        check=True,
     )
+    if proc.returncode != 0:
+        raise SystemExit(f"{tree}: the benchmark failed:\n{proc.stderr[-4000:]}")
     rows = []
     for line in proc.stdout.splitlines():
         if line.startswith("|") and not line.startswith("|---"):

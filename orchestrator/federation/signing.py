@@ -33,7 +33,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from orchestrator.canonical import canonical
+from orchestrator.record.canonical import canonical
 
 __all__ = [
     "CONTRIBUTION_TAG",
