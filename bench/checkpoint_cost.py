@@ -35,8 +35,8 @@ from orchestrator.run.runner import execute
 
 
 def bare(cfg) -> float:
-    quantum, spiking = open_backends(cfg)
-    loop = FusionLoop(cfg, quantum, spiking)
+    opened = open_backends(cfg)
+    loop = FusionLoop(cfg, opened.quantum, opened.spiking)
     try:
         loop.step()
         start = time.perf_counter()

@@ -93,7 +93,7 @@ def _drain(receive, count: int, sink: list) -> threading.Thread:
 
 def continuous_same_io(net: NetworkSpec, ticks: int) -> tuple[float, int]:
     backend = LavaBackend(LavaConfig.model_validate({"kind": "lava"}), net)
-    session = backend._session
+    session = backend.session
     assert session is not None
     try:
         d = drive(net.n_neurons)

@@ -45,7 +45,8 @@ def run(tree: Path, bench: list[str]) -> list[list[str]]:
 
 def figures(rows: list[list[str]]) -> dict[tuple[str, str], float]:
     header, body = rows[0], rows[1:]
-    keyed = NUMBER.match(body[0][0]) is None  # a first cell like "8x100" names the row
+    # a first cell that is not a plain number (e.g. "8x100") names the row
+    keyed = NUMBER.match(body[0][0]) is None or NUMBER.match(body[0][0]).group(0) != body[0][0]
     out = {}
     for r, row in enumerate(body):
         key = row[0] if keyed else f"row {r}"

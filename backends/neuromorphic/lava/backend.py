@@ -127,6 +127,16 @@ class LavaBackend(SpikingBackend):
             raise ValueError("the Lava network state does not fit: " + "; ".join(problems))
         return {k: np.array(v, copy=True) for k, v in state.arrays.items() if k != "voltages_mv"}
 
+    @property
+    def session(self) -> LavaSession:
+        """The Lava process graph this backend runs (for checks and benchmarks)."""
+        return self._session
+
+    @property
+    def fixed_point(self) -> FixedPoint | None:
+        """The fixed-point registers of the network, None in floating point."""
+        return self._fixed
+
     def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
         net = self.network
         drive = np.asarray(drive_mv, dtype=float)

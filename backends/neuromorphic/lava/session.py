@@ -222,6 +222,11 @@ class LavaSession:
         dense.a_out.connect(self.lif.a_in)
         return dense
 
+    @property
+    def workers(self) -> frozenset[int]:
+        """Pids of Lava's worker processes of this network (empty before the runtime)."""
+        return frozenset(self._workers)
+
     # --------------------------------------------------------------------- ticks
 
     def tick(self, first: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -173,7 +173,7 @@ def test_fixed_point_rates_match_the_quantised_lif(make) -> None:
     net = network(8, p=0.0, refractory_ms=0.0, steps_per_tick=1000)
     drives = np.array([21.0, 22.5, 25.0, 30.0, 35.0, 45.0, 60.0, 90.0])
     backend = make(LavaBackend, lava(select_tag="fixed_pt"), net)
-    fx = backend._fixed
+    fx = backend.fixed_point
     spikes, _ = run(backend, [drives] * 3)
     float_spikes, _ = run(make(LavaBackend, lava(), net), [drives] * 3)
     i_q = fx.inputs(drives * fx.dv_q) * fx.input_lsb_mv / fx.dv_q
@@ -225,7 +225,7 @@ def test_stdp_learns_like_brian2_within_bounds(make, rule: str) -> None:
     change, change_ref = w - net.weight_mv, w_ref - net.weight_mv
     assert abs(change.mean() - change_ref.mean()) <= 0.1 * abs(change_ref).mean()
     assert np.corrcoef(change, change_ref)[0, 1] > 0.9
-    full = backend._session.weights()
+    full = backend.session.weights()
     mask = np.zeros_like(full, dtype=bool)
     mask[net.post, net.pre] = True
     assert np.all(full[~mask] == 0)  # only the network's synapses learn
@@ -261,8 +261,8 @@ def test_loihi2_target_builds_loihi2hwcfg_mock_loihi(make, monkeypatch) -> None:
     monkeypatch.setattr(lava_session, "Loihi2HwCfg", _CpuStandInForLoihi2HwCfg)
     net = network(20, refractory_ms=0.0)
     chip = make(LavaBackend, lava(target="loihi2"), net)
-    assert isinstance(chip._session.run_config, _CpuStandInForLoihi2HwCfg)
-    assert chip._session.run_config.select_tag == "fixed_pt"
+    assert isinstance(chip.session.run_config, _CpuStandInForLoihi2HwCfg)
+    assert chip.session.run_config.select_tag == "fixed_pt"
     identity = chip.identity()
     assert identity["engine"] == "loihi2" and identity["run_config"] == "Loihi2HwCfg"
     got, _ = run(chip, [DRIVE[:20]] * 3)

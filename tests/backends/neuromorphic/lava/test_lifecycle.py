@@ -64,8 +64,8 @@ def no_orphans() -> Iterator[None]:
 
 
 def workers_of(backend: LavaBackend) -> set[int]:
-    assert backend._session is not None
-    return set(backend._session._workers)
+    assert backend.session is not None
+    return set(backend.session.workers)
 
 
 def test_close_stops_every_worker(no_orphans) -> None:
@@ -75,7 +75,7 @@ def test_close_stops_every_worker(no_orphans) -> None:
     backend.advance(DRIVE)
     backend.close()
     backend.close()  # idempotent
-    assert backend._session is not None and backend._session.ended_by == "stop"
+    assert backend.session is not None and backend.session.ended_by == "stop"
     assert not any(lava_workers.alive(pid) for pid in workers)
     with pytest.raises(RuntimeError, match="closed"):
         backend.advance(DRIVE)  # never run() a stopped Lava network again (it segfaults)
@@ -84,7 +84,7 @@ def test_close_stops_every_worker(no_orphans) -> None:
 def test_a_network_that_never_ran_stops_in_order(no_orphans) -> None:
     backend = LavaBackend(CONFIG, NET)
     backend.close()
-    assert backend._session is not None and backend._session.ended_by == "stop"  # not killed
+    assert backend.session is not None and backend.session.ended_by == "stop"  # not killed
 
 
 def _raise_at(step: int, original):
@@ -119,7 +119,7 @@ def test_a_failing_process_model_ends_all_workers(no_orphans, monkeypatch, model
     with pytest.raises(LavaFailure, match=r"injected failure at step 150|ended during the run"):
         backend.advance(DRIVE)
     assert not any(lava_workers.alive(pid) for pid in workers)
-    assert backend._session is not None and backend._session.ended_by == "kill"
+    assert backend.session is not None and backend.session.ended_by == "kill"
     with pytest.raises(RuntimeError):
         backend.advance(DRIVE)
     backend.close()
@@ -138,7 +138,7 @@ def test_ctrl_c_during_a_tick_then_close_leaves_no_worker(no_orphans) -> None:
     with pytest.raises(RuntimeError, match="cannot run again"):
         backend.advance(DRIVE)  # the tick's state is unknown: refused
     backend.close()
-    assert backend._session is not None and backend._session.ended_by == "stop"
+    assert backend.session is not None and backend.session.ended_by == "stop"
 
 
 CHILD = """
@@ -152,7 +152,7 @@ net = NetworkSpec(n_neurons=4, tau_m_ms=20.0, v_th_mv=20.0, v_reset_mv=0.0, refr
                   kick_cap_mv=15.0)
 backend = LavaBackend(LavaConfig.model_validate({"kind": "lava"}), net)
 backend.advance(np.full(4, 30.0))
-print(json.dumps(sorted(backend._session._workers)), flush=True)
+print(json.dumps(sorted(backend.session.workers)), flush=True)
 time.sleep(600)
 """
 

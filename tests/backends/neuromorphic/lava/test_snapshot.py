@@ -169,7 +169,7 @@ def test_the_state_holds_what_the_next_tick_needs(make) -> None:
     registers = fixed.snapshot()
     assert registers.arrays["lif.v"].dtype == np.int64
     assert "lif.refractory_left" not in registers.arrays
-    scale = fixed._fixed.scale  # type: ignore[union-attr]
+    scale = fixed.fixed_point.scale  # type: ignore[union-attr]
     assert np.array_equal(registers.arrays["lif.v"] / scale, registers.arrays["voltages_mv"])
 
 
