@@ -296,8 +296,13 @@ class FusionLoop:
         }
 
     def close(self) -> None:
-        """Close both backends (spiking first: it may hold a simulation thread)."""
+        """Close both backends (spiking first: it may hold a simulation thread), then what the
+        rules hold."""
         try:
             self.spiking.close()
         finally:
-            self.quantum.close()
+            try:
+                self.quantum.close()
+            finally:
+                for rule in self.rules:
+                    rule.close()
