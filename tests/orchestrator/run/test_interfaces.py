@@ -179,3 +179,16 @@ def test_meta_graph_from_networkx(loop) -> None:
 def test_meta_graph_validation_names_the_problem(loop, graph, message) -> None:
     with pytest.raises(ValueError, match=message):
         loop.inject_meta_graph(graph)
+
+
+def test_the_documented_example_runs(capsys, monkeypatch) -> None:
+    from tests.paths import ROOT
+
+    monkeypatch.chdir(ROOT)  # the example names its config relative to the repository
+    doc = (ROOT / "docs" / "design.md").read_text()
+    block = doc.split("Runnable (`tests/orchestrator/run/test_interfaces.py` runs this block):")[1]
+    code = block.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "docs/design.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("4 ") and "('sync', 'twist')" in lines[1]
+    assert "'perturbation'" in lines[-1]
