@@ -1,4 +1,4 @@
-"""Foreground commands: run, validate, backends, ledger verify, report."""
+"""Foreground commands: run, validate, backends, ledger verify, report, export-nir."""
 
 from __future__ import annotations
 
@@ -173,6 +173,33 @@ def report(run_dir: RunDirArg) -> None:
     if not files.is_run():
         fail([f"{run_dir}: not a run directory (no {files.LEDGER})"])
     say(str(draw_report(run_dir)))
+
+
+@app.command("export-nir")
+def export_nir_cmd(
+    run_dir: RunDirArg,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="NIR file to write; default RUN_DIR's name.nir.")
+    ] = None,
+) -> None:
+    """Write RUN_DIR's spiking network as a NIR graph, with its learned (STDP) weights.
+
+    Other tools (snnTorch, Norse, Lava-dl, Rockpool, ...) read NIR; `spiking.network:
+    {nir: FILE}` runs it here again.
+
+    Example:
+
+      qnf export-nir runs/demo-20250101-120000 --out demo.nir
+    """
+    from orchestrator.run.export_nir import export_nir
+
+    target = out_path or Path(f"{run_dir.resolve().name}.nir")
+    try:
+        say(str(export_nir(run_dir, target)))
+    except ConfigError as exc:
+        fail(exc.problems)
+    except ValueError as exc:
+        fail([str(exc)])
 
 
 def resume_run_dir(run_dir: Path, report: bool) -> None:

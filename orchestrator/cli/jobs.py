@@ -177,6 +177,10 @@ def status(job_id: JobArg, as_json: JsonOpt = False) -> None:
     if job.last_metrics:
         m = job.last_metrics
         say(f"{'last tick':12} H_coh/(n ln 2) {m['H_coh_normalised']:.4f}, E_coh {m['E_coh']:.4f}")
+    monitor = (job.last_metrics or {}).get("monitor")
+    if monitor:
+        shown = ", ".join(f"{k} {v}" for k, v in monitor.items() if v is not None)
+        say(f"{'monitor':12} {shown or 'no tick since the last start or rollback'}")
 
 
 @app.command()
@@ -224,6 +228,20 @@ def _last_events(run_dir: Path, count: int = 4) -> list[str]:
     return lines
 
 
+def _monitor_text(monitor: dict[str, Any]) -> str:
+    """One line of the §15 snapshot the loop continues from (``qnf watch``)."""
+    slope = monitor["entropy_slope"]
+    extra = "".join(
+        f" {k} {monitor[k]:.3f}" for k in ("psn_r", "det_j") if monitor[k] is not None
+    )
+    return (
+        f"tick {monitor['tick']} H_coh {monitor['coherence_entropy_normalised']:.3f} "
+        f"slope {'-' if slope is None else f'{slope:+.4f}'} "
+        f"E_coh {monitor['coherence_energy']:.4f} "
+        f"{'stable' if monitor['stable'] else 'unstable'}{extra}"
+    )
+
+
 @app.command()
 def watch(
     job_id: JobArg,
@@ -256,6 +274,9 @@ def watch(
             job = store.get(job.id)
             m = job.last_metrics
             metrics = f"H_coh {m['H_coh_normalised']:.3f} E_coh {m['E_coh']:.4f}" if m else ""
+            monitor = (m or {}).get("monitor") or {}
+            if monitor.get("tick") is not None:
+                metrics = _monitor_text(monitor)
             progress.update(task, completed=job.ticks_done, state=job.state, metrics=metrics)
             events = Table.grid()
             for line in _last_events(job.run_dir):

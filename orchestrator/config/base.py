@@ -15,11 +15,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
+    "NetworkSource",
     "QuantumBackendConfig",
     "QuantumCapabilities",
     "RecurrentConfig",
@@ -147,6 +157,38 @@ class StdpConfig(StrictModel):
     w_max_mv: float = Field(2.0, gt=0, description="Upper weight bound, mV; lower bound 0.")
 
 
+class NetworkSource(StrictModel):
+    """Where the spiking network comes from instead of the section's own fields (a NIR graph:
+    ``orchestrator.config.nir_graph`` says what maps)."""
+
+    nir: Path = Field(description="A NIR graph file (LIF/CubaLIF neurons, Linear/Affine synapses).")
+    sha256: str | None = Field(
+        None,
+        description=(
+            "SHA-256 of the file; filled in when the config is validated, so a run's config "
+            "pins the graph it ran (a changed file is refused on resume)."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pin(cls, data: Any) -> Any:
+        from orchestrator.config.nir_graph import file_sha256
+
+        if not isinstance(data, Mapping) or data.get("nir") is None:
+            return data
+        path = Path(str(data["nir"])).expanduser().resolve()
+        if not path.is_file():
+            raise ValueError(f"no such file {path}")
+        digest = file_sha256(path)
+        if data.get("sha256") not in (None, digest):
+            raise ValueError(
+                f"{path} has changed since this config was written (sha256 {digest}, "
+                f"expected {data['sha256']})"
+            )
+        return {**data, "nir": path, "sha256": digest}
+
+
 class SpikingBackendConfig(StrictModel, ABC):
     """The network of spec §3.2, shared by every spiking backend.
 
@@ -178,6 +220,34 @@ class SpikingBackendConfig(StrictModel, ABC):
     stdp: StdpConfig = Field(
         default_factory=StdpConfig, description="Plasticity of the recurrent synapses."
     )
+    network: NetworkSource | None = Field(
+        None,
+        description=(
+            "Take the network from a NIR graph ({nir: path.nir}): it decides neurons, tau_m_ms, "
+            "v_th_mv, v_reset_mv and the synapses (recurrent: null); absent: these fields."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _network_from_nir(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or not isinstance(data.get("network"), Mapping):
+            return data
+        from orchestrator.config.nir_graph import NirRefused, fill_from_nir
+
+        try:
+            return fill_from_nir(data, cls.model_fields["dt_ms"].default)
+        except (OSError, KeyError, TypeError):
+            return data  # the network field's own validation says what is wrong
+        except NirRefused as exc:
+            raise ValueError(f"network.nir: {exc}") from None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_network(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("network", 0) is None:
+            del data["network"]  # a config without one hashes as it did before the field existed
+        return data
 
     @field_validator("tick_ms")
     @classmethod

@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, create_model
 from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig, StrictModel
 from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.hamiltonian import HamiltonianConfig
+from orchestrator.config.memory import MemoryConfig, memory_problems
 from orchestrator.config.sections import (
     AceConfig,
     CheckpointConfig,
@@ -56,6 +57,9 @@ class RunConfig(StrictModel):
         default_factory=CheckpointConfig, description="Checkpoints for resume and rollback."
     )
     run: RunSection = Field(default_factory=RunSection, description="Ticks, seed, output.")
+    memory: MemoryConfig | None = Field(
+        None, description="Quantum-neuromorphic memory (§10); absent: none."
+    )
 
     def build_hamiltonian(self) -> PauliHamiltonian:
         return self.hamiltonian.build()
@@ -68,8 +72,12 @@ class RunConfig(StrictModel):
         return 2**n if self.pci.mapping == "amplitude" else n
 
     def resolved(self) -> dict[str, Any]:
-        """The config as plain JSON-able data, defaults filled in (what ``config.yaml`` holds)."""
-        return self.model_dump(mode="json")
+        """The config as plain JSON-able data, defaults filled in (what ``config.yaml`` holds).
+
+        An optional section left out (None) is not written, so adding one moves no config hash.
+        """
+        data = self.model_dump(mode="json")
+        return {key: value for key, value in data.items() if value is not None}
 
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of everything that shapes the result (not run.out)."""
@@ -145,6 +153,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"installed: {plugin.install}"
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
+    problems += memory_problems(cfg)
     return problems
 
 

@@ -85,3 +85,6 @@ class ControlRule(ABC):
 
     def restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:  # noqa: B027
         """Continue from a ``state()`` (meta and arrays as returned, arrays by their names)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the rule holds (a backend of its own) when the loop closes."""

@@ -3,7 +3,9 @@
 ``work()`` is the loop behind ``qnf worker``; ``qnf submit`` starts one in the background
 (``spawn``) when no live worker exists. While a job runs, a heartbeat thread renews the lease
 every third of its length, publishes progress (ticks whose blocks are committed, the last
-H_coh / E_coh) and watches for ``qnf cancel``; the run then stops at the next tick boundary.
+H_coh / E_coh, and the §15 monitor snapshot of the tick the loop continues from, the one
+``FusionLoop.monitor_entropy()`` gives) and watches for ``qnf cancel``; the run then stops at
+the next tick boundary.
 
 A job that was resumed (``qnf resume ID``) continues its run directory from the last
 checkpoint; a job whose first attempt died before its genesis block was committed starts over
@@ -29,10 +31,11 @@ import yaml
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import validate_config
+from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.jobs.store import Job, JobStore, lease_seconds
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
-from orchestrator.run.loop import TickRecord
+from orchestrator.run.loop import HISTORY, TickRecord, snapshot_of
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 
@@ -114,8 +117,13 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
     """Run (or resume) one claimed job to its end; return the state recorded for it."""
     log = _job_logger(store.home, job)
     beat = _Heartbeat(store.home, job, worker_id)
+    snapshots: dict[int, dict[str, Any]] = {}  # tick -> monitor snapshot, on the current path
+    empty = EntropySnapshot().as_dict()
 
     def on_tick(record: TickRecord, done: int, total: int) -> None:
+        for t in [t for t in snapshots if t >= record.tick or t < record.tick - HISTORY]:
+            del snapshots[t]  # a repeated tick number: the path after a rollback
+        snapshots[record.tick] = snapshot_of(record).as_dict()
         log.info(
             "tick %d/%d  H_coh/(n ln 2) %.4f  E_coh %.4f  spikes %d",
             done,
@@ -133,9 +141,13 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
                 "E_coh": event["coherence_energy"],
                 "fusion_energy": event["fusion_energy"],
                 "block": height,
+                "monitor": snapshots.get(event["tick"], empty),
             }
         elif event["kind"] == "revert":
             beat.ticks = event["tick"]
+            # the loop continues from the stable tick before event["tick"] (empty: the start)
+            restored = snapshots.get(event["tick"] - 1, empty)
+            beat.metrics = {**(beat.metrics or {}), "monitor": restored}
             log.info("revert to block %d (%s)", event["to_block"], event["reason"])
 
     beat.start()
@@ -166,6 +178,7 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
         if beat.lost:
             log.info("lease lost; leaving the job to its new holder")
             return "interrupted"
+        store.renew(job.id, worker_id, beat.ticks, beat.metrics)  # the last ticks' progress
         store.finish(job.id, worker_id, state, result.ticks, result.final_root, error)
         log.info("%s after %d ticks; final root %s", state, result.ticks, result.final_root)
         return state

@@ -87,7 +87,12 @@ def build_network(config: RunConfig) -> NetworkSpec:
     n = config.n_neurons()
     pre = post = np.zeros(0, dtype=np.int64)
     weight = np.zeros(0)
-    if s.recurrent is not None and s.recurrent.p > 0:
+    if s.network is not None:  # a NIR graph: its synapses (design: NIR)
+        from orchestrator.config.nir_graph import read_nir
+
+        graph = read_nir(s.network.nir, s.dt_ms, s.network.sha256)
+        pre, post, weight = graph.pre, graph.post, graph.weight_mv
+    elif s.recurrent is not None and s.recurrent.p > 0:
         seed = s.recurrent.seed
         if seed is None:
             seed = derive_seed(config.run.seed, CONNECTIVITY_STREAM)

@@ -14,12 +14,18 @@
 preparation and coupling constants, the tick counter, the rules' own state); a quantum state
 never survives between jobs, so each tick re-prepares the register from it. Writing the record
 is the session's job; the loop only computes.
+
+The §15 integration interfaces are methods of the loop, backed by ``orchestrator.control``:
+``monitor_entropy()`` (``control.monitor``), ``phase_to_semantic()`` (``control.semantic``) and
+``inject_meta_graph()`` (``control.meta_graph``). They read the recent ticks the loop continues
+from (kept for them, not checkpointed) and change nothing the run does.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, final
@@ -29,14 +35,20 @@ import numpy as np
 from orchestrator.config.root import RunConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
 from orchestrator.contract.spiking import SpikingBackend
+from orchestrator.control.meta_graph import perturb_meta_graph
+from orchestrator.control.monitor import EntropySnapshot, entropy_snapshot
 from orchestrator.control.rule import ControlRule, NextTick, Verdict
+from orchestrator.control.semantic import Basis, PhaseHistory, PhaseSemantics, project_drifts
 from orchestrator.physics import coherence, measurement, pci
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.run.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
 from orchestrator.run.rules import control_rules
 
-__all__ = ["FusionLoop", "TickRecord"]
+__all__ = ["FusionLoop", "TickRecord", "snapshot_of"]
+
+HISTORY = 1024  # recent ticks kept for the §15 interfaces
+META_STREAM = 15  # seeds of inject_meta_graph (design §6)
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,18 @@ class TickRecord:
     next: NextTick
     fields: Mapping[str, Any]
     verdict: Verdict
+
+
+def snapshot_of(record: TickRecord) -> EntropySnapshot:
+    """The §15 monitor snapshot of one tick (the loop's and the job worker's)."""
+    return entropy_snapshot(
+        record.tick,
+        record.quantum.entropy,
+        record.spikes.coherence_energy,
+        record.spikes.phases.violations,
+        record.fields,
+        record.verdict,
+    )
 
 
 def initial_preparation(config: RunConfig, n: int) -> QuantumRequest:
@@ -103,6 +127,9 @@ class FusionLoop:
         self._h_matrix = (
             self.hamiltonian.to_sparse() if config.quantum.capabilities().statevector else None
         )
+        self._snapshots: deque[EntropySnapshot] = deque(maxlen=HISTORY)
+        self._phases = PhaseHistory(HISTORY)
+        self._meta_draws = (0, 0)  # (tick, inject_meta_graph calls at that tick)
 
     @property
     def coupling(self) -> AceState:
@@ -131,7 +158,7 @@ class FusionLoop:
             verdict=verdict,
         )
         self.tick += 1
-        self.last = record
+        self._remember(record)
         return record
 
     def measure(self, preparation: QuantumRequest) -> QuantumReading:
@@ -275,6 +302,9 @@ class FusionLoop:
                 meta.get(rule.name, {}),
                 {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)},
             )
+        self._phases.rewind(self.tick)  # the §15 history continues from the restored tick
+        while self._snapshots and self._snapshots[-1].tick >= self.tick:
+            self._snapshots.pop()
 
     def decouple(self, factor: float) -> None:
         """Weaken the backward coupling after a rollback: gamma *= factor (bounded by ACE)."""
@@ -283,21 +313,63 @@ class FusionLoop:
         gamma = float(np.clip(coupling.gamma * factor, lo, hi))
         self.next = replace(self.next, coupling=replace(coupling, gamma=gamma))
 
-    def monitor_entropy(self) -> dict[str, float]:
-        """§15 Reflexive Feedback Layer: coherence metrics of the last tick (empty before one)."""
-        record = self.last
-        if record is None:
-            return {}
-        return {
-            "coherence_entropy": record.quantum.entropy.used,
-            "coherence_entropy_normalised": record.quantum.entropy.normalised,
-            "coherence_energy": record.spikes.coherence_energy,
-            "resonance_violations": float(record.spikes.phases.violations),
-        }
+    # ------------------------------------------------------------------ §15 interfaces
+
+    def _remember(self, record: TickRecord) -> None:
+        self.last = record
+        self._snapshots.append(snapshot_of(record))
+        self._phases.push(record.tick, record.quantum.psi)
+
+    def monitor_entropy(self) -> EntropySnapshot:
+        """§15 Reflexive Feedback Layer: the metrics of the tick the loop continues from.
+
+        See ``orchestrator.control.monitor``: H_coh and its slope, E_coh, PSN r and det J when
+        rules compute them, the stability verdict, resonance violations; the empty snapshot
+        before the first tick (after a resume, after a rollback to the run's start).
+        """
+        return self._snapshots[-1] if self._snapshots else EntropySnapshot()
+
+    def phase_to_semantic(self, basis: Basis = None, window: int | None = None) -> PhaseSemantics:
+        """§15 Semantic Plasticity Layer: the quantum phase drifts of the last ``window`` ticks
+        (default ``stability.window``), projected on ``basis`` (K x C array, or a mapping of
+        component names to C-vectors; identity if None). See ``orchestrator.control.semantic``.
+
+        >>> semantics = loop.phase_to_semantic({"sync": [1.0] * loop.channels.n_channels})
+        >>> semantics.projection[:, 0]   # summed drift per tick, rad
+        """
+        w = self.config.stability.window if window is None else window
+        if w < 1:
+            raise ValueError("window must be at least one tick")
+        prefix = "q" if self.config.pci.mapping == "qubit" else "b"
+        channels = tuple(f"{prefix}{c}" for c in range(self.channels.n_channels))
+        ticks, drift = self._phases.drifts(w)
+        return project_drifts(ticks, drift.reshape(len(ticks), len(channels)), channels, basis)
+
+    def inject_meta_graph(self, graph: Any, eta: float = 1.0, sigma: float = 0.05) -> Any:
+        """§15 Meta-Causality Layer: ``graph`` (networkx or dict of parameter nodes, validated)
+        returned with §8's perturbation theta + eta eps, eps ~ N(0, Sigma), on its node values
+        (``orchestrator.control.meta_graph``). The k-th call (from 0) while the loop is at tick
+        t draws z from ``default_rng(derive_seed(run.seed, META_STREAM, t, k))``: reproducible
+        from the config, fresh at every call. Not recorded in the ledger (nothing in the run
+        changes).
+
+        >>> loop.inject_meta_graph({"nodes": {"alpha": {"value": 40.0, "sigma": 2.0}}})
+        """
+        tick, calls = self._meta_draws
+        calls = calls if tick == self.tick else 0
+        self._meta_draws = (self.tick, calls + 1)
+        seed = derive_seed(self.config.run.seed, META_STREAM, self.tick, calls)
+        rng = np.random.default_rng(seed)
+        return perturb_meta_graph(graph, rng, eta=eta, sigma=sigma)
 
     def close(self) -> None:
-        """Close both backends (spiking first: it may hold a simulation thread)."""
+        """Close both backends (spiking first: it may hold a simulation thread), then what the
+        rules hold."""
         try:
             self.spiking.close()
         finally:
-            self.quantum.close()
+            try:
+                self.quantum.close()
+            finally:
+                for rule in self.rules:
+                    rule.close()

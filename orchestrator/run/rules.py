@@ -3,6 +3,7 @@
 Order matters: a rule sees the next tick as the rules before it left it. Today:
 
     ace        §6 recalibration of alpha and gamma
+    memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
     stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
 
 A new per-tick rule (PSN §9, coherence flow §5, the Jacobian of §13, learning §7/§8) is a
@@ -18,9 +19,26 @@ from orchestrator.control.ace import AceRule
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
 
-__all__ = ["control_rules"]
+__all__ = ["MEMORY_STREAM", "control_rules"]
+
+MEMORY_STREAM = 13  # seeds of the sampled memory's shots (design §6)
+
+
+def _memory_rule(config: RunConfig) -> ControlRule:
+    from orchestrator.control.memory import MemoryRule
+    from orchestrator.run.assemble import derive_seed
+    from orchestrator.run.memory import open_memory
+
+    assert config.memory is not None
+    base = derive_seed(config.run.seed, MEMORY_STREAM)
+    return MemoryRule(
+        config.memory, open_memory(config), config.n_neurons(), lambda t: derive_seed(base, t)
+    )
 
 
 def control_rules(config: RunConfig) -> list[ControlRule]:
     """The rules of a run's control stage, in the order they apply."""
-    return [AceRule(config.ace), StabilityRule(config.stability)]
+    rules: list[ControlRule] = [AceRule(config.ace)]
+    if config.memory is not None:
+        rules.append(_memory_rule(config))
+    return [*rules, StabilityRule(config.stability)]
