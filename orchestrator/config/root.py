@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError, create_model
 
 from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig, StrictModel
 from orchestrator.config.errors import ConfigError, format_validation_error
+from orchestrator.config.federation import FederationConfig
 from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.sections import (
     AceConfig,
@@ -56,6 +57,7 @@ class RunConfig(StrictModel):
         default_factory=CheckpointConfig, description="Checkpoints for resume and rollback."
     )
     run: RunSection = Field(default_factory=RunSection, description="Ticks, seed, output.")
+    federation: FederationConfig | None = Field(None, description="Federated nodes (§12).")
 
     def build_hamiltonian(self) -> PauliHamiltonian:
         return self.hamiltonian.build()
@@ -69,7 +71,10 @@ class RunConfig(StrictModel):
 
     def resolved(self) -> dict[str, Any]:
         """The config as plain JSON-able data, defaults filled in (what ``config.yaml`` holds)."""
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if data.get("federation") is None:  # absent stays absent: hashes of plain runs unchanged
+            data.pop("federation", None)
+        return data
 
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of everything that shapes the result (not run.out)."""
@@ -145,6 +150,8 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"installed: {plugin.install}"
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
+    if cfg.federation is not None:
+        problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)
     return problems
 
 

@@ -32,6 +32,7 @@ from orchestrator.config.root import validate_config
 from orchestrator.jobs.store import Job, JobStore, lease_seconds
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
+from orchestrator.run.federation import run_federation
 from orchestrator.run.loop import TickRecord
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
@@ -134,6 +135,8 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
                 "fusion_energy": event["fusion_energy"],
                 "block": height,
             }
+        elif event["kind"] == "round":
+            beat.ticks = event["tick"]
         elif event["kind"] == "revert":
             beat.ticks = event["tick"]
             log.info("revert to block %d (%s)", event["to_block"], event["reason"])
@@ -160,7 +163,16 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
             if job.run_dir.exists() and not _has_genesis(job.run_dir):
                 shutil.rmtree(job.run_dir)  # an attempt that died before acknowledging anything
             log.info("starting %s into %s", job.config_path, job.run_dir)
-            result = execute(config, job.run_dir, **options)
+            if config.federation is not None:
+                result = run_federation(
+                    config,
+                    job.run_dir,
+                    should_stop=options["should_stop"],
+                    on_commit=on_commit,
+                    on_round=lambda outcome: log.info("round %d", outcome.round),
+                )
+            else:
+                result = execute(config, job.run_dir, **options)
         state = result.status if result.status in ("completed", "stopped") else "cancelled"
         error = result.summary.get("error") if state == "stopped" else None
         if beat.lost:

@@ -3,6 +3,7 @@
 Order matters: a rule sees the next tick as the rules before it left it. Today:
 
     ace        §6 recalibration of alpha and gamma
+    federation §12 consensus pull of a federated node (only with a ``federation`` section)
     stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
 
 A new per-tick rule (PSN §9, coherence flow §5, the Jacobian of §13, learning §7/§8) is a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from orchestrator.config.root import RunConfig
 from orchestrator.control.ace import AceRule
+from orchestrator.control.federation import FederationRule
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
 
@@ -23,4 +25,5 @@ __all__ = ["control_rules"]
 
 def control_rules(config: RunConfig) -> list[ControlRule]:
     """The rules of a run's control stage, in the order they apply."""
-    return [AceRule(config.ace), StabilityRule(config.stability)]
+    federated = [] if config.federation is None else [FederationRule(config.federation)]
+    return [AceRule(config.ace), *federated, StabilityRule(config.stability)]
