@@ -1,19 +1,18 @@
 """A federated node's side of the consensus (spec §12; design §11): the ``federation`` rule.
 
 After a round the coordinator sends the node a ``Delivery``: the consensus phases c (one per
-PCI channel), the node's coupling k in [0, 1] and whether it is decoupled. With the node's
-next preparation at phases phi (the qubits' azimuths, or the amplitudes' arguments),
+PCI channel) and the node's coupling k in [0, 1]. With the node's next preparation at phases
+phi (the qubits' azimuths, or the amplitudes' arguments),
 
-    w     = 0                    if decoupled or no consensus formed
-            pull * k             otherwise
+    w     = pull * k             (0 when no consensus formed)
     phi' = wrap(phi + w * wrap(c - phi))          (each channel, wrap into (-pi, pi])
 
 i.e. each phase moves the fraction w of the shorter arc towards the consensus (w = 1: onto
 it); the polar angles (qubit mapping) or moduli (amplitude mapping) are kept, so the prepared
-state stays valid. k is 0 while the node is decoupled and rises by 1 / ramp_rounds per round
-as a member (the ACE's ramp back, decided by the coordinator, which decoupled it), so a node
-returning from an excursion or a restart is pulled back gently over several rounds instead of
-snapping onto the consensus.
+state stays valid. k is the coordinator's (``orchestrator.federation.coordinator``): 0 in the
+round a node is decoupled, rejected or rejoins, then rising by 1 / ramp_rounds per round (the
+ACE's ramp back), so a node returning from an excursion or a restart is pulled back gently
+over several rounds instead of snapping onto the consensus.
 
 The pull is applied between two ticks, to the next tick's preparation, like a rollback's
 decoupling; the node records it as a ``consensus`` block with a checkpoint, so a resumed node
@@ -78,7 +77,7 @@ class FederationRule(ControlRule):
         """The next tick after round ``delivery.round``'s pull, and what to record of it."""
         before = phase_vector(next_tick.preparation)
         weight = 0.0
-        if not delivery.decoupled and delivery.consensus is not None:
+        if delivery.consensus is not None:
             weight = self.pull * delivery.coupling
         after = before if weight == 0.0 else pulled(before, np.array(delivery.consensus), weight)
         self.round, self.coupling = delivery.round, delivery.coupling

@@ -5,14 +5,22 @@ engine's ``NodeDown``), in sorted node order:
 
     missing     nodes that did not answer (their process died, they failed, timed out)
     rejected    contributions the intake refused (forged, unknown key, replayed round, ...)
-    rejoining   nodes back after missing a round or a delivery: decoupled this round
-                whatever their phases (they resumed from a checkpoint and may lag)
+    rejoining   nodes back after missing a round or a delivery: left out of this round's
+                consensus whatever their phases (they resumed from a checkpoint and may lag)
     consensus   ``consensus.consensus`` over the accepted phases of the other nodes, radius
-                eps_phi; its non-members are decoupled ("outside eps_phi")
-    coupling    c_i in [0, 1], 1 at the start: 0 for a node decoupled, rejected, rejoining
-                or missing; a member's rises by 1 / ramp_rounds per round up to 1 (the ACE's
-                ramp back, spec §12 "resynchronization via the ACE"); a node whose coupling
-                reaches 1 again is recorded as ``resynchronised``
+                eps_phi; its members are the nodes within eps_phi of the robust centre, the
+                others are decoupled for the round ("outside eps_phi")
+    coupling    k_i in [0, 1], 1 at the start, the weight of the consensus pull on node i
+                (the node's next preparation moves pull * k_i of the way to the consensus):
+                  missing, rejected, rejoining             k = 0
+                  outside eps_phi while fully coupled      k = 0      (decoupled)
+                  a member, or outside while k < 1         k = min(1, k + 1 / ramp_rounds)
+                  no consensus formed                      k unchanged
+                so a decoupled node is not pulled in the round it leaves, then pulled back
+                with a weight that rises over the next ramp_rounds rounds (the ACE's ramp,
+                spec §12 "temporary decoupling and resynchronization via the ACE"), and is
+                decoupled again if it is still outside once fully coupled. A member whose
+                coupling reaches 1 again is recorded as ``resynchronised`` (its return).
 
 Every node that answered gets a ``Delivery`` (consensus, coupling, decoupled and why); a node
 whose delivery fails is treated as missing from then on (it rejoins decoupled). The round's
@@ -149,13 +157,19 @@ class Coordinator:
 
     def _couple(self, out: RoundOutcome, node: str) -> None:
         before = self.coupling[node]
-        if node in out.members:
-            after = min(1.0, before + self.ramp)
-            if before < 1.0 and after >= 1.0:
-                after = 1.0
-                out.resynchronised.append(node)
-        else:
+        reason = out.decoupled.get(node)
+        if node in out.missing or node in out.rejected or reason == REJOINING:
             after = 0.0
+        elif reason == NO_CONSENSUS:
+            after = before
+        elif reason == OUTSIDE and before >= 1.0:
+            after = 0.0
+        else:  # a member, or a decoupled node being ramped back
+            after = min(1.0, before + self.ramp)
+            if after > 1.0 - 1e-12:
+                after = 1.0
+            if node in out.members and before < 1.0 and after == 1.0:
+                out.resynchronised.append(node)
         if node in out.missing:
             self.absent.add(node)
         self.coupling[node] = after

@@ -10,8 +10,8 @@ Every ``rounds_every_ticks`` ticks, for round r = 0, 1, ...:
                           standing, decoupling, the coupling ramp; the round's block
     coordinator -> node   receive(delivery)         the node's control rule pulls its next
                                                     preparation's phases towards the
-                                                    consensus by pull * coupling, and the
-                                                    node records that in its own ledger
+                                                    consensus with weight pull * coupling,
+                                                    and the node records that in its ledger
     ... after the last round:   finish()            the node runs its remaining ticks
 
 A node's phase vector is the phase of each PCI channel in the preparation its next tick
@@ -38,9 +38,10 @@ class Delivery:
     """What the coordinator sends a node after a round.
 
     round: the round. consensus: the consensus phases (radians, one per channel), None when
-    no consensus formed. coupling: the node's federation coupling for this round, in [0, 1]
-    (0 when decoupled; ramps back up by 1 / ramp_rounds per round as a member). decoupled:
-    the node is outside the consensus this round. reason: why it is decoupled, else None.
+    no consensus formed. coupling: the weight of the pull towards it, in [0, 1] (0 in the
+    round a node is decoupled, then ramping back up by 1 / ramp_rounds per round; see
+    ``orchestrator.federation.coordinator``). decoupled: the node is not a member of this
+    round's consensus. reason: why, else None.
     """
 
     round: int

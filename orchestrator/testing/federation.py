@@ -75,7 +75,7 @@ class PhaseNode(FederatedNode):
 
     def receive(self, delivery: Delivery) -> dict[str, Any]:
         weight = 0.0
-        if not delivery.decoupled and delivery.consensus is not None:
+        if delivery.consensus is not None and delivery.coupling > 0:
             weight = self.pull * delivery.coupling
             self.phases = pulled(self.phases, np.array(delivery.consensus), weight)
         return {"round": delivery.round, "pull_weight": weight}

@@ -85,3 +85,11 @@ def test_decoupled_or_no_consensus_leaves_the_preparation():
     restored = rule(pull=1.0)
     restored.restore(*r.state())
     assert restored.state() == r.state()
+
+
+def test_a_decoupled_node_being_ramped_back_is_pulled_by_its_coupling():
+    prep = NextTick(QuantumRequest(theta=np.array([0.4]), phi=np.array([0.2])), COUPLING)
+    delivery = Delivery(5, (1.2,), coupling=0.5, decoupled=True, reason="outside eps_phi")
+    after, fields = rule(pull=0.8).receive(delivery, prep)
+    assert fields["pull_weight"] == 0.4 and fields["decoupled"]
+    assert np.allclose(after.preparation.phi, [0.2 + 0.4 * 1.0])

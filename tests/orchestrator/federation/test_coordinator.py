@@ -116,3 +116,16 @@ def test_no_voter_means_no_consensus():
     assert out.consensus is None and out.rejected == {"a": "replayed round"}
     assert out.deliveries["a"].consensus is None and out.deliveries["a"].decoupled
     assert NO_CONSENSUS not in out.decoupled.values()
+
+
+def test_a_node_that_stays_outside_is_pulled_back_then_decoupled_again():
+    c = coordinator(ramp_rounds=2)
+    far = dict(CLOSE, d=(2.0, 3.0))
+    seen = []
+    for r in range(5):
+        out = c.collect(r, 10 * (r + 1), signed(r, far))
+        assert out.decoupled == {"d": OUTSIDE} and "d" not in out.members
+        seen.append((out.coupling["d"], out.deliveries["d"].coupling, out.resynchronised))
+    # decoupled (0), ramped back while outside (1/2, 1), decoupled again once fully coupled
+    assert seen == [(0.0, 0.0, []), (0.5, 0.5, []), (1.0, 1.0, []), (0.0, 0.0, []), (0.5, 0.5, [])]
+    assert all(out.coupling[n] == 1.0 for n in "abc")
