@@ -107,3 +107,20 @@ def test_a_failing_fusion_node_is_restarted_from_its_checkpoint_and_rejoins(
     received = [(e["round"], e["decoupled"]) for e in blocks if e["kind"] == "consensus"]
     assert received == [(0, False), (2, True), (3, False)]
     assert [e["tick"] for e in blocks if e["kind"] == "tick"][-1] == 11
+
+
+def test_a_rerun_ends_at_the_same_federation_root(tmp_path):
+    config, _ = write_federation(tmp_path, 3, ticks=6, rounds_every_ticks=1, eps_phi=1.0)
+    cfg = load_config(config)
+    first = run_federation(
+        cfg, tmp_path / "one", factory="orchestrator.testing.federation:open_phase_node"
+    )
+    again = run_federation(
+        cfg, tmp_path / "two", factory="orchestrator.testing.federation:open_phase_node"
+    )
+    assert first.final_root == again.final_root
+    metas = [
+        next(read_blocks(d / "ledger.sqlite"))[2]["run_id"]
+        for d in (tmp_path / "one", tmp_path / "two")
+    ]
+    assert metas[0] != metas[1]  # the signatures differ; they live in the meta chain
