@@ -22,6 +22,7 @@ the difference of the two medians at the same node count. Fusion nodes add their
 from __future__ import annotations
 
 import argparse
+import itertools
 import platform
 import statistics
 import tempfile
@@ -81,7 +82,7 @@ def measure(config: Any, out: Path, warmup: int) -> dict[str, float]:
         config, out, engine=engine, factory=PHASE_NODE,
         on_round=lambda _: marks.append(time.perf_counter()),
     )  # fmt: skip
-    gaps = [b - a for a, b in zip(marks, marks[1:])][warmup:]
+    gaps = [b - a for a, b in itertools.pairwise(marks)][warmup:]
     return {
         "round_s": statistics.median(gaps),
         "spread": (max(gaps) - min(gaps)) / statistics.median(gaps),

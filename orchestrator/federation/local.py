@@ -1,8 +1,9 @@
 """The embedded federation engine: every node in the coordinator's process (``engine: local``).
 
 Nodes are built in ``start`` and called one after the other, in the order given (their calls
-do not overlap, so a round costs the sum of the nodes' work; Ray spreads it over processes
-and hosts at ~10 ms of transport per call). A node whose call raises is abandoned (what it
+do not overlap, so a round costs the sum of the nodes' work; an engine with processes, such
+as Ray, overlaps them at a transport cost per call: BENCHMARKS.md). A node whose call raises
+is abandoned (what it
 made durable stays) and built again from its spec, which resumes it from its checkpoint,
 while ``max_restarts`` allows; it answers ``NodeDown`` for that call. ``timeout_s`` cannot
 interrupt a call in the same process and is not enforced.

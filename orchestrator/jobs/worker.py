@@ -174,7 +174,9 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
             else:
                 result = execute(config, job.run_dir, **options)
         state = result.status if result.status in ("completed", "stopped") else "cancelled"
-        error = result.summary.get("error") if state == "stopped" else None
+        if result.status == "failed":  # a federation whose node stayed down
+            state = "failed"
+        error = result.summary.get("error") if state in ("stopped", "failed") else None
         if beat.lost:
             log.info("lease lost; leaving the job to its new holder")
             return "interrupted"

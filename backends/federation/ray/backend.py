@@ -104,6 +104,8 @@ class RayEngine(FederationEngine):
                 out[node_id] = NodeDown(node_id, "down: no restarts left", restarted=False)
             else:
                 refs[node_id] = self.actors[node_id].call.remote(method, *arguments)
+        if not refs:
+            return out
         ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=timeout_s)
         done = set(ready)
         for node_id, ref in refs.items():
