@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/federation.py                      # 4 and 16 nodes, 1024 phases
     .venv/bin/python bench/federation.py --nodes 4 --rounds 20 --channels 8
+    .venv/bin/python bench/federation.py --fusion configs/federated.yaml   # + fusion nodes
 
 Each run is a whole federated run (``run_federation``) whose nodes are
 ``orchestrator.testing.federation.PhaseNode``s: a drifting, seeded phase vector that signs its
@@ -15,8 +16,11 @@ the first ``--warmup`` rounds are dropped; the median is reported.
 local: every node in this process, called one after the other. ray: every node a Ray actor on
 a private head on 127.0.0.1 (``backends.federation.ray.head``) started once for the script;
 its start and each run's actor placement are reported apart. "Ray's added cost per round" is
-the difference of the two medians at the same node count. Fusion nodes add their ticks
-(BENCHMARKS.md, tick overhead) on top of this.
+the difference of the two medians at the same node count.
+
+--fusion CONFIG adds a second table: that federated config's own fusion nodes (a round is
+then one tick of every node plus the protocol), with rounds_every_ticks 1, on both engines:
+local calls the nodes one after the other, Ray runs them in parallel processes.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import yaml
 
 from orchestrator.config.root import validate_config
 from orchestrator.federation.signing import generate_private_key, private_key_hex, public_key_hex
-from orchestrator.run.federation import open_engine, run_federation
+from orchestrator.run.federation import NODE_FACTORY, open_engine, run_federation
 from orchestrator.testing.federation import PHASE_NODE
 
 
@@ -72,14 +76,24 @@ def federated_config(
     return validate_config(raw)
 
 
-def measure(config: Any, out: Path, warmup: int) -> dict[str, float]:
+def fusion_config(path: Path, rounds: int, engine: str, address: str | None) -> Any:
+    """The federated config at ``path`` with one round a tick, on ``engine``."""
+    raw = yaml.safe_load(path.read_text())
+    raw["run"]["ticks"] = rounds
+    raw["federation"].update(engine=engine, address=address, rounds_every_ticks=1)
+    for node in raw["federation"]["nodes"]:
+        node["num_cpus"] = 0
+    return validate_config(raw)
+
+
+def measure(config: Any, out: Path, warmup: int, factory: str = PHASE_NODE) -> dict[str, float]:
     """Median seconds per round (after ``warmup`` rounds) and the setup time."""
     marks: list[float] = []
     started = time.perf_counter()
     engine = open_engine(config)
     connected = time.perf_counter()
     run_federation(
-        config, out, engine=engine, factory=PHASE_NODE,
+        config, out, engine=engine, factory=factory,
         on_round=lambda _: marks.append(time.perf_counter()),
     )  # fmt: skip
     gaps = [b - a for a, b in itertools.pairwise(marks)][warmup:]
@@ -98,14 +112,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--engines", nargs="+", default=["local", "ray"])
+    parser.add_argument("--fusion", type=Path, help="a federated config: its fusion nodes too")
     args = parser.parse_args()
     rows: dict[tuple[str, int], dict[str, float]] = {}
+    fusion: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="qnf-bench-fed-") as tmp:
         root = Path(tmp)
         for n in args.nodes:
             cfg = federated_config(root, n, args.channels, args.rounds, "local", None)
             rows["local", n] = measure(cfg, root / f"local-{n}", args.warmup)
             print(f"local {n}: {rows['local', n]}", flush=True)
+        if args.fusion:
+            cfg = fusion_config(args.fusion, args.rounds, "local", None)
+            fusion["local"] = measure(cfg, root / "fusion-local", args.warmup, NODE_FACTORY)
+            print(f"fusion local: {fusion['local']}", flush=True)
         if "ray" in args.engines:
             from backends.federation.ray.head import loopback_head
 
@@ -116,6 +136,10 @@ def main() -> None:
                     cfg = federated_config(root, n, args.channels, args.rounds, "ray", head.address)
                     rows["ray", n] = measure(cfg, root / f"ray-{n}", args.warmup)
                     print(f"ray {n}: {rows['ray', n]}", flush=True)
+                if args.fusion:
+                    cfg = fusion_config(args.fusion, args.rounds, "ray", head.address)
+                    fusion["ray"] = measure(cfg, root / "fusion-ray", args.warmup, NODE_FACTORY)
+                    print(f"fusion ray: {fusion['ray']}", flush=True)
             print(f"ray head start (ray start --head returning): {head_s:.1f} s")
     print()
     print(f"Python {platform.python_version()}, {args.channels} phases per node, "
@@ -140,6 +164,17 @@ def main() -> None:
                 f"{ray['connect_s']:.1f} + {ray['first_round_s']:.1f}",
             ]
         print("| " + " | ".join(cells) + " |")
+    if fusion:
+        print()
+        print(f"Fusion nodes of {args.fusion} (one round per tick):")
+        print()
+        print("| engine | rounds/s | ms/round | connect + first round (node build), s |")
+        print("|---|---|---|---|")
+        for engine, row in fusion.items():
+            print(
+                f"| {engine} | {1 / row['round_s']:.1f} | {row['round_s'] * 1e3:.1f} "
+                f"| {row['connect_s']:.1f} + {row['first_round_s']:.1f} |"
+            )
 
 
 if __name__ == "__main__":
