@@ -12,7 +12,7 @@ Every ``rounds_every_ticks`` ticks, for round r = 0, 1, ...:
                                                     preparation's phases towards the
                                                     consensus with weight pull * coupling,
                                                     and the node records that in its ledger
-    ... after the last round:   finish()            the node runs its remaining ticks
+    ... after the last round:   finish(True)        the node runs its remaining ticks
 
 A node's phase vector is the phase of each PCI channel in the preparation its next tick
 starts from: the azimuths phi_q of the qubits (``pci.mapping: qubit``) or the arguments of
@@ -65,8 +65,9 @@ class FederatedNode(ABC):
         """Act on a round's outcome (at most once per round); return what was done."""
 
     @abstractmethod
-    def finish(self) -> dict[str, Any]:
-        """Run the remaining ticks and close; return status, ticks, final_root, run_dir."""
+    def finish(self, complete: bool) -> dict[str, Any]:
+        """Run the remaining ticks (``complete``; else stop now, "cancelled") and close;
+        return status, ticks, final_root."""
 
     @abstractmethod
     def abandon(self) -> None:

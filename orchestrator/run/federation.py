@@ -3,7 +3,8 @@
     check the directory is free -> config.yaml, federation ledger with its genesis block ->
     the engine builds every node (each a normal run under nodes/<id>) -> rounds: advance
     every node to the round's tick, the coordinator's round, deliveries, one ``round`` block
-    -> every node finishes its remaining ticks -> ``end`` block, summary.json
+    -> every node finishes its remaining ticks (or, cancelled, stops where it is, resumable)
+    -> ``end`` block, summary.json
 
 A node that fails (its process dies, it raises, it does not answer in time) is missing from
 that round; its engine restarts it from its checkpoint while ``max_restarts`` allows, and it
@@ -94,7 +95,7 @@ def run_federation(
     engine: an engine to use instead of the one the config names (it is closed at the end).
     factory: the nodes' factory (``node_specs``); the default makes fusion nodes.
     on_round(outcome): after each round's block is committed. should_stop(): checked before
-    each round; True ends the rounds ("cancelled"; the nodes still finish and close).
+    each round; True ends the rounds ("cancelled"; each node stops where it is and closes).
     on_commit(height, event): after each federation block is committed.
     """
     fed = config.federation
@@ -192,7 +193,8 @@ def _rounds(
         held += 1
         if on_round is not None:
             on_round(outcome)
-    finals = engine.call("finish", {i: () for i in ids}, fed.round_timeout_s)
+    complete = status == "completed"
+    finals = engine.call("finish", {i: (complete,) for i in ids}, fed.round_timeout_s)
     nodes: dict[str, dict[str, Any]] = {}
     for node_id in ids:
         answer = finals[node_id]

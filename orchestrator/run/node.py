@@ -136,7 +136,7 @@ class FusionNode(FederatedNode):
             protect=None if stable is None else stable.height,
         )
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self, complete: bool) -> dict[str, Any]:
         self._open = False
         try:
             result = finish(
@@ -144,7 +144,7 @@ class FusionNode(FederatedNode):
                 self.run.started,
                 self.run.setup_seconds,
                 None,
-                None,
+                None if complete else (lambda: True),
                 False,
                 self.run.resumes,
             )

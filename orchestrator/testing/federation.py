@@ -86,9 +86,11 @@ class PhaseNode(FederatedNode):
             self.phases = wrap(self.phases + self.omega + noise)
             self.tick += 1
 
-    def finish(self) -> dict[str, Any]:
-        self._run(self.ticks)
-        return {"status": "completed", "ticks": self.tick, "final_root": None}
+    def finish(self, complete: bool) -> dict[str, Any]:
+        if complete:
+            self._run(self.ticks)
+        status = "completed" if self.tick >= self.ticks else "cancelled"
+        return {"status": status, "ticks": self.tick, "final_root": None}
 
     def abandon(self) -> None:
         pass

@@ -124,3 +124,20 @@ def test_a_rerun_ends_at_the_same_federation_root(tmp_path):
         for d in (tmp_path / "one", tmp_path / "two")
     ]
     assert metas[0] != metas[1]  # the signatures differ; they live in the meta chain
+
+
+def test_a_cancelled_federation_stops_its_nodes_where_they_are(tmp_path):
+    config, _ = write_federation(tmp_path, 2, ticks=10, rounds_every_ticks=2)
+    held = []
+    result = run_federation(
+        load_config(config),
+        tmp_path / "fed",
+        factory="orchestrator.testing.federation:open_phase_node",
+        on_round=held.append,
+        should_stop=lambda: len(held) >= 2,
+    )
+    assert result.status == "cancelled" and result.summary["rounds"] == 2
+    end = [e for _, e, _ in read_blocks(tmp_path / "fed" / "ledger.sqlite")][-1]
+    assert end["kind"] == "end" and end["rounds"] == 2
+    assert {n["status"] for n in end["nodes"].values()} == {"cancelled"}
+    assert {n["ticks"] for n in end["nodes"].values()} == {4}
