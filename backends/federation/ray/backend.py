@@ -3,12 +3,16 @@
 Each node is an actor of ``NodeHost``, built from its ``NodeSpec`` inside the actor (so the
 node's backends are built where its hardware is), with ``max_restarts`` from the config and
 ``max_task_retries=0``: a node is stateful, and a call must not be silently re-run on a
-restarted actor. When an actor's process dies, the call in flight raises a ``RayActorError``;
-Ray re-runs the constructor (the node resumes from its checkpoint) and queues later calls
-until it is back (measured: ~1.7 s plus the node's own start). A node whose method raised is
-killed with restart, so it too comes back from its checkpoint; a node that does not answer
-within the round's timeout is handled the same way. With the restarts used up, Ray reports
-``ActorDiedError`` and the node stays down.
+restarted actor. When an actor's process dies, the call in flight (or the next one, before
+Ray has noticed) raises a ``RayActorError``: the node answers ``NodeDown`` for that round and
+Ray re-runs the constructor, which resumes the node from its checkpoint (measured: ~1.7 s
+plus the node's own start). While it comes back, calls that find it unavailable are asked
+again until the round's timeout; a restart the engine did not see fail (Ray queued the call
+for the new actor) is recognised by the host's incarnation id and reported as ``NodeDown``
+once, so the coordinator always knows a node restarted and lets it rejoin decoupled. A node
+whose method raised, or that did not answer within the round's timeout, is killed with
+restart and comes back the same way. With the restarts used up, the actor is killed for good
+and the node stays down.
 
 The driver connects with ``ray.init(address=federation.address)``; when it started Ray
 itself (no address) it shuts Ray down again in ``close``.
@@ -18,11 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, final
 
 import ray
-from ray.exceptions import RayActorError, RayTaskError
+from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError
 
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec
 
@@ -33,16 +39,21 @@ __all__ = ["NodeHost", "RayEngine"]
 
 
 class NodeHost:
-    """The body of a node's actor: builds the node, forwards calls to it."""
+    """The body of a node's actor: builds the node, forwards calls to it.
+
+    Every answer carries the host's incarnation (a fresh id per constructor run), so the
+    engine notices a restart even when Ray queued the call for the new actor.
+    """
 
     def __init__(self, spec: NodeSpec) -> None:
+        self.incarnation = uuid.uuid4().hex
         self.node = spec.build()
 
-    def call(self, method: str, *args: Any) -> Any:
-        return getattr(self.node, method)(*args)
+    def call(self, method: str, *args: Any) -> tuple[str, Any]:
+        return self.incarnation, getattr(self.node, method)(*args)
 
-    def pid(self) -> int:
-        return os.getpid()
+    def hello(self) -> tuple[str, int]:
+        return self.incarnation, os.getpid()
 
 
 @final
@@ -61,7 +72,9 @@ class RayEngine(FederationEngine):
                 include_dashboard=False,
             )
         self.actors: dict[str, Any] = {}
+        self.incarnation: dict[str, str] = {}
         self.failures: dict[str, int] = {}
+        self.restarting: set[str] = set()
         self.down: set[str] = set()
 
     def start(self, nodes: Sequence[NodeSpec]) -> None:
@@ -76,7 +89,7 @@ class RayEngine(FederationEngine):
                 options["resources"] = dict(spec.resources)
             self.actors[spec.node_id] = host.options(**options).remote(spec)
             self.failures[spec.node_id] = 0
-        pending = {i: a.pid.remote() for i, a in self.actors.items()}
+        pending = {i: a.hello.remote() for i, a in self.actors.items()}
         ready, _ = ray.wait(
             list(pending.values()), num_returns=len(pending), timeout=self.config.round_timeout_s
         )
@@ -89,7 +102,7 @@ class RayEngine(FederationEngine):
                     f"(does the cluster have {wanted or 'a free CPU'}?)"
                 )
             try:
-                ray.get(ref)
+                self.incarnation[node_id], _ = ray.get(ref)
             except (RayActorError, RayTaskError) as exc:
                 self.close()
                 raise RuntimeError(f"node {node_id} could not be built: {exc}") from None
@@ -97,28 +110,52 @@ class RayEngine(FederationEngine):
     def call(
         self, method: str, args: Mapping[str, tuple[Any, ...]], timeout_s: float
     ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
         out: dict[str, Any] = {}
-        refs = {}
+        pending = {}
         for node_id, arguments in args.items():
             if node_id in self.down:
                 out[node_id] = NodeDown(node_id, "down: no restarts left", restarted=False)
             else:
-                refs[node_id] = self.actors[node_id].call.remote(method, *arguments)
-        if not refs:
-            return out
-        ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=timeout_s)
-        done = set(ready)
-        for node_id, ref in refs.items():
-            if ref not in done:
-                out[node_id] = self._failed(node_id, f"no answer in {timeout_s:g} s", kill=True)
-                continue
-            try:
-                out[node_id] = ray.get(ref)
-            except RayActorError as exc:
-                out[node_id] = self._failed(node_id, _first_line(exc), kill=False)
-            except RayTaskError as exc:
-                out[node_id] = self._failed(node_id, _first_line(exc.cause or exc), kill=True)
+                pending[node_id] = arguments
+        while pending:
+            refs = {i: self.actors[i].call.remote(method, *a) for i, a in pending.items()}
+            left = max(0.0, deadline - time.monotonic())
+            ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=left)
+            done, again = set(ready), {}
+            for node_id, ref in refs.items():
+                if ref not in done:
+                    reason = f"no answer in {timeout_s:g} s"
+                    out[node_id] = self._failed(node_id, reason, kill=True)
+                    continue
+                try:
+                    incarnation, result = ray.get(ref)
+                except ActorUnavailableError as exc:
+                    if node_id in self.restarting and time.monotonic() < deadline:
+                        again[node_id] = pending[node_id]  # still coming back: ask again
+                    else:
+                        out[node_id] = self._failed(node_id, _first_line(exc), kill=False)
+                except RayActorError as exc:
+                    out[node_id] = self._failed(node_id, _first_line(exc), kill=False)
+                except RayTaskError as exc:
+                    out[node_id] = self._failed(node_id, _first_line(exc.cause or exc), kill=True)
+                else:
+                    out[node_id] = self._answered(node_id, incarnation, result)
+            pending = again
+            if pending:
+                time.sleep(0.2)
         return out
+
+    def _answered(self, node_id: str, incarnation: str, result: Any) -> Any:
+        """The result, unless the actor restarted unseen since the last call (a failure)."""
+        known = self.incarnation[node_id]
+        self.incarnation[node_id] = incarnation
+        if incarnation == known or node_id in self.restarting:
+            self.restarting.discard(node_id)
+            return result
+        down = self._failed(node_id, "restarted by Ray since its last call", kill=False)
+        self.restarting.discard(node_id)
+        return down
 
     def _failed(self, node_id: str, reason: str, kill: bool) -> NodeDown:
         self.failures[node_id] += 1
@@ -126,7 +163,9 @@ class RayEngine(FederationEngine):
         if kill or not restarted:
             with contextlib.suppress(Exception):
                 ray.kill(self.actors[node_id], no_restart=not restarted)
-        if not restarted:
+        if restarted:
+            self.restarting.add(node_id)
+        else:
             self.down.add(node_id)
         return NodeDown(node_id, reason, restarted)
 
