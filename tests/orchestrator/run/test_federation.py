@@ -16,7 +16,7 @@ from orchestrator.record.ledger import read_blocks
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
 from orchestrator.run.node import FusionNode
-from orchestrator.testing.federation import PhaseNode, open_phase_node
+from orchestrator.testing.federation import PHASE_NODE, PhaseNode, open_phase_node
 from tests.federated import write_federation
 
 ATTACKS = {2: "replayed round", 3: "bad signature", 4: "unknown key"}
@@ -112,12 +112,8 @@ def test_a_failing_fusion_node_is_restarted_from_its_checkpoint_and_rejoins(
 def test_a_rerun_ends_at_the_same_federation_root(tmp_path):
     config, _ = write_federation(tmp_path, 3, ticks=6, rounds_every_ticks=1, eps_phi=1.0)
     cfg = load_config(config)
-    first = run_federation(
-        cfg, tmp_path / "one", factory="orchestrator.testing.federation:open_phase_node"
-    )
-    again = run_federation(
-        cfg, tmp_path / "two", factory="orchestrator.testing.federation:open_phase_node"
-    )
+    first = run_federation(cfg, tmp_path / "one", factory=PHASE_NODE)
+    again = run_federation(cfg, tmp_path / "two", factory=PHASE_NODE)
     assert first.final_root == again.final_root
     metas = [
         next(read_blocks(d / "ledger.sqlite"))[2]["run_id"]
@@ -132,7 +128,7 @@ def test_a_cancelled_federation_stops_its_nodes_where_they_are(tmp_path):
     result = run_federation(
         load_config(config),
         tmp_path / "fed",
-        factory="orchestrator.testing.federation:open_phase_node",
+        factory=PHASE_NODE,
         on_round=held.append,
         should_stop=lambda: len(held) >= 2,
     )
