@@ -141,7 +141,8 @@ def main() -> None:
     print()
     print(f"Python {platform.python_version()}, {args.channels} phases per node, "
           f"{args.rounds} rounds (first {args.warmup} dropped), rounds_every_ticks 1, "
-          "phase nodes (no fusion loop); the first Ray connect includes the head's start")  # fmt: skip
+          "phase nodes (no fusion loop); the first Ray connect includes the head's start"
+          )  # fmt: skip
     print()
     print("| nodes | local rounds/s | local ms/round | ray rounds/s | ray ms/round "
           "| Ray's added ms/round | ray / local | Ray connect + first round, s |")  # fmt: skip
