@@ -57,6 +57,14 @@ def run(
 
     cfg = load(config, ticks, seed, out_dir)
     run_dir = cfg.run.out or default_run_dir(config.stem)
+    if cfg.federation is not None:
+        from orchestrator.cli.federation import run_foreground
+
+        try:
+            run_foreground(cfg, run_dir)
+        except ConfigError as exc:
+            fail(exc.problems)
+        return
     err.print(
         f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
         f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",

@@ -25,6 +25,7 @@ from orchestrator.cli.app import (
     out,
     say,
 )
+from orchestrator.cli.federation import node_lines
 from orchestrator.jobs.store import TERMINAL, Job, JobError, JobStore
 from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
@@ -223,6 +224,12 @@ def _last_events(run_dir: Path, count: int = 4) -> list[str]:
                 f"{e['coherence_entropy_normalised']:.4f}  E_coh {e['coherence_energy']:.4f}  "
                 f"spikes {e['spike_count']}"
             )
+        elif e["kind"] == "round":
+            lines.append(
+                f"block {height}: round {e['round']} at tick {e['tick']}  members "
+                f"{len(e['members'])}  decoupled {len(e['decoupled'])}  rejected "
+                f"{len(e['rejected'])}  missing {len(e['missing'])}"
+            )
         else:
             lines.append(f"block {height}: {e['kind']} {e.get('reason', '')}".rstrip())
     return lines
@@ -279,7 +286,7 @@ def watch(
                 metrics = _monitor_text(monitor)
             progress.update(task, completed=job.ticks_done, state=job.state, metrics=metrics)
             events = Table.grid()
-            for line in _last_events(job.run_dir):
+            for line in _last_events(job.run_dir) + node_lines(job.run_dir):
                 events.add_row(line)
             live.update(render())
             if job.state in TERMINAL or job.state == "interrupted":

@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError, create_model
 
 from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig, StrictModel
 from orchestrator.config.errors import ConfigError, format_validation_error
+from orchestrator.config.federation import FederationConfig
 from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.memory import MemoryConfig, memory_problems
 from orchestrator.config.sections import (
@@ -60,6 +61,7 @@ class RunConfig(StrictModel):
     memory: MemoryConfig | None = Field(
         None, description="Quantum-neuromorphic memory (§10); absent: none."
     )
+    federation: FederationConfig | None = Field(None, description="Federated nodes (§12).")
 
     def build_hamiltonian(self) -> PauliHamiltonian:
         return self.hamiltonian.build()
@@ -154,6 +156,8 @@ def _cross_check(cfg: RunConfig) -> list[str]:
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     problems += memory_problems(cfg)
+    if cfg.federation is not None:
+        problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)
     return problems
 
 

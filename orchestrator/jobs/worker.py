@@ -35,6 +35,7 @@ from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.jobs.store import Job, JobStore, lease_seconds
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
+from orchestrator.run.federation import run_federation
 from orchestrator.run.loop import HISTORY, TickRecord, snapshot_of
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
@@ -143,6 +144,8 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
                 "block": height,
                 "monitor": snapshots.get(event["tick"], empty),
             }
+        elif event["kind"] == "round":
+            beat.ticks = event["tick"]
         elif event["kind"] == "revert":
             beat.ticks = event["tick"]
             # the loop continues from the stable tick before event["tick"] (empty: the start)
@@ -172,9 +175,20 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
             if job.run_dir.exists() and not _has_genesis(job.run_dir):
                 shutil.rmtree(job.run_dir)  # an attempt that died before acknowledging anything
             log.info("starting %s into %s", job.config_path, job.run_dir)
-            result = execute(config, job.run_dir, **options)
+            if config.federation is not None:
+                result = run_federation(
+                    config,
+                    job.run_dir,
+                    should_stop=options["should_stop"],
+                    on_commit=on_commit,
+                    on_round=lambda outcome: log.info("round %d", outcome.round),
+                )
+            else:
+                result = execute(config, job.run_dir, **options)
         state = result.status if result.status in ("completed", "stopped") else "cancelled"
-        error = result.summary.get("error") if state == "stopped" else None
+        if result.status == "failed":  # a federation whose node stayed down
+            state = "failed"
+        error = result.summary.get("error") if state in ("stopped", "failed") else None
         if beat.lost:
             log.info("lease lost; leaving the job to its new holder")
             return "interrupted"

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from orchestrator.config.root import load_config
+from orchestrator.federation.record import GENESIS_KIND
 from orchestrator.record import checkpoint, faults
 from orchestrator.record.ledger import Ledger, read_blocks
 from orchestrator.record.recorder import RunRecorder, rebuild_csv
@@ -27,6 +29,7 @@ from orchestrator.run.assemble import open_backends
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.runner import (
     CommitCallback,
+    OpenRun,
     RunResult,
     StartCallback,
     finish,
@@ -35,7 +38,7 @@ from orchestrator.run.runner import (
 from orchestrator.run.session import ReplayMismatch, Session, TickCallback
 from orchestrator.run.state import StablePoint, decode_state
 
-__all__ = ["ResumeError", "resume"]
+__all__ = ["ResumeError", "resume", "resumed_run"]
 
 
 class ResumeError(RuntimeError):
@@ -56,6 +59,25 @@ def resume(
     Raises ``ResumeError`` when the directory cannot be resumed, ``RunBusy`` when another
     process holds it, ``ConfigError`` when its config.yaml no longer validates.
     """
+    with resumed_run(run_dir, on_commit, on_start) as run:
+        return finish(
+            run.session,
+            run.started,
+            run.setup_seconds,
+            on_tick,
+            should_stop,
+            draw_report,
+            run.resumes,
+        )
+
+
+@contextmanager
+def resumed_run(
+    run_dir: Path,
+    on_commit: CommitCallback | None = None,
+    on_start: StartCallback | None = None,
+) -> Iterator[OpenRun]:
+    """``resume`` up to its first new tick: the run, open again, holding its directory's lock."""
     files = RunDirectory(run_dir)
     if not files.is_run():
         raise ResumeError(f"{run_dir}: not a run directory (no {files.LEDGER})")
@@ -70,6 +92,11 @@ def resume(
                 f"({checked.reason}); a tampered or damaged run is not resumed"
             )
         blocks = [(h, e) for h, e, _ in read_blocks(files.ledger)]
+        if blocks and blocks[0][1].get("kind") == GENESIS_KIND:
+            raise ResumeError(
+                f"{run_dir}: a federation's coordinator cannot be resumed (its node runs, "
+                f"{run_dir}/nodes/<id>, can)"
+            )
         if not blocks or blocks[0][1].get("config_sha256") != config.config_hash():
             raise ResumeError(f"{files.config} does not match the config the run started with")
         for path in files.temporaries():
@@ -120,8 +147,7 @@ def resume(
             recorder.close()
             raise
         previous = _previous_resumes(files)
-        setup = time.perf_counter() - started
-        return finish(session, started, setup, on_tick, should_stop, draw_report, previous + 1)
+        yield OpenRun(session, started, time.perf_counter() - started, previous + 1)
 
 
 def _previous_resumes(files: RunDirectory) -> int:

@@ -4,6 +4,7 @@ Order matters: a rule sees the next tick as the rules before it left it. Today:
 
     ace        §6 recalibration of alpha and gamma
     memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
+    federation §12 consensus pull of a federated node (only with a ``federation`` section)
     stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
 
 A new per-tick rule (PSN §9, coherence flow §5, the Jacobian of §13, learning §7/§8) is a
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from orchestrator.config.root import RunConfig
 from orchestrator.control.ace import AceRule
+from orchestrator.control.federation import FederationRule
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
 
@@ -41,4 +43,6 @@ def control_rules(config: RunConfig) -> list[ControlRule]:
     rules: list[ControlRule] = [AceRule(config.ace)]
     if config.memory is not None:
         rules.append(_memory_rule(config))
+    if config.federation is not None:
+        rules.append(FederationRule(config.federation))
     return [*rules, StabilityRule(config.stability)]

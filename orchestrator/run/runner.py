@@ -23,7 +23,8 @@ import platform
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,12 +48,14 @@ from orchestrator.run.state import StablePoint, encode_state
 from orchestrator.run.summary import summarise
 
 __all__ = [
+    "OpenRun",
     "RunBusy",
     "RunResult",
     "check_run_dir",
     "default_run_dir",
     "execute",
     "finish",
+    "started_run",
 ]
 
 
@@ -103,6 +106,21 @@ def rollback_for(config: RunConfig, stable: StablePoint | None) -> Rollback:
 # --------------------------------------------------------------------------- new run
 
 
+@dataclass(frozen=True)
+class OpenRun:
+    """A run whose backends, run directory and session are open, before or between drives.
+
+    ``finish`` drives it to its end and closes it; a caller that drives it in steps
+    (``session.drive`` with a ``should_stop``) must still end with ``finish`` or close the
+    loop and the recorder itself before leaving the context that opened it.
+    """
+
+    session: Session
+    started: float
+    setup_seconds: float
+    resumes: int
+
+
 def execute(
     config: RunConfig,
     run_dir: Path,
@@ -124,6 +142,20 @@ def execute(
     Raises ``ConfigError`` if ``run_dir`` exists (before anything is built). Exceptions from
     the backends propagate after the summary records them.
     """
+    with started_run(config, run_dir, on_commit, on_start) as run:
+        return finish(
+            run.session, run.started, run.setup_seconds, on_tick, should_stop, draw_report, 0
+        )
+
+
+@contextmanager
+def started_run(
+    config: RunConfig,
+    run_dir: Path,
+    on_commit: CommitCallback | None = None,
+    on_start: StartCallback | None = None,
+) -> Iterator[OpenRun]:
+    """``execute`` up to its first tick: the new run, open, holding its directory's lock."""
     check_run_dir(run_dir)
     faults.arm()
     files = RunDirectory(run_dir)
@@ -172,8 +204,7 @@ def execute(
                 recorder.close()
             raise
         session = Session(loop, recorder, rollback_for(config, stable), backends)
-        setup = time.perf_counter() - started
-        return finish(session, started, setup, on_tick, should_stop, draw_report, resumes=0)
+        yield OpenRun(session, started, time.perf_counter() - started, 0)
 
 
 def _initial_checkpoint(

@@ -8,7 +8,7 @@ import sys
 
 from tests.paths import ROOT
 
-SDKS = ("qiskit", "qiskit_aer", "qiskit_ibm_runtime", "brian2", "lava")
+SDKS = ("qiskit", "qiskit_aer", "qiskit_ibm_runtime", "brian2", "lava", "ray")
 
 
 def test_loading_the_loop_and_validating_a_config_imports_no_sdk(small_config) -> None:

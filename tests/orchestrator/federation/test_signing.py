@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import struct
 
 import pytest
 import rfc8785
@@ -112,6 +113,8 @@ def test_non_finite_phases_are_refused(intake, bad):
         {"round": 2**60},
         {"phases": [0.1, 2.5, 6.2, 1e-7]},
         {"phases": (0.1, "2.5", 6.2, 1e-7)},
+        {"phases": (0.1, True, 6.2, 1e-7)},
+        {"phases": (0.1, 10**400, 6.2, 1e-7)},
         {"node_id": None},
     ],
 )
@@ -125,16 +128,40 @@ def _signed_by_hand(body: bytes, node: str, round: int, phases: tuple[float, ...
     return Contribution(RUN, round, node, phases, public_key_hex(KEYS[node]), signature)
 
 
-def test_signature_is_over_canonical_bytes_whatever_the_key_order(intake):
-    # the bytes built by the reference RFC 8785 encoder from a dict in another key order
-    body = {"round": 0, "phases": list(PHASES), "node_id": "alpha", "run_id": RUN}
-    assert intake.admit(_signed_by_hand(rfc8785.dumps(body), "alpha", 0, PHASES), 0) is None
-    # plain json.dumps of the same values is not canonical (spacing, key order): refused
-    body = {"round": 0, "phases": list(PHASES), "node_id": "beta", "run_id": RUN}
+def _doubles(phases) -> bytes:
+    """float64 little-endian, written with struct rather than numpy."""
+    return struct.pack(f"<{len(phases)}d", *phases)
+
+
+def test_signature_is_over_the_canonical_envelope_and_the_raw_doubles(intake):
+    # the envelope built by the reference RFC 8785 encoder from a dict in another key order
+    body = {"round": 0, "phases": len(PHASES), "node_id": "alpha", "run_id": RUN}
+    signed = rfc8785.dumps(body) + _doubles(PHASES)
+    assert intake.admit(_signed_by_hand(signed, "alpha", 0, PHASES), 0) is None
+    # plain json.dumps of the same envelope is not canonical (spacing, key order): refused
+    body = {"round": 0, "phases": len(PHASES), "node_id": "beta", "run_id": RUN}
     loose = json.dumps(body).encode()
     assert loose != rfc8785.dumps(body)
-    assert intake.admit(_signed_by_hand(loose, "beta", 0, PHASES), 0) is Rejection.BAD_SIGNATURE
-    assert intake.admit(_signed_by_hand(rfc8785.dumps(body), "beta", 0, PHASES), 0) is None
+    bad = _signed_by_hand(loose + _doubles(PHASES), "beta", 0, PHASES)
+    assert intake.admit(bad, 0) is Rejection.BAD_SIGNATURE
+    # big-endian doubles, or the phases as JSON numbers (the v1 encoding): refused
+    big = struct.pack(f">{len(PHASES)}d", *PHASES)
+    bad = _signed_by_hand(rfc8785.dumps(body) + big, "beta", 0, PHASES)
+    assert intake.admit(bad, 0) is Rejection.BAD_SIGNATURE
+    v1 = rfc8785.dumps(dict(body, phases=list(PHASES)))
+    assert intake.admit(_signed_by_hand(v1, "beta", 0, PHASES), 0) is Rejection.BAD_SIGNATURE
+    good = _signed_by_hand(rfc8785.dumps(body) + _doubles(PHASES), "beta", 0, PHASES)
+    assert intake.admit(good, 0) is None
+
+
+def test_a_change_in_the_last_bit_of_one_phase_is_a_bad_signature(intake):
+    c = sign(KEYS["gamma"], RUN, 0, "gamma", PHASES)
+    nudged = list(PHASES)
+    nudged[2] = math.nextafter(nudged[2], math.inf)
+    assert intake.admit(dataclasses.replace(c, phases=tuple(nudged)), 0) is Rejection.BAD_SIGNATURE
+    zero = sign(KEYS["gamma"], RUN, 0, "gamma", (0.0, 1.0, 2.0, 3.0))
+    negative_zero = dataclasses.replace(zero, phases=(-0.0, 1.0, 2.0, 3.0))
+    assert intake.admit(negative_zero, 0) is Rejection.BAD_SIGNATURE
 
 
 @settings(max_examples=50, deadline=None)
@@ -144,8 +171,8 @@ def test_signature_is_over_canonical_bytes_whatever_the_key_order(intake):
 )
 def test_any_finite_vector_round_trips_through_the_reference_encoder(phases, round):
     intake = Intake(RUN, {"gamma": public_key_hex(KEYS["gamma"])}, channels=4)
-    body = {"node_id": "gamma", "phases": phases, "round": round, "run_id": RUN}
-    c = _signed_by_hand(rfc8785.dumps(body), "gamma", round, tuple(phases))
+    body = {"node_id": "gamma", "phases": 4, "round": round, "run_id": RUN}
+    c = _signed_by_hand(rfc8785.dumps(body) + _doubles(phases), "gamma", round, tuple(phases))
     assert intake.admit(c, round) is None
 
 

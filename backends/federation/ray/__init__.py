@@ -1,0 +1,1 @@
+"""The Ray federation engine: config.py (SDK-free plugin and address check), backend.py."""

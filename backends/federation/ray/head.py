@@ -1,0 +1,100 @@
+"""A private Ray head on 127.0.0.1 for tests and benchmarks (never ``ray stop``).
+
+``loopback_head()`` starts ``ray start --head --block`` bound to 127.0.0.1 in its own process
+group, with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 (without it Ray 2.60 swaps in the host's
+routable address and listens there), its own temporary directory and HOME (Ray writes an auth
+token under HOME), and usage statistics off. The same variables are set in this process for
+the duration (Ray reads them when it is imported and connects: import it only inside the
+``with``). On leaving, the driver is disconnected and the head's process group is stopped by
+its id: SIGTERM, then SIGKILL for what is left after ``grace_s`` (Ray's own graceful stop
+takes ~30 s here). ``ray stop`` would stop every Ray on the host, other people's included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["LoopbackHead", "loopback_head"]
+
+RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+@dataclass(frozen=True)
+class LoopbackHead:
+    """address: ``127.0.0.1:PORT`` for ``federation.address``; pgid: the head's process group;
+    home: its temporary directory (HOME, Ray's temp dir under ``ray/``, the head's log)."""
+
+    address: str
+    pgid: int
+    home: Path
+
+
+@contextlib.contextmanager
+def loopback_head(num_cpus: int = 4, grace_s: float = 10.0) -> Iterator[LoopbackHead]:
+    """Start a loopback-only head; stop it by its process group id afterwards (docstring)."""
+    home = Path(tempfile.mkdtemp(prefix="qnfray-", dir="/tmp"))  # Ray's socket paths are short
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ray_bin = Path(sys.executable).parent / "ray"
+    command = [
+        str(ray_bin), "start", "--head", "--block", "--node-ip-address=127.0.0.1",
+        f"--port={port}", f"--temp-dir={home}/ray", f"--num-cpus={num_cpus}",
+        "--include-dashboard=false", "--disable-usage-stats",
+    ]  # fmt: skip
+    saved = {name: os.environ.get(name) for name in ("HOME", *RAY_ENV)}
+    os.environ.update(HOME=str(home), **RAY_ENV)
+    log = open(home / "head.log", "w")  # noqa: SIM115
+    head = subprocess.Popen(
+        command, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield LoopbackHead(f"127.0.0.1:{port}", head.pid, home)
+    finally:
+        ray = sys.modules.get("ray")
+        if ray is not None and ray.is_initialized():
+            ray.shutdown()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(head.pid, signal.SIGKILL)
+            head.wait()
+        deadline = time.monotonic() + grace_s
+        while _alive_in_group(head.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)
+        log.close()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _alive_in_group(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (zombies do not count)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False

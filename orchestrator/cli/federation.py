@@ -1,0 +1,122 @@
+"""Federation commands: ``qnf federation keys``; the foreground federated run; node lines.
+
+``qnf run`` and the job worker hand a config with a ``federation`` section to
+``orchestrator.run.federation.run_federation``; ``qnf watch`` shows one line per node
+(``node_lines``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from orchestrator.cli.app import app, err, fail, say
+from orchestrator.config.root import RunConfig
+from orchestrator.record.ledger import last_events
+
+federation_app = typer.Typer(help="Federated runs (spec §12): node keys.", no_args_is_help=True)
+app.add_typer(federation_app, name="federation")
+
+
+@federation_app.command("keys")
+def keys(
+    nodes: Annotated[list[str], typer.Argument(help="Node ids, e.g. lab-a lab-b lab-c.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for the private key files.")
+    ] = Path("keys"),
+) -> None:
+    """Make an Ed25519 key pair per node: OUT/<id>.key (private, mode 600) and, on stdout,
+    the `federation.nodes` entries listing their public keys.
+
+    Example:
+
+      qnf federation keys lab-a lab-b lab-c --out keys >> configs/federated.yaml
+    """
+    from orchestrator.federation.signing import (
+        generate_private_key,
+        private_key_hex,
+        public_key_hex,
+    )
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for node in nodes:
+        path = out_dir / f"{node}.key"
+        if path.exists():
+            fail([f"{path} exists; keys are never overwritten"])
+        key = generate_private_key()
+        path.touch(mode=0o600)
+        path.write_text(private_key_hex(key) + "\n")
+        entries.append({"id": node, "public_key": public_key_hex(key), "key_file": str(path)})
+    say(yaml.safe_dump({"nodes": entries}, sort_keys=False).rstrip())
+
+
+def run_foreground(cfg: RunConfig, run_dir: Path) -> None:
+    """``qnf run`` of a federated config: rounds with a line each, then the closing lines."""
+    from orchestrator.run.federation import run_federation
+
+    fed = cfg.federation
+    assert fed is not None
+    rounds = cfg.run.ticks // fed.rounds_every_ticks
+    err.print(
+        f"federation: {len(fed.nodes)} nodes on engine {fed.engine}, {rounds} rounds of "
+        f"{fed.rounds_every_ticks} ticks",
+        highlight=False,
+    )
+    started = time.perf_counter()
+
+    def on_round(outcome: Any) -> None:
+        err.print(
+            f"round {outcome.round + 1}/{rounds}  members {len(outcome.members)}  "
+            f"decoupled {len(outcome.decoupled)}  rejected {len(outcome.rejected)}  "
+            f"missing {len(outcome.missing)}  ({time.perf_counter() - started:.1f} s)",
+            highlight=False,
+        )
+
+    try:
+        result = run_federation(cfg, run_dir, on_round=on_round)
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        raise typer.Exit(130) from None
+    summary = result.summary
+    say(f"run directory: {result.run_dir}")
+    say(f"status:        {result.status}")
+    say(f"rounds:        {summary['rounds']}")
+    say(f"final root:    {result.final_root}")
+    for node, outcome in summary["nodes"].items():
+        say(f"node {node}: {outcome['status']}, root {outcome.get('final_root')}")
+    say(f"check it:      qnf ledger verify {result.run_dir}")
+    if result.status != "completed":
+        raise typer.Exit(1)
+
+
+def node_lines(run_dir: Path) -> list[str]:
+    """One line per node of a federation's run directory: ticks, H_coh, coupling (live)."""
+    lines = []
+    nodes = run_dir / "nodes"
+    if not nodes.is_dir():
+        return lines
+    for path in sorted(p for p in nodes.iterdir() if p.is_dir()):
+        events = last_events(path / "ledger.sqlite", 4)
+        ticks = [e for _, e in events if e["kind"] == "tick"]
+        rounds = [e for _, e in events if e["kind"] == "consensus"]
+        line = f"node {path.name}: "
+        if not ticks:
+            lines.append(line + ("starting" if not events else events[-1][1]["kind"]))
+            continue
+        tick = ticks[-1]
+        line += (
+            f"tick {tick['tick'] + 1}  H_coh/(n ln 2) {tick['coherence_entropy_normalised']:.4f}"
+            f"  coupling {tick.get('federation_coupling', 1.0):.2f}"
+        )
+        if rounds:
+            last = rounds[-1]
+            line += f"  round {last['round']}: " + (
+                f"decoupled ({last['reason']})" if last["decoupled"] else "member"
+            )
+        lines.append(line)
+    return lines

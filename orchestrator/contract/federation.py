@@ -1,0 +1,155 @@
+"""Federation engines: what hosts the nodes of a federated run, and how one registers.
+
+An engine hosts the nodes of one federation (spec §12) and carries the coordinator's calls to
+them; it knows nothing of phases or consensus. The coordinator names each node's constructor
+as ``"module:function"`` plus its arguments (``NodeSpec``), so a node is built inside whatever
+process hosts it, and calls a method on a set of nodes at once (``FederationEngine.call``).
+A node whose call fails (it raised, its process or host died, it did not answer in time)
+answers ``NodeDown`` for that call; the engine then builds it again from its spec, which
+resumes it from its checkpoint, while ``federation.max_restarts`` allows.
+
+Engines register like backends: a ``EnginePlugin`` in entry-point group
+``qnfusion.federation`` named after its kind. The built-in ``local`` engine
+(``orchestrator.federation.local``) runs every node in the coordinator's process; ``ray``
+(``backends/federation/ray``) makes each node a Ray actor, and only that plugin imports Ray.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orchestrator.config.federation import FederationConfig
+
+__all__ = [
+    "GROUP",
+    "EnginePlugin",
+    "FederationEngine",
+    "NodeDown",
+    "NodeSpec",
+    "engine_plugins",
+]
+
+GROUP = "qnfusion.federation"
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """How to build one node where it runs.
+
+    node_id: the node's id. factory: ``"module:function"``; ``function(**args)`` returns the
+    node object whose methods ``call`` invokes. args: picklable keyword arguments. resources:
+    custom resources the node holds for its life (engines with placement); num_cpus: CPUs it
+    reserves there.
+    """
+
+    node_id: str
+    factory: str
+    args: Mapping[str, Any]
+    resources: Mapping[str, float] = field(default_factory=dict)
+    num_cpus: float = 1.0
+
+    def build(self) -> Any:
+        """Import the factory and call it (in the hosting process)."""
+        module, _, name = self.factory.partition(":")
+        return getattr(importlib.import_module(module), name)(**self.args)
+
+
+@dataclass(frozen=True)
+class NodeDown:
+    """A node's answer to a call it could not answer.
+
+    reason: what happened (its exception, "process died", "no answer in N s").
+    restarted: whether the engine is bringing it back (restarts were left).
+    """
+
+    node_id: str
+    reason: str
+    restarted: bool
+
+
+class FederationEngine(ABC):
+    """Hosts a federation's nodes. Subclasses are final; built with the federation section."""
+
+    @abstractmethod
+    def __init__(self, config: FederationConfig) -> None:
+        """Connect to where nodes will run (a cluster address, or nothing for in-process)."""
+
+    @abstractmethod
+    def start(self, nodes: Sequence[NodeSpec]) -> None:
+        """Build every node (each ``NodeSpec.build`` where that node runs).
+
+        Raises when a node cannot be placed or built at all (a missing resource, a factory
+        that fails on its first try): the federation cannot start.
+        """
+
+    @abstractmethod
+    def call(
+        self, method: str, args: Mapping[str, tuple[Any, ...]], timeout_s: float
+    ) -> dict[str, Any]:
+        """``method(*args[id])`` on each node named in ``args``, concurrently where possible.
+
+        Returns {node id: its result, or ``NodeDown``}; waits at most ``timeout_s`` seconds
+        for any node. A node that failed is rebuilt from its spec while restarts are left
+        (``NodeDown.restarted``); one with none left stays down and answers ``NodeDown`` to
+        every later call.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of every node and of the connection (idempotent)."""
+
+
+@dataclass(frozen=True)
+class EnginePlugin:
+    """A registered federation engine.
+
+    kind: the value of ``federation.engine``; equals the entry-point name.
+    implementation: ``"module:Class"`` of the ``FederationEngine``.
+    requires: top-level modules it needs; install: what to run when they are missing;
+    distribution: the PyPI distribution whose version identifies it; summary: one line.
+    """
+
+    kind: str
+    implementation: str
+    requires: tuple[str, ...]
+    install: str
+    distribution: str
+    summary: str
+
+    def missing(self) -> list[str]:
+        """Required modules that cannot be imported here (empty when usable)."""
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    def version(self) -> str | None:
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def load(self) -> type[FederationEngine]:
+        """Import the engine class (``RuntimeError`` naming what to install if it cannot)."""
+        gone = self.missing()
+        if gone:
+            raise RuntimeError(f"federation engine '{self.kind}' needs {gone}: {self.install}")
+        module, _, name = self.implementation.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+@cache
+def engine_plugins() -> dict[str, EnginePlugin]:
+    """Registered federation engines, by kind."""
+    found: dict[str, EnginePlugin] = {}
+    for ep in importlib.metadata.entry_points(group=GROUP):
+        plugin = ep.load()
+        if not isinstance(plugin, EnginePlugin) or plugin.kind != ep.name:
+            raise TypeError(f"entry point {ep.name} = {ep.value} in {GROUP} is not an engine")
+        found[ep.name] = plugin
+    return dict(sorted(found.items()))

@@ -1,0 +1,51 @@
+"""docker/: what can be checked without a container engine (none runs on this machine).
+
+The compose file parses and wires the head and workers together; the Dockerfile builds from
+Python 3.10 with the locked environment and the ray extra, and copies only what exists. That
+its steps run is checked by ``bash docker/build-steps.sh`` (minutes: not part of the suite).
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from orchestrator.config import load_config
+from tests.paths import CONFIGS, ROOT
+
+DOCKER = ROOT / "docker"
+
+
+def test_compose_file_parses_and_wires_a_head_and_workers():
+    compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"ray-head", "ray-worker"}
+    head, worker = services["ray-head"], services["ray-worker"]
+    for service in (head, worker):
+        assert service["image"] == "qnfusion" and service["entrypoint"] == ["ray"]
+        assert service["command"][:1] == ["start"] and "--block" in service["command"]
+        for volume in service["volumes"]:
+            source = volume.split(":")[0]
+            assert (DOCKER / source).resolve().parent == ROOT  # ../runs, ../configs
+    assert "--head" in head["command"] and "--port=6379" in head["command"]
+    assert "--address=ray-head:6379" in worker["command"]
+    assert worker["depends_on"] == ["ray-head"] and worker["deploy"]["replicas"] >= 1
+
+
+def test_dockerfile_uses_python_310_the_lock_and_the_ray_extra():
+    text = (DOCKER / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.10", text, re.M)
+    syncs = re.findall(r"uv sync ([^\n]*)", text)
+    assert syncs and all("--locked" in s and "--extra ray" in s for s in syncs)
+    for line in re.findall(r"^COPY (.*)$", text, re.M):
+        *sources, _ = line.split()
+        assert all((ROOT / s).exists() for s in sources), line
+
+
+def test_the_federated_demo_configs_validate():
+    for name in ("federated.yaml", "federated_ray.yaml"):
+        cfg = load_config(CONFIGS / name)
+        assert cfg.federation is not None and len(cfg.federation.nodes) == 4
+        for node in cfg.federation.nodes:
+            assert (ROOT / node.key_file).is_file()

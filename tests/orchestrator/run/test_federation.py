@@ -1,0 +1,139 @@
+"""Federated runs on the local engine: attacks recorded, a failed node restarted and rejoined."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestrator.cli import app
+from orchestrator.config import load_config
+from orchestrator.federation.signing import generate_private_key, sign
+from orchestrator.record.ledger import read_blocks
+from orchestrator.record.verify import verify
+from orchestrator.run.federation import run_federation
+from orchestrator.run.node import FusionNode
+from orchestrator.testing.federation import PHASE_NODE, PhaseNode, open_phase_node
+from tests.federated import write_federation
+
+ATTACKS = {2: "replayed round", 3: "bad signature", 4: "unknown key"}
+
+
+class AttackingNode:
+    """A phase node whose answers are tampered with in the rounds of ``ATTACKS``."""
+
+    def __init__(self, node: PhaseNode) -> None:
+        self.node = node
+        self.sent: dict[int, Any] = {}
+
+    def advance(self, round: int, until_tick: int):
+        honest = self.node.advance(round, until_tick)
+        self.sent[round] = honest
+        attack = ATTACKS.get(round) if self.node.node_id == "n1" else None
+        if attack == "replayed round":
+            return self.sent[round - 1]
+        if attack == "bad signature":
+            return dataclasses.replace(honest, phases=tuple(x + 1e-3 for x in honest.phases))
+        if attack == "unknown key":
+            return sign(generate_private_key(), honest.run_id, round, "n1", honest.phases)
+        return honest
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.node, name)
+
+
+def attacking_node(**args: Any) -> AttackingNode:
+    return AttackingNode(open_phase_node(**args))
+
+
+def rounds(run_dir: Path) -> list[dict]:
+    return [e for _, e, _ in read_blocks(run_dir / "ledger.sqlite") if e["kind"] == "round"]
+
+
+def test_forged_unknown_key_and_replayed_contributions_are_refused_and_recorded(tmp_path):
+    config, _ = write_federation(tmp_path, 4, ticks=12, rounds_every_ticks=2, eps_phi=3.0)
+    cfg = load_config(config)
+    out = tmp_path / "fed"
+    factory = f"{__name__}:attacking_node"
+    result = run_federation(cfg, out, factory=factory)
+    assert result.status == "completed" and result.summary["rounds"] == 6
+    held = rounds(out)
+    for event in held:
+        expect = ATTACKS.get(event["round"])
+        assert event["rejected"] == ({"n1": expect} if expect else {})
+        if expect:
+            assert "n1" not in event["members"] and event["coupling"]["n1"] == 0.0
+    assert held[5]["members"] == ["n0", "n1", "n2", "n3"]
+    assert verify(out / "ledger.sqlite").ok
+    cli = CliRunner().invoke(app, ["ledger", "verify", str(out)])
+    assert cli.exit_code == 0 and result.final_root in cli.stdout
+
+
+def test_a_failing_fusion_node_is_restarted_from_its_checkpoint_and_rejoins(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    config, _ = write_federation(
+        tmp_path, 3, ticks=12, rounds_every_ticks=3, eps_phi=3.0, ramp_rounds=1
+    )
+    real = FusionNode.advance
+    failed = []
+
+    def advance(self: FusionNode, round: int, until_tick: int):
+        if self.node_id == "n1" and round == 1 and not failed:
+            failed.append(real(self, round, until_tick - 1))  # mid-round, then it dies
+            raise RuntimeError("injected fault")
+        return real(self, round, until_tick)
+
+    monkeypatch.setattr(FusionNode, "advance", advance)
+    out = tmp_path / "fed"
+    result = run_federation(load_config(config), out)
+    assert failed and result.status == "completed"
+    held = rounds(out)
+    assert held[1]["missing"] == {"n1": "RuntimeError: injected fault"}
+    assert held[2]["rejoining"] == ["n1"] and held[2]["decoupled"]["n1"].startswith("rejoining")
+    assert held[3]["members"] == ["n0", "n1", "n2"] and held[3]["resynchronised"] == ["n1"]
+    assert verify(out / "ledger.sqlite").ok
+    end = [e for _, e, _ in read_blocks(out / "ledger.sqlite")][-1]
+    for node in ("n0", "n1", "n2"):
+        node_dir = out / "nodes" / node
+        checked = verify(node_dir / "ledger.sqlite")
+        expect = {"status": "completed", "ticks": 12, "final_root": checked.root}
+        assert checked.ok and end["nodes"][node] == expect
+    assert result.summary["nodes"]["n1"]["status"] == "completed"
+    blocks = [e for _, e, _ in read_blocks(out / "nodes" / "n1" / "ledger.sqlite")]
+    received = [(e["round"], e["decoupled"]) for e in blocks if e["kind"] == "consensus"]
+    assert received == [(0, False), (2, True), (3, False)]
+    assert [e["tick"] for e in blocks if e["kind"] == "tick"][-1] == 11
+
+
+def test_a_rerun_ends_at_the_same_federation_root(tmp_path):
+    config, _ = write_federation(tmp_path, 3, ticks=6, rounds_every_ticks=1, eps_phi=1.0)
+    cfg = load_config(config)
+    first = run_federation(cfg, tmp_path / "one", factory=PHASE_NODE)
+    again = run_federation(cfg, tmp_path / "two", factory=PHASE_NODE)
+    assert first.final_root == again.final_root
+    metas = [
+        next(read_blocks(d / "ledger.sqlite"))[2]["run_id"]
+        for d in (tmp_path / "one", tmp_path / "two")
+    ]
+    assert metas[0] != metas[1]  # the signatures differ; they live in the meta chain
+
+
+def test_a_cancelled_federation_stops_its_nodes_where_they_are(tmp_path):
+    config, _ = write_federation(tmp_path, 2, ticks=10, rounds_every_ticks=2)
+    held = []
+    result = run_federation(
+        load_config(config),
+        tmp_path / "fed",
+        factory=PHASE_NODE,
+        on_round=held.append,
+        should_stop=lambda: len(held) >= 2,
+    )
+    assert result.status == "cancelled" and result.summary["rounds"] == 2
+    end = [e for _, e, _ in read_blocks(tmp_path / "fed" / "ledger.sqlite")][-1]
+    assert end["kind"] == "end" and end["rounds"] == 2
+    assert {n["status"] for n in end["nodes"].values()} == {"cancelled"}
+    assert {n["ticks"] for n in end["nodes"].values()} == {4}
