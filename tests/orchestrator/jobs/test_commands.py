@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import brian2  # noqa: F401  - see below
 import pytest
 from typer.testing import CliRunner
 
@@ -17,6 +18,10 @@ from orchestrator.jobs.worker import work
 from orchestrator.record.verify import verify
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS
+
+# brian2 installs a SIGINT handler when it is first imported, which only the main thread may
+# do; the tests below run a worker in a thread (a real `qnf worker` runs jobs in its main
+# thread), so brian2 is imported here first.
 
 runner = CliRunner()
 
