@@ -36,6 +36,7 @@ import numpy as np
 from orchestrator.record.canonical import canonical
 from orchestrator.record.chain import GENESIS, next_meta_root, next_root, sha256
 from orchestrator.record.faults import crash_point
+from orchestrator.record.fsutil import create_private
 
 __all__ = [
     "Ledger",
@@ -118,6 +119,7 @@ class Ledger:
         """A new, empty ledger at ``path`` (which must not exist)."""
         if path.exists():
             raise LedgerError(f"{path} already exists; a ledger is never overwritten")
+        create_private(path)
         conn = cls._connect(path)
         conn.executescript(_SCHEMA)
         return cls(conn, 0, GENESIS, GENESIS)
