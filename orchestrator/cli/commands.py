@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from orchestrator.cli.app import (
+    EXIT_IO,
     ConfigArg,
     OutOpt,
     RunDirArg,
@@ -18,16 +19,20 @@ from orchestrator.cli.app import (
     app,
     err,
     fail,
+    io_fault,
     load,
     out,
     print_notices,
     print_result,
     say,
+    stop_on_signals,
     tick_progress,
 )
 from orchestrator.config.errors import ConfigError
 from orchestrator.contract.quantum import QuantumBackendFailure
 from orchestrator.contract.registry import plugins
+from orchestrator.record.failure import RecorderError
+from orchestrator.run.interrupt import Interrupted
 
 ledger_app = typer.Typer(help="Check the tamper-evident record of a run.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
@@ -53,28 +58,55 @@ def run(
 
       qnf run configs/demo.yaml --ticks 200 --seed 7 --out runs/demo-seed7
     """
-    from orchestrator.run.runner import default_run_dir, execute
+    from orchestrator.run.runner import check_run_dir, default_run_dir, execute
 
-    cfg = load(config, ticks, seed, out_dir)
-    run_dir = cfg.run.out or default_run_dir(config.stem)
-    err.print(
-        f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
-        f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",
-        highlight=False,
+    with stop_on_signals() as interrupt:
+        cfg = load(config, ticks, seed, out_dir)
+        try:
+            run_dir = check_run_dir(cfg.run.out or default_run_dir(config.stem))
+        except ConfigError as exc:
+            fail(exc.problems)
+        err.print(
+            f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
+            f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",
+            highlight=False,
+        )
+        try:
+            with tick_progress(cfg.run.ticks) as on_tick:
+                result = execute(
+                    cfg,
+                    run_dir,
+                    on_tick=on_tick,
+                    draw_report=report,
+                    on_start=print_notices,
+                    interrupt=interrupt,
+                )
+        except ConfigError as exc:
+            fail(exc.problems)
+        except QuantumBackendFailure as exc:  # refused while building: nothing was written
+            fail([str(exc)], code=2 if exc.reason == "budget" else 1)
+        except Interrupted as exc:
+            fail([f"{exc}; nothing was written"], code=exc.exit_code)
+        except RecorderError as exc:
+            fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
+        except OSError as exc:
+            fail([io_fault(exc)], code=EXIT_IO)
+        except KeyboardInterrupt:
+            err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
+            raise typer.Exit(130) from None
+        print_result(result, interrupt)
+
+
+def write_fault_line(exc: RecorderError, run_dir: Path) -> str:
+    """The one line of a run the disk refused: what failed and how to go on."""
+    from orchestrator.record.rundir import RunDirectory
+
+    if not RunDirectory(run_dir).is_run():
+        return f"{exc}; nothing was kept (the run had not started)"
+    return (
+        f"{exc}; the run stopped at a tick boundary and keeps every committed tick; "
+        f"free space, then: qnf resume {run_dir}"
     )
-    try:
-        with tick_progress(cfg.run.ticks) as on_tick:
-            result = execute(
-                cfg, run_dir, on_tick=on_tick, draw_report=report, on_start=print_notices
-            )
-    except ConfigError as exc:
-        fail(exc.problems)
-    except QuantumBackendFailure as exc:  # refused while building: nothing was written
-        fail([str(exc)], code=2 if exc.reason == "budget" else 1)
-    except KeyboardInterrupt:
-        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
-        raise typer.Exit(130) from None
-    print_result(result)
 
 
 @app.command()
@@ -178,25 +210,36 @@ def report(run_dir: RunDirArg) -> None:
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
     from orchestrator.config.root import load_config
-    from orchestrator.record.rundir import RunBusy, RunDirectory
+    from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
     from orchestrator.run.resume import ResumeError, resume
 
     files = RunDirectory(run_dir)
-    try:
-        done = json.loads(files.summary.read_text()).get("ticks", 0)
-    except (OSError, ValueError):
-        done = 0
-    try:
-        total = load_config(files.config).run.ticks
-        with tick_progress(total, done) as on_tick:
-            result = resume(run_dir, on_tick=on_tick, draw_report=report, on_start=print_notices)
-    except ConfigError as exc:
-        fail(exc.problems)
-    except (ResumeError, RunBusy) as exc:
-        fail([str(exc)])
-    except QuantumBackendFailure as exc:
-        fail([str(exc)], code=2 if exc.reason == "budget" else 1)
-    except KeyboardInterrupt:
-        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
-        raise typer.Exit(130) from None
-    print_result(result)
+    done = (read_summary(files) or {}).get("ticks", 0)
+    done = done if isinstance(done, int) and done >= 0 else 0
+    with stop_on_signals() as interrupt:
+        try:
+            total = load_config(files.config).run.ticks
+            with tick_progress(total, done) as on_tick:
+                result = resume(
+                    run_dir,
+                    on_tick=on_tick,
+                    draw_report=report,
+                    on_start=print_notices,
+                    interrupt=interrupt,
+                )
+        except ConfigError as exc:
+            fail(exc.problems)
+        except (ResumeError, RunBusy) as exc:
+            fail([str(exc)])
+        except QuantumBackendFailure as exc:
+            fail([str(exc)], code=2 if exc.reason == "budget" else 1)
+        except Interrupted as exc:
+            fail([f"{exc}; nothing changed, resume again"], code=exc.exit_code)
+        except RecorderError as exc:
+            fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
+        except OSError as exc:
+            fail([io_fault(exc)], code=EXIT_IO)
+        except KeyboardInterrupt:
+            err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
+            raise typer.Exit(130) from None
+        print_result(result, interrupt)
