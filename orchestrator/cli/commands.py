@@ -169,29 +169,20 @@ def backends(
 
 @ledger_app.command("verify")
 def ledger_verify(run_dir: RunDirArg) -> None:
-    """Recompute the hash chain of RUN_DIR's ledger.
+    """Recompute the hash chain of RUN_DIR's ledger and check what the directory claims.
 
-    Exit 0 and print the final root when every block matches; exit 1 naming the first block
-    that does not (a flipped byte, a missing or reordered block, a summary that disagrees).
+    Exit 0 and print the final root when every block matches and config.yaml, summary.json
+    and the checkpoints agree with the ledger (it says when no summary.json anchors the end of
+    the ledger); exit 1 naming the first bad block or file (a flipped byte, a missing or
+    reordered block, a summary, config or checkpoint that disagrees).
     """
-    from orchestrator.record.rundir import RunDirectory
-    from orchestrator.record.verify import verify
+    from orchestrator.run.audit import audit
 
-    files = RunDirectory(run_dir if run_dir.is_dir() else run_dir.parent)
-    result = verify(files.ledger if run_dir.is_dir() else run_dir)
+    result = audit(run_dir if run_dir.is_dir() else run_dir.parent)
     if not result.ok:
-        fail([f"FAILED at block {result.bad_block}: {result.reason}"], code=1)
-    summary_path = files.summary
-    if summary_path.is_file():
-        recorded = json.loads(summary_path.read_text()).get("final_root")
-        if recorded is not None and recorded != result.root:
-            fail(
-                [
-                    f"FAILED at block {result.blocks}: summary.json records final root "
-                    f"{recorded}, the ledger ends at {result.root} (blocks missing at the end?)"
-                ],
-                code=1,
-            )
+        fail(result.problems, code=1)
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
     say(f"ok: {result.blocks} blocks verify; final root {result.root}")
 
 
