@@ -283,7 +283,8 @@ def commit_block(conn: sqlite3.Connection, block: PreparedBlock) -> None:
         crash_point("ledger-commit", block.height)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite rolls back by itself when COMMIT fails on a full disk
+            conn.execute("ROLLBACK")
         raise
 
 
