@@ -173,7 +173,7 @@ def validate_config(raw: Any) -> RunConfig:
     for layer in ("quantum", "spiking"):
         section = raw.get(layer)
         kind = section.get("kind") if isinstance(section, Mapping) else None
-        if kind is not None and kind not in plugins(layer):
+        if kind is not None and (not isinstance(kind, str) or kind not in plugins(layer)):
             known = ", ".join(plugins(layer))
             unknown.append(
                 f"{layer}.kind: unknown backend {kind!r}; registered here: {known} "

@@ -143,18 +143,21 @@ def parse_yaml(text: str, source: str) -> ParsedYaml:
     """Load one YAML document with the limits above; ``ConfigError`` naming where it broke."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise ConfigError([f"{source}: larger than {MAX_BYTES} bytes; a config is a small file"])
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # its reader refuses control characters already
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         if isinstance(exc, _Refused):
             raise ConfigError([f"{where}: {exc.problem}"]) from None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None)
+        problem = problem or str(exc).splitlines()[0]
         raise ConfigError([f"{where}: YAML syntax error: {problem}"]) from None
     except RecursionError:  # not reached with MAX_DEPTH; kept so nothing else escapes
         raise ConfigError([f"{source}: nested too deeply"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return ParsedYaml(data, loader.total)

@@ -17,6 +17,7 @@ from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.jobs.store import JobError, JobStore
 from orchestrator.jobs.worker import work
+from orchestrator.record.ledger import last_events
 from orchestrator.run.runner import execute
 from tests.filesystems import read_only_dir
 from tests.paths import ASSETS
@@ -171,9 +172,10 @@ def test_sigterm_to_a_worker_records_the_job_interrupted_and_it_resumes(home: Pa
         start_new_session=True,
     )
     store = JobStore(home)
-    while store.get(job_id).ticks_done < 2:
+    ledger = store.get(job_id).run_dir / "ledger.sqlite"
+    while not last_events(ledger, 1) or last_events(ledger, 1)[-1][0] < 3:
         assert worker.poll() is None
-        time.sleep(0.05)
+        time.sleep(0.02)
     os.killpg(worker.pid, signal.SIGTERM)
     _, stderr = worker.communicate(timeout=120)
     assert worker.returncode == 143 and "Traceback" not in stderr
