@@ -50,7 +50,8 @@ def run(
 
     The run directory holds ledger.sqlite (hash-chained FusionEvents), checkpoints/,
     metrics.csv, qubits.csv, config.yaml (the resolved config), summary.json and report.png.
-    Ctrl+C stops it at once; `qnf resume RUN_DIR` continues it from the last checkpoint.
+    Ctrl+C (or SIGTERM) stops it after the current tick, a second Ctrl+C at once; `qnf resume
+    RUN_DIR` continues it from the last committed block.
 
     Examples:
 
