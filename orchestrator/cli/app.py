@@ -16,6 +16,7 @@ SIGTERM, 129 SIGHUP (a second signal exits at once with the same code, still res
 from __future__ import annotations
 
 import errno
+import functools
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,7 +38,19 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config
 from orchestrator.run.interrupt import SignalStop
 
-__all__ = ["EXIT_IO", "app", "err", "fail", "io_fault", "load", "main", "out", "stop_on_signals"]
+__all__ = [
+    "EXIT_IO",
+    "active_stop",
+    "app",
+    "err",
+    "fail",
+    "interruptible",
+    "io_fault",
+    "load",
+    "main",
+    "out",
+    "stop_on_signals",
+]
 
 app = typer.Typer(
     name="qnf",
@@ -107,6 +120,29 @@ def stop_on_signals() -> Iterator[SignalStop]:
 
     with SignalStop(on_first) as stop:
         yield stop
+
+
+_active: list[SignalStop] = []
+
+
+def interruptible(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``command`` inside ``stop_on_signals``; ``active_stop()`` returns its ``SignalStop``."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with stop_on_signals() as stop:
+            _active.append(stop)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _active.pop()
+
+    return wrapper
+
+
+def active_stop() -> SignalStop | None:
+    """The ``SignalStop`` of the ``interruptible`` command running now, if any."""
+    return _active[-1] if _active else None
 
 
 def say(line: str) -> None:

@@ -16,16 +16,17 @@ from orchestrator.cli.app import (
     RunDirArg,
     SeedOpt,
     TicksOpt,
+    active_stop,
     app,
     err,
     fail,
+    interruptible,
     io_fault,
     load,
     out,
     print_notices,
     print_result,
     say,
-    stop_on_signals,
     tick_progress,
 )
 from orchestrator.config.errors import ConfigError
@@ -39,6 +40,7 @@ app.add_typer(ledger_app, name="ledger")
 
 
 @app.command()
+@interruptible
 def run(
     config: ConfigArg,
     ticks: TicksOpt = None,
@@ -50,8 +52,8 @@ def run(
 
     The run directory holds ledger.sqlite (hash-chained FusionEvents), checkpoints/,
     metrics.csv, qubits.csv, config.yaml (the resolved config), summary.json and report.png.
-    Ctrl+C (or SIGTERM) stops it after the current tick, a second Ctrl+C at once; `qnf resume
-    RUN_DIR` continues it from the last committed block.
+    Ctrl+C (or SIGTERM) stops it after the current tick, a second Ctrl+C at once;
+    `qnf resume RUN_DIR` continues it from the last committed block.
 
     Examples:
 
@@ -61,41 +63,40 @@ def run(
     """
     from orchestrator.run.runner import check_run_dir, default_run_dir, execute
 
-    with stop_on_signals() as interrupt:
-        cfg = load(config, ticks, seed, out_dir)
-        try:
-            run_dir = check_run_dir(cfg.run.out or default_run_dir(config.stem))
-        except ConfigError as exc:
-            fail(exc.problems)
-        err.print(
-            f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
-            f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",
-            highlight=False,
-        )
-        try:
-            with tick_progress(cfg.run.ticks) as on_tick:
-                result = execute(
-                    cfg,
-                    run_dir,
-                    on_tick=on_tick,
-                    draw_report=report,
-                    on_start=print_notices,
-                    interrupt=interrupt,
-                )
-        except ConfigError as exc:
-            fail(exc.problems)
-        except QuantumBackendFailure as exc:  # refused while building: nothing was written
-            fail([str(exc)], code=2 if exc.reason == "budget" else 1)
-        except Interrupted as exc:
-            fail([f"{exc}; nothing was written"], code=exc.exit_code)
-        except RecorderError as exc:
-            fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
-        except OSError as exc:
-            fail([io_fault(exc)], code=EXIT_IO)
-        except KeyboardInterrupt:
-            err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
-            raise typer.Exit(130) from None
-        print_result(result, interrupt)
+    cfg = load(config, ticks, seed, out_dir)
+    try:
+        run_dir = check_run_dir(cfg.run.out or default_run_dir(config.stem))
+    except ConfigError as exc:
+        fail(exc.problems)
+    err.print(
+        f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
+        f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",
+        highlight=False,
+    )
+    try:
+        with tick_progress(cfg.run.ticks) as on_tick:
+            result = execute(
+                cfg,
+                run_dir,
+                on_tick=on_tick,
+                draw_report=report,
+                on_start=print_notices,
+                interrupt=active_stop(),
+            )
+    except ConfigError as exc:
+        fail(exc.problems)
+    except QuantumBackendFailure as exc:  # refused while building: nothing was written
+        fail([str(exc)], code=2 if exc.reason == "budget" else 1)
+    except Interrupted as exc:
+        fail([f"{exc}; nothing was written"], code=exc.exit_code)
+    except RecorderError as exc:
+        fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
+    except OSError as exc:
+        fail([io_fault(exc)], code=EXIT_IO)
+    except KeyboardInterrupt:
+        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
+        raise typer.Exit(130) from None
+    print_result(result, active_stop())
 
 
 def write_fault_line(exc: RecorderError, run_dir: Path) -> str:
@@ -199,6 +200,7 @@ def report(run_dir: RunDirArg) -> None:
     say(str(draw_report(run_dir)))
 
 
+@interruptible
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
     from orchestrator.config.root import load_config
@@ -208,30 +210,29 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     files = RunDirectory(run_dir)
     done = (read_summary(files) or {}).get("ticks", 0)
     done = done if isinstance(done, int) and done >= 0 else 0
-    with stop_on_signals() as interrupt:
-        try:
-            total = load_config(files.config).run.ticks
-            with tick_progress(total, done) as on_tick:
-                result = resume(
-                    run_dir,
-                    on_tick=on_tick,
-                    draw_report=report,
-                    on_start=print_notices,
-                    interrupt=interrupt,
-                )
-        except ConfigError as exc:
-            fail(exc.problems)
-        except (ResumeError, RunBusy) as exc:
-            fail([str(exc)])
-        except QuantumBackendFailure as exc:
-            fail([str(exc)], code=2 if exc.reason == "budget" else 1)
-        except Interrupted as exc:
-            fail([f"{exc}; nothing changed, resume again"], code=exc.exit_code)
-        except RecorderError as exc:
-            fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
-        except OSError as exc:
-            fail([io_fault(exc)], code=EXIT_IO)
-        except KeyboardInterrupt:
-            err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
-            raise typer.Exit(130) from None
-        print_result(result, interrupt)
+    try:
+        total = load_config(files.config).run.ticks
+        with tick_progress(total, done) as on_tick:
+            result = resume(
+                run_dir,
+                on_tick=on_tick,
+                draw_report=report,
+                on_start=print_notices,
+                interrupt=active_stop(),
+            )
+    except ConfigError as exc:
+        fail(exc.problems)
+    except (ResumeError, RunBusy) as exc:
+        fail([str(exc)])
+    except QuantumBackendFailure as exc:
+        fail([str(exc)], code=2 if exc.reason == "budget" else 1)
+    except Interrupted as exc:
+        fail([f"{exc}; nothing changed, resume again"], code=exc.exit_code)
+    except RecorderError as exc:
+        fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
+    except OSError as exc:
+        fail([io_fault(exc)], code=EXIT_IO)
+    except KeyboardInterrupt:
+        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
+        raise typer.Exit(130) from None
+    print_result(result, active_stop())
