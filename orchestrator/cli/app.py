@@ -3,12 +3,21 @@
 Exit codes: 0 success; 1 a check failed (``ledger verify``), a run or job failed or was
 cancelled; 2 bad input (config problems are printed one per line as ``field: message``, no
 traceback, nothing written or recorded; also a run the quantum backend refuses over its QPU
-budget); 3 the run stopped cleanly at a tick boundary (a device fault or a spent budget) and
-can be resumed; 130 interrupted.
+budget, and a ``--out`` that exists or cannot be created); 3 the run stopped cleanly at a tick
+boundary (a device fault or a spent budget) and can be resumed; 4 a file could not be written
+or read (a full disk, an I/O error, a read-only QNF_HOME for a command that writes, a corrupt
+or foreign job store): one line names the file and the errno or what to do; a run stops at a
+tick boundary, keeps every committed tick and writes summary.json if space allows, and
+``qnf resume`` continues it once the cause is fixed; 128 + N a signal stopped the run at a
+tick boundary, summary.json says ``interrupted`` and how to resume: 130 SIGINT (Ctrl+C), 143
+SIGTERM, 129 SIGHUP (a second signal exits at once with the same code, still resumable).
 """
 
 from __future__ import annotations
 
+import errno
+import functools
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,8 +36,21 @@ from rich.progress import (
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config
+from orchestrator.run.interrupt import SignalStop
 
-__all__ = ["app", "err", "fail", "load", "main", "out"]
+__all__ = [
+    "EXIT_IO",
+    "active_stop",
+    "app",
+    "err",
+    "fail",
+    "interruptible",
+    "io_fault",
+    "load",
+    "main",
+    "out",
+    "stop_on_signals",
+]
 
 app = typer.Typer(
     name="qnf",
@@ -74,6 +96,53 @@ def fail(problems: list[str], code: int = 2) -> NoReturn:
     for line in problems:
         err.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+EXIT_IO = 4  # see the module docstring
+
+
+def io_fault(exc: OSError) -> str:
+    """One line for an ``OSError``: the file, the error text and the errno's symbol."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return f"{where}{exc.strerror or exc}" + (f" ({name})" if name else "")
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[SignalStop]:
+    """SIGINT/SIGTERM/SIGHUP stop the run at a tick boundary (``orchestrator.run.interrupt``)."""
+
+    def on_first(signum: int) -> None:
+        name = signal.Signals(signum).name
+        err.print(
+            f"{name}: stopping after this tick (send it again to stop at once)", highlight=False
+        )
+
+    with SignalStop(on_first) as stop:
+        yield stop
+
+
+_active: list[SignalStop] = []
+
+
+def interruptible(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``command`` inside ``stop_on_signals``; ``active_stop()`` returns its ``SignalStop``."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with stop_on_signals() as stop:
+            _active.append(stop)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _active.pop()
+
+    return wrapper
+
+
+def active_stop() -> SignalStop | None:
+    """The ``SignalStop`` of the ``interruptible`` command running now, if any."""
+    return _active[-1] if _active else None
 
 
 def say(line: str) -> None:
@@ -125,8 +194,10 @@ def tick_progress(total: int, done: int = 0) -> Iterator[Callable[[Any, int, int
         yield on_tick
 
 
-def print_result(result: Any) -> None:
-    """The closing lines of a run: where it is, its root, how long, how to check it."""
+def print_result(result: Any, interrupt: SignalStop | None = None) -> None:
+    """The closing lines of a run: where it is, its root, how long, how to check it.
+
+    Exits 3 for a stopped run, 128 + the signal's number for an interrupted one."""
     summary = result.summary
     lines = [
         f"run directory: {result.run_dir}",
@@ -159,6 +230,14 @@ def print_result(result: Any) -> None:
         lines.append(f"continue it:   qnf resume {result.run_dir}")
     for line in lines:
         say(line)
+    if result.status == "interrupted" and interrupt is not None and interrupt.requested:
+        fail(
+            [
+                f"{interrupt.reason} after {result.ticks} of {summary['ticks_planned']} ticks; "
+                f"continue with: qnf resume {result.run_dir}"
+            ],
+            code=interrupt.exit_code,
+        )
 
 
 def main() -> None:

@@ -10,14 +10,18 @@ import typer
 from rich.table import Table
 
 from orchestrator.cli.app import (
+    EXIT_IO,
     ConfigArg,
     OutOpt,
     RunDirArg,
     SeedOpt,
     TicksOpt,
+    active_stop,
     app,
     err,
     fail,
+    interruptible,
+    io_fault,
     load,
     out,
     print_notices,
@@ -28,12 +32,15 @@ from orchestrator.cli.app import (
 from orchestrator.config.errors import ConfigError
 from orchestrator.contract.quantum import QuantumBackendFailure
 from orchestrator.contract.registry import plugins
+from orchestrator.record.failure import RecorderError
+from orchestrator.run.interrupt import Interrupted
 
 ledger_app = typer.Typer(help="Check the tamper-evident record of a run.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 
 
 @app.command()
+@interruptible
 def run(
     config: ConfigArg,
     ticks: TicksOpt = None,
@@ -45,7 +52,8 @@ def run(
 
     The run directory holds ledger.sqlite (hash-chained FusionEvents), checkpoints/,
     metrics.csv, qubits.csv, config.yaml (the resolved config), summary.json and report.png.
-    Ctrl+C stops it at once; `qnf resume RUN_DIR` continues it from the last checkpoint.
+    Ctrl+C (or SIGTERM) stops it after the current tick, a second Ctrl+C at once;
+    `qnf resume RUN_DIR` continues it from the last committed block.
 
     Examples:
 
@@ -53,10 +61,13 @@ def run(
 
       qnf run configs/demo.yaml --ticks 200 --seed 7 --out runs/demo-seed7
     """
-    from orchestrator.run.runner import default_run_dir, execute
+    from orchestrator.run.runner import check_run_dir, default_run_dir, execute
 
     cfg = load(config, ticks, seed, out_dir)
-    run_dir = cfg.run.out or default_run_dir(config.stem)
+    try:
+        run_dir = check_run_dir(cfg.run.out or default_run_dir(config.stem))
+    except ConfigError as exc:
+        fail(exc.problems)
     if cfg.federation is not None:
         from orchestrator.cli.federation import run_foreground
 
@@ -73,16 +84,39 @@ def run(
     try:
         with tick_progress(cfg.run.ticks) as on_tick:
             result = execute(
-                cfg, run_dir, on_tick=on_tick, draw_report=report, on_start=print_notices
+                cfg,
+                run_dir,
+                on_tick=on_tick,
+                draw_report=report,
+                on_start=print_notices,
+                interrupt=active_stop(),
             )
     except ConfigError as exc:
         fail(exc.problems)
     except QuantumBackendFailure as exc:  # refused while building: nothing was written
         fail([str(exc)], code=2 if exc.reason == "budget" else 1)
+    except Interrupted as exc:
+        fail([f"{exc}; nothing was written"], code=exc.exit_code)
+    except RecorderError as exc:
+        fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
+    except OSError as exc:
+        fail([io_fault(exc)], code=EXIT_IO)
     except KeyboardInterrupt:
         err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
         raise typer.Exit(130) from None
-    print_result(result)
+    print_result(result, active_stop())
+
+
+def write_fault_line(exc: RecorderError, run_dir: Path) -> str:
+    """The one line of a run the disk refused: what failed and how to go on."""
+    from orchestrator.record.rundir import RunDirectory
+
+    if not RunDirectory(run_dir).is_run():
+        return f"{exc}; nothing was kept (the run had not started)"
+    return (
+        f"{exc}; the run stopped at a tick boundary and keeps every committed tick; "
+        f"free space, then: qnf resume {run_dir}"
+    )
 
 
 @app.command()
@@ -145,29 +179,20 @@ def backends(
 
 @ledger_app.command("verify")
 def ledger_verify(run_dir: RunDirArg) -> None:
-    """Recompute the hash chain of RUN_DIR's ledger.
+    """Recompute the hash chain of RUN_DIR's ledger and check what the directory claims.
 
-    Exit 0 and print the final root when every block matches; exit 1 naming the first block
-    that does not (a flipped byte, a missing or reordered block, a summary that disagrees).
+    Exit 0 and print the final root when every block matches and config.yaml, summary.json
+    and the checkpoints agree with the ledger (it says when no summary.json anchors the end of
+    the ledger); exit 1 naming the first bad block or file (a flipped byte, a missing or
+    reordered block, a summary, config or checkpoint that disagrees).
     """
-    from orchestrator.record.rundir import RunDirectory
-    from orchestrator.record.verify import verify
+    from orchestrator.run.audit import audit
 
-    files = RunDirectory(run_dir if run_dir.is_dir() else run_dir.parent)
-    result = verify(files.ledger if run_dir.is_dir() else run_dir)
+    result = audit(run_dir if run_dir.is_dir() else run_dir.parent)
     if not result.ok:
-        fail([f"FAILED at block {result.bad_block}: {result.reason}"], code=1)
-    summary_path = files.summary
-    if summary_path.is_file():
-        recorded = json.loads(summary_path.read_text()).get("final_root")
-        if recorded is not None and recorded != result.root:
-            fail(
-                [
-                    f"FAILED at block {result.blocks}: summary.json records final root "
-                    f"{recorded}, the ledger ends at {result.root} (blocks missing at the end?)"
-                ],
-                code=1,
-            )
+        fail(result.problems, code=1)
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
     say(f"ok: {result.blocks} blocks verify; final root {result.root}")
 
 
@@ -210,28 +235,39 @@ def export_nir_cmd(
         fail([str(exc)])
 
 
+@interruptible
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
     from orchestrator.config.root import load_config
-    from orchestrator.record.rundir import RunBusy, RunDirectory
+    from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
     from orchestrator.run.resume import ResumeError, resume
 
     files = RunDirectory(run_dir)
-    try:
-        done = json.loads(files.summary.read_text()).get("ticks", 0)
-    except (OSError, ValueError):
-        done = 0
+    done = (read_summary(files) or {}).get("ticks", 0)
+    done = done if isinstance(done, int) and done >= 0 else 0
     try:
         total = load_config(files.config).run.ticks
         with tick_progress(total, done) as on_tick:
-            result = resume(run_dir, on_tick=on_tick, draw_report=report, on_start=print_notices)
+            result = resume(
+                run_dir,
+                on_tick=on_tick,
+                draw_report=report,
+                on_start=print_notices,
+                interrupt=active_stop(),
+            )
     except ConfigError as exc:
         fail(exc.problems)
     except (ResumeError, RunBusy) as exc:
         fail([str(exc)])
     except QuantumBackendFailure as exc:
         fail([str(exc)], code=2 if exc.reason == "budget" else 1)
+    except Interrupted as exc:
+        fail([f"{exc}; nothing changed, resume again"], code=exc.exit_code)
+    except RecorderError as exc:
+        fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
+    except OSError as exc:
+        fail([io_fault(exc)], code=EXIT_IO)
     except KeyboardInterrupt:
         err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
         raise typer.Exit(130) from None
-    print_result(result)
+    print_result(result, active_stop())

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from orchestrator.cli.app import (
+    EXIT_IO,
     ConfigArg,
     OutOpt,
     SeedOpt,
@@ -24,11 +25,12 @@ from orchestrator.cli.app import (
     load,
     out,
     say,
+    stop_on_signals,
 )
 from orchestrator.cli.federation import node_lines
-from orchestrator.jobs.store import TERMINAL, Job, JobError, JobStore
+from orchestrator.jobs.store import TERMINAL, Job, JobError, JobStore, JobStoreError
 from orchestrator.record.ledger import last_events
-from orchestrator.record.rundir import RunDirectory
+from orchestrator.record.rundir import RunDirectory, read_summary
 
 JobArg = Annotated[
     str, typer.Argument(help="Job id (or a unique prefix of it), as `qnf jobs` lists.")
@@ -36,8 +38,12 @@ JobArg = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
-def _store() -> JobStore:
-    return JobStore()
+def _store(write: bool = True) -> JobStore:
+    """The job store (read-only where QNF_HOME cannot be written and ``write`` is False)."""
+    try:
+        return JobStore(write=write)
+    except JobStoreError as exc:
+        fail([str(exc)], code=EXIT_IO)
 
 
 def _job(store: JobStore, job_id: str) -> Job:
@@ -86,13 +92,16 @@ def submit(
         except ConfigError as exc:
             fail(exc.problems)
     store = _store()
-    job = store.submit(
-        str(config),
-        yaml.safe_dump(cfg.resolved(), sort_keys=False),
-        cfg.run.out,
-        cfg.run.ticks,
-        f"{cfg.quantum.kind}+{cfg.spiking.kind}",
-    )
+    try:
+        job = store.submit(
+            str(config),
+            yaml.safe_dump(cfg.resolved(), sort_keys=False),
+            cfg.run.out,
+            cfg.run.ticks,
+            f"{cfg.quantum.kind}+{cfg.spiking.kind}",
+        )
+    except JobStoreError as exc:
+        fail([str(exc)], code=EXIT_IO)
     say(f"queued {config} ({cfg.run.ticks} ticks) -> {job.run_dir}")
     if not no_worker:
         pid = ensure_worker(store)
@@ -114,21 +123,53 @@ def worker(
     store = _store()
     home = store.home
     store.close()
-    try:
-        raise typer.Exit(work(home, exit_when_idle, poll))
-    except KeyboardInterrupt:
-        err.print("worker interrupted; a running job can be continued with `qnf resume ID`")
-        raise typer.Exit(130) from None
+    with stop_on_signals() as interrupt:
+        try:
+            code = work(home, exit_when_idle, poll, interrupt=interrupt)
+        except KeyboardInterrupt:
+            err.print("worker interrupted; a running job can be continued with `qnf resume ID`")
+            raise typer.Exit(130) from None
+        except JobStoreError as exc:
+            fail([str(exc)], code=EXIT_IO)
+    if interrupt.requested:
+        err.print(
+            f"worker {interrupt.reason}; its job stopped at a tick boundary "
+            "(`qnf resume ID` continues it)",
+            highlight=False,
+        )
+    raise typer.Exit(code)
 
 
 @app.command("jobs")
-def list_jobs(as_json: JsonOpt = False) -> None:
+def list_jobs(
+    as_json: JsonOpt = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Move the job store aside (kept as jobs.sqlite.<time>.bad) and rebuild the "
+            "list from the run directories in QNF_HOME/runs (for a corrupt store).",
+        ),
+    ] = False,
+) -> None:
     """List jobs: state, ticks done, backends, age."""
-    jobs = _store().list()
+    if rebuild:
+        from orchestrator.jobs.recover import rebuild_store
+        from orchestrator.jobs.store import qnf_home
+
+        try:
+            moved, count = rebuild_store(qnf_home())
+        except JobStoreError as exc:
+            fail([str(exc)], code=EXIT_IO)
+        if moved is not None:
+            say(f"moved the old store aside: {moved}")
+        say(f"rebuilt {count} job(s) from the run directories in {qnf_home() / 'runs'}")
+    store = _store(write=False)
+    jobs = store.list()
     if as_json:
         out.print_json(json.dumps([j.as_dict() for j in jobs]))
         return
-    table = Table(title=f"qnfusion jobs ({_store().home})")
+    table = Table(title=f"qnfusion jobs ({store.home})")
     for col in ("id", "state", "ticks", "backends", "age", "config"):
         table.add_column(col)
     now = time.time()
@@ -155,7 +196,7 @@ def _status_dict(job: Job) -> dict[str, Any]:
 @app.command()
 def status(job_id: JobArg, as_json: JsonOpt = False) -> None:
     """State of a job: state, ticks done, worker pid, final root when done."""
-    job = _job(_store(), job_id)
+    job = _job(_store(write=False), job_id)
     data = _status_dict(job)
     if as_json:
         out.print_json(json.dumps(data))
@@ -187,9 +228,9 @@ def status(job_id: JobArg, as_json: JsonOpt = False) -> None:
 @app.command()
 def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
     """A job's results: its summary.json, the path to its plots and how to check the ledger."""
-    job = _job(_store(), job_id)
+    job = _job(_store(write=False), job_id)
     files = RunDirectory(job.run_dir)
-    summary = json.loads(files.summary.read_text()) if files.summary.is_file() else None
+    summary = read_summary(files)
     report = files.report
     data = {
         "id": job.id,
@@ -258,7 +299,7 @@ def watch(
 
     Exit 0 when the job completes, 1 when it fails, is cancelled or interrupted.
     """
-    store = _store()
+    store = _store(write=False)
     job = _job(store, job_id)
     progress = Progress(
         TextColumn(f"[bold]{job.id}[/bold]"),
@@ -310,7 +351,7 @@ def logs(
     ] = False,
 ) -> None:
     """Print a job's log (one line per tick, resumes, reverts, errors with their traceback)."""
-    store = _store()
+    store = _store(write=False)
     job = _job(store, job_id)
     path = store.home / "logs" / f"{job.id}.log"
     position = 0
@@ -341,6 +382,8 @@ def cancel(job_id: JobArg) -> None:
         job = store.request_cancel(job_id)
     except JobError as exc:
         fail([str(exc)])
+    except JobStoreError as exc:
+        fail([str(exc)], code=EXIT_IO)
     if job.state == "cancelled":
         say(f"job {job.id} cancelled")
     else:
@@ -373,6 +416,8 @@ def resume_cmd(
         job = store.requeue(target)
     except JobError as exc:
         fail([str(exc)])
+    except JobStoreError as exc:
+        fail([str(exc)], code=EXIT_IO)
     pid = ensure_worker(store)
     say(f"job {job.id} queued to resume from its last checkpoint")
     say(f"started a background worker (pid {pid})" if pid else "a worker is already running")

@@ -29,6 +29,9 @@ from pydantic import (
 )
 
 __all__ = [
+    "MAX_NEURONS",
+    "MAX_STEPS_PER_TICK",
+    "MIN_TIME_MS",
     "NetworkSource",
     "QuantumBackendConfig",
     "QuantumCapabilities",
@@ -39,6 +42,11 @@ __all__ = [
     "StrictModel",
     "Substitution",
 ]
+
+
+MIN_TIME_MS = 1e-3  # 1 us: the shortest integration step and time constant a config may set
+MAX_STEPS_PER_TICK = 100_000  # integration steps of one fusion tick (tick_ms / dt_ms)
+MAX_NEURONS = 1_000_000  # the largest network a config may ask for, explicitly or through 2^n
 
 
 class StrictModel(BaseModel):
@@ -146,8 +154,12 @@ class StdpConfig(StrictModel):
         "additive",
         description="additive: dw = A; multiplicative: dw scaled by (w_max - w) or w.",
     )
-    tau_pre_ms: float = Field(20.0, gt=0, description="Presynaptic trace time constant, ms.")
-    tau_post_ms: float = Field(20.0, gt=0, description="Postsynaptic trace time constant, ms.")
+    tau_pre_ms: float = Field(
+        20.0, ge=MIN_TIME_MS, description="Presynaptic trace time constant, ms."
+    )
+    tau_post_ms: float = Field(
+        20.0, ge=MIN_TIME_MS, description="Postsynaptic trace time constant, ms."
+    )
     a_plus: float = Field(
         0.01, ge=0, description="Potentiation per pre-before-post pair, fraction of w_max."
     )
@@ -204,14 +216,14 @@ class SpikingBackendConfig(StrictModel, ABC):
     neurons: int | None = Field(
         None,
         gt=0,
-        le=1_000_000,
+        le=MAX_NEURONS,
         description="Network size N; default: what `pci.mapping` needs (n, or 2^n).",
     )
-    tau_m_ms: float = Field(20.0, gt=0, description="Membrane time constant, ms.")
+    tau_m_ms: float = Field(20.0, ge=MIN_TIME_MS, description="Membrane time constant, ms.")
     v_th_mv: float = Field(20.0, gt=0, description="Spike threshold above rest, mV.")
     v_reset_mv: float = Field(0.0, description="Reset potential after a spike, mV.")
     refractory_ms: float = Field(2.0, ge=0, description="Absolute refractory period, ms.")
-    dt_ms: float = Field(0.1, gt=0, le=10.0, description="Integration step, ms.")
+    dt_ms: float = Field(0.1, ge=MIN_TIME_MS, le=10.0, description="Integration step, ms.")
     tick_ms: float = Field(10.0, gt=0, description="Network time simulated per fusion tick, ms.")
     recurrent: RecurrentConfig | None = Field(
         default_factory=RecurrentConfig,
@@ -257,6 +269,11 @@ class SpikingBackendConfig(StrictModel, ABC):
             steps = tick_ms / dt
             if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
                 raise ValueError(f"must be a whole number of dt_ms = {dt} steps (got {tick_ms})")
+            if not 1 <= round(steps) <= MAX_STEPS_PER_TICK:
+                raise ValueError(
+                    f"must be 1 to {MAX_STEPS_PER_TICK} steps of dt_ms = {dt} "
+                    f"(got {steps:.6g} steps)"
+                )
         return tick_ms
 
     @field_validator("v_reset_mv")

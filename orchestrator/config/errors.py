@@ -24,7 +24,8 @@ class ConfigError(ValueError):
     """A config that cannot run. ``problems`` holds one ``field: message`` line per problem."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
+        # one line each, even when a key of the input holds a line break
+        self.problems = [p.replace("\r", "\\r").replace("\n", "\\n") for p in problems]
         super().__init__("\n".join(self.problems))
 
 

@@ -66,6 +66,11 @@ class IsingConfig(StrictModel):
                 raise ValueError(f"edge [{i}, {j}] is a self-loop")
             if min(i, j) < 0:
                 raise ValueError(f"edge [{i}, {j}]: vertex indices must be >= 0")
+            if max(i, j) >= _MAX_REGISTER:  # before anything is sized from the index
+                raise ValueError(
+                    f"edge [{i}, {j}]: vertex indices must be < {_MAX_REGISTER} "
+                    "(no register is larger)"
+                )
             if n is not None and max(i, j) >= n:
                 raise ValueError(f"edge [{i}, {j}] does not fit n_qubits = {n}")
         return edges
@@ -75,7 +80,7 @@ class IsingConfig(StrictModel):
     def _check_fields(cls, fields: dict[int, float], info: ValidationInfo) -> dict[int, float]:
         n = info.data.get("n_qubits")
         for i in fields:
-            if i < 0 or (n is not None and i >= n):
+            if i < 0 or i >= (_MAX_REGISTER if n is None else n):
                 raise ValueError(f"vertex {i} is outside the register")
         return fields
 

@@ -15,10 +15,15 @@ from pathlib import Path
 from typing import Any, Union
 
 import rfc8785
-import yaml
 from pydantic import Field, ValidationError, create_model
 
-from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig, StrictModel
+from orchestrator.config.base import (
+    MAX_NEURONS,
+    QuantumBackendConfig,
+    SpikingBackendConfig,
+    StrictModel,
+)
+from orchestrator.config.bounds import number_problems
 from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
 from orchestrator.config.hamiltonian import HamiltonianConfig
@@ -32,11 +37,12 @@ from orchestrator.config.sections import (
     StabilityConfig,
     TrotterConfig,
 )
+from orchestrator.config.yaml_input import parse_yaml, read_text
 from orchestrator.contract.registry import GROUPS, plugins
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.measurement import measurement_bases
 
-__all__ = ["RunConfig", "load_config", "run_config_model", "validate_config"]
+__all__ = ["RunConfig", "load_config", "load_config_text", "run_config_model", "validate_config"]
 
 
 class RunConfig(StrictModel):
@@ -131,6 +137,11 @@ def _cross_check(cfg: RunConfig) -> list[str]:
             "method: statevector)"
         )
     neurons = cfg.spiking.neurons
+    if neurons is None and cfg.pci.mapping == "amplitude" and 2**n > MAX_NEURONS:
+        problems.append(
+            f"pci.mapping: 'amplitude' needs 2^{n} neurons, more than the {MAX_NEURONS} a "
+            "network may have (use pci.mapping: qubit)"
+        )
     if neurons is not None:
         if cfg.pci.mapping == "amplitude" and neurons != 2**n:
             problems.append(
@@ -167,12 +178,15 @@ def validate_config(raw: Any) -> RunConfig:
         raise ConfigError(
             ["config: must be a mapping of sections (hamiltonian, quantum, spiking, ...)"]
         )
+    numbers = number_problems(raw)
+    if numbers:  # before pydantic, which would pass 2^60 on to the ledger's JSON
+        raise ConfigError(numbers)
     model = run_config_model()
     unknown: list[str] = []
     for layer in ("quantum", "spiking"):
         section = raw.get(layer)
         kind = section.get("kind") if isinstance(section, Mapping) else None
-        if kind is not None and kind not in plugins(layer):
+        if kind is not None and (not isinstance(kind, str) or kind not in plugins(layer)):
             known = ", ".join(plugins(layer))
             unknown.append(
                 f"{layer}.kind: unknown backend {kind!r}; registered here: {known} "
@@ -206,21 +220,20 @@ def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> None:
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> RunConfig:
-    """Read a YAML config, apply ``overrides`` (dotted keys, e.g. ``run.ticks``), validate."""
+    """Read a YAML config, apply ``overrides`` (dotted keys, e.g. ``run.ticks``), validate.
+
+    Bounded work whatever the file holds: size, nesting and alias expansion are limited before
+    the document is built (``orchestrator.config.yaml_input``).
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: no such file"]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read ({type(exc).__name__})"]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError([f"{where}: YAML syntax error: {problem}"]) from None
+    return load_config_text(read_text(path), str(path), overrides)
+
+
+def load_config_text(
+    text: str, source: str, overrides: Mapping[str, Any] | None = None
+) -> RunConfig:
+    """``load_config`` of a YAML text (``source`` names it in messages)."""
+    raw = parse_yaml(text, source).data
     if raw is None:
         raw = {}
     if isinstance(raw, dict) and overrides:

@@ -15,7 +15,16 @@ whose lease expired, or whose worker process on this host is gone, reads as ``in
 instead of staying "running" forever.
 
 QNF_HOME defaults to ``$XDG_STATE_HOME/qnfusion`` (``~/.local/state/qnfusion``). It holds
-``jobs.sqlite``, ``runs/<job id>/`` (unless the config names ``run.out``) and ``logs/``.
+``jobs.sqlite``, ``runs/<job id>/`` (unless the config names ``run.out``) and ``logs/``, all
+private to the user (0700/0600, ``orchestrator.record.fsutil``).
+
+Faults: a store that is not a qnfusion job store (corrupt, or another program's SQLite file)
+raises ``JobStoreError`` naming the file and ``qnf jobs --rebuild`` (which moves it aside and
+rebuilds the list from the run directories, ``orchestrator.jobs.recover``); it is never emptied
+silently. A QNF_HOME that cannot be written is opened read-only for the commands that only
+read (``write=False``); the others get a ``JobStoreError`` saying so. Job ids are matched
+exactly, or as a literal unique prefix. ``ticks_done`` of a failed or interrupted job is read
+from its run's ledger (the ticks durably committed), not from the last heartbeat.
 """
 
 from __future__ import annotations
@@ -32,7 +41,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ACTIVE", "TERMINAL", "Job", "JobError", "JobStore", "lease_seconds", "qnf_home"]
+from orchestrator.jobs.storefile import JobStoreError, open_store, reason
+from orchestrator.record.ledger import last_events
+from orchestrator.record.rundir import RunDirectory
+
+__all__ = [
+    "ACTIVE",
+    "TERMINAL",
+    "Job",
+    "JobError",
+    "JobStore",
+    "JobStoreError",
+    "durable_ticks",
+    "lease_seconds",
+    "qnf_home",
+]
 
 TERMINAL = ("completed", "failed", "cancelled", "stopped")
 ACTIVE = ("queued", "running")
@@ -43,40 +66,12 @@ def lease_seconds() -> float:
     return float(os.environ.get("QNF_LEASE_SECONDS", "30"))
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id               TEXT PRIMARY KEY,
-    config_path      TEXT NOT NULL,
-    config_yaml      TEXT NOT NULL,
-    run_dir          TEXT NOT NULL,
-    state            TEXT NOT NULL,
-    resume           INTEGER NOT NULL DEFAULT 0,
-    ticks_done       INTEGER NOT NULL DEFAULT 0,
-    ticks_total      INTEGER NOT NULL,
-    backends         TEXT NOT NULL,
-    created_at       REAL NOT NULL,
-    updated_at       REAL NOT NULL,
-    worker_id        TEXT,
-    worker_pid       INTEGER,
-    worker_host      TEXT,
-    lease_expires    REAL,
-    cancel_requested INTEGER NOT NULL DEFAULT 0,
-    final_root       TEXT,
-    error            TEXT,
-    last_metrics     TEXT
-);
-CREATE TABLE IF NOT EXISTS workers (
-    id         TEXT PRIMARY KEY,
-    pid        INTEGER NOT NULL,
-    host       TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    heartbeat  REAL NOT NULL
-);
-"""
 
 
 class JobError(RuntimeError):
     """A job command cannot be carried out (unknown id, wrong state); the message says why."""
+
+
 
 
 def qnf_home() -> Path:
@@ -85,6 +80,16 @@ def qnf_home() -> Path:
         return Path(os.environ["QNF_HOME"]).expanduser()
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(base) / "qnfusion"
+
+
+def durable_ticks(run_dir: Path, recorded: int) -> int:
+    """Ticks the run's ledger holds (its last tick or revert event), else ``recorded``."""
+    for _, event in reversed(last_events(RunDirectory(run_dir).ledger, 8)):
+        if event.get("kind") == "tick":
+            return int(event["tick"]) + 1
+        if event.get("kind") == "revert":
+            return int(event["tick"])
+    return recorded
 
 
 def _alive(pid: int | None) -> bool:
@@ -128,17 +133,17 @@ class Job:
 
 
 class JobStore:
-    """The store under ``home`` (created on first use)."""
+    """The store under ``home`` (created on first use).
 
-    def __init__(self, home: Path | None = None) -> None:
+    write=False: for commands that only read; a QNF_HOME that cannot be written is then opened
+    read-only (``read_only``), and one without a store reads as empty. ``JobStoreError`` when
+    the store is not one (see the module docstring) or, with write=True, cannot be written.
+    """
+
+    def __init__(self, home: Path | None = None, write: bool = True) -> None:
         self.home = home or qnf_home()
-        self.home.mkdir(parents=True, exist_ok=True)
-        (self.home / "logs").mkdir(exist_ok=True)
         self.path = self.home / "jobs.sqlite"
-        self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        self._conn, self.read_only = open_store(self.home, self.path, write)
         self._conn.row_factory = sqlite3.Row
 
     def close(self) -> None:
@@ -146,12 +151,17 @@ class JobStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise JobStoreError(f"{self.path}: cannot write ({reason(exc)})") from None
         try:
             yield self._conn
             self._conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise JobStoreError(f"{self.path}: cannot write ({reason(exc)})") from None
             raise
 
     # ------------------------------------------------------------------ reading
@@ -161,6 +171,8 @@ class JobStore:
         state = r["state"]
         if state == "running" and self._lost(r):
             state = "interrupted"
+        if state in ("interrupted", "failed"):
+            r["ticks_done"] = durable_ticks(Path(r["run_dir"]), r["ticks_done"])
         return Job(
             id=r["id"],
             config_path=r["config_path"],
@@ -188,9 +200,11 @@ class JobStore:
         return r["worker_host"] == socket.gethostname() and not _alive(r["worker_pid"])
 
     def get(self, job_id: str) -> Job:
-        """The job with this id, or the only one whose id starts with it."""
+        """The job with this id, or the only one whose id starts with it (literally)."""
+        if not job_id:
+            raise JobError("give a job id (see `qnf jobs`)")
         rows = self._conn.execute(
-            "SELECT * FROM jobs WHERE id = ? OR id LIKE ? ORDER BY id", (job_id, job_id + "%")
+            "SELECT * FROM jobs WHERE substr(id, 1, ?) = ? ORDER BY id", (len(job_id), job_id)
         ).fetchall()
         exact = [r for r in rows if r["id"] == job_id]
         if exact:
@@ -200,6 +214,11 @@ class JobStore:
         if not rows:
             raise JobError(f"no job '{job_id}' (see `qnf jobs`)")
         raise JobError(f"'{job_id}' matches {len(rows)} jobs; give more of the id")
+
+    def has_queued(self) -> bool:
+        """Whether any job waits for a worker."""
+        row = self._conn.execute("SELECT 1 FROM jobs WHERE state = 'queued' LIMIT 1").fetchone()
+        return row is not None
 
     def list(self) -> list[Job]:
         rows = self._conn.execute("SELECT * FROM jobs ORDER BY created_at").fetchall()
@@ -230,6 +249,20 @@ class JobStore:
                 ),
             )
         return self.get(job_id)
+
+    def adopt(self, row: dict[str, Any]) -> None:
+        """Record a finished or interrupted job found on disk (``qnf jobs --rebuild``).
+
+        ``row``: id, config_path, config_yaml, run_dir, state, ticks_done, ticks_total,
+        backends, created_at, final_root, error.
+        """
+        columns = ", ".join(row) + ", updated_at"
+        marks = ", ".join("?" for _ in row) + ", ?"
+        with self._tx() as c:
+            c.execute(
+                f"INSERT OR IGNORE INTO jobs ({columns}) VALUES ({marks})",
+                (*row.values(), time.time()),
+            )
 
     def claim(self, worker_id: str, lease_s: float | None = None) -> Job | None:
         """Take the oldest queued job for ``worker_id`` (atomically), or None."""

@@ -10,10 +10,20 @@ the next tick boundary.
 A job that was resumed (``qnf resume ID``) continues its run directory from the last
 checkpoint; a job whose first attempt died before its genesis block was committed starts over
 (nothing of it was acknowledged). Each job logs to ``QNF_HOME/logs/<id>.log``.
+
+One background worker per QNF_HOME, however many ``qnf submit`` race: a worker holds an
+exclusive ``flock`` on ``QNF_HOME/worker.lock`` while it works. ``ensure_worker`` starts one
+only if it can take that lock, and hands it to the worker it starts (an inherited descriptor,
+``QNF_WORKER_LOCK_FD``), so no second submit finds it free in between. A worker that finds the
+queue empty lets go of the lock *before* it looks at the queue a last time: a job queued by a
+submit that saw the lock taken is then seen, and taken by this worker or a new one.
+A signal (``orchestrator.run.interrupt``) stops the job at a tick boundary; the job is recorded
+``interrupted`` with the signal's name, and the worker takes no other job.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -27,26 +37,48 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from orchestrator.config.errors import ConfigError
-from orchestrator.config.root import validate_config
+from orchestrator.config.root import load_config_text
 from orchestrator.control.monitor import EntropySnapshot
-from orchestrator.jobs.store import Job, JobStore, lease_seconds
+from orchestrator.jobs.store import Job, JobStore, JobStoreError, lease_seconds
+from orchestrator.record.failure import RecorderError
+from orchestrator.record.fsutil import create_private, file_mode
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
+from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import HISTORY, TickRecord, snapshot_of
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 
-__all__ = ["ensure_worker", "run_job", "spawn", "work"]
+__all__ = ["ensure_worker", "run_job", "spawn", "take_worker_lock", "work"]
 
 
-def spawn(home: Path) -> int:
-    """Start ``qnf worker --exit-when-idle`` detached from this process; return its pid."""
+_LOCK_ENV = "QNF_WORKER_LOCK_FD"
+
+
+def take_worker_lock(home: Path) -> int | None:
+    """The descriptor holding ``QNF_HOME/worker.lock``, or None if a worker holds it."""
+    fd = os.open(home / "worker.lock", os.O_RDWR | os.O_CREAT, file_mode())
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def spawn(home: Path, lock_fd: int | None = None) -> int:
+    """Start ``qnf worker --exit-when-idle`` detached from this process; return its pid.
+
+    ``lock_fd``: the worker lock, handed to the new worker (it holds it from its first moment).
+    """
     log = home / "logs" / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     env = dict(os.environ, QNF_HOME=str(home))
+    env.pop(_LOCK_ENV, None)
+    if lock_fd is not None:
+        env[_LOCK_ENV] = str(lock_fd)
+    create_private(log)
     with open(log, "ab") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "orchestrator.cli", "worker", "--exit-when-idle"],
@@ -55,15 +87,20 @@ def spawn(home: Path) -> int:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
+            pass_fds=() if lock_fd is None else (lock_fd,),
         )
     return proc.pid
 
 
 def ensure_worker(store: JobStore) -> int | None:
-    """Start a background worker unless a live one exists; its pid if one was started."""
-    if store.live_workers():
+    """Start a background worker unless one holds the worker lock; its pid if one was started."""
+    fd = take_worker_lock(store.home)
+    if fd is None:
         return None
-    return spawn(store.home)
+    try:
+        return spawn(store.home, fd)
+    finally:
+        os.close(fd)  # the worker's inherited copy keeps the lock
 
 
 class _Heartbeat(threading.Thread):
@@ -103,7 +140,9 @@ def _job_logger(home: Path, job: Job) -> logging.Logger:
     logger = logging.getLogger(f"qnfusion.job.{job.id}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    handler = logging.FileHandler(home / "logs" / f"{job.id}.log")
+    path = home / "logs" / f"{job.id}.log"
+    create_private(path)
+    handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger.addHandler(handler)
     return logger
@@ -114,7 +153,9 @@ def _has_genesis(run_dir: Path) -> bool:
     return files.is_run() and verify(files.ledger).blocks > 0
 
 
-def run_job(store: JobStore, job: Job, worker_id: str) -> str:
+def run_job(
+    store: JobStore, job: Job, worker_id: str, interrupt: SignalStop | None = None
+) -> str:
     """Run (or resume) one claimed job to its end; return the state recorded for it."""
     log = _job_logger(store.home, job)
     beat = _Heartbeat(store.home, job, worker_id)
@@ -155,7 +196,7 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
 
     beat.start()
     try:
-        config = validate_config(yaml.safe_load(job.config_yaml))
+        config = load_config_text(job.config_yaml, f"job {job.id} config")
 
         def on_start(identities: dict[str, dict[str, str]]) -> None:
             for identity in identities.values():
@@ -167,6 +208,7 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
             "on_tick": on_tick,
             "should_stop": lambda: beat.stop_requested.is_set() or store.cancel_requested(job.id),
             "on_commit": on_commit,
+            "interrupt": interrupt,
         }
         if job.resume and _has_genesis(job.run_dir):
             log.info("resuming %s from its last checkpoint", job.run_dir)
@@ -185,10 +227,11 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
                 )
             else:
                 result = execute(config, job.run_dir, **options)
-        state = result.status if result.status in ("completed", "stopped") else "cancelled"
-        if result.status == "failed":  # a federation whose node stayed down
-            state = "failed"
-        error = result.summary.get("error") if state in ("stopped", "failed") else None
+        state = result.status
+        if state not in ("completed", "stopped", "interrupted", "failed"):
+            state = "cancelled"  # a federation whose node stayed down ends "failed"
+        ended = ("stopped", "interrupted", "failed")
+        error = result.summary.get("error") if state in ended else None
         if beat.lost:
             log.info("lease lost; leaving the job to its new holder")
             return "interrupted"
@@ -199,10 +242,17 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
     except (KeyboardInterrupt, SystemExit):
         log.info("worker interrupted; the job is left resumable")
         raise
+    except Interrupted as exc:  # before its run directory was made: it starts over
+        log.info("%s", exc)
+        store.finish(job.id, worker_id, "interrupted", 0, None, str(exc))
+        return "interrupted"
     except BaseException as exc:
-        message = (
-            exc.problems[0] if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
-        )
+        if isinstance(exc, ConfigError):
+            message = exc.problems[0]
+        elif isinstance(exc, RecorderError | JobStoreError):
+            message = str(exc)
+        else:
+            message = f"{type(exc).__name__}: {exc}"
         log.info("failed: %s\n%s", message, traceback.format_exc())
         store.finish(job.id, worker_id, "failed", beat.ticks, None, message)
         return "failed"
@@ -213,23 +263,53 @@ def run_job(store: JobStore, job: Job, worker_id: str) -> str:
             log.removeHandler(handler)
 
 
-def work(home: Path, exit_when_idle: bool, poll_seconds: float = 0.5) -> int:
-    """Run queued jobs until interrupted (or, with ``exit_when_idle``, none is left)."""
+def _inherited_lock() -> int | None:
+    text = os.environ.pop(_LOCK_ENV, "")
+    if not text.isdigit():
+        return None
+    try:
+        os.set_inheritable(int(text), False)  # not passed on to programs this one starts
+    except OSError:
+        return None
+    return int(text)
+
+
+def work(
+    home: Path,
+    exit_when_idle: bool,
+    poll_seconds: float = 0.5,
+    interrupt: SignalStop | None = None,
+) -> int:
+    """Run queued jobs until interrupted (or, with ``exit_when_idle``, none is left).
+
+    Returns the exit code: 0, or 128 + the signal's number when a signal stopped it.
+    """
+    lock = _inherited_lock()
+    if lock is None:
+        lock = take_worker_lock(home)  # a foreground worker takes it when free, else runs beside
     store = JobStore(home)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     store.register_worker(worker_id)
     try:
-        while True:
+        while interrupt is None or not interrupt.requested:
             job = store.claim(worker_id)
             if job is not None:
                 print(f"worker {worker_id}: running job {job.id}", flush=True)
-                state = run_job(store, job, worker_id)
+                state = run_job(store, job, worker_id, interrupt)
                 print(f"worker {worker_id}: job {job.id} {state}", flush=True)
                 continue
             if exit_when_idle:
+                if lock is not None:
+                    os.close(lock)  # let go first, then look once more (see the docstring)
+                    lock = None
+                if store.has_queued() and (lock := take_worker_lock(home)) is not None:
+                    continue
                 return 0
             store.heartbeat(worker_id)
             time.sleep(poll_seconds)
+        return interrupt.exit_code if interrupt is not None else 0
     finally:
         store.unregister_worker(worker_id)
         store.close()
+        if lock is not None:
+            os.close(lock)

@@ -22,8 +22,11 @@ Written atomically: temp file in the same directory, fsync, rename, fsync of the
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -128,11 +131,28 @@ def write(path: Path, data: bytes, block: int | None = None) -> None:
 
 
 def read(path: Path, expected_sha256: str | None = None) -> Checkpoint:
-    """Load a checkpoint; with ``expected_sha256``, refuse one that is not what was recorded."""
+    """Load a checkpoint; with ``expected_sha256``, refuse one that is not what was recorded.
+
+    Only a regular file is read (never through a symlink, a directory or a device: a symlink
+    to /dev/zero would never end), and only as many bytes as it had when opened.
+    """
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         raise CheckpointError(f"{path}: missing") from None
+    except OSError as exc:
+        what = "a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise CheckpointError(f"{path}: not a regular file ({what})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CheckpointError(f"{path}: not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(info.st_size)
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
     if expected_sha256 is not None and digest(data) != expected_sha256:
         raise CheckpointError(f"{path}: SHA-256 differs from the ledger's record")
     return decode(data)

@@ -8,6 +8,10 @@ while writing block ``<block>``. Phases, in the order a tick meets them:
     ledger-commit     the block's rows are inserted, the transaction is not committed
     after-commit      the block is committed, its CSV rows are not written
 
+``QNF_DISK_FULL_AT=<block>`` makes the run's writer fail every write of block ``<block>`` and
+later with ENOSPC, naming the file, as a full disk does: the documented seam of the full-disk
+tests where no small tmpfs can be mounted (they use a real one where they can).
+
 Read when a run starts (``arm``), never at import; unset (the normal case) every call is one
 string comparison. The last three phases happen in
 the run's writer process (``orchestrator.record.writer``); a crash there kills the run's main
@@ -16,19 +20,29 @@ process first, as the crash of a single process would.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 
-__all__ = ["arm", "crash_point", "in_writer"]
+__all__ = ["arm", "crash_point", "disk_full", "in_writer"]
 
 _spec = ""  # the armed crash point, "" when none
+_disk_full_at: int | None = None  # the block from which the writer's writes fail (ENOSPC)
 _main_pid: int | None = None  # set in a writer process: the run's main process
 
 
 def arm() -> None:
-    """Read ``QNF_CRASH_AT`` from the environment (a run calls this when it starts)."""
-    global _spec
+    """Read ``QNF_CRASH_AT`` and ``QNF_DISK_FULL_AT`` (a run calls this when it starts)."""
+    global _spec, _disk_full_at
     _spec = os.environ.get("QNF_CRASH_AT", "")
+    full = os.environ.get("QNF_DISK_FULL_AT", "")
+    _disk_full_at = int(full) if full.isdigit() else None
+
+
+def disk_full(block: int, path: os.PathLike[str] | str) -> None:
+    """Fail with ENOSPC, as a full disk would, when writing block ``QNF_DISK_FULL_AT`` or later."""
+    if _disk_full_at is not None and block >= _disk_full_at:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
 
 def in_writer(main_pid: int) -> None:

@@ -36,6 +36,7 @@ import numpy as np
 from orchestrator.record.canonical import canonical
 from orchestrator.record.chain import GENESIS, next_meta_root, next_root, sha256
 from orchestrator.record.faults import crash_point
+from orchestrator.record.fsutil import create_private
 
 __all__ = [
     "Ledger",
@@ -118,6 +119,7 @@ class Ledger:
         """A new, empty ledger at ``path`` (which must not exist)."""
         if path.exists():
             raise LedgerError(f"{path} already exists; a ledger is never overwritten")
+        create_private(path)
         conn = cls._connect(path)
         conn.executescript(_SCHEMA)
         return cls(conn, 0, GENESIS, GENESIS)
@@ -281,7 +283,8 @@ def commit_block(conn: sqlite3.Connection, block: PreparedBlock) -> None:
         crash_point("ledger-commit", block.height)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite rolls back by itself when COMMIT fails on a full disk
+            conn.execute("ROLLBACK")
         raise
 
 

@@ -26,7 +26,8 @@ import numpy as np
 
 from orchestrator.record import writer
 from orchestrator.record.events import METRICS_COLUMNS, metrics_row, qubit_rows
-from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.failure import RecorderError
+from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger, PreparedBlock, read_blocks
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.writer import WriteItem
@@ -36,10 +37,6 @@ __all__ = [
     "RunRecorder",
     "rebuild_csv",
 ]
-
-
-class RecorderError(RuntimeError):
-    """The writer could not make a block durable; the run stops."""
 
 
 class RunRecorder:
@@ -61,7 +58,7 @@ class RunRecorder:
         self.committed = ledger.height  # blocks durable so far
         self.write_seconds = 0.0  # time the writer has spent making blocks durable
         self.on_commit: Callable[[int, dict[str, Any]], None] | None = None
-        run_dir.checkpoints.mkdir(exist_ok=True)
+        make_dir(run_dir.checkpoints, exist_ok=True)
         if not resumed:
             for path, header in ((run_dir.metrics, METRICS_COLUMNS), (run_dir.qubits, _QUBITS)):
                 write_atomic(path, _csv_bytes([header]))
@@ -69,6 +66,7 @@ class RunRecorder:
         ledger.release()  # no SQLite connection may cross the fork
         self._pid, self._out, self._in = writer.start(run_dir, keep, hold)
         self._closed = False
+        self.failure: RecorderError | None = None  # why the writer stopped, once it did
 
     @property
     def root(self) -> str:
@@ -92,16 +90,28 @@ class RunRecorder:
         self._receive(wait_for=None)
         block = self.ledger.prepare(event, meta, spikes)
         self._waiting[block.height] = event
-        writer.send_message(self._out, WriteItem(block, checkpoint_bytes, protect))
+        self._send(WriteItem(block, checkpoint_bytes, protect))
         return block
 
     def flush(self) -> None:
         """Wait until every appended block is durable; ``RecorderError`` if one failed."""
-        writer.send_message(self._out, writer.FLUSH)
+        self._send(writer.FLUSH)
         self._receive(wait_for=writer.FLUSHED)
 
+    def _send(self, message: Any) -> None:
+        if self.failure is not None:
+            raise self.failure
+        try:
+            writer.send_message(self._out, message)
+        except BrokenPipeError:  # the writer stopped; its last answer says why
+            self._receive(wait_for="error")
+            raise RecorderError("the run's writer process ended unexpectedly") from None
+
     def close(self) -> None:
-        """Let the writer finish what it was given, stop it, close the ledger. Idempotent."""
+        """Let the writer finish what it was given, stop it, close the ledger. Idempotent.
+
+        Never raises for the writer's own failure: ``failure`` holds it (``flush`` raises it).
+        """
         if self._closed:
             return
         self._closed = True
@@ -110,7 +120,8 @@ class RunRecorder:
         os.close(self._out)
         os.waitpid(self._pid, 0)
         try:
-            self._drain_remaining()
+            with contextlib.suppress(RecorderError):  # kept in self.failure
+                self._drain_remaining()
         finally:
             os.close(self._in)
             self.ledger.close()
@@ -122,7 +133,8 @@ class RunRecorder:
                 return
             message = writer.read_message(self._in)
             if message is None:
-                raise RecorderError("the run's writer process ended unexpectedly")
+                self.failure = RecorderError("the run's writer process ended unexpectedly")
+                raise self.failure
             if self._handle(message) == wait_for and wait_for is not None:
                 return
 
@@ -133,7 +145,9 @@ class RunRecorder:
     def _handle(self, message: tuple[Any, Any]) -> Any:
         kind, value = message
         if kind == "error":
-            raise RecorderError(f"writing the run directory failed: {value}")
+            text, path, errno = value
+            self.failure = RecorderError(text, path, errno)
+            raise self.failure
         self.write_seconds = value
         if kind == writer.FLUSHED:
             return kind

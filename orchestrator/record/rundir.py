@@ -14,15 +14,19 @@ Temporary files of atomic writes are ``.<name>.<random>.tmp`` beside their targe
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import final
+from typing import Any, final
 
-__all__ = ["RunBusy", "RunDirectory"]
+__all__ = ["SUMMARY_MAX_BYTES", "RunBusy", "RunDirectory", "load_summary", "read_summary"]
+
+SUMMARY_MAX_BYTES = 1 << 20  # a summary is a few kB; anything larger is not one of ours
 
 
 class RunBusy(RuntimeError):
@@ -114,3 +118,35 @@ class RunDirectory:
 
     def __str__(self) -> str:
         return str(self.path)
+
+
+def load_summary(files: RunDirectory) -> dict[str, Any]:
+    """summary.json as a mapping. ``FileNotFoundError`` when there is none; ``ValueError``
+    saying why when it is not a regular file, too large, not JSON or not a JSON object."""
+    try:
+        fd = os.open(files.summary, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ValueError("is not a regular file")
+        data = fh.read(SUMMARY_MAX_BYTES + 1)
+    if len(data) > SUMMARY_MAX_BYTES:
+        raise ValueError(f"is larger than {SUMMARY_MAX_BYTES} bytes")
+    try:
+        summary = json.loads(data)
+    except (ValueError, RecursionError):
+        raise ValueError("is not JSON") from None
+    if not isinstance(summary, dict):
+        raise ValueError(f"is not a JSON object (a {type(summary).__name__})")
+    return summary
+
+
+def read_summary(files: RunDirectory) -> dict[str, Any] | None:
+    """summary.json as a mapping, or None when it is missing or not a readable JSON object."""
+    try:
+        return load_summary(files)
+    except (OSError, ValueError):
+        return None

@@ -10,7 +10,8 @@ measurement, made ticks slower than writing synchronously (BENCHMARKS.md).
 Protocol: the main process sends length-prefixed pickles of ``WriteItem`` down a pipe, strictly
 in block order; the writer answers each with the block's height once committed (the tick is
 then acknowledged), ``FLUSHED`` to a flush request, or an error message, and stops on ``STOP``
-or when the main process is gone (end of file, or its parent pid changes). After a crash of
+or when the main process is gone (end of file, or its parent pid changes); it ignores
+SIGINT, SIGTERM and SIGHUP (a terminal's Ctrl+C reaches it too). After a crash of
 the main process the writer still commits every item it received whole, then exits; it holds
 the run directory's lock until then (an inherited descriptor), so a resume waits for it.
 
@@ -26,13 +27,18 @@ import json
 import os
 import pickle
 import select
+import signal
+import sqlite3
 import struct
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from orchestrator.record import checkpoint, faults
 from orchestrator.record.events import metrics_row, qubit_rows
+from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.faults import crash_point
 from orchestrator.record.ledger import PreparedBlock, commit_block, connect
 from orchestrator.record.rundir import RunDirectory
@@ -40,6 +46,9 @@ from orchestrator.record.rundir import RunDirectory
 __all__ = ["FLUSH", "FLUSHED", "STOP", "DurableWriter", "WriteItem", "read_message", "start"]
 
 FLUSH, FLUSHED, STOP = "flush", "flushed", "stop"
+# A terminal's Ctrl+C reaches the whole process group; the main process decides what a signal
+# means (orchestrator.run.interrupt), the writer finishes what it was given.
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _HEADER = struct.Struct("<Q")
 
 
@@ -68,18 +77,24 @@ class DurableWriter:
         self.seconds = 0.0  # time spent writing (reported with each acknowledgement)
 
     def write(self, item: WriteItem) -> None:
+        """Make one block durable; ``RecorderError`` naming the file if the disk refuses."""
         start = time.perf_counter()
         height = item.block.height
         if item.checkpoint is not None:
-            checkpoint.write(self.run_dir.checkpoint(height), item.checkpoint, height)
-        commit_block(self.conn, item.block)
+            path = self.run_dir.checkpoint(height)
+            with _writing(path, height):
+                checkpoint.write(path, item.checkpoint, height)
+        with _writing(self.run_dir.ledger, height):
+            commit_block(self.conn, item.block)
         crash_point("after-commit", height)
         event = json.loads(item.block.event)
         if event["kind"] == "tick":
-            self.metrics.writerow(metrics_row(event))
-            self.qubits.writerows(qubit_rows(event))
-            self.metrics_fh.flush()
-            self.qubits_fh.flush()
+            with _writing(self.run_dir.metrics):
+                self.metrics.writerow(metrics_row(event))
+                self.metrics_fh.flush()
+            with _writing(self.run_dir.qubits):
+                self.qubits.writerows(qubit_rows(event))
+                self.qubits_fh.flush()
         if item.checkpoint is not None:
             self.kept.append(height)
             self._prune(item.protect)
@@ -90,13 +105,26 @@ class DurableWriter:
         if protect is not None:
             keep.add(protect)
         for height in [h for h in self.kept if h not in keep]:
-            self.run_dir.checkpoint(height).unlink(missing_ok=True)
+            path = self.run_dir.checkpoint(height)
+            with _writing(path):
+                path.unlink(missing_ok=True)
         self.kept = [h for h in self.kept if h in keep]
 
     def close(self) -> None:
         self.metrics_fh.close()
         self.qubits_fh.close()
         self.conn.close()
+
+
+@contextlib.contextmanager
+def _writing(path: Path, block: int | None = None) -> Iterator[None]:
+    """Turn an I/O failure while writing ``path`` into a ``RecorderError`` that names it."""
+    try:
+        if block is not None:
+            faults.disk_full(block, path)
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        raise write_failure(exc, path) from None
 
 
 def send_message(fd: int, message: Any) -> None:
@@ -127,24 +155,30 @@ def read_message(fd: int) -> Any:
 
 
 def _serve(run_dir: RunDirectory, keep: int, inbox: int, outbox: int, main_pid: int) -> None:
-    writer = DurableWriter(run_dir, keep)
+    try:
+        writer = DurableWriter(run_dir, keep)
+    except (OSError, sqlite3.Error) as exc:
+        raise write_failure(exc, run_dir.path) from None
     try:
         while True:
             ready, _, _ = select.select([inbox], [], [], 0.5)
             if not ready:
                 if os.getppid() != main_pid:  # the main process is gone; nothing more comes
-                    return
+                    break
                 continue
             message = read_message(inbox)
             if message is None or message == STOP:
-                return
+                break
             if message == FLUSH:
                 send_message(outbox, (FLUSHED, writer.seconds))
                 continue
             writer.write(message)
             send_message(outbox, (message.block.height, writer.seconds))
-    finally:
-        writer.close()
+    except BaseException:
+        with contextlib.suppress(Exception):  # a full disk fails the close too; report the first
+            writer.close()
+        raise
+    writer.close()
 
 
 def _close_other_descriptors(keep: set[int]) -> None:
@@ -163,10 +197,15 @@ def start(run_dir: RunDirectory, keep: int, hold: tuple[int, ...] = ()) -> tuple
     items_r, items_w = os.pipe()
     acks_r, acks_w = os.pipe()
     main_pid = os.getpid()
+    # blocked across the fork, so none reaches the writer before it ignores them
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     pid = os.fork()
     if pid == 0:  # the writer
         code = 0
         try:
+            for signum in _STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             _close_other_descriptors({items_r, acks_w, *hold})
             devnull = os.open(os.devnull, os.O_RDWR)
             for std in (0, 1, 2):
@@ -175,9 +214,15 @@ def start(run_dir: RunDirectory, keep: int, hold: tuple[int, ...] = ()) -> tuple
             _serve(run_dir, keep, items_r, acks_w, main_pid)
         except BaseException as exc:  # reported to the main process, which raises it
             code = 1
+            if isinstance(exc, RecorderError):
+                report = (str(exc), exc.path, exc.errno)
+            else:
+                text = f"writing the run directory failed: {type(exc).__name__}: {exc}"
+                report = (text, None, None)
             with contextlib.suppress(OSError):
-                send_message(acks_w, ("error", f"{type(exc).__name__}: {exc}"))
+                send_message(acks_w, ("error", report))
         os._exit(code)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     os.close(items_r)
     os.close(acks_w)
     return pid, items_w, acks_r

@@ -11,7 +11,7 @@ On simulators the result is exactly that of the uninterrupted run: the same fina
 
 from __future__ import annotations
 
-import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,11 +21,13 @@ from typing import Any
 from orchestrator.config.root import load_config
 from orchestrator.federation.record import GENESIS_KIND
 from orchestrator.record import checkpoint, faults
+from orchestrator.record.failure import write_failure
 from orchestrator.record.ledger import Ledger, read_blocks
 from orchestrator.record.recorder import RunRecorder, rebuild_csv
-from orchestrator.record.rundir import RunDirectory
+from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
 from orchestrator.run.assemble import open_backends
+from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.runner import (
     CommitCallback,
@@ -52,14 +54,19 @@ def resume(
     should_stop: Callable[[], bool] | None = None,
     on_commit: CommitCallback | None = None,
     on_start: StartCallback | None = None,
+    interrupt: SignalStop | None = None,
 ) -> RunResult:
     """Continue the run in ``run_dir`` from its newest intact checkpoint (see ``execute``).
 
     On simulators the result is exactly that of the uninterrupted run (same final root).
     Raises ``ResumeError`` when the directory cannot be resumed, ``RunBusy`` when another
-    process holds it, ``ConfigError`` when its config.yaml no longer validates.
+    process holds it, ``ConfigError`` when its config.yaml no longer validates,
+    ``RecorderError`` when the directory cannot be written, ``Interrupted`` when a signal came
+    before the backends were built. Checkpoints that are skipped (not what their block
+    recorded, or not a regular file) are set aside as ``<name>.rejected`` and named in a
+    notice passed to ``on_start`` (``{"resume": {"notice": ...}}``).
     """
-    with resumed_run(run_dir, on_commit, on_start) as run:
+    with resumed_run(run_dir, on_commit, on_start, interrupt) as run:
         return finish(
             run.session,
             run.started,
@@ -68,6 +75,7 @@ def resume(
             should_stop,
             draw_report,
             run.resumes,
+            interrupt,
         )
 
 
@@ -76,6 +84,7 @@ def resumed_run(
     run_dir: Path,
     on_commit: CommitCallback | None = None,
     on_start: StartCallback | None = None,
+    interrupt: SignalStop | None = None,
 ) -> Iterator[OpenRun]:
     """``resume`` up to its first new tick: the run, open again, holding its directory's lock."""
     files = RunDirectory(run_dir)
@@ -99,20 +108,31 @@ def resumed_run(
             )
         if not blocks or blocks[0][1].get("config_sha256") != config.config_hash():
             raise ResumeError(f"{files.config} does not match the config the run started with")
-        for path in files.temporaries():
-            path.unlink()
+        rejected = _reject_bad_checkpoints(files, blocks)
         start_height, ckpt = _newest_checkpoint(files, blocks)
+        try:
+            for path in files.temporaries():
+                path.unlink()
+            _drop_orphans(files, blocks)
+            rebuild_csv(files)
+        except OSError as exc:
+            raise write_failure(exc, files.path) from None
         stable = _stable_point(files, blocks, start_height)
-        _drop_orphans(files, blocks)
-        rebuild_csv(files)
 
         loop_meta, loop_arrays, network = decode_state(ckpt)
         opened = open_backends(config, start=network)
         try:
             loop = FusionLoop(config, opened.quantum, opened.spiking)
             loop.restore(loop_meta, loop_arrays)
+            if interrupt is not None:
+                interrupt.settle()
+                if interrupt.requested:
+                    raise Interrupted(interrupt.signum or 0)
             if on_start is not None:
                 on_start(opened.identities)
+                if rejected:
+                    notice = "; ".join(rejected) + f"; resuming from block {start_height}"
+                    on_start({"resume": {"notice": notice}})
         except BaseException:
             try:
                 opened.spiking.close()
@@ -151,10 +171,41 @@ def resumed_run(
 
 
 def _previous_resumes(files: RunDirectory) -> int:
+    resumes = (read_summary(files) or {}).get("resumes", 0)
+    return resumes if isinstance(resumes, int) and resumes >= 0 else 0
+
+
+def _reject_bad_checkpoints(
+    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]]
+) -> list[str]:
+    """Set aside every recorded checkpoint that is not what its block recorded; say why."""
+    lines = []
+    for height, event in blocks:
+        path = files.checkpoint(height)
+        sha = event.get("checkpoint_sha256")
+        if sha is None or not os.path.lexists(path):
+            continue
+        try:
+            checkpoint.read(path, sha)
+        except checkpoint.CheckpointError as exc:
+            why = str(exc).removeprefix(f"{path}: ")
+            lines.append(
+                f"skipped checkpoint {path.name} ({why}), set aside as {_set_aside(path).name}"
+            )
+    return lines
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename ``path`` (a file, a directory, a link) to ``<name>.rejected[.k]``; kept, not read."""
+    target, k = path.with_name(path.name + ".rejected"), 1
+    while os.path.lexists(target):
+        k += 1
+        target = path.with_name(f"{path.name}.rejected.{k}")
     try:
-        return int(json.loads(files.summary.read_text()).get("resumes", 0))
-    except (OSError, ValueError):
-        return 0
+        os.rename(path, target)
+    except OSError as exc:
+        raise write_failure(exc, path) from None
+    return target
 
 
 def _newest_checkpoint(
@@ -194,4 +245,7 @@ def _drop_orphans(files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]])
     recorded = {h for h, e in blocks if e.get("checkpoint_sha256")}
     for path in files.checkpoints.glob("*.ckpt"):
         if files.checkpoint_height(path) not in recorded:
-            path.unlink()
+            if path.is_symlink() or not path.is_file():
+                _set_aside(path)
+            else:
+                path.unlink()

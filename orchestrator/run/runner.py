@@ -20,7 +20,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
+import sqlite3
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -36,11 +39,13 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
 from orchestrator.record import checkpoint, faults
 from orchestrator.record.chain import GENESIS
-from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.failure import RecorderError, write_failure
+from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.record.rundir import RunBusy, RunDirectory
 from orchestrator.run.assemble import open_backends, open_spiking
+from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rollback import Rollback
 from orchestrator.run.session import Session, TickCallback, now
@@ -87,15 +92,35 @@ def default_run_dir(config_name: str, root: Path = Path("runs")) -> Path:
     return candidate
 
 
-def check_run_dir(run_dir: Path) -> None:
-    """Refuse a run directory that already exists (runs are never overwritten)."""
-    if run_dir.exists():
+def check_run_dir(run_dir: Path) -> Path:
+    """Refuse a run directory that exists or cannot be created here; return the path to use.
+
+    Checked before any backend is built: the nearest existing parent must be a directory in
+    which a directory can be made (a probe is made and removed at once), so ``--out`` under a
+    regular file, under /proc or on a read-only file system is refused as bad input. A
+    relative path climbing above / is made absolute (SQLite cannot open such a path).
+    """
+    if ".." in Path(os.path.normpath(run_dir)).parts:
+        run_dir = Path(os.path.abspath(run_dir))
+    if os.path.lexists(run_dir):
         raise ConfigError(
             [
                 f"run.out: {run_dir} already exists; choose a new directory, remove it, or "
                 f"continue it with `qnf resume {run_dir}`"
             ]
         )
+    absolute = Path(os.path.abspath(run_dir))
+    parent = next(p for p in absolute.parents if os.path.lexists(p))
+    if not parent.is_dir():
+        raise ConfigError([f"run.out: cannot create {run_dir}: {parent} is not a directory"])
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".qnf-probe-", dir=parent))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            [f"run.out: cannot create {run_dir}: making a directory in {parent} fails ({reason})"]
+        ) from None
+    return run_dir
 
 
 def rollback_for(config: RunConfig, stable: StablePoint | None) -> Rollback:
@@ -129,6 +154,7 @@ def execute(
     should_stop: Callable[[], bool] | None = None,
     on_commit: CommitCallback | None = None,
     on_start: StartCallback | None = None,
+    interrupt: SignalStop | None = None,
 ) -> RunResult:
     """Run ``config`` into ``run_dir`` (which must not exist). Returns how it ended.
 
@@ -139,12 +165,25 @@ def execute(
     on_commit(height, event): after each block is durable (caller's thread, when the writer
     process's acknowledgement is read: at a later tick, or when the run flushes or ends).
 
-    Raises ``ConfigError`` if ``run_dir`` exists (before anything is built). Exceptions from
-    the backends propagate after the summary records them.
+    interrupt: the signals that stop the run (``orchestrator.run.interrupt``); a signal before
+    the run directory exists raises ``Interrupted`` (nothing written), later ones end the run
+    at a tick boundary with status ``interrupted``.
+
+    Raises ``ConfigError`` if ``run_dir`` exists or cannot be created (before anything is
+    built), ``RecorderError`` if the run directory cannot be written (a full disk: the run
+    stops at a tick boundary; if its genesis block was not committed, the directory is
+    removed). Exceptions from the backends propagate after the summary records them.
     """
-    with started_run(config, run_dir, on_commit, on_start) as run:
+    with started_run(config, run_dir, on_commit, on_start, interrupt) as run:
         return finish(
-            run.session, run.started, run.setup_seconds, on_tick, should_stop, draw_report, 0
+            run.session,
+            run.started,
+            run.setup_seconds,
+            on_tick,
+            should_stop,
+            draw_report,
+            0,
+            interrupt=interrupt,
         )
 
 
@@ -154,9 +193,10 @@ def started_run(
     run_dir: Path,
     on_commit: CommitCallback | None = None,
     on_start: StartCallback | None = None,
+    interrupt: SignalStop | None = None,
 ) -> Iterator[OpenRun]:
     """``execute`` up to its first tick: the new run, open, holding its directory's lock."""
-    check_run_dir(run_dir)
+    run_dir = check_run_dir(run_dir)
     faults.arm()
     files = RunDirectory(run_dir)
     started = time.perf_counter()
@@ -164,9 +204,16 @@ def started_run(
     try:
         loop = FusionLoop(config, opened.quantum, opened.spiking)
         backends = opened.identities
+        if interrupt is not None:
+            interrupt.settle()
+            if interrupt.requested:
+                raise Interrupted(interrupt.signum or 0)
         if on_start is not None:
             on_start(backends)
-        run_dir.mkdir(parents=True)
+        try:
+            make_dir(run_dir, parents=True)
+        except OSError as exc:
+            raise write_failure(exc, run_dir) from None
     except BaseException:
         try:
             opened.spiking.close()
@@ -175,10 +222,12 @@ def started_run(
         raise
     with files.locked() as lock:
         recorder = None
+        writing = files.config
         try:
             write_atomic(
                 files.config, yaml.safe_dump(config.resolved(), sort_keys=False).encode()
             )
+            writing = files.ledger
             recorder = RunRecorder(
                 files, Ledger.create(files.ledger), keep=config.checkpoint.keep, hold=(lock,)
             )
@@ -198,10 +247,13 @@ def started_run(
             }
             recorder.append(genesis, _genesis_meta(), checkpoint_bytes=data, protect=0)
             recorder.flush()
-        except BaseException:
+        except BaseException as exc:
             loop.close()
             if recorder is not None:
                 recorder.close()
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing of it was acknowledged
+            if isinstance(exc, OSError | sqlite3.Error):
+                raise write_failure(exc, writing) from None
             raise
         session = Session(loop, recorder, rollback_for(config, stable), backends)
         yield OpenRun(session, started, time.perf_counter() - started, 0)
@@ -250,37 +302,63 @@ def finish(
     should_stop: Callable[[], bool] | None,
     draw_report: bool,
     resumes: int,
+    interrupt: SignalStop | None = None,
 ) -> RunResult:
-    """Drive ``session`` to its end, then write summary.json (whatever ended it) and the report."""
+    """Drive ``session`` to its end, then write summary.json (whatever ended it) and the report.
+
+    What ended the run is re-raised after the summary is written (if the disk has room for it:
+    otherwise the summary's own ``RecorderError`` is raised when nothing else was).
+    """
     recorder = session.recorder
     files = recorder.run_dir
     status, error = "failed", None
+    failure: BaseException | None = None
+
+    def stop() -> bool:
+        if interrupt is not None and interrupt.requested:
+            return True
+        return should_stop is not None and should_stop()
+
     try:
-        status = session.drive(on_tick, should_stop)
+        status = session.drive(on_tick, stop)
+        if status == "cancelled" and interrupt is not None and interrupt.requested:
+            status, error = "interrupted", interrupt.reason
         if session.failure is not None:
             error = str(session.failure)
         recorder.flush()
-    except KeyboardInterrupt:
-        status, error = "interrupted", "interrupted by the user"
-        raise
+    except KeyboardInterrupt as exc:
+        status, error, failure = "interrupted", "interrupted by the user", exc
+    except RecorderError as exc:
+        status, error, failure = "failed", str(exc), exc
     except BaseException as exc:
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
+        status, error, failure = "failed", f"{type(exc).__name__}: {exc}", exc
+    try:
         session.loop.close()
+    finally:
         try:
-            recorder.flush()  # what was computed is kept, whatever stopped the run
+            if recorder.failure is None:
+                recorder.flush()  # what was computed is kept, whatever stopped the run
+        except RecorderError as exc:
+            if failure is None:
+                status, error, failure = "failed", str(exc), exc
         finally:
             recorder.close()
-        summary = summarise(session, status, error, started, setup_seconds, resumes)
+    summary = summarise(session, status, error, started, setup_seconds, resumes)
+    try:
         write_atomic(files.summary, (json.dumps(summary, indent=2) + "\n").encode())
-        if draw_report and summary["ticks"] > 0:
-            from orchestrator.record.report import draw_report as draw
+    except OSError as exc:
+        summary["summary_error"] = str(write_failure(exc, files.summary))
+        if failure is None:
+            failure = write_failure(exc, files.summary)
+    if draw_report and summary["ticks"] > 0 and recorder.failure is None:
+        from orchestrator.record.report import draw_report as draw
 
-            try:
-                draw(files.path)
-            except Exception as exc:  # a plot must never hide the run's own outcome
-                summary["report_error"] = f"{type(exc).__name__}: {exc}"
+        try:
+            draw(files.path)
+        except Exception as exc:  # a plot must never hide the run's own outcome
+            summary["report_error"] = f"{type(exc).__name__}: {exc}"
+    if failure is not None:
+        raise failure
     return RunResult(
         files.path,
         status,

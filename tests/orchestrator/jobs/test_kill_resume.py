@@ -97,7 +97,10 @@ def test_sigkill_at_20_moments_then_resume_gives_the_uninterrupted_root(
             proc.wait()
         if proc.returncode == -signal.SIGKILL:
             kills += 1
-            assert store.get(job_id).state == "interrupted"
+            state = store.get(job_id).state
+            # a kill from outside can land before the worker claimed the job (its start-up
+            # takes longer than the shortest delay on a busy machine)
+            assert state == "interrupted" or (isinstance(moment, float) and state == "queued")
         acknowledged = max(acknowledged, store.get(job_id).ticks_done)
 
     job = store.get(job_id)

@@ -1,0 +1,189 @@
+"""``qnf ledger verify``: what a run directory claims, checked against its ledger (spec §11).
+
+The hash chain (``orchestrator.record.verify``) proves the blocks were not changed; it cannot
+see blocks removed from the end, nor files beside the ledger that disagree with it. So after
+the chain:
+
+1. the genesis block: its ``config_sha256`` is the hash of the config it holds
+   (SHA-256 of the RFC 8785 JSON, ``run.out`` left out, as ``RunConfig.config_hash``);
+2. config.yaml hashes to the same value and names the same ``run.seed`` (it is what a resume
+   runs);
+3. summary.json, when there is one, is a JSON object whose ``final_root``, ``blocks``,
+   ``ticks``, ``seed`` and ``config_sha256`` are the ledger's: it anchors the tail, so a
+   truncated ledger fails here. Without one (a run killed before it could write it) nothing
+   anchors the tail, and the result says so;
+4. every checkpoint file belongs to a block that records its SHA-256 and matches it; a file
+   past the ledger's end by more than the one block a crash can leave uncommitted shows
+   blocks are missing at the end.
+
+Files are read bounded (config.yaml through the config reader's limits, summary.json up to
+1 MiB, checkpoints only as regular files), so a hostile directory cannot stall the check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.config.errors import ConfigError
+from orchestrator.config.yaml_input import parse_yaml, read_text
+from orchestrator.record import checkpoint
+from orchestrator.record.canonical import canonical
+from orchestrator.record.ledger import read_blocks
+from orchestrator.record.rundir import RunDirectory, load_summary
+from orchestrator.record.verify import verify
+
+__all__ = ["Audit", "audit", "config_digest"]
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The outcome: ``problems`` (empty when everything checks), ``notes`` (what could not be
+    checked), blocks and final root of the chain."""
+
+    blocks: int
+    root: str
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def config_digest(config: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of a resolved config without ``run.out``."""
+    data = dict(config)
+    if isinstance(data.get("run"), Mapping):
+        data["run"] = {k: v for k, v in data["run"].items() if k != "out"}
+    return hashlib.sha256(canonical(data)).hexdigest()
+
+
+def audit(run_dir: Path) -> Audit:
+    """Check the run directory ``run_dir`` (see the module docstring)."""
+    files = RunDirectory(run_dir)
+    chain = verify(files.ledger)
+    if not chain.ok:
+        problem = f"FAILED at block {chain.bad_block}: {chain.reason}"
+        return Audit(chain.blocks, chain.root, [problem])
+    events = {h: e for h, e, _ in read_blocks(files.ledger)}
+    result = Audit(chain.blocks, chain.root)
+    genesis = events.get(0, {})
+    if genesis.get("kind") != "genesis":
+        result.problems.append("FAILED at block 0: it is not a genesis block")
+        return result
+    _check_genesis(genesis, result)
+    _check_config(files, genesis, result)
+    _check_summary(files, genesis, events, result)
+    _check_checkpoints(files, events, result)
+    return result
+
+
+def _check_genesis(genesis: dict[str, Any], result: Audit) -> None:
+    config = genesis.get("config")
+    if not isinstance(config, Mapping) or config_digest(config) != genesis.get("config_sha256"):
+        result.problems.append(
+            "FAILED at block 0: its config_sha256 is not the hash of the config it records"
+        )
+
+
+def _check_config(files: RunDirectory, genesis: dict[str, Any], result: Audit) -> None:
+    try:
+        config = parse_yaml(read_text(files.config), str(files.config)).data
+    except ConfigError as exc:
+        result.problems.append(f"FAILED: {files.CONFIG}: {exc.problems[0]}")
+        return
+    if not isinstance(config, Mapping):
+        result.problems.append(f"FAILED: {files.CONFIG} is not a mapping of sections")
+        return
+    if config_digest(config) != genesis.get("config_sha256"):
+        result.problems.append(
+            f"FAILED: {files.CONFIG} does not hash to the config_sha256 of the genesis block "
+            "(changed after the run started)"
+        )
+    run = config.get("run")
+    seed = run.get("seed") if isinstance(run, Mapping) else None
+    if seed != genesis.get("seed"):
+        result.problems.append(
+            f"FAILED: {files.CONFIG} names seed {seed!r}, the genesis block {genesis.get('seed')!r}"
+        )
+
+
+def _ticks(events: dict[int, dict[str, Any]]) -> int:
+    ticks = 0
+    for height in sorted(events):
+        event = events[height]
+        if event.get("kind") == "tick":
+            ticks = event["tick"] + 1
+        elif event.get("kind") == "revert":
+            ticks = event["tick"]
+    return ticks
+
+
+def _check_summary(
+    files: RunDirectory,
+    genesis: dict[str, Any],
+    events: dict[int, dict[str, Any]],
+    result: Audit,
+) -> None:
+    try:
+        summary = load_summary(files)
+    except FileNotFoundError:
+        result.notes.append(
+            f"no {files.SUMMARY}: nothing anchors the end of the ledger, so blocks removed "
+            "from its end would go unseen (a run killed before it wrote one has none)"
+        )
+        return
+    except ValueError as exc:
+        result.problems.append(f"FAILED: {files.SUMMARY} {exc}")
+        return
+    claims = {
+        "final_root": (result.root, result.blocks),
+        "blocks": (result.blocks, result.blocks),
+        "ticks": (_ticks(events), result.blocks),
+        "seed": (genesis.get("seed"), 0),
+        "config_sha256": (genesis.get("config_sha256"), 0),
+    }
+    for key, (expected, block) in claims.items():
+        recorded = summary.get(key)
+        if key in summary and recorded != expected:
+            hint = " (blocks missing at the end?)" if key in ("final_root", "blocks") else ""
+            result.problems.append(
+                f"FAILED at block {block}: {files.SUMMARY} records {key} {recorded!r}, the "
+                f"ledger {expected!r}{hint}"
+            )
+
+
+def _check_checkpoints(
+    files: RunDirectory, events: dict[int, dict[str, Any]], result: Audit
+) -> None:
+    if not files.checkpoints.is_dir():
+        return
+    for path in sorted(files.checkpoints.glob("*.ckpt")):
+        height = files.checkpoint_height(path)
+        if height is None:
+            continue
+        if height > result.blocks:
+            result.problems.append(
+                f"FAILED at block {result.blocks}: checkpoints/{path.name} belongs to block "
+                f"{height}, but the ledger ends at block {result.blocks - 1} (blocks missing "
+                "at the end?)"
+            )
+            continue
+        if height == result.blocks:  # written just before a crash, its block never committed
+            continue
+        sha = events[height].get("checkpoint_sha256")
+        if sha is None:
+            result.problems.append(
+                f"FAILED at block {height}: checkpoints/{path.name} exists, but its block "
+                "records no checkpoint"
+            )
+            continue
+        try:
+            checkpoint.read(path, sha)
+        except checkpoint.CheckpointError as exc:
+            why = str(exc).removeprefix(f"{path}: ")
+            result.problems.append(f"FAILED at block {height}: checkpoints/{path.name}: {why}")
