@@ -16,6 +16,10 @@ the chain:
    past the ledger's end by more than the one block a crash can leave uncommitted shows
    blocks are missing at the end.
 
+A federation's coordinator directory (genesis kind ``federation``) is checked by 1-3 without
+the seed and tick counts (its summary counts the nodes' ticks; each node directory is a run
+directory of its own, verified on its own) and keeps no checkpoints.
+
 Files are read bounded (config.yaml through the config reader's limits, summary.json up to
 1 MiB, checkpoints only as regular files), so a hostile directory cannot stall the check.
 """
@@ -30,6 +34,7 @@ from typing import Any
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.yaml_input import parse_yaml, read_text
+from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
 from orchestrator.record.canonical import canonical
 from orchestrator.record.ledger import read_blocks
@@ -72,13 +77,14 @@ def audit(run_dir: Path) -> Audit:
     events = {h: e for h, e, _ in read_blocks(files.ledger)}
     result = Audit(chain.blocks, chain.root)
     genesis = events.get(0, {})
-    if genesis.get("kind") != "genesis":
+    if genesis.get("kind") not in ("genesis", FEDERATION_GENESIS):
         result.problems.append("FAILED at block 0: it is not a genesis block")
         return result
     _check_genesis(genesis, result)
     _check_config(files, genesis, result)
     _check_summary(files, genesis, events, result)
-    _check_checkpoints(files, events, result)
+    if genesis["kind"] == "genesis":  # a federation's coordinator keeps no checkpoints
+        _check_checkpoints(files, events, result)
     return result
 
 
@@ -106,7 +112,7 @@ def _check_config(files: RunDirectory, genesis: dict[str, Any], result: Audit) -
         )
     run = config.get("run")
     seed = run.get("seed") if isinstance(run, Mapping) else None
-    if seed != genesis.get("seed"):
+    if "seed" in genesis and seed != genesis["seed"]:
         result.problems.append(
             f"FAILED: {files.CONFIG} names seed {seed!r}, the genesis block {genesis.get('seed')!r}"
         )
@@ -143,10 +149,11 @@ def _check_summary(
     claims = {
         "final_root": (result.root, result.blocks),
         "blocks": (result.blocks, result.blocks),
-        "ticks": (_ticks(events), result.blocks),
-        "seed": (genesis.get("seed"), 0),
         "config_sha256": (genesis.get("config_sha256"), 0),
     }
+    if genesis["kind"] == "genesis":  # a federation's summary counts its nodes' ticks
+        claims["ticks"] = (_ticks(events), result.blocks)
+        claims["seed"] = (genesis.get("seed"), 0)
     for key, (expected, block) in claims.items():
         recorded = summary.get(key)
         if key in summary and recorded != expected:
