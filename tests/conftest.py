@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# A suite started in the background of a non-interactive shell inherits SIGINT ignored (POSIX
+# shells do that for `cmd &`). The Ctrl+C tests send SIGINT to this process and expect Python's
+# KeyboardInterrupt, and Brian2 wraps whatever handler it finds at import (calling SIG_IGN then
+# fails with "'Handlers' object is not callable"), so the suite starts from a terminal's state.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ASSETS = Path(__file__).parent / "assets"
 
