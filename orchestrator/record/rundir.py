@@ -24,9 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, final
 
-__all__ = ["SUMMARY_MAX_BYTES", "RunBusy", "RunDirectory", "load_summary", "read_summary"]
+__all__ = [
+    "LOCK_WAIT_SECONDS",
+    "SUMMARY_MAX_BYTES",
+    "RunBusy",
+    "RunDirectory",
+    "load_summary",
+    "read_summary",
+]
 
 SUMMARY_MAX_BYTES = 1 << 20  # a summary is a few kB; anything larger is not one of ours
+
+
+LOCK_WAIT_SECONDS = 30.0
+"""How long a run waits for its directory's lock before ``RunBusy`` (seconds)."""
 
 
 class RunBusy(RuntimeError):
@@ -93,17 +104,18 @@ class RunDirectory:
         return [p for d in (self.path, self.checkpoints) for p in d.glob(".*.tmp")]
 
     @contextmanager
-    def locked(self, wait_seconds: float = 30.0) -> Iterator[int]:
+    def locked(self, wait_seconds: float | None = None) -> Iterator[int]:
         """Hold the directory's exclusive lock (``flock``); yields its descriptor.
 
         One process at a time works on a run; the kernel releases the lock when the process
         dies. Waits up to ``wait_seconds`` for it: after a crash the run's writer process
         finishes the blocks it was given before it lets go (seconds at most). ``RunBusy`` if
-        it does not come.
+        it does not come. ``None`` waits ``LOCK_WAIT_SECONDS``.
         """
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            deadline = time.monotonic() + wait_seconds
+            wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+            deadline = time.monotonic() + wait
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

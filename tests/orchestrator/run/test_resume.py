@@ -161,10 +161,15 @@ def test_resuming_a_completed_run_adds_nothing(small_config, tmp_path) -> None:
     assert verify(run_dir / "ledger.sqlite").blocks == first.summary["blocks"]
 
 
-def test_a_run_directory_is_worked_on_by_one_process_at_a_time(small_config, tmp_path) -> None:
+def test_a_run_directory_is_worked_on_by_one_process_at_a_time(
+    small_config, tmp_path, monkeypatch
+) -> None:
     import fcntl
 
+    from orchestrator.record import rundir
     from orchestrator.record.rundir import RunBusy
+
+    monkeypatch.setattr(rundir, "LOCK_WAIT_SECONDS", 1.0)  # the wait itself is not under test
 
     run_dir = tmp_path / "run"
     execute(load_config(small_config), run_dir, draw_report=False)
