@@ -1,0 +1,152 @@
+"""``qnf sweep``: one config over a grid of overrides and seeds (``orchestrator.run.sweep``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from orchestrator.cli.app import app, err, fail, say
+from orchestrator.config.errors import ConfigError
+from orchestrator.config.yaml_input import read_text
+
+__all__ = ["sweep"]
+
+
+@app.command()
+def sweep(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Base run config (may be left out when --file names one).", show_default=False
+        ),
+    ] = None,
+    over: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--over",
+            help="KEY=V1,V2,... : a dotted config key and its values; repeat for a grid.",
+            show_default=False,
+        ),
+    ] = None,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            "--seeds", help="Run each point with N seeds: run.seed, run.seed + 1, ...", min=1
+        ),
+    ] = None,
+    sweep_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="Sweep file: {config: PATH, over: {KEY: [V, ...]}, seeds: N}.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Sweep directory [default: sweeps/<config>-<plan digest>]; "
+            "the same directory again continues the sweep.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", help="Worker processes [default: one per core].", min=1),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option(help="Last-tick metric plotted in sweep.png.")
+    ] = "fusion_energy",
+) -> None:
+    """Run CONFIG over a grid of values and seeds; one table of every point.
+
+    Every point is validated before anything runs. Points run on a local process pool
+    (one worker per core); each is an ordinary run directory under DIR/points/. At the end
+    DIR/table.csv holds one row per point (overrides, status, final_root, last-tick metrics;
+    the same command gives the same table), DIR/timings.csv the wall times, and
+    DIR/sweep.png the chosen metric against the first key.
+
+    Killed or interrupted? Run the same command again: finished points are read back,
+    unfinished ones resume from their last checkpoint.
+
+    Examples:
+
+      qnf sweep configs/demo.yaml --over pci.gamma=0.0,0.1,0.3 --seeds 3
+
+      qnf sweep configs/demo.yaml --over pci.gamma=0,0.3 --over ace.max_entropy=0.5,0.9
+
+      qnf sweep --file configs/maxcut/sweep.yaml
+    """
+    from orchestrator.record.sweep_table import PLOT, TABLE, plot_sweep, write_table
+    from orchestrator.run.sweep import (
+        SweepPlan,
+        load_sweep_file,
+        parse_over,
+        run_sweep,
+        seed_values,
+    )
+
+    try:
+        axes, file_seeds = [], None
+        if sweep_file is not None:
+            named, axes, file_seeds = load_sweep_file(sweep_file)
+            config = config or named
+        if config is None:
+            raise ConfigError(["CONFIG: give a run config, or a --file that names one"])
+        axes += [parse_over(spec) for spec in over or []]
+        if not axes and seeds is None and file_seeds is None:
+            raise ConfigError(["--over: give at least one KEY=V1,V2,... (or --seeds N)"])
+        text = read_text(config)
+        count = seeds if seeds is not None else file_seeds
+        plan = SweepPlan(text, str(config), tuple(axes), seed_values(text, str(config), count))
+        plan.configs()  # every point validated before a directory is made
+    except ConfigError as exc:
+        fail(exc.problems)
+    out = out or Path("sweeps") / f"{config.stem}-{plan.digest[:8]}"
+    err.print(f"sweep: {len(plan.points)} points into {out}", highlight=False)
+    progress = Progress(
+        TextColumn("[bold]sweep[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}"),
+        console=err,
+    )
+
+    try:
+        with progress:
+            task = progress.add_task("sweep", total=len(plan.points), status="")
+
+            def on_point(point, summary) -> None:
+                how = "read back" if summary.get("skipped") else summary.get("status")
+                progress.update(task, advance=1, status=f"{point.name} {how}")
+
+            summaries = run_sweep(plan, out, workers, on_point)
+    except ConfigError as exc:
+        fail(exc.problems)
+    except KeyboardInterrupt:
+        fail([f"interrupted; the same command with --out {out} continues the sweep"], 130)
+    names = [p.name for p in plan.points]
+    rows = write_table(out, names, [p.overrides for p in plan.points], summaries)
+    keys = list(dict.fromkeys(k for p in plan.points for k in p.overrides))
+    plot_sweep(out, rows, keys, metric)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[str(row["status"])] = counts.get(str(row["status"]), 0) + 1
+    say(f"sweep directory: {out}")
+    say(f"points:          {', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}")
+    say(f"table:           {out / TABLE}")
+    say(f"plot:            {out / PLOT}")
+    bad = [r for r in rows if r["status"] != "completed"]
+    if bad:
+        fail(
+            [f"{r['point']}: {r['status']}: {r['error']}" for r in bad]
+            + [f"continue with the same command (--out {out})"],
+            code=1,
+        )

@@ -1,0 +1,116 @@
+"""A sweep's table: ``table.csv`` (one row per point), ``timings.csv`` and ``sweep.png``.
+
+``table.csv`` holds only what the runs' ledgers determine, so the same sweep gives the same
+bytes (roots included): the point's name, its overrides (one column per swept key), status,
+ticks, final_root and the last tick's metrics (``metrics.csv`` columns). Wall times differ
+between identical runs and go to ``timings.csv`` (point, wall_seconds, seconds per tick).
+
+``sweep.png`` plots a metric (default the last tick's ``fusion_energy``) against the first
+swept key, mean and standard deviation over the other keys' equal values and the seeds: one
+line per combination of the remaining keys (seeds pooled).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from orchestrator.record.events import METRICS_COLUMNS
+from orchestrator.record.fsutil import write_atomic
+
+__all__ = ["PLOT", "TABLE", "TIMINGS", "plot_sweep", "table_rows", "write_table"]
+
+TABLE, TIMINGS, PLOT = "table.csv", "timings.csv", "sweep.png"
+LAST_TICK = tuple(c for c in METRICS_COLUMNS if c not in ("tick", "block"))
+
+
+def table_rows(
+    names: Sequence[str], overrides: Sequence[dict[str, Any]], summaries: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per point: name, overrides, status, ticks, final_root, last-tick metrics."""
+    rows = []
+    for name, over, summary in zip(names, overrides, summaries):
+        last = summary.get("last_tick") or {}
+        row: dict[str, Any] = {"point": name, **over}
+        row.update(
+            status=summary.get("status"),
+            ticks=summary.get("ticks"),
+            final_root=summary.get("final_root"),
+            error=summary.get("error") or "",
+        )
+        row.update({column: last.get(column) for column in LAST_TICK})
+        rows.append(row)
+    return rows
+
+
+def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: ("" if row.get(c) is None else row.get(c)) for c in columns})
+    return buffer.getvalue().encode()
+
+
+def write_table(
+    out: Path,
+    names: Sequence[str],
+    overrides: Sequence[dict[str, Any]],
+    summaries: Sequence[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Write ``table.csv`` and ``timings.csv`` into ``out`` (atomically); returns the rows."""
+    rows = table_rows(names, overrides, summaries)
+    keys = list(dict.fromkeys(k for over in overrides for k in over))
+    columns = ["point", *keys, "status", "ticks", "final_root", *LAST_TICK, "error"]
+    write_atomic(out / TABLE, _csv(rows, columns))
+    timings = [
+        {
+            "point": name,
+            "wall_seconds": s.get("wall_seconds"),
+            "seconds_per_tick": (s.get("seconds") or {}).get("per_tick"),
+            "read_back": s.get("skipped"),
+        }
+        for name, s in zip(names, summaries)
+    ]
+    write_atomic(out / TIMINGS, _csv(timings, list(timings[0]) if timings else ["point"]))
+    return rows
+
+
+def plot_sweep(out: Path, rows: Sequence[dict[str, Any]], keys: Sequence[str], metric: str) -> Path:
+    """Draw ``sweep.png``: ``metric`` against ``keys[0]`` (see the module docstring)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    x_key, others = keys[0], [k for k in keys[1:] if k != "run.seed"]
+    series: dict[tuple[Any, ...], dict[Any, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        if row.get(metric) is not None and row.get("status") == "completed":
+            series[tuple(row[k] for k in others)][row[x_key]].append(float(row[metric]))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, points in sorted(series.items(), key=lambda kv: str(kv[0])):
+        xs = list(points)
+        means = [float(np.mean(points[x])) for x in xs]
+        spread = [float(np.std(points[x])) for x in xs]
+        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
+        pos = xs if numeric else list(range(len(xs)))
+        name = ", ".join(f"{k}={v}" for k, v in zip(others, label)) or metric
+        ax.errorbar(pos, means, yerr=spread, marker="o", capsize=3, label=name)
+        if not numeric:
+            ax.set_xticks(pos, [str(x) for x in xs])
+    ax.set_xlabel(x_key)
+    ax.set_ylabel(f"{metric} (last tick; mean +- sd over seeds)")
+    ax.set_title(f"sweep over {', '.join(keys)}")
+    if len(series) > 1:
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    path = out / PLOT
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,314 @@
+"""Sweeps: one base config run over a grid of overrides and seeds (``qnf sweep``).
+
+A sweep is a *plan*: the base config's text, the axes (dotted keys, each with its values) and
+the seeds. Its points are the Cartesian product of the axes, times the seeds, in a fixed order
+(the first axis varies slowest, the seed fastest); point ``p007`` is the same run every time
+the same plan is made. Every point's config is validated before anything is written or run:
+one bad value anywhere refuses the whole sweep with one line per problem, naming the point.
+
+The sweep directory holds ``sweep.json`` (the plan and its points, written atomically once),
+``points/pNNN/`` (one ordinary run directory per point, verifiable with ``qnf ledger verify``
+and resumable with ``qnf resume``), ``table.csv``, ``timings.csv`` and ``sweep.png``
+(``orchestrator.record.sweep_table``).
+
+Resuming is the same command again (or ``qnf sweep --out DIR`` on the directory): a point
+whose summary says ``completed`` is read back, not rerun; a point with a ledger is resumed
+from its last checkpoint (on simulators to the same final root); a point killed before its
+genesis block is started afresh. A directory holding a different plan is refused.
+
+Points run on a local process pool, one worker per core by default. Workers are started with
+``spawn`` (each is a fresh interpreter: no simulator state or fork-unsafe thread crosses over),
+and a worker's point ends at a tick boundary on SIGINT/SIGTERM like ``qnf run`` does.
+
+Seeds: ``seeds: N`` runs each grid point with ``run.seed`` = s0, s0 + 1, ..., s0 + N - 1, where
+s0 is the base config's ``run.seed``; without it the base seed alone is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, final
+
+from orchestrator.config.errors import ConfigError
+from orchestrator.config.root import RunConfig, load_config_text
+from orchestrator.config.yaml_input import parse_yaml, read_text
+from orchestrator.record.canonical import canonical
+from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.rundir import RunDirectory, read_summary
+
+__all__ = [
+    "PLAN_FILE",
+    "SweepPlan",
+    "SweepPoint",
+    "load_sweep_file",
+    "parse_over",
+    "run_point",
+    "run_sweep",
+]
+
+PLAN_FILE = "sweep.json"
+MAX_POINTS = 10_000  # a grid larger than this is a typo, not a study
+Axis = tuple[str, tuple[Any, ...]]  # a dotted config key and its values
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+
+
+@final
+@dataclass(frozen=True)
+class SweepPoint:
+    """One run of the sweep: ``overrides`` (dotted key -> value, ``run.seed`` included)."""
+
+    index: int
+    overrides: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The point's directory name under ``points/`` (``p000``, ``p001``, ...)."""
+        return f"p{self.index:03d}"
+
+    @property
+    def label(self) -> str:
+        """``key=value`` pairs, for messages."""
+        return ", ".join(f"{k}={v}" for k, v in self.overrides.items())
+
+
+@final
+@dataclass(frozen=True)
+class SweepPlan:
+    """A base config, the axes of the grid and the seeds (see the module docstring)."""
+
+    config_text: str
+    source: str
+    axes: tuple[Axis, ...]
+    seeds: tuple[int, ...] | None = None
+    points: tuple[SweepPoint, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = [key for key, _ in self.axes]
+        grid = itertools.product(*(values for _, values in self.axes))
+        seeds: Sequence[int | None] = self.seeds if self.seeds is not None else (None,)
+        points = []
+        for combo in grid:
+            for seed in seeds:
+                overrides = dict(zip(keys, combo))
+                if seed is not None:
+                    overrides["run.seed"] = seed
+                points.append(SweepPoint(len(points), overrides))
+        object.__setattr__(self, "points", tuple(points))
+
+    def as_dict(self) -> dict[str, Any]:
+        """What ``sweep.json`` holds (with ``digest``)."""
+        return {
+            "config_sha256": hashlib.sha256(self.config_text.encode()).hexdigest(),
+            "source": self.source,
+            "axes": {key: list(values) for key, values in self.axes},
+            "seeds": None if self.seeds is None else list(self.seeds),
+            "points": [{"name": p.name, "overrides": p.overrides} for p in self.points],
+        }
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the plan's config, axes and seeds (not of where the config was read)."""
+        plan = self.as_dict()
+        del plan["source"]
+        return hashlib.sha256(canonical(plan)).hexdigest()
+
+    def configs(self) -> list[RunConfig]:
+        """Every point's validated config; ``ConfigError`` lists every problem of every point."""
+        problems: list[str] = []
+        if not self.points:
+            problems.append("sweep: the grid is empty")
+        elif len(self.points) > MAX_POINTS:
+            problems.append(f"sweep: {len(self.points)} points; at most {MAX_POINTS}")
+        configs: list[RunConfig] = []
+        where: dict[str, list[SweepPoint]] = {}  # one line per problem, naming its points
+        for point in self.points if not problems else ():
+            try:
+                configs.append(load_config_text(self.config_text, self.source, point.overrides))
+            except ConfigError as exc:
+                for line in exc.problems:
+                    where.setdefault(line, []).append(point)
+        for line, points in where.items():
+            if len(points) == len(self.points):
+                problems.append(f"{line} (every point)")
+            else:
+                shown = "; ".join(f"{p.name}: {p.label}" for p in points[:3])
+                more = f"; and {len(points) - 3} more" if len(points) > 3 else ""
+                problems.append(f"{line} (at {shown}{more})")
+        if problems:
+            raise ConfigError(problems)
+        return configs
+
+
+def parse_over(spec: str) -> Axis:
+    """``"key=v1,v2,..."`` -> ``(key, (v1, v2, ...))``, each value read as a YAML scalar."""
+    key, sep, values = spec.partition("=")
+    key = key.strip()
+    if not sep or not key or not values.strip():
+        raise ConfigError([f"--over {spec!r}: expected KEY=V1,V2,... (e.g. pci.gamma=0.1,0.5)"])
+    parsed = parse_yaml(f"[{values}]", f"--over {key}").data
+    if not isinstance(parsed, list) or not all(_scalar(v) for v in parsed):
+        raise ConfigError([f"--over {key}: values must be numbers, booleans or words"])
+    return key, tuple(_number(v) for v in parsed)
+
+
+def _number(value: Any) -> Any:
+    """YAML 1.1 reads ``1e-3`` (no dot) as a string; on the command line it is a number."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return float(value)
+    return value
+
+
+def load_sweep_file(path: Path) -> tuple[Path | None, list[Axis], int | None]:
+    """A sweep file: ``{config: PATH?, over: {KEY: [V, ...], ...}, seeds: N?}``.
+
+    ``config`` is relative to the sweep file. Returns (config path or None, axes, seeds).
+    """
+    data = parse_yaml(read_text(path), str(path)).data
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: a sweep file is a mapping with `over:` (and `config:`)"])
+    unknown = sorted(set(data) - {"config", "over", "seeds"})
+    problems += [f"{path}: {k}: unknown key (expected config, over, seeds)" for k in unknown]
+    over = data.get("over")
+    axes: list[Axis] = []
+    if not isinstance(over, dict) or not over:
+        problems.append(f"{path}: over: a mapping of dotted keys to lists of values")
+    else:
+        for key, values in over.items():
+            if not isinstance(values, list) or not values or not all(map(_scalar, values)):
+                problems.append(f"{path}: over.{key}: a non-empty list of scalar values")
+            else:
+                axes.append((str(key), tuple(values)))
+    seeds = data.get("seeds")
+    if seeds is not None and (not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1):
+        problems.append(f"{path}: seeds: must be an integer >= 1")
+    config = data.get("config")
+    if config is not None and not isinstance(config, str):
+        problems.append(f"{path}: config: a path to a run config")
+    if problems:
+        raise ConfigError(problems)
+    return (path.parent / config if config else None), axes, seeds
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def seed_values(base_text: str, source: str, count: int | None) -> tuple[int, ...] | None:
+    """``count`` consecutive seeds from the base config's ``run.seed`` (None: no seed axis)."""
+    if count is None:
+        return None
+    if count < 1:
+        raise ConfigError(["--seeds: must be >= 1"])
+    base = load_config_text(base_text, source).run.seed
+    return tuple(base + i for i in range(count))
+
+
+def open_sweep(plan: SweepPlan, out: Path) -> None:
+    """Create ``out`` with ``sweep.json``, or check that ``out`` already holds this plan."""
+    plan_file = out / PLAN_FILE
+    record = {"digest": plan.digest, **plan.as_dict()}
+    if plan_file.exists():
+        held = json.loads(plan_file.read_text())
+        if held.get("digest") != plan.digest:
+            raise ConfigError(
+                [f"{out}: holds a different sweep (other config, axes or seeds); pass a new --out"]
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise ConfigError([f"{out}: exists and is not a sweep directory; pass a new --out"])
+    (out / "points").mkdir(parents=True, exist_ok=True)
+    write_atomic(plan_file, json.dumps(record, indent=1).encode() + b"\n")
+
+
+def run_point(config: RunConfig, run_dir: Path) -> dict[str, Any]:
+    """Run, resume or read back one point; returns its ``summary.json`` (``skipped`` added).
+
+    SIGINT/SIGTERM end the run at a tick boundary (status ``interrupted``; resumable).
+    """
+    from orchestrator.run.interrupt import SignalStop
+    from orchestrator.run.resume import resume
+    from orchestrator.run.runner import execute
+
+    files = RunDirectory(run_dir)
+    summary = read_summary(files)
+    if summary is not None and summary.get("status") == "completed":
+        return {**summary, "skipped": True}
+    if run_dir.exists() and not files.is_run():
+        shutil.rmtree(run_dir)  # killed before its genesis block: nothing was committed
+    with SignalStop(lambda signum: None) as stop:
+        if files.is_run():
+            result = resume(run_dir, draw_report=False, interrupt=stop)
+        else:
+            result = execute(config, run_dir, draw_report=False, interrupt=stop)
+    return {**result.summary, "skipped": False}
+
+
+PointCallback = Callable[[SweepPoint, dict[str, Any]], None]
+
+
+def run_sweep(
+    plan: SweepPlan,
+    out: Path,
+    workers: int | None = None,
+    on_point: PointCallback | None = None,
+) -> list[dict[str, Any]]:
+    """Run every point of ``plan`` into ``out``; returns their summaries in point order.
+
+    ``workers``: processes in the pool (default: one per core; 1 runs the points in this
+    process, one after another). ``on_point(point, summary)`` after each point ends (any
+    order). Raises ``ConfigError`` (nothing written) when a point's config is refused or
+    ``out`` holds another sweep. A point that raises is reported with status ``error``.
+    """
+    configs = plan.configs()
+    open_sweep(plan, out)
+    workers = workers or os.cpu_count() or 1
+    summaries: dict[int, dict[str, Any]] = {}
+
+    def done(point: SweepPoint, summary: dict[str, Any]) -> None:
+        summaries[point.index] = summary
+        if on_point is not None:
+            on_point(point, summary)
+
+    if workers == 1:
+        for point, config in zip(plan.points, configs):
+            done(point, _guarded(config, out / "points" / point.name))
+    else:  # configs are rebuilt in the workers (the config model is made at run time)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {
+                pool.submit(
+                    _in_worker, plan.config_text, plan.source, p.overrides, out / "points" / p.name
+                ): p
+                for p in plan.points
+            }
+            try:
+                for future in as_completed(futures):
+                    done(futures[future], future.result())
+            except KeyboardInterrupt:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    return [summaries[p.index] for p in plan.points]
+
+
+def _in_worker(text: str, source: str, overrides: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    return _guarded(load_config_text(text, source, overrides), run_dir)
+
+
+def _guarded(config: RunConfig, run_dir: Path) -> dict[str, Any]:
+    try:
+        return run_point(config, run_dir)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # one point's failure does not end the sweep; the table says it
+        return {"status": "error", "error": f"{type(exc).__name__}: {exc}", "skipped": False}

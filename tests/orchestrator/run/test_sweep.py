@@ -1,0 +1,120 @@
+"""Sweeps: the grid's points, validation before anything runs, resumption, a reproducible table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestrator.cli import app
+from orchestrator.config import load_config
+from orchestrator.config.errors import ConfigError
+from orchestrator.run.runner import execute
+from orchestrator.run.sweep import SweepPlan, load_sweep_file, open_sweep, parse_over, run_sweep
+
+
+def plan_of(config: Path, *axes, seeds=None) -> SweepPlan:
+    return SweepPlan(config.read_text(), str(config), tuple(axes), seeds)
+
+
+def test_points_are_the_product_of_the_axes_then_the_seeds(small_config) -> None:
+    plan = plan_of(small_config, ("trotter.dt", (0.1, 0.2)), ("pci.gamma", (0, 1)), seeds=(5, 6))
+    labels = [
+        (p.overrides["trotter.dt"], p.overrides["pci.gamma"], p.overrides["run.seed"])
+        for p in plan.points
+    ]
+    assert labels == [(d, g, s) for d in (0.1, 0.2) for g in (0, 1) for s in (5, 6)]
+    assert [p.name for p in plan.points][:3] == ["p000", "p001", "p002"]
+    other = plan_of(small_config, ("trotter.dt", (0.1, 0.3)), ("pci.gamma", (0, 1)), seeds=(5, 6))
+    assert plan.digest != other.digest
+    assert plan.digest == plan_of(small_config, *plan.axes, seeds=plan.seeds).digest
+
+
+def test_over_values_are_yaml_scalars_and_bad_specs_say_what_is_expected() -> None:
+    assert parse_over("pci.gamma=0, 0.5,1e-1") == ("pci.gamma", (0, 0.5, 0.1))
+    assert parse_over("ace.enabled=true,false") == ("ace.enabled", (True, False))
+    for bad in ("pci.gamma", "=1,2", "pci.gamma=", "pci.gamma=[1],2"):
+        with pytest.raises(ConfigError) as caught:
+            parse_over(bad)
+        assert len(caught.value.problems) == 1 and "--over" in caught.value.problems[0]
+
+
+def test_a_sweep_file_names_config_axes_and_seeds(tmp_path, small_config) -> None:
+    good = tmp_path / "sweep.yaml"
+    good.write_text(f"config: {small_config}\nover: {{trotter.dt: [0.1, 0.2]}}\nseeds: 2\n")
+    assert load_sweep_file(good) == (small_config, [("trotter.dt", (0.1, 0.2))], 2)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("over: {trotter.dt: 0.1}\nseeds: 0\nworkers: 3\n")
+    with pytest.raises(ConfigError) as caught:
+        load_sweep_file(bad)
+    text = "\n".join(caught.value.problems)
+    assert "workers: unknown key" in text and "over.trotter.dt" in text and "seeds:" in text
+
+
+def test_every_point_is_validated_before_anything_is_written(tmp_path, small_config) -> None:
+    plan = plan_of(small_config, ("trotter.dt", (0.1, -1.0)), ("pci.alpha", (1.0, "x")))
+    with pytest.raises(ConfigError) as caught:
+        run_sweep(plan, tmp_path / "sweep", workers=1)
+    problems = caught.value.problems
+    assert len(problems) == 2  # one line per problem, naming the points where it occurs
+    assert any(p.startswith("trotter.dt: must be > 0 (at p002") for p in problems)
+    assert any(p.startswith("pci.alpha:") and "p001" in p and "p003" in p for p in problems)
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_a_cut_short_point_resumes_and_finished_points_are_read_back(tmp_path, small_config):
+    plan = plan_of(small_config, ("trotter.dt", (0.2, 0.4)))
+    fresh = [s["final_root"] for s in run_sweep(plan, tmp_path / "fresh", workers=1)]
+    alone = execute(
+        load_config(small_config, plan.points[1].overrides), tmp_path / "alone", draw_report=False
+    )
+    assert alone.final_root == fresh[1]  # a point is the plain run of its config
+
+    out = tmp_path / "sweep"
+    open_sweep(plan, out)  # as a killed sweep leaves it: p001 stopped after 2 of 4 ticks
+    cfg = load_config(small_config, plan.points[1].overrides)
+    cut = execute(cfg, out / "points" / "p001", draw_report=False, should_stop=_after(2))
+    assert cut.status == "cancelled" and cut.ticks == 2
+    summaries = run_sweep(plan, out, workers=1)
+    assert [s["final_root"] for s in summaries] == fresh
+    assert [s["skipped"] for s in summaries] == [False, False] and summaries[1]["resumes"] == 1
+    again = run_sweep(plan, out, workers=1)
+    assert [s["skipped"] for s in again] == [True, True]
+    assert [s["final_root"] for s in again] == fresh
+
+    with pytest.raises(ConfigError, match="different sweep"):
+        run_sweep(plan_of(small_config, ("trotter.dt", (0.3,))), out, workers=1)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not a sweep directory"):
+        run_sweep(plan, tmp_path / "other", workers=1)
+
+
+def test_qnf_sweep_on_a_process_pool_gives_the_same_table_twice(tmp_path, small_config) -> None:
+    cli = CliRunner()
+    grid = ["--over", "trotter.dt=0.2,0.4", "--over", "run.ticks=2", "--seeds", "2"]
+    args = ["sweep", str(small_config), *grid, "-j", "2"]
+    first = cli.invoke(app, [*args, "--out", str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    assert "4 completed" in first.stdout
+    table = (tmp_path / "a" / "table.csv").read_text()
+    rows = [line.split(",") for line in table.splitlines()]
+    head = ["point", "trotter.dt", "run.ticks", "run.seed", "status", "ticks", "final_root"]
+    assert rows[0][:7] == head
+    assert [r[1:6] for r in rows[1:]] == [
+        [dt, "2", seed, "completed", "2"] for dt in ("0.2", "0.4") for seed in ("3", "4")
+    ]
+    assert len({r[6] for r in rows[1:]}) == 4 and (tmp_path / "a" / "sweep.png").stat().st_size
+    again = cli.invoke(app, [*args, "--out", str(tmp_path / "a")])  # read back, not rerun
+    assert again.exit_code == 0 and (tmp_path / "a" / "table.csv").read_text() == table
+    second = cli.invoke(app, [*args, "-j", "1", "--out", str(tmp_path / "b")])
+    assert second.exit_code == 0 and (tmp_path / "b" / "table.csv").read_text() == table
+    refused = cli.invoke(app, ["sweep", str(small_config), "--over", "trotter.dt=-1"])
+    assert refused.exit_code == 2 and "trotter.dt: must be > 0" in refused.stderr
+    assert "Traceback" not in refused.output
+
+
+def _after(ticks: int):
+    count = iter(range(10**6))
+    return lambda: next(count) >= ticks
