@@ -3,6 +3,7 @@
 Order matters: a rule sees the next tick as the rules before it left it. Today:
 
     ace        §6 recalibration of alpha and gamma
+    psn        §9 Kuramoto array over the channel phases (only with a ``psn`` section)
     memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
     stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
@@ -41,6 +42,14 @@ def _memory_rule(config: RunConfig) -> ControlRule:
 def control_rules(config: RunConfig) -> list[ControlRule]:
     """The rules of a run's control stage, in the order they apply."""
     rules: list[ControlRule] = [AceRule(config.ace)]
+    if config.psn is not None:
+        from orchestrator.control.psn import PsnRule
+        from orchestrator.physics.pci import ChannelMap
+
+        channels = ChannelMap(
+            config.pci.mapping, config.build_hamiltonian().n_qubits, config.n_neurons()
+        )
+        rules.append(PsnRule(config.psn, channels, config.spiking.tick_ms))
     if config.memory is not None:
         rules.append(_memory_rule(config))
     if config.federation is not None:
