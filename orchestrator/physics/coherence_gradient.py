@@ -78,6 +78,7 @@ from dataclasses import dataclass
 from typing import final
 
 import numpy as np
+import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.sparse.linalg import expm_multiply
 
@@ -224,11 +225,23 @@ class CoherenceGradient:
     f: np.ndarray
 
 
+DENSE_MAX_QUBITS = 10  # up to here U is built once as a dense matrix (16 MiB at 10 qubits)
+
+
 def exact_evolution(hamiltonian: sp.spmatrix, time: float) -> Evolution:
-    """U = exp(-i H time) applied to column blocks, through ``expm_multiply`` (sparse H,
-    2^n x 2^n, qubit 0 least significant; ``PauliHamiltonian.to_sparse()``)."""
+    """U = exp(-i H time) applied to column blocks (sparse H, 2^n x 2^n, qubit 0 least
+    significant; ``PauliHamiltonian.to_sparse()``). Up to ``DENSE_MAX_QUBITS`` qubits U is
+    computed once (``scipy.linalg.expm``) and applied as a product; above, each call runs
+    ``expm_multiply`` (no 2^n x 2^n matrix is held)."""
     h = sp.csr_matrix(hamiltonian, dtype=complex)
     a = (-1j * float(time)) * h
+    if h.shape[0] <= 2**DENSE_MAX_QUBITS:
+        u = la.expm(a.toarray())
+
+        def dense(states: np.ndarray) -> np.ndarray:
+            return u @ states
+
+        return dense
 
     def evolve(states: np.ndarray) -> np.ndarray:
         return np.asarray(expm_multiply(a, states), dtype=complex)
@@ -253,16 +266,14 @@ def product_state_and_derivatives(theta: np.ndarray, phi: np.ndarray) -> np.ndar
     factors = np.stack([c, e * s], axis=1).astype(complex)  # (n, 2)
     d_theta = np.stack([-s / 2, e * c / 2], axis=1)
     d_phi = np.stack([np.zeros(n), 1j * e * s], axis=1)
-    cols = []
-    for replace_k, table in (
-        [(None, None)] + [(k, d_theta) for k in range(n)] + [(k, d_phi) for k in range(n)]
-    ):
-        state = np.ones(1, dtype=complex)
-        for q in range(n):
-            f = table[q] if q == replace_k else factors[q]
-            state = np.kron(f, state)  # qubit q becomes the most significant so far
-        cols.append(state)
-    return np.stack(cols, axis=1)
+    table = np.repeat(factors[None], 2 * n + 1, axis=0)  # (2n + 1, n, 2): column, qubit
+    idx = np.arange(n)
+    table[1 + idx, idx] = d_theta
+    table[1 + n + idx, idx] = d_phi
+    state = np.ones((2 * n + 1, 1), dtype=complex)
+    for q in range(n):  # qubit q becomes the most significant so far
+        state = (table[:, q, :, None] * state[:, None, :]).reshape(2 * n + 1, -1)
+    return state.T
 
 
 def _sigma_expectations(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:

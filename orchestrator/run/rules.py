@@ -4,6 +4,7 @@ Order matters: a rule sees the next tick as the rules before it left it. Today:
 
     ace        §6 recalibration of alpha and gamma
     psn        §9 Kuramoto array over the channel phases (only with a ``psn`` section)
+    coherence_flow  §5 descent on the predicted E_coh (only with a ``coherence_flow`` section)
     memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
     stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
@@ -39,6 +40,26 @@ def _memory_rule(config: RunConfig) -> ControlRule:
     )
 
 
+def _coherence_flow_rule(config: RunConfig) -> ControlRule:
+    from orchestrator.control.coherence_flow import CoherenceFlowRule
+    from orchestrator.physics import coherence_gradient as cg
+
+    assert config.coherence_flow is not None
+    s = config.spiking
+    window = s.steps_per_tick * s.dt_ms
+    lif = cg.LifSurrogate(
+        tau_m_ms=s.tau_m_ms,
+        v_th_mv=s.v_th_mv,
+        v_reset_mv=s.v_reset_mv,
+        refractory_ms=s.refractory_ms,
+        window_ms=window,
+        n_cap=window / max(s.refractory_ms, s.dt_ms),
+    )
+    h = config.build_hamiltonian()
+    evolve = cg.exact_evolution(h.to_sparse(), config.trotter.dt)
+    return CoherenceFlowRule(config.coherence_flow, config.ace, config.pci, h.n_qubits, evolve, lif)
+
+
 def control_rules(config: RunConfig) -> list[ControlRule]:
     """The rules of a run's control stage, in the order they apply."""
     rules: list[ControlRule] = [AceRule(config.ace)]
@@ -50,6 +71,8 @@ def control_rules(config: RunConfig) -> list[ControlRule]:
             config.pci.mapping, config.build_hamiltonian().n_qubits, config.n_neurons()
         )
         rules.append(PsnRule(config.psn, channels, config.spiking.tick_ms))
+    if config.coherence_flow is not None:
+        rules.append(_coherence_flow_rule(config))
     if config.memory is not None:
         rules.append(_memory_rule(config))
     if config.federation is not None:

@@ -212,6 +212,7 @@ def test_a_backend_that_cannot_snapshot_runs_without_checkpoints_and_says_so(
 PHASE_SECTIONS = (
     "psn: {coupling: 0.4, frequencies: measured,\n"
     "      feedback: {preparation: oscillator, strength: 0.3, reference_frequency: true}}\n"
+    "coherence_flow: {eta: 0.05, steps: 2, params: [theta, phi, alpha, gamma]}\n"
 )
 
 
@@ -227,7 +228,8 @@ def test_phase_rules_resume_and_roll_back_to_the_uninterrupted_root(tmp_path) ->
     reference = execute(config, tmp_path / "ref", draw_report=False)
     assert reference.summary["reverts"] >= 1
     events = [e for _, e, _ in read_blocks(reference.run_dir / "ledger.sqlite")]
-    assert all("psn_r" in e for e in events if e["kind"] == "tick")
+    ticks = [e for e in events if e["kind"] == "tick"]
+    assert all("psn_r" in e and len(e["coherence_flow_energies"]) == 3 for e in ticks)
     first_revert = next(i for i, e in enumerate(events) if e["kind"] == "revert")
     ticks_done = []
     stopped = execute(
