@@ -111,14 +111,24 @@ class CoherenceFlowConfig(StrictModel):
 
 
 class JacobianConfig(StrictModel):
-    """J_fusion of the deterministic tick map (§13) by central differences; with it, a tick is
-    stable iff det J > 0 and dH_coh/dt < max_slope (the slope rule alone on ticks without J)."""
+    """J_fusion of the deterministic tick map (§13) by central differences (statevector mode
+    only; with shots J is not computed). On a tick with J, it is stable iff det J > 0 and
+    dH_coh/dt < max_slope (and, when set, spectral radius <= max_spectral_radius), with no
+    decoherence spike; ticks without J keep the stability section's slope rule."""
 
     every: int = Field(1, ge=1, description="Compute J every this many ticks.")
     epsilon: float = Field(1e-4, gt=0, le=0.1, description="Central-difference step, rad.")
     max_slope: float = Field(
         0.0,
         description="Tolerance tol of dH_coh/dt < tol (normalised entropy per tick).",
+    )
+    max_spectral_radius: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Also require max |eigenvalue of J| <= this (a divergence check the spec does not "
+            "name); default: not checked."
+        ),
     )
 
 

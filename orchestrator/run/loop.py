@@ -140,14 +140,15 @@ class FusionLoop:
 
     def step(self) -> TickRecord:
         """Run one tick and advance the loop's state to the next."""
-        coupling = self.next.coupling
+        coupling, preparation = self.next.coupling, self.next.preparation
         omega = self.next.reference_omega_per_ms
-        quantum = self.measure(self.next.preparation)
+        quantum = self.measure(preparation)
         drive = self.forward(quantum.psi, coupling)
         window, seconds = self.spike(drive)
         spikes = self.backward(quantum, drive, window, seconds, omega)
         proposal = NextTick(self.propose(quantum, spikes.phasors, coupling.gamma), coupling)
-        self.next, fields, verdict = self.control(TickReading(self.tick, quantum, spikes), proposal)
+        reading = TickReading(self.tick, quantum, spikes, preparation, coupling)
+        self.next, fields, verdict = self.control(reading, proposal)
         record = TickRecord(
             tick=self.tick,
             timestamp_us=round((self.tick + 1) * self.spiking.network.tick_ms * 1000),

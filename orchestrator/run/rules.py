@@ -7,7 +7,8 @@ Order matters: a rule sees the next tick as the rules before it left it. Today:
     coherence_flow  §5 descent on the predicted E_coh (only with a ``coherence_flow`` section)
     memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
-    stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
+    stability  §13/§14 entropy slope and spike rule, with det J_fusion when a ``jacobian``
+               section asks and the backend gives statevectors: the tick's verdict (always last)
 
 A new per-tick rule (PSN §9, coherence flow §5, the Jacobian of §13, learning §7/§8) is a
 ``orchestrator.control.rule.ControlRule`` built here when its config section asks for it; its
@@ -17,9 +18,15 @@ with no change to the loop itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from orchestrator.config.root import RunConfig
+from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.control.ace import AceRule
 from orchestrator.control.federation import FederationRule
+from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
 
@@ -60,6 +67,26 @@ def _coherence_flow_rule(config: RunConfig) -> ControlRule:
     return CoherenceFlowRule(config.coherence_flow, config.ace, config.pci, h.n_qubits, evolve, lif)
 
 
+def _jacobian(config: RunConfig) -> JacobianEstimator | None:
+    """J's estimator on a second instance of the run's quantum backend (statevector mode);
+    None without a ``jacobian`` section or with shots (the slope rule alone then)."""
+    if config.jacobian is None or not config.quantum.capabilities().statevector:
+        return None
+    from orchestrator.run.assemble import build_program, select_quantum
+
+    selection = select_quantum(config.quantum)
+    backend = selection.plugin.load()(config.quantum, build_program(config))
+
+    def evaluate(requests: Sequence[QuantumRequest]) -> list[np.ndarray]:
+        result = backend.execute(list(requests), seed=0)  # exact: the seed draws nothing
+        states = [r.statevector for r in result.results]
+        if any(s is None for s in states):
+            raise RuntimeError("the quantum backend returned no statevector for J")
+        return [np.asarray(s) for s in states]
+
+    return JacobianEstimator(config.jacobian, evaluate, backend.close)
+
+
 def control_rules(config: RunConfig) -> list[ControlRule]:
     """The rules of a run's control stage, in the order they apply."""
     rules: list[ControlRule] = [AceRule(config.ace)]
@@ -77,4 +104,4 @@ def control_rules(config: RunConfig) -> list[ControlRule]:
         rules.append(_memory_rule(config))
     if config.federation is not None:
         rules.append(FederationRule(config.federation))
-    return [*rules, StabilityRule(config.stability)]
+    return [*rules, StabilityRule(config.stability, _jacobian(config))]

@@ -213,6 +213,7 @@ PHASE_SECTIONS = (
     "psn: {coupling: 0.4, frequencies: measured,\n"
     "      feedback: {preparation: oscillator, strength: 0.3, reference_frequency: true}}\n"
     "coherence_flow: {eta: 0.05, steps: 2, params: [theta, phi, alpha, gamma]}\n"
+    "jacobian: {every: 2}\n"  # shots: J is not computed, the slope rule judges (fallback)
 )
 
 
@@ -230,6 +231,7 @@ def test_phase_rules_resume_and_roll_back_to_the_uninterrupted_root(tmp_path) ->
     events = [e for _, e, _ in read_blocks(reference.run_dir / "ledger.sqlite")]
     ticks = [e for e in events if e["kind"] == "tick"]
     assert all("psn_r" in e and len(e["coherence_flow_energies"]) == 3 for e in ticks)
+    assert not any("jacobian_det" in e or "stability_failed" in e for e in ticks)
     first_revert = next(i for i, e in enumerate(events) if e["kind"] == "revert")
     ticks_done = []
     stopped = execute(
