@@ -30,7 +30,7 @@ from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
 
-__all__ = ["MEMORY_STREAM", "control_rules"]
+__all__ = ["MEMORY_STREAM", "control_rules", "jacobian_estimator"]
 
 MEMORY_STREAM = 13  # seeds of the sampled memory's shots (design §6)
 
@@ -67,7 +67,7 @@ def _coherence_flow_rule(config: RunConfig) -> ControlRule:
     return CoherenceFlowRule(config.coherence_flow, config.ace, config.pci, h.n_qubits, evolve, lif)
 
 
-def _jacobian(config: RunConfig) -> JacobianEstimator | None:
+def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
     """J's estimator on a second instance of the run's quantum backend (statevector mode);
     None without a ``jacobian`` section or with shots (the slope rule alone then)."""
     if config.jacobian is None or not config.quantum.capabilities().statevector:
@@ -104,4 +104,4 @@ def control_rules(config: RunConfig) -> list[ControlRule]:
         rules.append(_memory_rule(config))
     if config.federation is not None:
         rules.append(FederationRule(config.federation))
-    return [*rules, StabilityRule(config.stability, _jacobian(config))]
+    return [*rules, StabilityRule(config.stability, jacobian_estimator(config))]
