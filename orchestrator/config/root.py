@@ -28,6 +28,12 @@ from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
 from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.memory import MemoryConfig, memory_problems
+from orchestrator.config.phase import (
+    CoherenceFlowConfig,
+    JacobianConfig,
+    PsnConfig,
+    phase_problems,
+)
 from orchestrator.config.sections import (
     AceConfig,
     CheckpointConfig,
@@ -68,6 +74,15 @@ class RunConfig(StrictModel):
         None, description="Quantum-neuromorphic memory (§10); absent: none."
     )
     federation: FederationConfig | None = Field(None, description="Federated nodes (§12).")
+    psn: PsnConfig | None = Field(
+        None, description="Phase Synchronization Network (§9); absent: none."
+    )
+    coherence_flow: CoherenceFlowConfig | None = Field(
+        None, description="Gradient descent on E_coh each tick (§5); absent: none."
+    )
+    jacobian: JacobianConfig | None = Field(
+        None, description="J_fusion and the det J > 0 half of the §13 verdict; absent: none."
+    )
 
     def build_hamiltonian(self) -> PauliHamiltonian:
         return self.hamiltonian.build()
@@ -167,6 +182,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     problems += memory_problems(cfg)
+    problems += phase_problems(cfg)
     if cfg.federation is not None:
         problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)
     return problems

@@ -38,7 +38,7 @@ __all__ = ["JACOBIAN_FIELD", "PSN_FIELD", "SLOPE_FIELD", "EntropySnapshot", "ent
 
 SLOPE_FIELD = "entropy_slope"
 PSN_FIELD = "psn_r"
-JACOBIAN_FIELD = "det_j"
+JACOBIAN_FIELD = "jacobian_det"
 
 
 @dataclass(frozen=True)

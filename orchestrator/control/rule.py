@@ -35,10 +35,15 @@ __all__ = ["ControlRule", "NextTick", "RuleOutcome", "Verdict"]
 
 @dataclass(frozen=True)
 class NextTick:
-    """What the next tick starts from: its preparation and its coupling constants."""
+    """What the next tick starts from: its preparation and its coupling constants.
+
+    reference_omega_per_ms: the spike phasor's reference angular frequency for that tick,
+        rad/ms (the PSN's feedback, §9); None: the run's own (``pci.reference_hz``).
+    """
 
     preparation: QuantumRequest
     coupling: AceState
+    reference_omega_per_ms: float | None = None
 
 
 @dataclass(frozen=True)

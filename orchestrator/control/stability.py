@@ -6,10 +6,18 @@ With x_t = H_coh(t) / (n ln 2) (the normalised coherence entropy of tick t):
     spike_t = x_t - x_{t-1} > spike_threshold
     stable_t = slope_t < max_slope  and  not spike_t
 
-The spec's criterion is det J_fusion > 0 and dH_coh/dt < 0. Only the second part is computed
-here (the least-squares slope stands in for dH/dt, with a tolerance ``max_slope`` so shot noise
-alone does not count as a rise); the Jacobian determinant needs the deterministic tick map and
-2 d evaluations of it per tick and is not built yet (docs/design.md says so).
+The spec's criterion is det J_fusion > 0 and dH_coh/dt < 0 (the least-squares slope stands
+in for dH/dt, with a tolerance so shot noise alone does not count as a rise). With a
+``jacobian`` section and a statevector backend, J is computed every K ticks
+(``orchestrator.control.jacobian``) and such a tick is judged by ``assess_fusion``:
+
+    failed = [decoherence_spike if spike] + [jacobian_determinant if not det J > 0]
+             + [jacobian_spectral_radius if rho(J) > max_spectral_radius (when set)]
+             + [entropy_slope if slope >= jacobian.max_slope]
+    stable = not failed;   the trigger (after ``patience`` unstable ticks, or a spike at once)
+    names the first criterion that failed, and the event lists them all (``stability_failed``).
+
+Ticks without J (shots mode, or between every K) keep the slope rule above (``assess``).
 
 ``StabilityRule`` is this rule in the control stage: it runs last and gives the tick's
 ``Verdict``; its state (the history and the streak) is checkpointed under ``stability``.
@@ -26,11 +34,13 @@ from typing import Any, final
 
 import numpy as np
 
+from orchestrator.config.phase import JacobianConfig
 from orchestrator.config.sections import StabilityConfig
+from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome, Verdict
 from orchestrator.physics.readings import TickReading
 
-__all__ = ["Assessment", "StabilityRule", "StabilityState", "assess"]
+__all__ = ["Assessment", "StabilityRule", "StabilityState", "assess", "assess_fusion"]
 
 
 @dataclass(frozen=True)
@@ -76,21 +86,68 @@ def assess(
     return StabilityState(history, streak), Assessment(Verdict(stable, trigger), slope, spike)
 
 
+def assess_fusion(
+    state: StabilityState,
+    x: float,
+    det: float,
+    spectral_radius: float,
+    cfg: StabilityConfig,
+    jac: JacobianConfig,
+) -> tuple[StabilityState, Assessment, tuple[str, ...]]:
+    """The §13 verdict on a tick with J; (new state, assessment, failed criteria in order)."""
+    spike = bool(state.history) and x - state.history[-1] > cfg.spike_threshold
+    history = (*state.history, x)[-cfg.window :]
+    slope = _slope(history)
+    failed: list[str] = []
+    if spike:
+        failed.append("decoherence_spike")
+    if not det > 0:
+        failed.append("jacobian_determinant")
+    if jac.max_spectral_radius is not None and spectral_radius > jac.max_spectral_radius:
+        failed.append("jacobian_spectral_radius")
+    if slope is not None and not slope < jac.max_slope:
+        failed.append("entropy_slope")
+    stable = not failed
+    streak = 0 if stable else state.streak + 1
+    trigger = None
+    if spike:
+        trigger = "decoherence_spike"
+    elif failed and streak >= cfg.patience:
+        trigger = failed[0]
+    assessment = Assessment(Verdict(stable, trigger), slope, spike)
+    return StabilityState(history, streak), assessment, tuple(failed)
+
+
 @final
 class StabilityRule(ControlRule):
     """§13/§14 in the control stage: the entropy-slope and spike rule gives the tick's verdict."""
 
     name = "stability"
 
-    def __init__(self, config: StabilityConfig) -> None:
+    def __init__(self, config: StabilityConfig, jacobian: JacobianEstimator | None = None) -> None:
         self.config = config
+        self.jacobian = jacobian
         self.memory = StabilityState()
 
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
-        self.memory, assessment = assess(
-            self.memory, reading.quantum.entropy.normalised, self.config
+        x = reading.quantum.entropy.normalised
+        if self.jacobian is None or not self.jacobian.due(reading.tick):
+            self.memory, assessment = assess(self.memory, x, self.config)
+            return RuleOutcome(proposal, {"entropy_slope": assessment.slope}, assessment.verdict)
+        summary = self.jacobian.estimate(reading)
+        self.memory, assessment, failed = assess_fusion(
+            self.memory, x, summary.det, summary.spectral_radius, self.config, self.jacobian.config
         )
-        return RuleOutcome(proposal, {"entropy_slope": assessment.slope}, assessment.verdict)
+        fields = {
+            "entropy_slope": assessment.slope,
+            **summary.fields(),
+            "stability_failed": list(failed),
+        }
+        return RuleOutcome(proposal, fields, assessment.verdict)
+
+    def close(self) -> None:
+        if self.jacobian is not None:
+            self.jacobian.close()
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {"history": list(self.memory.history), "streak": self.memory.streak}, {}

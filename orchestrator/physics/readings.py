@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.physics.coherence import PhaseReport
+from orchestrator.physics.pci import AceState
 
 __all__ = ["EntropyReading", "QuantumReading", "SpikeReading", "TickReading"]
 
@@ -86,8 +88,14 @@ class SpikeReading:
 
 @dataclass(frozen=True)
 class TickReading:
-    """What the control stage's rules read: the tick's number and both readings."""
+    """What the control stage's rules read: the tick's number and both readings.
+
+    preparation, coupling: what the tick ran with (its preparation and coupling constants);
+        the loop always gives them (None only in hand-built readings).
+    """
 
     tick: int
     quantum: QuantumReading
     spikes: SpikeReading
+    preparation: QuantumRequest | None = None
+    coupling: AceState | None = None

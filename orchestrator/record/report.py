@@ -6,6 +6,12 @@ energy <H> and E_coh, average phase difference with the resonance bound and viol
 the spike raster over the network time that was simulated. Rollbacks (``revert`` events) and
 stops are drawn as vertical lines: after a rollback the loop's own tick numbers repeat, so the
 x axis counts ticks as they ran (it equals the tick number in a run without rollbacks).
+
+Phase dynamics (issue 11), each panel only when the run recorded its fields: the PSN's order
+parameter r(t) at the end of each tick (``psn_r``, §9) with the E_coh the coherence flow
+predicted before and after its descent steps (``coherence_flow_energies``, §5); and J_fusion's
+determinant and spectral radius (``jacobian_det``, ``jacobian_spectral_radius``, §13) on the
+ticks where J was computed, with det = 0 and radius = 1 marked.
 """
 
 from __future__ import annotations
@@ -20,13 +26,29 @@ from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks, read_spikes
 from orchestrator.record.rundir import RunDirectory
 
-__all__ = ["draw_report"]
+__all__ = ["draw_report", "report_figure"]
 
 MAX_RASTER_SPIKES = 200_000  # beyond this the raster shows an evenly thinned sample
 
 
 def draw_report(run_dir: Path) -> Path:
     """Draw ``run_dir/report.png`` from ``run_dir/ledger.sqlite``; return its path."""
+    fig = report_figure(run_dir)  # selects the Agg backend before pyplot is imported here
+    import matplotlib.pyplot as plt
+
+    out = RunDirectory(run_dir).report
+    tmp = run_dir / f".report.{os.getpid()}.png"
+    try:
+        fig.savefig(tmp, dpi=100)
+        write_atomic(out, tmp.read_bytes())
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
+    return out
+
+
+def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
+    """The report's figure (the caller closes it): four panels, plus the phase panels."""
     files = RunDirectory(run_dir)
     import matplotlib
 
@@ -54,9 +76,12 @@ def draw_report(run_dir: Path) -> Path:
     t = np.arange(len(ticks))
 
     def series(key: str) -> np.ndarray:
-        return np.array([np.nan if e[key] is None else e[key] for e in ticks], dtype=float)
+        return np.array([np.nan if e.get(key) is None else e[key] for e in ticks], dtype=float)
 
-    fig, axes = plt.subplots(4, 1, figsize=(10, 12), constrained_layout=True)
+    has_phase = any("psn_r" in e or "coherence_flow_energies" in e for e in ticks)
+    has_jacobian = any(e.get("jacobian_spectral_radius") is not None for e in ticks)
+    rows = 4 + has_phase + has_jacobian
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 3 * rows), constrained_layout=True)
     ax = axes[0]
     ax.plot(t, series("coherence_entropy_normalised"), label="H_coh / (n ln 2)")
     threshold = config.get("ace", {}).get("max_entropy")
@@ -90,6 +115,12 @@ def draw_report(run_dir: Path) -> Path:
     ax.set_title("Phase difference and resonance check")
     ax.legend(loc="upper left", fontsize=8)
 
+    extra = list(axes[4:])
+    if has_phase:
+        _phase_panel(extra.pop(0), t, ticks, series)
+    if has_jacobian:
+        _jacobian_panel(extra.pop(0), t, series)
+
     ax = axes[3]
     neurons, times = [], []
     for height, n, s in read_spikes(ledger):
@@ -105,7 +136,7 @@ def draw_report(run_dir: Path) -> Path:
     ax.set_xlabel("network time simulated (ms)")
     ax.set_ylabel("neuron")
     ax.set_title("Spike raster")
-    for a in axes[:3]:
+    for a in [*axes[:3], *axes[4:]]:
         a.set_xlabel("tick (in the order they ran)")
         for position, _ in marks:
             a.axvline(position - 0.5, color="purple", ls=":", lw=1)
@@ -122,12 +153,40 @@ def draw_report(run_dir: Path) -> Path:
         )
         axes[3].axvline((position - 0.5) * tick_ms, color="purple", ls=":", lw=1)
 
-    out = files.report
-    tmp = run_dir / f".report.{os.getpid()}.png"
-    try:
-        fig.savefig(tmp, dpi=100)
-        write_atomic(out, tmp.read_bytes())
-    finally:
-        tmp.unlink(missing_ok=True)
-        plt.close(fig)
-    return out
+    return fig
+
+
+def _phase_panel(ax, t: np.ndarray, ticks: list[dict], series) -> None:
+    """r(t) of the PSN (left axis) and the coherence flow's predicted E_coh (right axis)."""
+    if any("psn_r" in e for e in ticks):
+        ax.plot(t, series("psn_r"), ".-", ms=3, color="tab:blue", label="PSN r (end of tick)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("order parameter r")
+    ax.legend(loc="upper left", fontsize=8)
+    flows = [e.get("coherence_flow_energies") for e in ticks]
+    if any(flows):
+        before = np.array([f[0] if f else np.nan for f in flows], dtype=float)
+        after = np.array([f[-1] if f else np.nan for f in flows], dtype=float)
+        ax2 = ax.twinx()
+        ax2.plot(t, before, "x", color="tab:orange", ms=4, label="E_coh predicted, before")
+        ax2.plot(t, after, "o", color="tab:green", ms=3, label="after descent")
+        ax2.vlines(t, after, before, color="gray", lw=0.8)
+        ax2.set_ylabel("predicted E_coh")
+        ax2.legend(loc="upper right", fontsize=8)
+    ax.set_title("Phase synchronization (§9) and coherence flow (§5)")
+
+
+def _jacobian_panel(ax, t: np.ndarray, series) -> None:
+    """det J_fusion (left axis) and its spectral radius (right axis) where J was computed."""
+    ax.plot(t, series("jacobian_det"), "s", ms=3, color="tab:purple", label="det J")
+    ax.axhline(0.0, color="red", ls="--", lw=1, label="det J = 0")
+    ax.set_ylabel("det J")
+    ax.legend(loc="upper left", fontsize=8)
+    ax2 = ax.twinx()
+    ax2.plot(
+        t, series("jacobian_spectral_radius"), "^", ms=3, color="tab:brown", label="spectral radius"
+    )
+    ax2.axhline(1.0, color="tab:brown", ls=":", lw=1)
+    ax2.set_ylabel("spectral radius")
+    ax2.legend(loc="upper right", fontsize=8)
+    ax.set_title("Stability Jacobian (§13)")

@@ -140,13 +140,15 @@ class FusionLoop:
 
     def step(self) -> TickRecord:
         """Run one tick and advance the loop's state to the next."""
-        coupling = self.next.coupling
-        quantum = self.measure(self.next.preparation)
+        coupling, preparation = self.next.coupling, self.next.preparation
+        omega = self.next.reference_omega_per_ms
+        quantum = self.measure(preparation)
         drive = self.forward(quantum.psi, coupling)
         window, seconds = self.spike(drive)
-        spikes = self.backward(quantum, drive, window, seconds)
+        spikes = self.backward(quantum, drive, window, seconds, omega)
         proposal = NextTick(self.propose(quantum, spikes.phasors, coupling.gamma), coupling)
-        self.next, fields, verdict = self.control(TickReading(self.tick, quantum, spikes), proposal)
+        reading = TickReading(self.tick, quantum, spikes, preparation, coupling)
+        self.next, fields, verdict = self.control(reading, proposal)
         record = TickRecord(
             tick=self.tick,
             timestamp_us=round((self.tick + 1) * self.spiking.network.tick_ms * 1000),
@@ -220,12 +222,20 @@ class FusionLoop:
         return window, time.perf_counter() - start
 
     def backward(
-        self, quantum: QuantumReading, drive: np.ndarray, window: Any, seconds: float
+        self,
+        quantum: QuantumReading,
+        drive: np.ndarray,
+        window: Any,
+        seconds: float,
+        omega_per_ms: float | None = None,
     ) -> SpikeReading:
-        """Stage 4: spike phasors per channel, compared with the quantum phases (§5, §14)."""
+        """Stage 4: spike phasors per channel, compared with the quantum phases (§5, §14).
+
+        ``omega_per_ms``: the phasor's reference frequency this tick (None: the run's own)."""
         net = self.spiking.network
+        omega = self._omega if omega_per_ms is None else omega_per_ms
         per_neuron = pci.spike_phasors(
-            window, net.n_neurons, self._omega, net.tick_ms, net.refractory_ms, net.dt_ms
+            window, net.n_neurons, omega, net.tick_ms, net.refractory_ms, net.dt_ms
         )
         phasors = self.channels.channel_mean(per_neuron)
         safety, ace = self.config.safety, self.config.ace
@@ -272,6 +282,8 @@ class FusionLoop:
             "coupling": vars(self.next.coupling),
             "reverts": self.reverts,
         }
+        if self.next.reference_omega_per_ms is not None:  # only with PSN feedback (§9)
+            meta["reference_omega_per_ms"] = self.next.reference_omega_per_ms
         prep = self.next.preparation
         if prep.amplitudes is not None:
             arrays = {"loop.amplitudes": prep.amplitudes}
@@ -295,7 +307,10 @@ class FusionLoop:
             )
         else:
             prep = QuantumRequest(amplitudes=np.asarray(arrays["loop.amplitudes"], dtype=complex))
-        self.next = NextTick(prep, AceState(**meta["coupling"]))
+        omega = meta.get("reference_omega_per_ms")
+        self.next = NextTick(
+            prep, AceState(**meta["coupling"]), None if omega is None else float(omega)
+        )
         for rule in self.rules:
             prefix = f"loop.{rule.name}."
             rule.restore(

@@ -3,9 +3,12 @@
 Order matters: a rule sees the next tick as the rules before it left it. Today:
 
     ace        §6 recalibration of alpha and gamma
+    psn        §9 Kuramoto array over the channel phases (only with a ``psn`` section)
+    coherence_flow  §5 descent on the predicted E_coh (only with a ``coherence_flow`` section)
     memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
-    stability  §13/§14 entropy slope and spike rule: the tick's verdict (always last)
+    stability  §13/§14 entropy slope and spike rule, with det J_fusion when a ``jacobian``
+               section asks and the backend gives statevectors: the tick's verdict (always last)
 
 A new per-tick rule (PSN §9, coherence flow §5, the Jacobian of §13, learning §7/§8) is a
 ``orchestrator.control.rule.ControlRule`` built here when its config section asks for it; its
@@ -15,13 +18,19 @@ with no change to the loop itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from orchestrator.config.root import RunConfig
+from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.control.ace import AceRule
 from orchestrator.control.federation import FederationRule
+from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
 
-__all__ = ["MEMORY_STREAM", "control_rules"]
+__all__ = ["MEMORY_STREAM", "control_rules", "jacobian_estimator"]
 
 MEMORY_STREAM = 13  # seeds of the sampled memory's shots (design §6)
 
@@ -38,11 +47,61 @@ def _memory_rule(config: RunConfig) -> ControlRule:
     )
 
 
+def _coherence_flow_rule(config: RunConfig) -> ControlRule:
+    from orchestrator.control.coherence_flow import CoherenceFlowRule
+    from orchestrator.physics import coherence_gradient as cg
+
+    assert config.coherence_flow is not None
+    s = config.spiking
+    window = s.steps_per_tick * s.dt_ms
+    lif = cg.LifSurrogate(
+        tau_m_ms=s.tau_m_ms,
+        v_th_mv=s.v_th_mv,
+        v_reset_mv=s.v_reset_mv,
+        refractory_ms=s.refractory_ms,
+        window_ms=window,
+        n_cap=window / max(s.refractory_ms, s.dt_ms),
+    )
+    h = config.build_hamiltonian()
+    evolve = cg.exact_evolution(h.to_sparse(), config.trotter.dt)
+    return CoherenceFlowRule(config.coherence_flow, config.ace, config.pci, h.n_qubits, evolve, lif)
+
+
+def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
+    """J's estimator on a second instance of the run's quantum backend (statevector mode);
+    None without a ``jacobian`` section or with shots (the slope rule alone then)."""
+    if config.jacobian is None or not config.quantum.capabilities().statevector:
+        return None
+    from orchestrator.run.assemble import build_program, select_quantum
+
+    selection = select_quantum(config.quantum)
+    backend = selection.plugin.load()(config.quantum, build_program(config))
+
+    def evaluate(requests: Sequence[QuantumRequest]) -> list[np.ndarray]:
+        result = backend.execute(list(requests), seed=0)  # exact: the seed draws nothing
+        states = [r.statevector for r in result.results]
+        if any(s is None for s in states):
+            raise RuntimeError("the quantum backend returned no statevector for J")
+        return [np.asarray(s) for s in states]
+
+    return JacobianEstimator(config.jacobian, evaluate, backend.close)
+
+
 def control_rules(config: RunConfig) -> list[ControlRule]:
     """The rules of a run's control stage, in the order they apply."""
     rules: list[ControlRule] = [AceRule(config.ace)]
+    if config.psn is not None:
+        from orchestrator.control.psn import PsnRule
+        from orchestrator.physics.pci import ChannelMap
+
+        channels = ChannelMap(
+            config.pci.mapping, config.build_hamiltonian().n_qubits, config.n_neurons()
+        )
+        rules.append(PsnRule(config.psn, channels, config.spiking.tick_ms))
+    if config.coherence_flow is not None:
+        rules.append(_coherence_flow_rule(config))
     if config.memory is not None:
         rules.append(_memory_rule(config))
     if config.federation is not None:
         rules.append(FederationRule(config.federation))
-    return [*rules, StabilityRule(config.stability)]
+    return [*rules, StabilityRule(config.stability, jacobian_estimator(config))]

@@ -26,7 +26,7 @@ class Reporter(ControlRule):
     def apply(self, reading, proposal: NextTick) -> RuleOutcome:
         fields = {"psn_r": 0.25 + 0.1 * reading.tick}
         if reading.tick % 2:
-            fields["det_j"] = -1.5
+            fields["jacobian_det"] = -1.5
         return RuleOutcome(proposal, fields)
 
 

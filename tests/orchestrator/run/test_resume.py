@@ -212,3 +212,40 @@ def test_a_backend_that_cannot_snapshot_runs_without_checkpoints_and_says_so(
     assert not list((run_dir / "checkpoints").glob("*.ckpt"))
     with pytest.raises(ResumeError, match="keeps none"):
         resume(run_dir, draw_report=False)
+
+
+PHASE_SECTIONS = (
+    "psn: {coupling: 0.4, frequencies: measured,\n"
+    "      feedback: {preparation: oscillator, strength: 0.3, reference_frequency: true}}\n"
+    "coherence_flow: {eta: 0.05, steps: 2, params: [theta, phi, alpha, gamma]}\n"
+    "jacobian: {every: 2}\n"  # shots: J is not computed, the slope rule judges (fallback)
+)
+
+
+def test_phase_rules_resume_and_roll_back_to_the_uninterrupted_root(tmp_path) -> None:
+    """The forced-instability run with the phase rules on: their state survives a stop and
+    every rollback (the run is stopped after its first revert, in-process: a SIGKILL at each
+    phase of a tick is covered above, and a subprocess costs a cold start)."""
+    from tests.conftest import ASSETS
+
+    path = tmp_path / "phase.yaml"
+    path.write_text((ASSETS / "unstable.yaml").read_text() + PHASE_SECTIONS)
+    config = load_config(path, {"run.ticks": 8})
+    reference = execute(config, tmp_path / "ref", draw_report=False)
+    assert reference.summary["reverts"] >= 1
+    events = [e for _, e, _ in read_blocks(reference.run_dir / "ledger.sqlite")]
+    ticks = [e for e in events if e["kind"] == "tick"]
+    assert all("psn_r" in e and len(e["coherence_flow_energies"]) == 3 for e in ticks)
+    assert not any("jacobian_det" in e or "stability_failed" in e for e in ticks)
+    first_revert = next(i for i, e in enumerate(events) if e["kind"] == "revert")
+    ticks_done = []
+    stopped = execute(
+        config,
+        tmp_path / "run",
+        on_tick=lambda record, done, planned: ticks_done.append(done),
+        draw_report=False,
+        should_stop=lambda: len(ticks_done) >= first_revert + 1,
+    )
+    assert stopped.status == "cancelled"
+    result = resume(tmp_path / "run", draw_report=False)
+    assert result.final_root == reference.final_root
