@@ -30,6 +30,7 @@ from orchestrator.cli.app import (
     tick_progress,
 )
 from orchestrator.config.errors import ConfigError
+from orchestrator.config.footprint import estimate
 from orchestrator.contract.quantum import QuantumBackendFailure
 from orchestrator.contract.registry import plugins
 from orchestrator.record.failure import RecorderError
@@ -130,6 +131,7 @@ def validate(config: ConfigArg) -> None:
         f"spiking {cfg.spiking.kind} ({cfg.n_neurons()} neurons); "
         f"{cfg.pci.mapping} mapping; {cfg.run.ticks} ticks, seed {cfg.run.seed}"
     )
+    say(estimate(cfg).line())
 
 
 @app.command()
