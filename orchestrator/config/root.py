@@ -154,6 +154,13 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"spiking.neurons: the qubit mapping needs at least one neuron per qubit "
                 f"(n = {n}, got {neurons})"
             )
+    hz, dt_ms = cfg.pci.reference_hz, cfg.spiking.dt_ms
+    if hz is not None and hz > 500.0 / dt_ms:
+        problems.append(
+            f"pci.reference_hz: {hz:g} Hz is above the Nyquist frequency of the spike grid, "
+            f"1/(2 spiking.dt_ms) = {500.0 / dt_ms:g} Hz (spike phases would alias); use at "
+            "most that, or a smaller dt_ms"
+        )
     rec = cfg.spiking.recurrent
     if rec is not None and rec.k is not None and cfg.spiking.network is None:
         size = cfg.n_neurons()
