@@ -47,8 +47,8 @@ __all__ = [
 MIN_TIME_MS = 1e-3  # 1 us: the shortest integration step and time constant a config may set
 MAX_STEPS_PER_TICK = 100_000  # integration steps of one fusion tick (tick_ms / dt_ms)
 MAX_NEURONS = 1_000_000  # the largest network a config may ask for, explicitly or through 2^n
-SYNAPSE_BYTES = 64  # one static synapse in Brian2 (indices, weight, queue), measured, rounded up
-SYNAPSE_STDP_BYTES = 48  # what STDP adds per synapse (two traces, last update, bookkeeping)
+SYNAPSE_BYTES = 128  # one synapse in Brian2 (indices, weight, delay, counts, queue), rounded up
+SYNAPSE_STDP_BYTES = 64  # what STDP adds per synapse (two traces, last update, code temporaries)
 
 
 class StrictModel(BaseModel):

@@ -15,7 +15,7 @@ The estimate (bytes) is a sum of terms, each sized by the config alone:
                 orchestrator draws and the backend's own copy (S from ``p`` or ``k``)
     checkpoint  the network state a checkpoint holds (N neuron arrays, and with STDP the
                 synapse state), held up to CHECKPOINT_COPIES times at once (the snapshot, its
-                encoded bytes, the last stable point kept for rollback)
+                encoded bytes, the last stable point kept for rollback, the hand-off to the writer)
 
 with S = k N (in-degree ``k``), p N (N - 1) (probability ``p``), or N^2 for a NIR graph (its
 weight matrix is dense in the file). The constants were measured on this project's runs
@@ -47,7 +47,7 @@ __all__ = [
 
 BASE_BYTES = 600 * 2**20
 PER_NEURON_BYTES = 1024
-CHECKPOINT_COPIES = 3
+CHECKPOINT_COPIES = 4
 NEURON_STATE_ARRAYS = 6  # float64 arrays per neuron in a network snapshot (at most)
 STDP_SYNAPSE_ARRAYS = 5  # w, two traces, last update, the mV weights (float64 each)
 

@@ -33,7 +33,7 @@ def test_in_degree_synapses_and_their_bytes() -> None:
     assert fp.n_synapses == 2000 * 30
     assert fp.synapses == 2000 * 30 * (24 + SYNAPSE_BYTES + SYNAPSE_STDP_BYTES)
     assert fp.neurons == 2000 * PER_NEURON_BYTES
-    # a checkpoint: 6 float64 per neuron plus 5 per plastic synapse, held 3 times
+    # a checkpoint: 6 float64 per neuron plus 5 per plastic synapse, held 4 times
     assert fp.checkpoint == 6 * 8 * 2000 + 5 * 8 * 60_000
     assert fp.checkpoints_held == CHECKPOINT_COPIES * fp.checkpoint
     assert fp.total == BASE_BYTES + fp.quantum + fp.neurons + fp.synapses + fp.checkpoints_held
