@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASE_BYTES",
+    "BIG_CHECKPOINT",
     "CHECKPOINT_COPIES",
     "PER_NEURON_BYTES",
     "Footprint",
@@ -48,6 +49,7 @@ __all__ = [
 BASE_BYTES = 600 * 2**20
 PER_NEURON_BYTES = 1024
 CHECKPOINT_COPIES = 4
+BIG_CHECKPOINT = 64 * 2**20  # ``qnf validate`` suggests spacing checkpoints from this size
 NEURON_STATE_ARRAYS = 6  # float64 arrays per neuron in a network snapshot (at most)
 STDP_SYNAPSE_ARRAYS = 5  # w, two traces, last update, the mV weights (float64 each)
 

@@ -99,6 +99,16 @@ def test_validate_prints_the_estimate_of_a_big_network_it_accepts(tmp_path) -> N
     assert result.exit_code == 0, result.output
     assert "10000000 synapses" in result.stdout
     assert "memory estimate: " in result.stdout
+    assert "note: every tick writes a 386.0 MiB checkpoint" in result.stdout  # 5 x 8 B x 10^7
+    spaced = _write(
+        tmp_path,
+        {
+            "spiking.neurons": 100_000,
+            "spiking.recurrent": {"k": 100},
+            "checkpoint": {"every": 10},
+        },
+    )
+    assert "note:" not in runner.invoke(app, ["validate", spaced]).stdout
 
 
 def test_p_and_k_together_are_refused() -> None:
