@@ -181,6 +181,12 @@ class RecurrentConfig(StrictModel):
             raise ValueError("give p (a probability) or k (an in-degree), not both")
         return {**data, "p": None}
 
+    @model_validator(mode="after")
+    def _one_of_p_or_k(self) -> RecurrentConfig:
+        if self.p is None and self.k is None:
+            raise ValueError("give p (a probability) or k (an in-degree)")
+        return self
+
     @model_serializer(mode="wrap")
     def _omit_unused(self, handler: Any) -> Any:
         data = handler(self)

@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
-from orchestrator.config import ConfigError, load_config
+from orchestrator.config import load_config
 from orchestrator.config.base import SYNAPSE_BYTES, SYNAPSE_STDP_BYTES
 from orchestrator.config.footprint import (
     BASE_BYTES,
@@ -109,11 +109,3 @@ def test_validate_prints_the_estimate_of_a_big_network_it_accepts(tmp_path) -> N
         },
     )
     assert "note:" not in runner.invoke(app, ["validate", spaced]).stdout
-
-
-def test_p_and_k_together_are_refused() -> None:
-    with pytest.raises(ConfigError) as caught:
-        _demo(**{"spiking.recurrent": {"p": 0.1, "k": 3}})
-    assert caught.value.problems == [
-        "spiking.recurrent: give p (a probability) or k (an in-degree), not both"
-    ]
