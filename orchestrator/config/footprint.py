@@ -17,6 +17,9 @@ The estimate (bytes) is a sum of terms, each sized by the config alone:
                 synapse state), held up to CHECKPOINT_COPIES times at once (the snapshot, its
                 encoded bytes, the last stable point kept for rollback, the hand-off to the writer)
 
+A federation on the ``local`` engine holds every node in this process: the terms other than
+base count once per node (another engine hosts the nodes elsewhere: one node's worth here).
+
 with S = k N (in-degree ``k``), p N (N - 1) (probability ``p``), or N^2 for a NIR graph (its
 weight matrix is dense in the file). The constants were measured on this project's runs
 (BENCHMARKS.md, "Issue 10: network scale"); they err on the high side.
@@ -109,15 +112,17 @@ def estimate(cfg: RunConfig) -> Footprint:
     plastic = cfg.spiking.stdp.enabled and syn > 0
     ckpt = NEURON_STATE_ARRAYS * 8 * n + (STDP_SYNAPSE_ARRAYS * 8 * syn if plastic else 0)
     keeps = cfg.spiking.capabilities().snapshot
+    fed = cfg.federation
+    nodes = len(fed.nodes) if fed is not None and fed.engine == "local" else 1
     return Footprint(
         n_qubits=n_qubits,
         n_neurons=n,
         n_synapses=syn,
-        quantum=cfg.quantum.state_bytes(n_qubits),
-        neurons=PER_NEURON_BYTES * n,
-        synapses=cfg.spiking.synapse_bytes(n, syn),
+        quantum=nodes * cfg.quantum.state_bytes(n_qubits),
+        neurons=nodes * PER_NEURON_BYTES * n,
+        synapses=nodes * cfg.spiking.synapse_bytes(n, syn),
         checkpoint=ckpt,
-        checkpoints_held=CHECKPOINT_COPIES * ckpt if keeps else 0,
+        checkpoints_held=nodes * CHECKPOINT_COPIES * ckpt if keeps else 0,
     )
 
 

@@ -109,3 +109,12 @@ def test_validate_prints_the_estimate_of_a_big_network_it_accepts(tmp_path) -> N
         },
     )
     assert "note:" not in runner.invoke(app, ["validate", spaced]).stdout
+
+
+def test_a_local_federation_counts_every_node() -> None:
+    fed = load_config(CONFIGS / "federated.yaml")  # 4 local nodes of 16 neurons
+    single = load_config(CONFIGS / "federated.yaml", {"federation": None})
+    a, b = estimate(fed), estimate(single)
+    assert len(fed.federation.nodes) == 4 and fed.federation.engine == "local"
+    assert (a.quantum, a.neurons, a.synapses) == (4 * b.quantum, 4 * b.neurons, 4 * b.synapses)
+    assert a.checkpoints_held == 4 * b.checkpoints_held
