@@ -146,3 +146,14 @@ def test_corrected_bloch_vectors_stay_physical() -> None:
     assert np.isclose(np.linalg.norm(fixed[0]), 1.0)
     with pytest.raises(ValueError, match="P\\(1\\|0\\)"):
         measurement.readout_signs(samples, np.array([[0.6, 0.5]]))
+
+
+@pytest.mark.parametrize("n", [40, 64])
+def test_z_probabilities_of_a_wide_register_never_enumerate_its_outcomes(n: int) -> None:
+    # 2^40 or 2^64 outcomes: a histogram over all of them could not be allocated
+    rng = np.random.default_rng(n)
+    rows = rng.integers(0, 2, size=(3, n), dtype=np.uint8)
+    samples = rows[rng.choice(3, size=300, p=[0.5, 0.3, 0.2])]
+    counts = Counter(map(bytes, samples))
+    expected = sorted(c / 300 for c in counts.values())
+    assert sorted(measurement.z_probabilities_from_samples(samples)) == pytest.approx(expected)
