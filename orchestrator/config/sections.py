@@ -106,6 +106,16 @@ class AceConfig(StrictModel):
         "miller_madow",
         description="Entropy estimate the rule uses (plug-in is biased low at few shots).",
     )
+    measure: Literal["population", "von_neumann"] = Field(
+        "population",
+        description=(
+            "What the rule compares with max_entropy. population: the spec's H_coh/(n ln 2), "
+            "the Shannon entropy of the Z-basis populations (maximal for the coherent |+>^n "
+            "start, so the rule fires on a maximally coherent state); von_neumann: the mean "
+            "single-qubit von Neumann entropy from the Bloch lengths, h((1+|r|)/2)/ln 2 "
+            "(0 for product states, rising as the qubits decohere or entangle)."
+        ),
+    )
     alpha_factor: float = Field(1.1, gt=0, description="Factor applied to alpha on a trigger.")
     gamma_factor: float = Field(0.9, gt=0, description="Factor applied to gamma on a trigger.")
     alpha_bounds: tuple[float, float] = Field(

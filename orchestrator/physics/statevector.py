@@ -169,7 +169,8 @@ def _add(mask: int, conds: tuple[tuple[int, int], ...], c: int) -> _Add:
         else:
             source[axes[bit]] = slice(None, None, -1)
     high = tuple((bit - c, value) for bit, value in conds if bit >= c)
-    return _Add(mask, shape, tuple(rows), tuple(source), high)
+    # a trailing Ellipsis keeps a fully indexed selection a (0-d) view, never a scalar copy
+    return _Add(mask, shape, (*rows, Ellipsis), (*source, Ellipsis), high)
 
 
 @final
@@ -203,6 +204,11 @@ class StatevectorEstimator:
         local = np.arange(1 << c, dtype=np.int64)
         zs = {t.z_low for ts in groups.values() for t in ts if t.z_low}
         self._signs = {z: self._sign_vector(local, z) for z in zs}
+        # per-block work arrays, reused (no allocation per step)
+        self._acc = np.zeros(1 << c, dtype=np.complex128)
+        self._scratch = np.empty(1 << c, dtype=np.complex128)
+        self._half = np.empty((2, 1 << max(c - 1, 0)), dtype=np.complex128)
+        self._p = np.empty(1 << c)
         # the leading terms of each group whose signs do not depend on the block: summed once
         self._prefix: dict[int, tuple[int, _Part, _Part]] = {}
         self._fixed: dict[int, _Entries] = {}
@@ -239,13 +245,15 @@ class StatevectorEstimator:
         for h in range(blocks.shape[0]):
             block = blocks[h]
             energy = _plus(energy, np.vdot(block, self._h_times(blocks, h)))
-            p = np.abs(block) ** 2
+            p = np.square(np.abs(block, out=self._p), out=self._p)  # = abs(block) ** 2
             p = p[p > 0]
             entropy = _plus(entropy, (p * np.log(p)).sum())
             for q in range(c):
                 halves = block.reshape(1 << (c - 1 - q), 2, 1 << q)
-                a0 = halves[:, 0, :].ravel()  # the old path's np.take(..., 0, axis).ravel()
-                a1 = halves[:, 1, :].ravel()
+                # the old path's np.take(..., 0 or 1, axis).ravel(), copied into work arrays
+                a0, a1 = self._half
+                np.copyto(a0.reshape(halves.shape[0], -1), halves[:, 0, :])
+                np.copyto(a1.reshape(halves.shape[0], -1), halves[:, 1, :])
                 rho01[q] = _plus(rho01[q], np.vdot(a1, a0))
                 norm0[q] = _plus(norm0[q], np.vdot(a0, a0).real)
                 norm1[q] = _plus(norm1[q], np.vdot(a1, a1).real)
@@ -266,7 +274,8 @@ class StatevectorEstimator:
 
     def _h_times(self, blocks: np.ndarray, h: int) -> np.ndarray:
         """Rows h * 2^c ... of H psi, summed in the sparse-matrix path's order."""
-        acc = np.zeros(1 << self.c, dtype=np.complex128)
+        acc = self._acc
+        acc.fill(0)
         entries: dict[int, _Entries] = {}
         for step in self._plan:
             if any(((h >> bit) & 1) != value for bit, value in step.high):
@@ -282,11 +291,14 @@ class StatevectorEstimator:
                 prod = np.empty(source.shape, dtype=np.complex128)
                 prod.real = re * source.real - im * source.imag
                 prod.imag = re * source.imag + im * source.real
-            elif isinstance(entry, complex):
-                prod = entry * source
             else:
-                prod = entry.reshape(step.shape)[step.rows] * source
-            rows[step.rows] += prod
+                prod = self._scratch[: source.size].reshape(source.shape)
+                if isinstance(entry, complex):
+                    np.multiply(source, entry, out=prod)
+                else:
+                    np.multiply(entry.reshape(step.shape)[step.rows], source, out=prod)
+            view = rows[step.rows]
+            np.add(view, prod, out=view)
         return acc
 
     def _entries(self, h: int, m: int) -> _Entries:
