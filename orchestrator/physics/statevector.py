@@ -36,9 +36,11 @@ partial results in block order (the same numbers to ~1e-15 relative, not bit for
 The Bloch vectors and the entropy use the formulas of the old path block by block in the same
 way (``rho_q[0,1]`` as the ``vdot`` of the two halves, ``p`` as ``abs(psi)**2``).
 
-Memory: the amplitudes are only read; each block allocates a few arrays of 2^c entries (one
-per flip mask for ``psi_{i XOR m}`` products, one accumulator, the Bloch halves), so the
-extra memory does not grow with n beyond the 2^c x (masks + 4) complex numbers of one block.
+Memory: the amplitudes are only read, through views. The estimator keeps work arrays of one
+block (accumulator, scratch product, the two Bloch halves, |psi|^2), the +-1 sign vectors of
+the low Z-masks in use and the entries H_m that do not depend on the block: a few MiB at
+c = 16 whatever n is (plus 2^c entries per distinct low Z-mask). A call allocates at most a
+few more block-sized temporaries (H_m entries that depend on the block, the p > 0 selection).
 """
 
 from __future__ import annotations
