@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_serializer
 
 from orchestrator.config.base import StrictModel
 
@@ -125,6 +125,13 @@ class AceConfig(StrictModel):
         (0.0, 10.0), description="[min, max] gamma may reach."
     )
     lambda_c: float = Field(1.0, ge=0, description="Weight of the phase term in E_coh (§5).")
+
+    @model_serializer(mode="wrap")
+    def _omit_default_measure(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("measure") == "population":
+            del data["measure"]  # a config that does not choose hashes as before the option
+        return data
 
     @field_validator("alpha_bounds", "gamma_bounds")
     @classmethod

@@ -56,8 +56,9 @@ from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = ["BLOCK_BITS", "ExactEstimates", "StatevectorEstimator"]
 
-BLOCK_BITS = 16
-"""Default block: 2^16 amplitudes (1 MiB complex128), a few of them fit in a core's L2 cache."""
+BLOCK_BITS = 14
+"""Default block: 2^14 amplitudes (256 KiB complex128): the block's work arrays stay in a core's
+L2 cache, and numpy's per-call overhead is small next to a block's work (measured 12 to 17)."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,12 @@ class StatevectorEstimator:
         self._scratch = np.empty(1 << c, dtype=np.complex128)
         self._half = np.empty((2, 1 << max(c - 1, 0)), dtype=np.complex128)
         self._p = np.empty(1 << c)
+        # c_t (-1)^{popcount(l AND z_low)} of every term over a block (a scalar if z_low = 0)
+        self._scaled: dict[_Term, float | np.ndarray] = {
+            t: t.coeff * self._signs[t.z_low] if t.z_low else t.coeff
+            for ts in groups.values()
+            for t in ts
+        }
         # the leading terms of each group whose signs do not depend on the block: summed once
         self._prefix: dict[int, tuple[int, _Part, _Part]] = {}
         self._fixed: dict[int, _Entries] = {}
@@ -314,16 +321,26 @@ class StatevectorEstimator:
         return self._finish(*self._sum(self._groups[m][k:], h, re, im))
 
     def _sum(self, terms: Sequence[_Term], h: int, re: _Part, im: _Part) -> tuple[_Part, _Part]:
-        """Continue the term-order sums of the real and imaginary entries over ``terms``."""
+        """Continue the term-order sums of the real and imaginary entries over ``terms`` (in
+        place on arrays this call made; c_t S_t precomputed, the block's sign applied as an
+        add or a subtract: the same roundings as adding (+-c_t) S_t)."""
+        parts: list[_Part] = [re, im]
+        owned = [False, False]
         for t in terms:
-            value = t.coeff if _parity(h & t.z_high) == 0 else -t.coeff
-            if t.z_low:
-                value = value * self._signs[t.z_low]
-            if t.imaginary:
-                im = value if im is None else im + value
+            value = self._scaled[t]
+            negative = _parity(h & t.z_high) == 1
+            k = int(t.imaginary)
+            part = parts[k]
+            if part is None:
+                part = -value if negative else value
+                owned[k] = negative and isinstance(value, np.ndarray)
+            elif owned[k]:
+                (np.subtract if negative else np.add)(part, value, out=part)
             else:
-                re = value if re is None else re + value
-        return re, im
+                part = part - value if negative else part + value
+                owned[k] = isinstance(part, np.ndarray)
+            parts[k] = part
+        return parts[0], parts[1]
 
     def _finish(self, re: _Part, im: _Part) -> _Entries:
         size = 1 << self.c
