@@ -13,7 +13,7 @@ from orchestrator.contract.registry import BackendPlugin, ConformanceCase
 __all__ = ["AER_MAX_QUBITS", "AER_PLUGIN", "MPS_MAX_QUBITS", "AerConfig"]
 
 AER_MAX_QUBITS = 30  # a 2^30 complex128 statevector is 16 GiB; beyond that Aer cannot help here
-MPS_MAX_QUBITS = 64  # the largest register a config may name; MPS memory depends on entanglement
+MPS_MAX_QUBITS = 63  # AerSimulator(method="matrix_product_state").num_qubits (its target's width)
 
 
 class AerConfig(QuantumBackendConfig):

@@ -282,3 +282,28 @@ def test_matrix_product_state_runs_past_the_statevector_limit() -> None:
         AerBackend(
             AerConfig(kind="aer", method="statevector"), QuantumProgram(h, 0.4, 2, 1, True, ())
         )
+
+
+def test_matrix_product_state_width_is_refused_by_validation_not_by_a_traceback() -> None:
+    """Aer's MPS target is 63 qubits wide (a 64-qubit circuit fails to transpile for it)."""
+    from qiskit_aer import AerSimulator
+
+    from orchestrator.config import ConfigError, validate_config
+
+    width = AerSimulator(method="matrix_product_state").num_qubits
+    assert AerConfig(kind="aer", method="matrix_product_state").capabilities().max_qubits == width
+
+    def config(n: int) -> dict[str, object]:
+        return {
+            "hamiltonian": {"kind": "tfim", "n_qubits": n},
+            "quantum": {"kind": "aer", "method": "matrix_product_state"},
+            "spiking": {"kind": "brian2", "neurons": n},
+            "safety": {"max_qubits": 64},
+        }
+
+    validate_config(config(width))
+    with pytest.raises(ConfigError) as info:
+        validate_config(config(width + 1))
+    assert info.value.problems == [
+        f"quantum.kind: backend 'aer' takes at most {width} qubits; the Hamiltonian has {width + 1}"
+    ]
