@@ -27,6 +27,7 @@ from orchestrator.config.bounds import number_problems
 from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
 from orchestrator.config.hamiltonian import HamiltonianConfig
+from orchestrator.config.learning import LearningConfig, learning_problems
 from orchestrator.config.memory import MemoryConfig, memory_problems
 from orchestrator.config.sections import (
     AceConfig,
@@ -68,6 +69,9 @@ class RunConfig(StrictModel):
         None, description="Quantum-neuromorphic memory (§10); absent: none."
     )
     federation: FederationConfig | None = Field(None, description="Federated nodes (§12).")
+    learning: LearningConfig | None = Field(
+        None, description="Learning of shared parameters (§7, §8); absent: none."
+    )
 
     def build_hamiltonian(self) -> PauliHamiltonian:
         return self.hamiltonian.build()
@@ -167,6 +171,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     problems += memory_problems(cfg)
+    problems += learning_problems(cfg)
     if cfg.federation is not None:
         problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)
     return problems

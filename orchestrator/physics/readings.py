@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.physics.coherence import PhaseReport
+from orchestrator.physics.pci import AceState
 
 __all__ = ["EntropyReading", "QuantumReading", "SpikeReading", "TickReading"]
 
@@ -46,6 +48,7 @@ class QuantumReading:
     entropy: H_coh. fusion_energy: <H> estimated from this tick's own measurements.
     readout, job_ids, attempts, usage_seconds: as the backend returned them.
     seconds: wall time of the backend call.
+    request: the preparation this tick ran (None where a reading is built by hand).
     """
 
     bloch: np.ndarray
@@ -58,6 +61,7 @@ class QuantumReading:
     attempts: tuple[Mapping[str, Any], ...]
     usage_seconds: float | None
     seconds: float
+    request: QuantumRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,10 @@ class SpikeReading:
 
 @dataclass(frozen=True)
 class TickReading:
-    """What the control stage's rules read: the tick's number and both readings."""
+    """What the control stage's rules read: the tick's number, both readings and the coupling
+    constants the tick used (None where a reading is built by hand)."""
 
     tick: int
     quantum: QuantumReading
     spikes: SpikeReading
+    coupling: AceState | None = None

@@ -6,6 +6,11 @@ energy <H> and E_coh, average phase difference with the resonance bound and viol
 the spike raster over the network time that was simulated. Rollbacks (``revert`` events) and
 stops are drawn as vertical lines: after a rollback the loop's own tick numbers repeat, so the
 x axis counts ticks as they ran (it equals the tick number in a run without rollbacks).
+
+A run with ``learning`` (§7, §8) gets a fifth panel: the loss and its parts (task energy
+<H_E>, neural loss L_N, E_coh) per training epoch, from each epoch's ``learning`` field, with
+the fused gradient's norm on a second axis; epochs are in the order they ran (a rollback
+repeats epoch numbers).
 """
 
 from __future__ import annotations
@@ -56,7 +61,11 @@ def draw_report(run_dir: Path) -> Path:
     def series(key: str) -> np.ndarray:
         return np.array([np.nan if e[key] is None else e[key] for e in ticks], dtype=float)
 
-    fig, axes = plt.subplots(4, 1, figsize=(10, 12), constrained_layout=True)
+    epochs = [e["learning"] for e in ticks if "learning" in e]
+    rows = 5 if epochs else 4
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 3 * rows), constrained_layout=True)
+    if epochs:
+        _learning_panel(axes[4], epochs)
     ax = axes[0]
     ax.plot(t, series("coherence_entropy_normalised"), label="H_coh / (n ln 2)")
     threshold = config.get("ace", {}).get("max_entropy")
@@ -131,3 +140,22 @@ def draw_report(run_dir: Path) -> Path:
         tmp.unlink(missing_ok=True)
         plt.close(fig)
     return out
+
+
+def _learning_panel(ax, epochs: list[dict]) -> None:
+    """Loss and its parts per epoch, fused gradient norm on a twin axis."""
+    x = np.arange(len(epochs))
+    for key, label in (
+        ("total", "loss L"),
+        ("energy", "task energy <H_E>"),
+        ("neural", "neural loss L_N"),
+        ("coherence", "E_coh"),
+    ):
+        ax.plot(x, [e["loss"][key] for e in epochs], ".-", ms=3, label=label)
+    ax.set_xlabel("training epoch (in the order they ran)")
+    ax.set_ylabel("loss")
+    ax2 = ax.twinx()
+    ax2.plot(x, [e["grad_norm"]["fused"] for e in epochs], color="gray", lw=1, alpha=0.6)
+    ax2.set_ylabel("|fused gradient|", color="gray")
+    ax.set_title("Learning (§7, §8): loss and its parts per epoch")
+    ax.legend(loc="best", fontsize=8)

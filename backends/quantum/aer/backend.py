@@ -72,6 +72,8 @@ class AerBackend(QuantumBackend):
         n = program.n_qubits
         if n > AER_MAX_QUBITS:
             raise ValueError(f"aer: {n} qubits exceed the limit of {AER_MAX_QUBITS}")
+        if program.layers and program.preparation != "product":
+            raise ValueError("aer: free evolution angles need the product preparation")
         threads = config.max_parallel_threads
         self._shots = config.shots
         self._bit_shifts = np.arange(n, dtype=np.int64)
@@ -140,7 +142,9 @@ class AerBackend(QuantumBackend):
         """The ``prep`` angle vector of a product tick; None for an amplitudes tick."""
         n = self.program.n_qubits
         if self.program.preparation == "product":
-            return trotter.prep_values(request.theta, request.phi, n)
+            return trotter.request_values(
+                request.theta, request.phi, request.evolution, self.program
+            )
         if request.amplitudes is None or np.shape(request.amplitudes) != (2**n,):
             raise ValueError(f"amplitudes preparation needs a state of shape ({2**n},)")
         return None
