@@ -21,7 +21,7 @@ import math
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from orchestrator.config.base import StrictModel
 
@@ -161,13 +161,15 @@ class LearningConfig(StrictModel):
             raise ValueError("each must be in [0, 1)")
         return betas
 
-    @model_validator(mode="after")
-    def _angles_per_layer(self) -> LearningConfig:
-        if self.initial_angles is not None and len(self.initial_angles) != self.layers:
-            raise ValueError(
-                f"initial_angles: {len(self.initial_angles)} pairs for {self.layers} layers"
-            )
-        return self
+    @field_validator("initial_angles")
+    @classmethod
+    def _angles_per_layer(
+        cls, angles: list[tuple[float, float]] | None, info: ValidationInfo
+    ) -> list[tuple[float, float]] | None:
+        layers = info.data.get("layers")
+        if angles is not None and layers is not None and len(angles) != layers:
+            raise ValueError(f"{len(angles)} (cost, driver) pairs for {layers} layers")
+        return angles
 
     def start_angles(self, dt: float) -> np.ndarray:
         """The group angles a[l, g] to start from, shape (layers, 2)."""

@@ -269,6 +269,6 @@ def parameter_columns(circuit: QuantumCircuit, n_qubits: int) -> np.ndarray:
             and p.vector.name == PREP_NAME
             and p.index < 2 * n_qubits
         ):
-            raise ValueError(f"circuit parameter {p} is not a prep or evolution angle")
+            raise ValueError(f"circuit parameter {p} is not a prep angle or an evolution angle")
         columns.append(p.index)
     return np.array(columns, dtype=np.intp)
