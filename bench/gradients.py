@@ -12,7 +12,8 @@ Aer backend (``backends/quantum/aer``, transpiled once, max_parallel_threads 1) 
 - per circuit: ``execute([request], seed)`` once per request, one after the other;
 
 then the gradient is assembled from the results (both ways, the same code). Reported: ms per
-epoch gradient, median over rounds, and the ratio per-circuit / batched (goal >= 5). Shots:
+epoch gradient, median over rounds, and the ratio per-circuit / batched (goal >= 5); and the
+same for the backend calls alone (without the estimators). Shots:
 1024 per basis, 3 bases (Z, X, Y: every request is measured in every basis, as a tick is);
 statevector: exact amplitudes. Setup (imports, transpiling) is excluded.
 """
@@ -47,17 +48,17 @@ def hamiltonian(n: int) -> PauliHamiltonian:
     return PauliHamiltonian.from_terms(n, terms)
 
 
-def gradient(h, layout, results, statevector: bool, bases) -> np.ndarray:
+def gradient(h, matrix, layout, results, statevector: bool, bases) -> np.ndarray:
     if statevector:
-        matrix = h.to_sparse()
         values = [measurement.energy_exact(matrix, r.statevector) for r in results]
     else:
         values = [measurement.energy_from_samples(h, bases, r.samples) for r in results]
     return group_gradient(shift_derivative(np.array(values), 1, layout.n_terms), layout)
 
 
-def bench(n: int, method: str, rounds: int) -> tuple[float, float, int]:
+def bench(n: int, method: str, rounds: int) -> tuple[float, float, float, float, int]:
     h = hamiltonian(n)
+    matrix = h.to_sparse()
     layout = term_layout(h)
     program = QuantumProgram(
         hamiltonian=h,
@@ -75,20 +76,24 @@ def bench(n: int, method: str, rounds: int) -> tuple[float, float, int]:
     theta, phi = np.full(n, np.pi / 2), np.zeros(n)
     requests = [QuantumRequest(theta=theta, phi=phi, evolution=e) for e in shifted_angles(x)]
     sv = method == "statevector"
-    batched, single = [], []
+    batched, single, batched_call, single_calls = [], [], [], []
     backend.execute(requests[:2], 0)  # warm-up
     for r in range(rounds):
         start = time.perf_counter()
-        g1 = gradient(h, layout, backend.execute(requests, r).results, sv, program.bases)
+        results = backend.execute(requests, r).results
+        batched_call.append(time.perf_counter() - start)
+        g1 = gradient(h, matrix, layout, results, sv, program.bases)
         batched.append(time.perf_counter() - start)
         start = time.perf_counter()
-        results = [backend.execute([q], r).results[0] for q in requests]
-        g2 = gradient(h, layout, results, sv, program.bases)
+        results = tuple(backend.execute([q], r).results[0] for q in requests)
+        single_calls.append(time.perf_counter() - start)
+        g2 = gradient(h, matrix, layout, results, sv, program.bases)
         single.append(time.perf_counter() - start)
         if sv:
             assert np.allclose(g1, g2)
     backend.close()
-    return statistics.median(batched) * 1e3, statistics.median(single) * 1e3, len(requests)
+    ms = [statistics.median(x) * 1e3 for x in (batched, single, batched_call, single_calls)]
+    return (*ms, len(requests))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,13 +102,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
     print(f"Python {sys.version.split()[0]}, {platform.machine()}, rounds {args.rounds}")
-    print("| n | method | requests | batched ms | per-circuit ms | per-circuit / batched |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| n | method | requests | batched ms | per-circuit ms | ratio "
+        "| calls only: batched ms | per-circuit ms | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         for method in ("automatic", "statevector"):
-            one, many, count = bench(n, method, args.rounds)
+            one, many, call, calls, count = bench(n, method, args.rounds)
             label = "shots 1024 x 3 bases" if method == "automatic" else "statevector"
-            print(f"| {n} | {label} | {count} | {one:.1f} | {many:.1f} | {many / one:.1f}x |")
+            print(
+                f"| {n} | {label} | {count} | {one:.1f} | {many:.1f} | {many / one:.1f}x "
+                f"| {call:.1f} | {calls:.1f} | {calls / call:.1f}x |"
+            )
 
 
 if __name__ == "__main__":

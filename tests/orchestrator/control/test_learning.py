@@ -127,8 +127,8 @@ def _check_shots_training(start, epochs: int, shots: int, tolerance: float) -> N
 
 
 def test_qaoa_ring8_on_shots_reaches_three_quarters_within_shot_noise() -> None:
-    """Small default case: a start near the optimum, 25 epochs of 512 shots."""
-    _check_shots_training((0.25, 0.55), epochs=25, shots=512, tolerance=5e-3)
+    """Small default case: a start near the optimum, 15 epochs of 512 shots."""
+    _check_shots_training((0.3, 0.5), epochs=15, shots=512, tolerance=5e-3)
 
 
 @pytest.mark.slow
