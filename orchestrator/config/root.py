@@ -27,6 +27,7 @@ from orchestrator.config.bounds import number_problems
 from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
 from orchestrator.config.hamiltonian import HamiltonianConfig
+from orchestrator.config.maxcut import MaxCutConfig, maxcut_problems
 from orchestrator.config.memory import MemoryConfig, memory_problems
 from orchestrator.config.phase import (
     CoherenceFlowConfig,
@@ -82,6 +83,10 @@ class RunConfig(StrictModel):
     )
     jacobian: JacobianConfig | None = Field(
         None, description="J_fusion and the det J > 0 half of the §13 verdict; absent: none."
+    )
+    maxcut: MaxCutConfig | None = Field(
+        None,
+        description="MaxCut on the Ising graph: per-tick cut decoder, graph wiring; absent: none.",
     )
 
     def build_hamiltonian(self) -> PauliHamiltonian:
@@ -182,6 +187,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     problems += memory_problems(cfg)
+    problems += maxcut_problems(cfg)
     problems += phase_problems(cfg)
     if cfg.federation is not None:
         problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)

@@ -48,6 +48,8 @@ class QuantumReading:
     entropy: H_coh. fusion_energy: <H> estimated from this tick's own measurements.
     readout, job_ids, attempts, usage_seconds: as the backend returned them.
     seconds: wall time of the backend call.
+    z_samples: (shots, n) uint8, the Z-basis samples of a shot run (entry [s, q]: qubit q's
+        bit in shot s, raw); None in statevector mode and in hand-built readings.
     """
 
     bloch: np.ndarray
@@ -60,6 +62,7 @@ class QuantumReading:
     attempts: tuple[Mapping[str, Any], ...]
     usage_seconds: float | None
     seconds: float
+    z_samples: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

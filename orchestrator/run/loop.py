@@ -195,6 +195,7 @@ class FusionLoop:
             attempts=result.attempts,
             usage_seconds=result.usage_seconds,
             seconds=seconds,
+            z_samples=None if sv is not None else measured.samples[0],
         )
 
     def entropy(self, probabilities: np.ndarray, shots: int | None) -> EntropyReading:

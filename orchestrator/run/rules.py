@@ -7,6 +7,7 @@ Order matters: a rule sees the next tick as the rules before it left it. Today:
     coherence_flow  §5 descent on the predicted E_coh (only with a ``coherence_flow`` section)
     memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
+    maxcut     issue 15's cut decoder (with a ``maxcut`` section whose ``decode`` is true)
     stability  §13/§14 entropy slope and spike rule, with det J_fusion when a ``jacobian``
                section asks and the backend gives statevectors: the tick's verdict (always last)
 
@@ -67,6 +68,14 @@ def _coherence_flow_rule(config: RunConfig) -> ControlRule:
     return CoherenceFlowRule(config.coherence_flow, config.ace, config.pci, h.n_qubits, evolve, lif)
 
 
+def _maxcut_rule(config: RunConfig) -> ControlRule:
+    from orchestrator.control.maxcut import MaxCutRule, instance_of_edges
+
+    assert config.maxcut is not None and config.hamiltonian.kind == "ising"
+    graph = instance_of_edges(config.build_hamiltonian().n_qubits, config.hamiltonian.edges)
+    return MaxCutRule(config.maxcut, graph, config.n_neurons())
+
+
 def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
     """J's estimator on a second instance of the run's quantum backend (statevector mode);
     None without a ``jacobian`` section or with shots (the slope rule alone then)."""
@@ -104,4 +113,6 @@ def control_rules(config: RunConfig) -> list[ControlRule]:
         rules.append(_memory_rule(config))
     if config.federation is not None:
         rules.append(FederationRule(config.federation))
+    if config.maxcut is not None and config.maxcut.decode:
+        rules.append(_maxcut_rule(config))
     return [*rules, StabilityRule(config.stability, jacobian_estimator(config))]
