@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shots", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--methods", default=",".join(LOOP_METHODS), help="loop methods")
-    parser.add_argument("--out", type=Path, default=Path("results/maxcut-study"))
+    parser.add_argument("--out", type=Path, default=Path("bench/results/maxcut-study"))
     args = parser.parse_args(argv)
 
     methods = [m for m in args.methods.split(",") if m]
