@@ -30,6 +30,7 @@ from orchestrator.cli.app import (
     tick_progress,
 )
 from orchestrator.config.errors import ConfigError
+from orchestrator.config.footprint import BIG_CHECKPOINT, estimate, human
 from orchestrator.contract.quantum import QuantumBackendFailure
 from orchestrator.contract.registry import plugins
 from orchestrator.record.failure import RecorderError
@@ -130,6 +131,14 @@ def validate(config: ConfigArg) -> None:
         f"spiking {cfg.spiking.kind} ({cfg.n_neurons()} neurons); "
         f"{cfg.pci.mapping} mapping; {cfg.run.ticks} ticks, seed {cfg.run.seed}"
     )
+    footprint = estimate(cfg)
+    say(footprint.line())
+    if footprint.checkpoint >= BIG_CHECKPOINT and cfg.checkpoint.every == 1:
+        say(
+            f"note: every tick writes a {human(footprint.checkpoint)} checkpoint (the plastic "
+            "synapse state); checkpoint.every: 10 writes one per 10 ticks (a resume replays "
+            "the ticks since, verified against the ledger)"
+        )
 
 
 @app.command()

@@ -47,6 +47,8 @@ __all__ = [
 MIN_TIME_MS = 1e-3  # 1 us: the shortest integration step and time constant a config may set
 MAX_STEPS_PER_TICK = 100_000  # integration steps of one fusion tick (tick_ms / dt_ms)
 MAX_NEURONS = 1_000_000  # the largest network a config may ask for, explicitly or through 2^n
+SYNAPSE_BYTES = 128  # one synapse in Brian2 (indices, weight, delay, counts, queue), rounded up
+SYNAPSE_STDP_BYTES = 64  # what STDP adds per synapse (two traces, last update, code temporaries)
 
 
 class StrictModel(BaseModel):
@@ -122,6 +124,12 @@ class QuantumBackendConfig(StrictModel, ABC):
     def capabilities(self) -> QuantumCapabilities:
         """What this backend can do with these settings (pure data, no SDK import)."""
 
+    def state_bytes(self, n_qubits: int) -> int:
+        """Memory of the quantum state this backend holds for ``n_qubits`` (validation's
+        estimate, ``orchestrator.config.footprint``). Default: a statevector backend holds
+        16 2^n bytes three times over (the state, a copy, a work buffer); a shots backend 0."""
+        return 3 * 16 * 2**n_qubits if self.capabilities().statevector else 0
+
     def check_run(self, n_qubits: int, n_circuits: int, ticks: int) -> list[str]:
         """Problems with running ``ticks`` ticks of ``n_circuits`` circuits on ``n_qubits``.
 
@@ -134,9 +142,28 @@ class QuantumBackendConfig(StrictModel, ABC):
 
 
 class RecurrentConfig(StrictModel):
-    """Random recurrent connectivity of the spiking network (spec §3.2, the w_ij)."""
+    """Random recurrent connectivity of the spiking network (spec §3.2, the w_ij).
 
-    p: float = Field(0.1, ge=0.0, le=1.0, description="Connection probability i -> j, i != j.")
+    Exactly one of ``p`` (each ordered pair i != j independently, the default ``p: 0.1``) and
+    ``k`` (a fixed in-degree: every neuron receives exactly k synapses from k distinct other
+    neurons) draws the synapses; either way they are stored as (pre, post, weight) arrays, never
+    as an N x N matrix (``orchestrator.run.assemble.draw_connectivity``).
+    """
+
+    p: float | None = Field(
+        0.1,
+        ge=0.0,
+        le=1.0,
+        description="Connection probability i -> j, i != j (default 0.1 unless `k` is given).",
+    )
+    k: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Fixed in-degree instead of `p`: each neuron gets k synapses from k distinct other "
+            "neurons (needs k < neurons); give `p` or `k`, not both."
+        ),
+    )
     weight_mv: float = Field(
         0.5,
         description="Initial weight w_ij in mV: the jump of V_j when neuron i spikes.",
@@ -144,6 +171,36 @@ class RecurrentConfig(StrictModel):
     seed: int | None = Field(
         None, ge=0, description="Seed of the connectivity draw; default: derived from run.seed."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _p_or_k(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or data.get("k") is None:
+            return data
+        if data.get("p") is not None:
+            raise ValueError("give p (a probability) or k (an in-degree), not both")
+        return {**data, "p": None}
+
+    @model_validator(mode="after")
+    def _one_of_p_or_k(self) -> RecurrentConfig:
+        if self.p is None and self.k is None:
+            raise ValueError("give p (a probability) or k (an in-degree)")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unused(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):  # a p config hashes as it did before k existed
+            for key in ("p", "k"):
+                if data.get(key, 0) is None:
+                    del data[key]
+        return data
+
+    def expected_synapses(self, n_neurons: int) -> float:
+        """The expected number of synapses among ``n_neurons`` (exact for ``k``)."""
+        if self.k is not None:
+            return float(self.k * n_neurons)
+        return float(self.p or 0.0) * n_neurons * max(n_neurons - 1, 0)
 
 
 class StdpConfig(StrictModel):
@@ -295,6 +352,14 @@ class SpikingBackendConfig(StrictModel, ABC):
         Default: everything a software simulator does (snapshot, weights, plasticity).
         """
         return SpikingCapabilities()
+
+    def synapse_bytes(self, n_neurons: int, n_synapses: int) -> int:
+        """Memory of ``n_synapses`` recurrent synapses among ``n_neurons`` in this backend,
+        with the orchestrator's (pre, post, w) arrays (validation's estimate,
+        ``orchestrator.config.footprint``). Default, measured on Brian2: 24 B of arrays plus
+        SYNAPSE_BYTES in the simulator, SYNAPSE_STDP_BYTES more with STDP."""
+        per = 24 + SYNAPSE_BYTES + (SYNAPSE_STDP_BYTES if self.stdp.enabled else 0)
+        return per * n_synapses
 
     def substitute(self) -> Substitution | None:
         """Another backend that runs instead of this one here (a fallback), or None (default).

@@ -26,6 +26,7 @@ from orchestrator.config.base import (
 from orchestrator.config.bounds import number_problems
 from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
+from orchestrator.config.footprint import footprint_problems
 from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.maxcut import MaxCutConfig, maxcut_problems
 from orchestrator.config.memory import MemoryConfig, memory_problems
@@ -173,6 +174,21 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"spiking.neurons: the qubit mapping needs at least one neuron per qubit "
                 f"(n = {n}, got {neurons})"
             )
+    hz, dt_ms = cfg.pci.reference_hz, cfg.spiking.dt_ms
+    if hz is not None and hz > 500.0 / dt_ms:
+        problems.append(
+            f"pci.reference_hz: {hz:g} Hz is above the Nyquist frequency of the spike grid, "
+            f"1/(2 spiking.dt_ms) = {500.0 / dt_ms:g} Hz (spike phases would alias); use at "
+            "most that, or a smaller dt_ms"
+        )
+    rec = cfg.spiking.recurrent
+    if rec is not None and rec.k is not None and cfg.spiking.network is None:
+        size = cfg.n_neurons()
+        if rec.k >= size:
+            problems.append(
+                f"spiking.recurrent.k: an in-degree of {rec.k} needs more than {rec.k} neurons "
+                f"(the network has {size}); lower k"
+            )
     problems += cfg.quantum.check_run(
         n, len(measurement_bases(cfg.build_hamiltonian())), cfg.run.ticks
     )
@@ -189,6 +205,8 @@ def _cross_check(cfg: RunConfig) -> list[str]:
     problems += memory_problems(cfg)
     problems += maxcut_problems(cfg)
     problems += phase_problems(cfg)
+    if not problems:  # sizes are trusted only once everything else is valid
+        problems += footprint_problems(cfg)
     if cfg.federation is not None:
         problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)
     return problems

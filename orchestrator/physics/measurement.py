@@ -27,10 +27,13 @@ independent given the true bits,
 i.e. the mean over shots of prod c_q is an unbiased estimate of every Pauli expectation the
 samples cover (Bloch components, <H> terms): the inverse of the tensor product of the per-qubit
 assignment matrices, applied term by term. It corrects readout only (not gate noise), widens
-the statistical error by 1/a_q, and can leave an estimate outside [-1, 1]; a mitigated Bloch
-vector longer than 1 is scaled back onto the unit sphere (the nearest physical state along its
-direction). The rates come from the backend (``QuantumResult.readout``). Distributions (H_coh)
-are not corrected: the corrected histogram is a quasi-distribution with no entropy.
+the statistical error by 1/a_q, and can leave an estimate outside [-1, 1]. A Bloch vector
+estimated from shots, mitigated or not, that is longer than 1 is scaled back onto the unit
+sphere (the nearest physical state along its direction): its three components come from three
+independent sets of shots, so even raw estimates reach |r| = sqrt(3) (issue 10; the PCI's
+|psi_q| = |r_xy| / 2 <= 1/2 relies on it). The rates come from the backend
+(``QuantumResult.readout``). Distributions (H_coh) are not corrected: the corrected histogram
+is a quasi-distribution with no entropy.
 """
 
 from __future__ import annotations
@@ -107,13 +110,12 @@ def bloch_from_samples(
 ) -> np.ndarray:
     """Bloch vectors, shape (n, 3) as (<X>, <Y>, <Z>), from the Z, X, Y samples (in that order).
 
-    With ``readout`` (one (n, 2) rate array per basis) the components are readout-corrected and
-    a vector longer than 1 is scaled onto the unit sphere.
+    With ``readout`` (one (n, 2) rate array per basis) the components are readout-corrected.
+    A vector longer than 1 is scaled onto the unit sphere (see the module), so |r_q| <= 1.
     """
     z, x, y = (_means(readout_signs(s, _rates(readout, k))) for k, s in enumerate(samples[:3]))
     bloch = np.stack([x, y, z], axis=1)
-    if readout is not None:
-        bloch /= np.maximum(1.0, np.linalg.norm(bloch, axis=1))[:, None]
+    bloch /= np.maximum(1.0, np.linalg.norm(bloch, axis=1))[:, None]
     return bloch
 
 

@@ -6,7 +6,11 @@ C = N = 2^n, neuron i is channel i (basis state i).
 
 Amplitudes psi_c. Qubit mapping: psi_q = (<X_q> + i <Y_q>) / 2, the off-diagonal element of
 qubit q's reduced density matrix (|psi_q| <= 1/2, equality for a pure qubit); its phase is the
-Bloch azimuth. Amplitude mapping: psi_i = <i|psi>.
+Bloch azimuth. Amplitude mapping: psi_i = <i|psi> e^{-i arg <m|psi>}, in a fixed gauge: a
+state vector is defined up to a global phase, which a simulator is free to choose, so the phase
+of basis state m (the first whose |<m|psi>| is within a relative 1e-9 of the largest; the
+tolerance makes near-ties between equal magnitudes independent of rounding) is set to zero
+(``fix_gauge``). The drive then depends on the state only, not on the simulator's phase.
 
 Forward (§3.3, first line):  I_k = I_0 + alpha Re(psi_c(k)) + beta Im(psi_c(k)),
 clipped to [-clip, clip] mV, injected as a current over the tick or as a kick at its start.
@@ -15,9 +19,16 @@ Backward (§3.3, second line; §5 "Fourier transform of spike trains"). Each neu
 over the tick window [t0, t0 + T) gives the normalised temporal Fourier coefficient at the
 reference angular frequency omega (default 2 pi / T):
 
-    F_k = (1 / (2 N_cap)) sum_{spikes s of k} exp(-i omega (t_s - t0)),   N_cap = T / max(t_ref, dt)
+    F_k = (1 / (2 N_cap)) sum_{spikes s of k} exp(-i omega (t_s - t0)),   N_cap = ceil(M / m)
 
-N_cap is the most spikes a window can hold, so |F_k| <= 1/2, the scale of psi_q. (The spec's
+N_cap is the most spikes a window of M = T / dt steps can hold, so |F_k| <= 1/2, the scale of
+psi_q, at any omega. Spikes sit on the dt grid and a neuron spiking at step s can spike again at
+step s + m at the earliest, m = max(R, 1) with R = floor(t_ref / dt) (Brian2's
+``timestep(t_ref, dt)``, which Lava's refractory period reproduces), so at most ceil(M / m) fit
+in the window. (Issue 10: N_cap was T / max(t_ref, dt), which undercounts when t_ref is not a
+whole number of steps, e.g. t_ref = 0.25 ms, dt = 0.1 ms: 50 spikes per 10 ms, not 40, or when
+T is not a multiple of t_ref, e.g. 3 spikes in a 5 ms window with t_ref = 2 ms, not 2.5; with
+``reference_hz`` aligning every spike's phasor |F| then reached 0.625.) (The spec's
 sample code takes a spatial FFT of the voltage vector; §5 and §14 need one phase per neuron, so
 the temporal reading is the one that makes them computable.) A channel's phasor is the mean of
 its neurons' phasors, and
@@ -45,9 +56,11 @@ __all__ = [
     "ChannelMap",
     "amplitudes_from_bloch",
     "drive",
+    "fix_gauge",
     "preparation_angles",
     "renormalise",
     "spike_phasors",
+    "window_capacity",
 ]
 
 
@@ -96,6 +109,20 @@ def amplitudes_from_bloch(bloch: np.ndarray) -> np.ndarray:
     return (bloch[:, 0] + 1j * bloch[:, 1]) / 2.0
 
 
+GAUGE_TIE = 1e-9  # relative tolerance among the largest magnitudes (see the module)
+
+
+def fix_gauge(amplitudes: np.ndarray) -> np.ndarray:
+    """``amplitudes`` times the global phase that makes the reference amplitude real >= 0."""
+    a = np.asarray(amplitudes, dtype=complex)
+    mags = np.abs(a)
+    top = float(mags.max()) if a.size else 0.0
+    if top == 0.0:
+        return a.copy()
+    m = int(np.argmax(mags >= top * (1.0 - GAUGE_TIE)))
+    return a * (np.conj(a[m]) / mags[m])
+
+
 def drive(
     psi: np.ndarray,
     channels: ChannelMap,
@@ -121,10 +148,17 @@ def spike_phasors(
     dt_ms: float,
 ) -> np.ndarray:
     """F_k for every neuron, shape (N,), complex; zero for silent neurons."""
-    n_cap = window_ms / max(refractory_ms, dt_ms)
+    n_cap = window_capacity(window_ms, refractory_ms, dt_ms)
     out = np.zeros(n_neurons, dtype=complex)
     np.add.at(out, window.neurons, np.exp(-1j * omega_per_ms * window.times_ms))
     return out / (2.0 * n_cap)
+
+
+def window_capacity(window_ms: float, refractory_ms: float, dt_ms: float) -> float:
+    """N_cap: the most spikes one neuron can emit in a window (see the module), as a float."""
+    steps = round(window_ms / dt_ms)
+    gap = max(int((refractory_ms + 1e-3 * dt_ms) / dt_ms), 1)
+    return float(-(-steps // gap))
 
 
 def preparation_angles(psi: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,7 @@ __all__ = [
     "build_program",
     "derive_seed",
     "draw_connectivity",
+    "draw_in_degree",
     "open_backends",
     "open_spiking",
     "quantum_seed_base",
@@ -71,15 +72,71 @@ def build_program(config: RunConfig) -> QuantumProgram:
     )
 
 
+_CHUNK_VALUES = 1 << 22  # random numbers drawn per block (32 MiB of float64): bounded memory
+
+
 def draw_connectivity(n: int, p: float, weight: float, seed: int) -> tuple[np.ndarray, ...]:
     """Random recurrent synapses: each ordered pair i != j with probability ``p`` from
     ``numpy.random.default_rng(seed)``; (pre int64, post int64, weight_mv float64), all of the
-    same length, every weight ``weight`` mV."""
+    same length, every weight ``weight`` mV, sorted by pre then post.
+
+    The uniform numbers are those of ``rng.random((n, n))`` (row i: pre i) but drawn a block of
+    rows at a time, so memory stays O(synapses) at any N and the synapses are the same as when
+    the whole matrix was drawn at once (numpy's Generator yields the same stream in blocks).
+    """
     rng = np.random.default_rng(seed)
-    mask = rng.random((n, n)) < p
-    np.fill_diagonal(mask, False)
-    pre, post = np.nonzero(mask)
-    return pre.astype(np.int64), post.astype(np.int64), np.full(pre.size, float(weight))
+    rows = max(1, _CHUNK_VALUES // max(n, 1))
+    pres, posts = [], []
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        mask = rng.random((stop - start, n)) < p
+        local = np.arange(stop - start)
+        mask[local, start + local] = False  # no autapse
+        pre, post = np.nonzero(mask)
+        pres.append(pre.astype(np.int64) + start)
+        posts.append(post.astype(np.int64))
+    pre = np.concatenate(pres) if pres else np.zeros(0, dtype=np.int64)
+    post = np.concatenate(posts) if posts else np.zeros(0, dtype=np.int64)
+    return pre, post, np.full(pre.size, float(weight))
+
+
+def draw_in_degree(n: int, k: int, weight: float, seed: int) -> tuple[np.ndarray, ...]:
+    """Fixed in-degree synapses: every neuron j receives exactly ``k`` synapses from ``k``
+    distinct neurons i != j, drawn from ``numpy.random.default_rng(seed)``; (pre int64,
+    post int64, weight_mv float64), S = N k, sorted by post then pre.
+
+    A block of posts at a time: ``k`` integers in [0, n - 1) per post, shifted past j (no
+    autapse); a row holding a repeat is drawn again whole (in row order, so the result is a pure
+    function of the seed) until every row is distinct. When k > (n - 1) / 2 repeats would be
+    frequent, so each row is ``rng.choice(n - 1, k, replace=False)`` instead.
+    """
+    if not 0 <= k < max(n, 1):
+        raise ValueError(f"in-degree k = {k} needs 0 <= k < N = {n}")
+    rng = np.random.default_rng(seed)
+    if k == 0 or n < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0)
+    rows = max(1, _CHUNK_VALUES // k)
+    blocks = []
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        if 2 * k > n - 1:
+            block = np.stack([rng.choice(n - 1, k, replace=False) for _ in range(start, stop)])
+            block.sort(axis=1)
+        else:
+            block = np.sort(rng.integers(0, n - 1, size=(stop - start, k)), axis=1)
+            while True:
+                bad = np.flatnonzero((np.diff(block, axis=1) == 0).any(axis=1))
+                if bad.size == 0:
+                    break
+                block[bad] = np.sort(rng.integers(0, n - 1, size=(bad.size, k)), axis=1)
+        post = np.arange(start, stop, dtype=np.int64)[:, None]
+        block = block.astype(np.int64)
+        block += block >= post  # skip j itself: [0, n - 1) -> [0, n) minus {j}, still sorted
+        blocks.append((block.ravel(), np.broadcast_to(post, block.shape).ravel()))
+    pre = np.concatenate([b[0] for b in blocks])
+    post = np.concatenate([b[1] for b in blocks])
+    return pre, post, np.full(pre.size, float(weight))
 
 
 def _with_graph_synapses(
@@ -112,11 +169,14 @@ def build_network(config: RunConfig) -> NetworkSpec:
 
         graph = read_nir(s.network.nir, s.dt_ms, s.network.sha256)
         pre, post, weight = graph.pre, graph.post, graph.weight_mv
-    elif s.recurrent is not None and s.recurrent.p > 0:
+    elif s.recurrent is not None and (s.recurrent.k or s.recurrent.p):
         seed = s.recurrent.seed
         if seed is None:
             seed = derive_seed(config.run.seed, CONNECTIVITY_STREAM)
-        pre, post, weight = draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
+        if s.recurrent.k is not None:
+            pre, post, weight = draw_in_degree(n, s.recurrent.k, s.recurrent.weight_mv, seed)
+        else:
+            pre, post, weight = draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
     if config.maxcut is not None and config.maxcut.edge_weight_mv is not None:
         pre, post, weight = _with_graph_synapses(config, pre, post, weight)
     return NetworkSpec(

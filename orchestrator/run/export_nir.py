@@ -6,6 +6,10 @@ newest readable checkpoint (``weights_mv`` of its network state), else the initi
 graph (``orchestrator.config.nir_graph.graph_from_network``) carries in
 ``metadata["qnfusion"]`` dt_ms, refractory_ms, the checkpoint's block and the run's config
 hash. Reading it back as ``spiking.network: {nir: ...}`` gives the same network.
+
+NIR's ``Linear`` holds the recurrent weights as a dense N x N matrix: a network with synapses
+and more than ``NIR_MAX_NEURONS`` neurons is refused with one line (issue 10: a 10^5-neuron
+run's matrix would be 74.5 GiB) before anything is read or allocated.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.assemble import build_network
 from orchestrator.run.state import decode_state
 
-__all__ = ["export_nir"]
+__all__ = ["NIR_MAX_NEURONS", "export_nir"]
+
+NIR_MAX_NEURONS = 16384  # a dense 16384^2 float64 matrix: 2 GiB
 
 
 def export_nir(run_dir: Path, out: Path) -> Path:
@@ -31,6 +37,16 @@ def export_nir(run_dir: Path, out: Path) -> Path:
     if not files.is_run():
         raise ValueError(f"{run_dir}: not a run directory (no {files.LEDGER})")
     config = load_config(files.config)
+    n = config.n_neurons()
+    has_synapses = config.spiking.network is not None or (
+        config.spiking.recurrent is not None and config.spiking.recurrent.expected_synapses(n)
+    )
+    if has_synapses and n > NIR_MAX_NEURONS:
+        raise ValueError(
+            f"{run_dir}: NIR stores the recurrent weights as a dense N x N matrix "
+            f"({8 * n * n / 2**30:.1f} GiB at N = {n}); export-nir takes at most "
+            f"{NIR_MAX_NEURONS} neurons with synapses"
+        )
     spec = build_network(config)
     weights, block = spec.weight_mv, 0
     if spec.stdp is not None:

@@ -183,7 +183,10 @@ class FusionLoop:
             energy = measurement.energy_from_samples(
                 self.hamiltonian, self.program.bases, measured.samples, measured.readout
             )
-        psi = pci.amplitudes_from_bloch(bloch) if self.config.pci.mapping == "qubit" else sv
+        if self.config.pci.mapping == "qubit":
+            psi = pci.amplitudes_from_bloch(bloch)
+        else:  # in the gauge of pci.fix_gauge: no dependence on the simulator's global phase
+            psi = pci.fix_gauge(sv)
         return QuantumReading(
             bloch=bloch,
             psi=psi,
@@ -255,7 +258,7 @@ class FusionLoop:
         if self.config.pci.mapping == "qubit":
             theta, phi = pci.preparation_angles(updated, quantum.bloch[:, 2])
             return QuantumRequest(theta=theta, phi=phi)
-        return QuantumRequest(amplitudes=pci.renormalise(updated, fallback=quantum.statevector))
+        return QuantumRequest(amplitudes=pci.renormalise(updated, fallback=quantum.psi))
 
     def control(
         self, reading: TickReading, proposal: NextTick

@@ -5,10 +5,11 @@ The model, under either timing (``spiking.brian2.timing``: Brian2's own, or Lava
 neuron fires at ``f = 1 / (t_ref + tau_m ln(RI / (RI - v_th)))`` (up to the dt grid).
 
 Step order (Brian2's schedule, set explicitly): ``start`` (tick hand-off, below) -> ``groups``
-(V update) -> ``thresholds`` (spike detection, SpikeMonitor) -> ``synapses`` (V_post += w, STDP;
-Lava timing: into the next step's input) -> ``resets``. Under Brian2 timing a spike of step s
-reaches its targets in step s, so nothing is in flight at a tick boundary; under Lava timing the
-one-step input buffer is part of the state and carries over like V.
+(V update, then the buffered recurrent input) -> ``thresholds`` (spike detection,
+SpikeMonitor) -> ``synapses`` (u_post += w into the next step's input, STDP) -> ``resets``.
+Under either timing a spike of step s reaches its targets in step s + 1, before their
+threshold check, so V < V_th at every step's end (spec §14); the one-step input buffer is
+neuron state and carries over a tick boundary like V (and is snapshotted with it).
 
 Drive per tick: ``current`` sets I_i = drive_i for the whole tick; ``kick`` keeps I_i = 0 and
 once, at tick start, sets V_i <- V_i + d_i for d_i <= 0 and V_i <- max(V_i, min(V_i + d_i, cap))

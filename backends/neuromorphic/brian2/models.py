@@ -3,10 +3,16 @@
 ``timing: brian2`` (default), V in volts, rest 0::
 
     tau_m dV_i/dt = -V_i + I_i                          (not integrated while refractory)
+    V_i += u_i, u_i = 0                                  (u: recurrent input; dropped while
+                                                          refractory)
     V_i >= v_th  ->  spike of i, V_i = v_reset, refractory for t_ref
-    spike of i   ->  V_j += w_ij  for every synapse i -> j     (no delay, same step)
+    spike of i   ->  u_j += w_ij  for every synapse i -> j     (lands in V_j the next step)
 
-integrated exactly (``method="exact"``): ``V(t+dt) = I + (V(t) - I) exp(-dt/tau_m)``.
+integrated exactly (``method="exact"``): ``V(t+dt) = I + (V(t) - I) exp(-dt/tau_m)``. The
+recurrent input of a step's spikes is buffered in ``u`` and added to V in the next step after
+integration and before the threshold (issue 10, spec §14: V_i < V_th at every step's end, so at
+every tick boundary and in every voltage reported; before, ``V_j += w`` landed after the
+threshold and left V >= V_th at a boundary, e.g. 20.4 mV). ``u`` is neuron state (snapshotted).
 
 ``timing: lava`` is Lava's LIF step (``lava/proc/lif/models.py``, ``PyLifRefractoryModelFloat``)
 with Lava's Dense delay, written out so that Brian2 does the same float operations in the same
@@ -44,7 +50,7 @@ import numpy as np
 from backends.neuromorphic.common.lif import decay, lava_refractory_period
 from orchestrator.contract.spiking import NetworkSpec
 
-__all__ = ["Timing", "neuron_group", "synapses", "voltage_scale"]
+__all__ = ["Timing", "neuron_group", "synapses", "threshold_below", "voltage_scale"]
 
 Timing = Literal["brian2", "lava"]
 
@@ -54,14 +60,23 @@ def voltage_scale(timing: Timing) -> float:
     return 1e3 if timing == "brian2" else 1.0
 
 
+def threshold_below(v_th_mv: float) -> float:
+    """The largest float below ``v_th_mv``: ``v > threshold_below(v_th)`` is ``v >= v_th`` for
+    Lava's strict comparison (so V = V_th exactly spikes, and V < V_th holds after a step)."""
+    return float(np.nextafter(v_th_mv, -np.inf))
+
+
 def neuron_group(
     net: NetworkSpec, timing: Timing, clock: b2.Clock, codeobj: type
 ) -> b2.NeuronGroup:
     """The population; drive goes into ``I_drive`` (brian2) or ``x`` (lava), see ``drive``."""
     if timing == "brian2":
-        return b2.NeuronGroup(
+        model = "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt"
+        if len(net.pre):
+            model += "\nu : volt"
+        group = b2.NeuronGroup(
             net.n_neurons,
-            "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt",
+            model,
             threshold="v >= v_th",
             reset="v = v_reset",
             refractory=net.refractory_ms * b2.ms,
@@ -74,6 +89,14 @@ def neuron_group(
             clock=clock,
             codeobj_class=codeobj,
         )
+        if len(net.pre):  # after the state update (order 0), before the threshold
+            group.run_regularly(
+                "v = v + u * int(not_refractory)\nu = 0 * volt",
+                when="groups",
+                order=1,
+                codeobj_class=codeobj,
+            )
+        return group
     if net.v_reset_mv != 0:
         raise ValueError("timing lava: Lava's LIF resets to 0 mV; v_reset_mv must be 0")
     group = b2.NeuronGroup(
@@ -86,7 +109,7 @@ def neuron_group(
         threshold="v > v_th",
         reset="v = 0\nref_end = timestep(t, dt) + 1 + period",
         namespace={
-            "v_th": net.v_th_mv,
+            "v_th": threshold_below(net.v_th_mv),
             "period": lava_refractory_period(net.refractory_ms, net.dt_ms),
             "c": 1.0 - decay(net.dt_ms, net.tau_m_ms),
         },
@@ -135,7 +158,7 @@ def synapses(
     net: NetworkSpec, timing: Timing, group: b2.NeuronGroup, clock: b2.Clock, codeobj: type
 ) -> b2.Synapses:
     """The recurrent synapses (with STDP when enabled), weights set from ``net.weight_mv``."""
-    target = "v_post" if timing == "brian2" else "u_post"
+    target = "u_post"
     unit, to_unit = ("volt", 1e-3) if timing == "brian2" else ("1", 1.0)
     stdp = net.stdp
     if stdp is None or not stdp.enabled:

@@ -49,6 +49,9 @@ __all__ = [
     "network_problems",
 ]
 
+LAVA_MAX_NEURONS = 8192  # a dense 8192^2 float64 matrix is 512 MiB, held a few times over
+LAVA_DENSE_COPIES = 3
+
 LOIHI2_HOWTO = (
     "lava-loihi, Intel's Loihi extension of Lava, and a Loihi 2 system it can reach (SLURM or "
     "an Ethernet host); lava-loihi is not on PyPI: Intel gives it to members of the Intel "
@@ -235,12 +238,28 @@ class LavaConfig(SpikingBackendConfig):
         data = self.model_dump(exclude={"kind", "lava", "brian2"})
         return Brian2Config.model_validate({**data, "kind": "brian2", "brian2": self.brian2})
 
+    def synapse_bytes(self, n_neurons: int, n_synapses: int) -> int:
+        """On Lava, the dense N x N float64 weight matrix of ``Dense`` held LAVA_DENSE_COPIES
+        times (built here, the process model's copy, STDP's mask); Brian2's on the fallback."""
+        if self.plan().engine == "brian2":
+            return self.as_brian2().synapse_bytes(n_neurons, n_synapses)
+        if n_synapses == 0:
+            return 0
+        return LAVA_DENSE_COPIES * 8 * n_neurons * n_neurons
+
     def problems(self) -> list[str]:
         plan = self.plan()
         if plan.refusal is not None:
             return [plan.refusal]
         if plan.engine == "brian2":
             return []  # Brian2 runs this network; Lava's constraints do not apply here
+        n = self.neurons
+        if n is not None and n > LAVA_MAX_NEURONS and self.recurrent is not None:
+            return [
+                f"neurons: Lava's Dense process holds the weights as a dense N x N matrix "
+                f"({8 * n * n / 2**30:.1f} GiB at N = {n}); at most {LAVA_MAX_NEURONS} neurons "
+                "with recurrent synapses on Lava here (use kind: brian2, or recurrent: null)"
+            ]
         weight = self.recurrent.weight_mv if self.recurrent is not None else 0.0
         return network_problems(
             self.lava,

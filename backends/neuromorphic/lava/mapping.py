@@ -26,13 +26,15 @@ Mapping (both tags):
   one message per element). A kick d at tick start is injected as ``(kick(V, d, cap) - V)(1-dv)``
   on the tick's first step, so that step gives ``kick(V) (1 - dv)``, as a kick followed by one
   step of decay does on Brian2.
-- Threshold ``vth = v_th`` (Lava spikes on ``v > vth``, Brian2 on ``v >= v_th``: the same but
-  for exact equality). Reset is to 0: ``v_reset_mv`` must be 0 (refused otherwise).
+- Threshold ``vth = nextafter(v_th, -inf)`` in floating point: Lava spikes on ``v > vth``,
+  which is then ``v >= v_th`` as Brian2 and the spec have it, so V < V_th after every step
+  (spec §14; with ``vth = v_th`` a V of exactly v_th stayed, e.g. under a drive of v_th).
+  Reset is to 0: ``v_reset_mv`` must be 0 (refused otherwise).
 - Refractoriness: Brian2 holds V for steps k+1 .. k+R-1 after a spike at step k and integrates
   again at step k+R, with ``R = timestep(t_ref, dt) = floor(t_ref/dt + 1e-3)``. Lava's
   ``LIFRefractory`` with period P integrates again at step k+P+1, so ``P = R - 1``; ``R <= 1``
-  is no refractoriness (plain LIF). Differences: Lava drops input arriving while refractory
-  (u is computed, v is not updated); Brian2 adds ``V += w`` even then.
+  is no refractoriness (plain LIF). Both drop input arriving while refractory (Lava computes u
+  and does not update v; Brian2 adds its buffered input only when not refractory).
 
 Fixed point (Loihi 2, Lava's ``PyLifModelBitAcc`` / ``PyDenseModelBitAcc``): integers, with
 ``s = 2^k`` voltage units per mV, ``k = floor(log2(2^23 / R))`` for the configured range R

@@ -169,7 +169,9 @@ class LavaSession:
     def _neurons(self, period: int, begin: Mapping[str, np.ndarray]) -> LIF:
         net, fixed = self.network, self._fixed
         if fixed is None:
-            params = {"du": 1.0, "dv": decay(net.dt_ms, net.tau_m_ms), "vth": net.v_th_mv}
+            # v > the float below v_th is v >= v_th: V < V_th after every step (spec §14)
+            vth = float(np.nextafter(net.v_th_mv, -np.inf))
+            params = {"du": 1.0, "dv": decay(net.dt_ms, net.tau_m_ms), "vth": vth}
         else:
             params = {"du": fixed.du_reg, "dv": fixed.dv_reg, "vth": fixed.vth_reg}
         shape = (net.n_neurons,)

@@ -52,6 +52,13 @@ class AerConfig(QuantumBackendConfig):
             )
         return name
 
+    def state_bytes(self, n_qubits: int) -> int:
+        """Statevector mode: the default (3 x 16 2^n B); shots: Aer's own simulation holds one
+        16 2^n B statevector (its automatic method on these circuits)."""
+        if self.method == "automatic":
+            return 16 * 2**n_qubits
+        return super().state_bytes(n_qubits)
+
     def capabilities(self) -> QuantumCapabilities:
         max_qubits = AER_MAX_QUBITS
         if self.noise_from is not None:

@@ -174,3 +174,29 @@ def test_demo_config_is_valid() -> None:
     cfg = load_config(CONFIGS / "demo.yaml")
     assert cfg.build_hamiltonian().n_qubits == 8 and cfg.quantum.kind == "aer"
     assert cfg.spiking.kind == "brian2"
+
+
+def test_reference_hz_above_the_nyquist_frequency_of_the_spike_grid_is_refused() -> None:
+    """dt = 0.1 ms: spikes sit on a 10 kHz grid, Nyquist 5 kHz (allowed, the bound itself)."""
+    ok = load_config(CONFIGS / "demo.yaml", {"pci.reference_hz": 5000.0})
+    assert ok.pci.reference_hz == 5000.0
+    with pytest.raises(ConfigError) as caught:
+        load_config(CONFIGS / "demo.yaml", {"pci.reference_hz": 5001.0})
+    (line,) = caught.value.problems
+    assert line.startswith("pci.reference_hz: 5001 Hz is above the Nyquist frequency")
+
+
+def test_p_and_k_together_are_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(CONFIGS / "demo.yaml", {"spiking.recurrent": {"p": 0.1, "k": 3}})
+    assert caught.value.problems == [
+        "spiking.recurrent: give p (a probability) or k (an in-degree), not both"
+    ]
+
+
+def test_neither_p_nor_k_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(CONFIGS / "demo.yaml", {"spiking.recurrent": {"p": None, "weight_mv": 0.5}})
+    assert caught.value.problems == [
+        "spiking.recurrent: give p (a probability) or k (an in-degree)"
+    ]

@@ -38,25 +38,30 @@ def test_wrap_maps_into_half_open_interval() -> None:
     assert np.allclose(np.exp(1j * out), np.exp(1j * angles))
 
 
-def test_phase_report_and_resonance_count() -> None:
-    psi = np.array([1.0, 1j, -1.0, 1.0, 0.0])
-    f = np.array([1.0, 1.0, 1.0, 0.0, 1.0])  # diffs 0, pi/2, pi; neuron 3 silent; psi 4 zero
+def test_phase_report_by_hand() -> None:
+    """Channels: diffs 0, pi/2, pi, a silent one, a zero psi, and 3pi/4 - (-3pi/4) = 3pi/2,
+    which wraps to -pi/2. |d| = 0, pi/2, pi, pi/2: circular mean atan2(1/2, 0) = pi/2."""
+    c = np.exp(0.75j * math.pi)
+    psi = np.array([1.0, 1j, -1.0, 1.0, 0.0, c])
+    f = np.array([1.0, 1.0, 1.0, 0.0, 1.0, np.conj(c)])
     rep = coherence.phase_report(psi, f, math.pi / 4)
-    assert np.allclose(sorted(np.abs(rep.diffs)), [0, math.pi / 2, math.pi])
-    assert rep.violations == 2 and rep.silent == 1
-    expected = math.atan2(
-        np.mean(np.sin([0, math.pi / 2, math.pi])), np.mean(np.cos([0, math.pi / 2, math.pi]))
-    )
-    assert rep.avg_phase_diff == pytest.approx(expected)
-    none = coherence.phase_report(psi, np.zeros(5), math.pi / 4)
-    assert none.avg_phase_diff is None and none.violations == 0
+    np.testing.assert_allclose(rep.diffs, [0.0, math.pi / 2, math.pi, -math.pi / 2], atol=1e-15)
+    assert rep.avg_phase_diff == pytest.approx(math.pi / 2, abs=1e-15)
+    assert (rep.violations, rep.silent) == (3, 1)
+    # the bound is inclusive (|d| >= bound violates): at pi/2 still 3, just above it only pi
+    assert coherence.phase_report(psi, f, math.pi / 2).violations == 3
+    assert coherence.phase_report(psi, f, math.pi / 2 + 1e-9).violations == 1
+    none = coherence.phase_report(psi, np.zeros(6), math.pi / 4)
+    assert none.avg_phase_diff is None and (none.violations, none.silent) == (0, 6)
 
 
-def test_coherence_energy() -> None:
-    psi = np.array([0.3 + 0.1j, -0.2j])
-    assert coherence.coherence_energy(psi, psi, lambda_c=2.0) == pytest.approx(0.0)
-    f = psi * np.exp(1j * math.pi / 2)
-    distance = float(np.sum(np.abs(psi - f) ** 2))
-    assert coherence.coherence_energy(psi, f, lambda_c=2.0) == pytest.approx(distance + 2.0)
-
-
+def test_coherence_energy_by_hand() -> None:
+    """psi = (1/2, i/2, 3/10), F = (1/4, -1/4, 0):
+    ||psi - F||^2 = 1/16 + (1/16 + 1/4) + 9/100 = 0.465; phase terms over the two channels
+    with both phases: 1 - cos(0) = 0 and 1 - cos(pi/2 - pi) = 1, mean 1/2; lambda_c = 2."""
+    psi = np.array([0.5, 0.5j, 0.3])
+    f = np.array([0.25, -0.25, 0.0])
+    assert coherence.coherence_energy(psi, f, lambda_c=2.0) == pytest.approx(0.465 + 1.0)
+    assert coherence.coherence_energy(psi, f, lambda_c=0.0) == pytest.approx(0.465)
+    # no channel with both phases: the distance alone
+    assert coherence.coherence_energy(psi, np.zeros(3), lambda_c=2.0) == pytest.approx(0.59)

@@ -140,3 +140,29 @@ def test_corrected_bloch_vectors_stay_physical() -> None:
     assert np.isclose(np.linalg.norm(fixed[0]), 1.0)
     with pytest.raises(ValueError, match="P\\(1\\|0\\)"):
         measurement.readout_signs(samples, np.array([[0.6, 0.5]]))
+
+
+def test_raw_shot_bloch_vectors_are_projected_onto_the_unit_ball() -> None:
+    """All-zero bits in Z, X and Y: each component is +1, the raw vector has length sqrt(3);
+    the nearest state along it is (1, 1, 1)/sqrt(3). A vector inside the ball is left alone."""
+    shots = 64
+    zeros = np.zeros((shots, 2), dtype=np.uint8)
+    inside = np.zeros((shots, 2), dtype=np.uint8)
+    inside[: shots // 2, 1] = 1  # qubit 1: <Z> = 0
+    z = np.concatenate([zeros[:, :1], inside[:, 1:]], axis=1)
+    x = np.concatenate([zeros[:, :1], inside[:, 1:]], axis=1)
+    y = np.concatenate([zeros[:, :1], inside[:, 1:]], axis=1)
+    bloch = measurement.bloch_from_samples([z, x, y])
+    np.testing.assert_allclose(bloch[0], np.ones(3) / np.sqrt(3), atol=1e-15)
+    np.testing.assert_array_equal(bloch[1], [0.0, 0.0, 0.0])
+
+
+def test_psi_from_any_shot_estimate_is_at_most_one_half() -> None:
+    from orchestrator.physics.pci import amplitudes_from_bloch
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        samples = [rng.integers(0, 2, size=(8, 4), dtype=np.uint8) for _ in range(3)]
+        samples[1][:, 0] = 0  # a qubit with <X> = 1 exactly and random <Y>, <Z>
+        psi = amplitudes_from_bloch(measurement.bloch_from_samples(samples))
+        assert np.all(np.abs(psi) <= 0.5 + 1e-15)

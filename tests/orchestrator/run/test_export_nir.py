@@ -57,3 +57,17 @@ def test_export_then_import_returns_the_run_network_with_learned_weights(tmp_pat
 def test_export_refuses_a_directory_that_is_not_a_run(tmp_path) -> None:
     result = CliRunner().invoke(app, ["export-nir", str(tmp_path)])
     assert result.exit_code != 0 and "not a run directory" in result.output
+
+
+def test_export_refuses_a_network_too_large_for_a_dense_matrix(tmp_path, monkeypatch) -> None:
+    """NIR's Linear is dense: over the limit, one line and nothing written or allocated."""
+    from orchestrator.run import export_nir
+
+    config = load_config(ASSETS / "small.yaml", {"run.ticks": 1})  # 6 neurons, p = 0.3
+    run = execute(config, tmp_path / "run", draw_report=False).run_dir
+    monkeypatch.setattr(export_nir, "NIR_MAX_NEURONS", 5)
+    out = tmp_path / "run.nir"
+    result = CliRunner().invoke(app, ["export-nir", str(run), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "dense N x N matrix" in result.stderr and "at most 5 neurons" in result.stderr
+    assert not out.exists()

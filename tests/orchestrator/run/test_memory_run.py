@@ -21,7 +21,10 @@ def _config(tmp_path, **memory):
     data = yaml.safe_load((ASSETS / "small.yaml").read_text())
     data["memory"] = memory
     data["run"]["ticks"] = 7
-    data["pci"]["drive_offset_mv"] = 24.0  # busy enough for varied cues and a rollback
+    data["pci"]["drive_offset_mv"] = 24.0  # busy enough for varied cues
+    # a short stability window with no tolerance: rollbacks happen (issue 10 changed the
+    # network's dynamics, and the one rollback these settings used to give by chance went)
+    data["stability"] = {"window": 2, "patience": 1, "max_slope": 0.0, "max_reverts": 1}
     path = tmp_path / "memory.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -59,8 +62,9 @@ def test_memory_ops_join_the_ticks_every_k_and_match_the_closed_form(memory_run)
             assert op["recalled"] is None and op["overlaps"] == []
         novel = (not stored or max(op["overlaps"]) < 0.6) and len(stored) < 3  # capacity n
         assert op["op"] == ("write" if novel else "recall")
-        if novel:
-            stored.append([int(r >= 0.5) for r in cue])
+        pattern = [int(r >= 0.5) for r in cue]
+        if novel and pattern not in stored:  # a pattern already stored is kept once
+            stored.append(pattern)
         assert op["stored"] == len(stored)
         after[height] = list(stored)
     assert verify(result.run_dir / "ledger.sqlite").ok

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from orchestrator.config import load_config
 from orchestrator.record import checkpoint
@@ -249,3 +250,22 @@ def test_phase_rules_resume_and_roll_back_to_the_uninterrupted_root(tmp_path) ->
     assert stopped.status == "cancelled"
     result = resume(tmp_path / "run", draw_report=False)
     assert result.final_root == reference.final_root
+
+
+def test_stdp_on_an_in_degree_network_resumes_exactly_from_spaced_checkpoints(
+    small_config, tmp_path
+) -> None:
+    """Issue 10's way to checkpoint plastic synapses without writing them every tick: the
+    synapse state every 4 ticks, the ticks since replayed and checked against the ledger; the
+    root must be the uninterrupted run's (in-degree k = 3, STDP on)."""
+    raw = yaml.safe_load(small_config.read_text())
+    raw["spiking"]["recurrent"] = {"k": 3, "weight_mv": 1.0}
+    raw["spiking"]["stdp"] = {"enabled": True, "a_plus": 0.05}
+    raw["checkpoint"] = {"every": 4}
+    raw["run"]["ticks"] = 8
+    config = tmp_path / "stdp.yaml"
+    config.write_text(yaml.safe_dump(raw))
+    reference = execute(load_config(config), tmp_path / "ref", draw_report=False)
+    run_dir = tmp_path / "run"
+    _crashed_run(config, run_dir, "after-commit:6")  # ticks 4, 5 stored, no checkpoint
+    assert resume(run_dir, draw_report=False).final_root == reference.final_root

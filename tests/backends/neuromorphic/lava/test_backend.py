@@ -130,18 +130,19 @@ def test_both_host_io_paths_give_the_same_network(make, tag: str) -> None:
 def test_brian2_timing_agrees_within_the_stated_tolerance(make) -> None:
     """Brian2's own timing: per-neuron counts within 2 spikes, the total within 3 %.
 
-    Under Brian2's timing a spike of j moves V_i in its own step and V_i then decays; Lava
-    adds w one step later, undecayed, and drops it while i is refractory. Each difference
-    shifts a threshold crossing by about one step; a shift moves a spike across the end of
-    the 300 ms window, or (rarely) costs one more cycle: measured at most 2 per neuron over 24
-    network draws (w = 0.5, 1, 2 mV; 8 seeds), total within 2 %.
+    Since issue 10 both add a spike's w one step later, undecayed, after integration and before
+    the threshold, and drop it while refractory; what remains is the float rounding of the
+    integration (Brian2's exact ``I + (V - I) e^{-dt/tau}`` vs Lava's ``v (1 - dv) + I dv``),
+    which can move a threshold crossing by one step, hence a spike across the end of the window
+    (on this network the trains came out identical). The bounds are those measured before
+    issue 10, when the input timings differed too (at most 2 per neuron over 24 draws).
     """
     net = network()
     got, _ = run(make(LavaBackend, lava(), net), [DRIVE] * 30)
     ref, _ = run(make(Brian2Backend, brian2("brian2"), net), [DRIVE] * 30)
     a, b = counts(got, 50), counts(ref, 50)
-    assert got != ref  # the timings do differ ...
-    assert np.abs(a - b).max() <= 2  # ... by little
+    assert len(got) > 100
+    assert np.abs(a - b).max() <= 2
     assert abs(int(a.sum()) - int(b.sum())) <= 0.03 * b.sum()
 
 

@@ -1,0 +1,190 @@
+"""Network scale (issue 10): the fusion loop at N = 10^3, 10^4, 10^5 neurons, in-degree 100.
+
+    flock /tmp/qnf-heavy.lock .venv/bin/python bench/scale_network.py
+    .venv/bin/python bench/scale_network.py --sizes 1000 --every 1    # one size, quick
+
+For each N, configs/demo.yaml (8 qubits on Aer shots, Brian2 numpy, STDP additive, 10 ms
+ticks) with ``spiking.neurons: N`` and ``spiking.recurrent: {k: 100, weight_mv: 0.8}``, run
+three ways, each in a fresh subprocess (its own peak memory):
+
+- ``loop, every K``: ``qnf run`` of that config (``runner.execute``, no report) with
+  ``checkpoint.every: K``. Per tick: wall time between the first and the last tick's callback
+  over the ticks between (the first tick, with warm-up, is left out), and the spiking backend's
+  own share (``advance``). Run directory: its size at the end, its growth per tick, the bytes
+  of one checkpoint file and of the ledger.
+- ``brian2 alone``: the same network (``assemble.build_network`` of the same config: the same
+  synapses and STDP) built with the backend's own ``build_objects`` and run as ONE plain
+  ``Network.run`` of the same length, at the constant drive of the loop's first tick (the |+>
+  start: 15 + 40 x 1/2 = 35 mV on every neuron). Per tick: run time / ticks.
+
+Peak memory: ``ru_maxrss`` of the subprocess (the recorder's writer process is reported apart).
+The spike counts per tick are printed to compare the activity of the loop and the plain run
+(the loop's drive moves with the quantum state; the plain run's does not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEMO = ROOT / "configs" / "demo.yaml"
+TICKS = {1000: 20, 10_000: 20, 100_000: 12}
+
+
+def _config(n: int, ticks: int, every: int):
+    from orchestrator.config import load_config
+
+    return load_config(
+        DEMO,
+        {
+            "spiking.neurons": n,
+            "spiking.recurrent": {"k": 100, "weight_mv": 0.8},
+            "run.ticks": ticks,
+            "checkpoint.every": every,
+        },
+    )
+
+
+def _peak() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    return {"peak_gib": own, "writer_peak_gib": children}
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def one_loop(n: int, ticks: int, every: int) -> dict:
+    from orchestrator.run.runner import execute
+
+    config = _config(n, ticks, every)
+    stamps: list[float] = []
+    spiking: list[float] = []
+    spikes: list[int] = []
+
+    def on_tick(record, done, total) -> None:
+        stamps.append(time.perf_counter())
+        spiking.append(record.spikes.seconds)
+        spikes.append(int(record.spikes.window.neurons.size))
+
+    with tempfile.TemporaryDirectory(dir=os.environ.get("QNF_BENCH_TMP")) as tmp:
+        run_dir = Path(tmp) / "run"
+        start = time.perf_counter()
+        result = execute(config, run_dir, on_tick=on_tick, draw_report=False)
+        wall = time.perf_counter() - start
+        ckpts = sorted((run_dir / "checkpoints").glob("*.ckpt"))
+        size = _du(run_dir)
+        ledger = (run_dir / "ledger.sqlite").stat().st_size
+        ckpt = ckpts[-1].stat().st_size if ckpts else 0
+    assert result.status == "completed", result.status
+    per_tick = (stamps[-1] - stamps[0]) / (len(stamps) - 1)
+    return {
+        "mode": f"loop, every {every}",
+        "n": n,
+        "ticks": ticks,
+        "s_per_tick": per_tick,
+        "spiking_s_per_tick": sum(spiking[1:]) / (len(spiking) - 1),
+        "setup_s": wall - (stamps[-1] - stamps[0]),
+        "spikes_per_tick": sum(spikes[1:]) / (len(spikes) - 1),
+        "run_dir_bytes": size,
+        "run_dir_bytes_per_tick": size / ticks,
+        "ledger_bytes_per_tick": ledger / ticks,
+        "checkpoint_bytes": ckpt,
+        "checkpoint_files": len(ckpts),
+        **_peak(),
+    }
+
+
+def one_plain(n: int, ticks: int) -> dict:
+    import brian2 as b2
+
+    from backends.neuromorphic.brian2.backend import build_objects, code_object_class
+    from orchestrator.run.assemble import build_network
+
+    config = _config(n, ticks, 1)
+    network = build_network(config)
+    b2.prefs.logging.file_log = False
+    codeobj = code_object_class(config.spiking.brian2.codegen_target)
+    clock = b2.Clock(dt=network.dt_ms * b2.ms)
+    group, monitor, syn = build_objects(network, clock, codeobj)
+    group.variables["I_drive"].get_value()[:] = 35.0e-3  # the loop's first drive, volts
+    net = b2.Network(*[obj for obj in (group, monitor, syn) if obj is not None])
+    net.schedule = ["start", "groups", "thresholds", "synapses", "resets", "end"]
+    net.run(network.tick_ms * b2.ms, namespace={})  # warm-up tick (code generation)
+    warm = int(monitor.num_spikes)
+    start = time.perf_counter()
+    net.run((ticks - 1) * network.tick_ms * b2.ms, namespace={})
+    seconds = time.perf_counter() - start
+    return {
+        "mode": "brian2 alone",
+        "n": n,
+        "ticks": ticks,
+        "s_per_tick": seconds / (ticks - 1),
+        "spikes_per_tick": (int(monitor.num_spikes) - warm) / (ticks - 1),
+        **_peak(),
+    }
+
+
+def _child(args: list[str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{args} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _row(r: dict) -> str:
+    mib = 2**20
+    extra = ""
+    if r["mode"].startswith("loop"):
+        extra = (
+            f" | spiking {r['spiking_s_per_tick'] * 1e3:8.1f} ms"
+            f" | dir {r['run_dir_bytes'] / mib:8.1f}"
+            f" MiB, {r['run_dir_bytes_per_tick'] / mib:7.2f} MiB/tick, ledger "
+            f"{r['ledger_bytes_per_tick'] / 1024:6.1f} KiB/tick, ckpt "
+            f"{r['checkpoint_bytes'] / mib:7.1f} MiB x {r['checkpoint_files']}"
+        )
+    return (
+        f"N={r['n']:>6} {r['mode']:<15} {r['s_per_tick'] * 1e3:9.1f} ms/tick | "
+        f"peak {r['peak_gib']:5.2f} GiB | spikes/tick {r['spikes_per_tick']:9.0f}{extra}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=sorted(TICKS))
+    parser.add_argument("--every", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--ticks", type=int, default=None, help="default: 20, 20, 12 by size")
+    parser.add_argument("--one", nargs=3, metavar=("MODE", "N", "EVERY"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        mode, n, every = args.one[0], int(args.one[1]), int(args.one[2])
+        ticks = args.ticks or TICKS.get(n, 20)
+        result = one_plain(n, ticks) if mode == "plain" else one_loop(n, ticks, every)
+        print(json.dumps(result))
+        return
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; {DEMO.name}, k = 100")
+    extra = ["--ticks", str(args.ticks)] if args.ticks else []
+    for n in args.sizes:
+        rows = [_child(["--one", "plain", str(n), "0", *extra])]
+        print(_row(rows[-1]), flush=True)
+        for every in args.every:
+            rows.append(_child(["--one", "loop", str(n), str(every), *extra]))
+            print(_row(rows[-1]), flush=True)
+            print(f"{'':>8} loop / alone: {rows[-1]['s_per_tick'] / rows[0]['s_per_tick']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
