@@ -193,7 +193,44 @@ def summarise(rows: list[dict[str, Any]]) -> str:
                     f"{ratio.std(ddof=1) if ratio.size > 1 else 0.0:.4f} | "
                     f"[{lo:.4f}, {hi:.4f}] | {solved:.2f} | {wall} |"
                 )
+    lines += paired(rows)
     return "\n".join(lines) + "\n"
+
+
+PAIRS = (
+    ("fusion", "quantum"),
+    ("fusion", "random"),
+    ("fusion", "one_exchange"),
+    ("quantum", "random"),
+    ("fusion", "qaoa"),
+)
+
+
+def paired(rows: list[dict[str, Any]]) -> list[str]:
+    """Per family and size: graph by graph, method A against method B (same graphs)."""
+    ratio = {(r["graph"], r["method"]): r["ratio"] for r in rows if r.get("ratio") is not None}
+    graphs = defaultdict(list)
+    for r in rows:
+        if r["method"] == "exact":
+            graphs[(r["family"], r["n"])].append(r["graph"])
+    lines = [
+        "\n### Paired, graph by graph (ratio of A minus ratio of B)\n",
+        "| family | n | A | B | A better | tie | B better | mean difference | 95% CI |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (family, n), names in sorted(graphs.items()):
+        for a, b in PAIRS:
+            both = [g for g in names if (g, a) in ratio and (g, b) in ratio]
+            if not both:
+                continue
+            d = np.array([ratio[(g, a)] - ratio[(g, b)] for g in both])
+            lo, hi = bootstrap_ci(d)
+            lines.append(
+                f"| {family} | {n} | {a} | {b} | {int((d > 1e-12).sum())} | "
+                f"{int((abs(d) <= 1e-12).sum())} | {int((d < -1e-12).sum())} | "
+                f"{d.mean():+.4f} | [{lo:+.4f}, {hi:+.4f}] |"
+            )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
