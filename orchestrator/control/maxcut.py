@@ -28,17 +28,14 @@ from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics.readings import TickReading
 from orchestrator.tasks.maxcut import decode
 from orchestrator.tasks.maxcut.instances import MaxCutInstance
+from orchestrator.tasks.maxcut.wiring import merged_edges
 
 __all__ = ["MaxCutRule", "instance_of_edges"]
 
 
 def instance_of_edges(n: int, edges: list[tuple[int, int, float]]) -> MaxCutInstance:
     """The graph of an ``ising`` edge list (a pair given twice: weights summed)."""
-    merged: dict[tuple[int, int], float] = {}
-    for i, j, w in edges:
-        key = (min(i, j), max(i, j))
-        merged[key] = merged.get(key, 0.0) + float(w)
-    return MaxCutInstance.from_edges("config", n, ((i, j, w) for (i, j), w in merged.items()))
+    return MaxCutInstance.from_edges("config", n, merged_edges(edges))
 
 
 def _finite(value: float) -> float | None:

@@ -143,13 +143,13 @@ def _with_graph_synapses(
     config: RunConfig, pre: np.ndarray, post: np.ndarray, weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The random synapses followed by the MaxCut graph's (``maxcut.edge_weight_mv``)."""
-    from orchestrator.tasks.maxcut.wiring import graph_synapses
+    from orchestrator.tasks.maxcut.wiring import graph_synapses, merged_edges
 
     assert config.maxcut is not None and config.maxcut.edge_weight_mv is not None
     h = config.hamiltonian
     assert h.kind == "ising"  # maxcut_problems refuses any other
     g_pre, g_post, g_w = graph_synapses(
-        h.edges, config.build_hamiltonian().n_qubits, config.n_neurons(),
+        merged_edges(h.edges), config.build_hamiltonian().n_qubits, config.n_neurons(),
         config.maxcut.edge_weight_mv,
     )
     return (

@@ -20,7 +20,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["graph_synapses", "vertex_groups"]
+__all__ = ["graph_synapses", "merged_edges", "vertex_groups"]
+
+
+def merged_edges(edges: Sequence[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """The edges as ``(i, j, w)`` with i < j, sorted, a pair given twice with its weights summed
+    (an ``ising`` config may list (i, j) and (j, i); the graph has one edge there)."""
+    merged: dict[tuple[int, int], float] = {}
+    for i, j, w in edges:
+        key = (min(int(i), int(j)), max(int(i), int(j)))
+        merged[key] = merged.get(key, 0.0) + float(w)
+    return [(i, j, w) for (i, j), w in sorted(merged.items())]
 
 
 def vertex_groups(n_vertices: int, n_neurons: int) -> list[np.ndarray]:

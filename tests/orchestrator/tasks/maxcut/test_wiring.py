@@ -63,3 +63,19 @@ def test_the_run_network_holds_the_random_synapses_then_the_graph_ones(tmp_path)
     np.testing.assert_array_equal(both.pre, np.concatenate([r_pre, g_pre]))
     np.testing.assert_array_equal(both.post, np.concatenate([r_post, g_post]))
     np.testing.assert_array_equal(both.weight_mv, np.concatenate([r_w, g_w]))
+
+
+def test_a_pair_listed_twice_is_one_edge_of_the_summed_weight(tmp_path) -> None:
+    path = tmp_path / "twice.yaml"
+    data = {
+        "hamiltonian": {"kind": "ising", "edges": [[1, 0, 1.0], [2, 1, 1.0], [0, 1, 0.5]]},
+        "quantum": {"kind": "aer", "shots": 16},
+        "spiking": {"kind": "brian2", "neurons": 6, "recurrent": None},
+        "maxcut": {"edge_weight_mv": -2.0},
+    }
+    path.write_text(yaml.safe_dump(data))
+    net = build_network(load_config(path))
+    pre, post, w = graph_synapses([(0, 1, 1.5), (1, 2, 1.0)], 3, 6, -2.0)
+    np.testing.assert_array_equal(net.pre, pre)
+    np.testing.assert_array_equal(net.post, post)
+    np.testing.assert_array_equal(net.weight_mv, w)
