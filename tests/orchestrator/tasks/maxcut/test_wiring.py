@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from orchestrator.config import load_config
-from orchestrator.run.assemble import build_network, draw_connectivity
+from orchestrator.run.assemble import build_network
 from orchestrator.tasks.maxcut.wiring import graph_synapses, vertex_groups
 
 EDGES = [(0, 1, 1.0), (1, 2, 2.0), (0, 3, 0.5)]
@@ -39,12 +39,12 @@ def test_bad_edges_raise() -> None:
         vertex_groups(4, 3)
 
 
-def _config(tmp_path, recurrent):
+def _config(tmp_path, recurrent, wired=True):
     data = {
         "hamiltonian": {"kind": "ising", "edges": [list(e) for e in EDGES]},
         "quantum": {"kind": "aer", "shots": 16},
         "spiking": {"kind": "brian2", "neurons": 8, "recurrent": recurrent},
-        "maxcut": {"edge_weight_mv": -2.0},
+        "maxcut": {"edge_weight_mv": -2.0 if wired else None},
         "run": {"ticks": 2, "seed": 5},
     }
     path = tmp_path / "mc.yaml"
@@ -58,8 +58,11 @@ def test_the_run_network_holds_the_random_synapses_then_the_graph_ones(tmp_path)
     np.testing.assert_array_equal(alone.pre, g_pre)
     np.testing.assert_array_equal(alone.post, g_post)
     np.testing.assert_array_equal(alone.weight_mv, g_w)
-    both = build_network(_config(tmp_path, {"p": 0.5, "weight_mv": 1.0, "seed": 9}))
-    r_pre, r_post, r_w = draw_connectivity(8, 0.5, 1.0, 9)
+    recurrent = {"p": 0.5, "weight_mv": 1.0, "seed": 9}
+    both = build_network(_config(tmp_path, recurrent))
+    random_only = build_network(_config(tmp_path, recurrent, wired=False))
+    r_pre, r_post, r_w = random_only.pre, random_only.post, random_only.weight_mv
+    assert r_pre.size > 0
     np.testing.assert_array_equal(both.pre, np.concatenate([r_pre, g_pre]))
     np.testing.assert_array_equal(both.post, np.concatenate([r_post, g_post]))
     np.testing.assert_array_equal(both.weight_mv, np.concatenate([r_w, g_w]))
