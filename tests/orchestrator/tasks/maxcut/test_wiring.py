@@ -54,7 +54,7 @@ def _config(tmp_path, recurrent, wired=True):
 
 def test_the_run_network_holds_the_random_synapses_then_the_graph_ones(tmp_path) -> None:
     alone = build_network(_config(tmp_path, None))
-    g_pre, g_post, g_w = graph_synapses(EDGES, 4, 8, -2.0)
+    g_pre, g_post, g_w = graph_synapses(sorted(EDGES), 4, 8, -2.0)  # edges in (i, j) order
     np.testing.assert_array_equal(alone.pre, g_pre)
     np.testing.assert_array_equal(alone.post, g_post)
     np.testing.assert_array_equal(alone.weight_mv, g_w)
