@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_serializer
 
 from orchestrator.config.base import StrictModel
 
@@ -106,6 +106,16 @@ class AceConfig(StrictModel):
         "miller_madow",
         description="Entropy estimate the rule uses (plug-in is biased low at few shots).",
     )
+    measure: Literal["population", "von_neumann"] = Field(
+        "population",
+        description=(
+            "What the rule compares with max_entropy. population: the spec's H_coh/(n ln 2), "
+            "the Shannon entropy of the Z-basis populations (maximal for the coherent |+>^n "
+            "start, so the rule fires on a maximally coherent state); von_neumann: the mean "
+            "single-qubit von Neumann entropy from the Bloch lengths, h((1+|r|)/2)/ln 2 "
+            "(0 for product states, rising as the qubits decohere or entangle)."
+        ),
+    )
     alpha_factor: float = Field(1.1, gt=0, description="Factor applied to alpha on a trigger.")
     gamma_factor: float = Field(0.9, gt=0, description="Factor applied to gamma on a trigger.")
     alpha_bounds: tuple[float, float] = Field(
@@ -115,6 +125,13 @@ class AceConfig(StrictModel):
         (0.0, 10.0), description="[min, max] gamma may reach."
     )
     lambda_c: float = Field(1.0, ge=0, description="Weight of the phase term in E_coh (§5).")
+
+    @model_serializer(mode="wrap")
+    def _omit_default_measure(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("measure") == "population":
+            del data["measure"]  # a config that does not choose hashes as before the option
+        return data
 
     @field_validator("alpha_bounds", "gamma_bounds")
     @classmethod

@@ -5,6 +5,11 @@ If the normalised coherence entropy H_coh / (n ln 2) of a tick exceeds ``ace.max
     gamma <- gamma * gamma_factor,   alpha <- alpha * alpha_factor,
 
 each clipped to its bounds; the new constants apply from the next tick.
+
+``ace.measure`` picks the entropy compared: ``population`` (default, the spec's H_coh of the
+Z-basis populations) or ``von_neumann`` (the mean single-qubit von Neumann entropy from the
+Bloch vectors, ``physics.coherence.mean_bloch_entropy``; recorded in the event as
+``ace_entropy_von_neumann``). See ``orchestrator.physics.coherence`` for what each measures.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 
 from orchestrator.config.sections import AceConfig
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
+from orchestrator.physics.coherence import mean_bloch_entropy
 from orchestrator.physics.pci import AceState
 
 if TYPE_CHECKING:
@@ -45,7 +51,11 @@ class AceRule(ControlRule):
         self.config = config
 
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
-        coupling, fired = recalibrate(
-            proposal.coupling, reading.quantum.entropy.normalised, self.config
-        )
-        return RuleOutcome(replace(proposal, coupling=coupling), {"ace_triggered": fired})
+        fields: dict[str, object] = {}
+        if self.config.measure == "von_neumann":
+            value = mean_bloch_entropy(reading.quantum.bloch)
+            fields["ace_entropy_von_neumann"] = value
+        else:
+            value = reading.quantum.entropy.normalised
+        coupling, fired = recalibrate(proposal.coupling, value, self.config)
+        return RuleOutcome(replace(proposal, coupling=coupling), {"ace_triggered": fired, **fields})

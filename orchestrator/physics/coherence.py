@@ -10,6 +10,19 @@ With fewer shots than 2^n outcomes the plug-in value is biased low; the ACE rule
 estimator named in ``ace.estimator`` (default Miller-Madow). An exact distribution (statevector)
 has no bias: both values are the exact entropy.
 
+What H_coh measures: the Shannon entropy of the Z-basis POPULATIONS |psi_i|^2, not coherence in
+the quantum sense. It is maximal (n ln 2) for the maximally coherent product state |+>^n, and
+equally maximal for the maximally mixed state; a computational basis state (no coherence at all
+in that basis) gives 0. ``ace.measure: von_neumann`` offers a measure that falls when the qubits
+decohere or entangle, from each qubit's Bloch vector r_q (its reduced state is (I + r.sigma)/2,
+eigenvalues (1 +- |r|)/2):
+
+    S_q = h((1 + |r_q|) / 2),   h(p) = -p ln p - (1 - p) ln(1 - p)     (nats),
+    S_vN = mean_q S_q / ln 2  in [0, 1]:  0 for pure single-qubit states (any product state,
+           |+>^n included), 1 when every qubit is maximally mixed.
+
+|r_q| is clipped to [0, 1] first (a shot estimate can exceed 1).
+
 Coherence energy (§5), with psi the loop's per-channel amplitudes and F the spike phasors:
 
     E_coh = ||psi - F||^2 + lambda_c * mean_k (1 - cos(phi_psi_k - phi_S_k))
@@ -29,8 +42,10 @@ import numpy as np
 
 __all__ = [
     "PhaseReport",
+    "bloch_entropies",
     "coherence_energy",
     "entropy",
+    "mean_bloch_entropy",
     "phase_report",
     "wrap",
 ]
@@ -48,6 +63,21 @@ def entropy(p: np.ndarray, shots: int | None) -> tuple[float, float]:
     if shots is None:
         return plug, plug
     return plug, plug + (len(p) - 1) / (2.0 * shots)
+
+
+def bloch_entropies(bloch: np.ndarray) -> np.ndarray:
+    """S_q = h((1 + |r_q|)/2) in nats for each row r_q of ``bloch`` (shape (n, 3))."""
+    r = np.clip(np.linalg.norm(np.asarray(bloch, dtype=float), axis=1), 0.0, 1.0)
+    out = np.zeros(r.shape)
+    for p in ((1.0 + r) / 2.0, (1.0 - r) / 2.0):
+        safe = np.where(p > 0, p, 1.0)
+        out -= np.where(p > 0, p * np.log(safe), 0.0)
+    return out
+
+
+def mean_bloch_entropy(bloch: np.ndarray) -> float:
+    """S_vN = mean_q S_q / ln 2, in [0, 1] (see the module docstring)."""
+    return float(bloch_entropies(bloch).mean() / math.log(2))
 
 
 def wrap(angle: np.ndarray) -> np.ndarray:

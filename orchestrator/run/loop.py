@@ -42,6 +42,7 @@ from orchestrator.control.semantic import Basis, PhaseHistory, PhaseSemantics, p
 from orchestrator.physics import coherence, measurement, pci
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
+from orchestrator.physics.statevector import StatevectorEstimator
 from orchestrator.run.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
 from orchestrator.run.rules import control_rules
 
@@ -124,8 +125,10 @@ class FusionLoop:
         )
         self._seed_base = quantum_seed_base(config)
         self._omega = reference_omega_per_ms(config)
-        self._h_matrix = (
-            self.hamiltonian.to_sparse() if config.quantum.capabilities().statevector else None
+        self._exact = (
+            StatevectorEstimator(self.hamiltonian)
+            if config.quantum.capabilities().statevector
+            else None
         )
         self._snapshots: deque[EntropySnapshot] = deque(maxlen=HISTORY)
         self._phases = PhaseHistory(HISTORY)
@@ -172,26 +175,29 @@ class FusionLoop:
         (measured,) = result.results
         sv = measured.statevector
         if sv is not None:
-            bloch = measurement.bloch_exact(sv, self.n)
-            probs = measurement.z_probabilities_exact(sv)
-            shots = None
-            energy = measurement.energy_exact(self._h_matrix, sv)
+            if self._exact is None:  # a backend returned amplitudes the config did not declare
+                self._exact = StatevectorEstimator(self.hamiltonian)
+            exact = self._exact.estimate(sv)
+            bloch, energy = exact.bloch, exact.energy
+            entropy = self.exact_entropy(exact.entropy)
         else:
             bloch = measurement.bloch_from_samples(measured.samples, measured.readout)
             probs = measurement.z_probabilities_from_samples(measured.samples[0])
-            shots = self.config.quantum.shots
+            entropy = self.entropy(probs, self.config.quantum.shots)
             energy = measurement.energy_from_samples(
                 self.hamiltonian, self.program.bases, measured.samples, measured.readout
             )
-        if self.config.pci.mapping == "qubit":
-            psi = pci.amplitudes_from_bloch(bloch)
-        else:  # in the gauge of pci.fix_gauge: no dependence on the simulator's global phase
-            psi = pci.fix_gauge(sv)
+        amplitude = self.config.pci.mapping == "amplitude"
+        # amplitude mapping: in the gauge of pci.fix_gauge (no dependence on the simulator's
+        # global phase)
+        psi = pci.fix_gauge(sv) if amplitude else pci.amplitudes_from_bloch(bloch)
         return QuantumReading(
             bloch=bloch,
             psi=psi,
-            statevector=sv,
-            entropy=self.entropy(probs, shots),
+            # kept only where the next preparation needs it: at n = 28 it is 4 GiB, and the
+            # loop's last record must not hold it through the next tick's quantum call
+            statevector=sv if amplitude else None,
+            entropy=entropy,
             fusion_energy=energy,
             readout=measured.readout,
             job_ids=result.job_ids,
@@ -206,6 +212,10 @@ class FusionLoop:
         plugin, mm = coherence.entropy(probabilities, shots)
         used = mm if self.config.ace.estimator == "miller_madow" else plugin
         return EntropyReading(plugin, mm, used, used / (self.n * math.log(2)))
+
+    def exact_entropy(self, plugin: float) -> EntropyReading:
+        """H_coh of an exact distribution: no shots, so both estimates are the plug-in value."""
+        return EntropyReading(plugin, plugin, plugin, plugin / (self.n * math.log(2)))
 
     def forward(self, psi: np.ndarray, coupling: AceState) -> np.ndarray:
         """Stage 2: the per-neuron drive, mV."""

@@ -49,7 +49,7 @@ from qiskit.circuit import CircuitInstruction
 from qiskit_aer import AerSimulator
 from qiskit_aer.library import SaveStatevector, SetStatevector
 
-from backends.quantum.aer.config import AER_MAX_QUBITS, AerConfig
+from backends.quantum.aer.config import AerConfig
 from backends.quantum.common import device_noise, trotter
 from backends.quantum.common.fake_devices import load_fake
 from orchestrator.contract.quantum import (
@@ -70,8 +70,9 @@ class AerBackend(QuantumBackend):
     def __init__(self, config: AerConfig, program: QuantumProgram) -> None:
         super().__init__(config, program)
         n = program.n_qubits
-        if n > AER_MAX_QUBITS:
-            raise ValueError(f"aer: {n} qubits exceed the limit of {AER_MAX_QUBITS}")
+        limit = config.capabilities().max_qubits
+        if limit is not None and n > limit:
+            raise ValueError(f"aer: {n} qubits exceed the limit of {limit} ({config.method})")
         threads = config.max_parallel_threads
         self._shots = config.shots
         self._bit_shifts = np.arange(n, dtype=np.int64)

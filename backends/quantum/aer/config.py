@@ -10,20 +10,23 @@ from backends.quantum.common.fake_devices import FAKE_DEVICES, describe_unknown
 from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
 
-__all__ = ["AER_PLUGIN", "AerConfig"]
+__all__ = ["AER_MAX_QUBITS", "AER_PLUGIN", "MPS_MAX_QUBITS", "AerConfig"]
 
 AER_MAX_QUBITS = 30  # a 2^30 complex128 statevector is 16 GiB; beyond that Aer cannot help here
+MPS_MAX_QUBITS = 63  # AerSimulator(method="matrix_product_state").num_qubits (its target's width)
 
 
 class AerConfig(QuantumBackendConfig):
     """Qiskit Aer on this machine: shot sampling, or the exact statevector."""
 
     kind: Literal["aer"] = Field(description="Qiskit Aer simulator.")
-    method: Literal["automatic", "statevector"] = Field(
+    method: Literal["automatic", "statevector", "matrix_product_state"] = Field(
         "automatic",
         description=(
             "automatic: sample `shots` shots per basis; statevector: also return the exact "
-            "final amplitudes, so estimates are exact (needed by `pci.mapping: amplitude`)."
+            "final amplitudes, so estimates are exact (needed by `pci.mapping: amplitude`); "
+            "matrix_product_state: sample shots from Aer's MPS simulator, whose cost grows with "
+            "the entanglement, not with 2^n (registers past 30 qubits, weakly entangling runs)."
         ),
     )
     max_parallel_threads: int = Field(
@@ -46,9 +49,10 @@ class AerConfig(QuantumBackendConfig):
     def _known_snapshot(cls, name: str | None, info: ValidationInfo) -> str | None:
         if name is not None and name not in FAKE_DEVICES:
             raise ValueError(describe_unknown(name))
-        if name is not None and info.data.get("method") == "statevector":
+        if name is not None and info.data.get("method") != "automatic":
             raise ValueError(
-                "needs method: automatic (shots); method: statevector is exact and noiseless"
+                "needs method: automatic (shots); statevector and matrix_product_state run "
+                "noiseless here"
             )
         return name
 
@@ -60,7 +64,7 @@ class AerConfig(QuantumBackendConfig):
         return super().state_bytes(n_qubits)
 
     def capabilities(self) -> QuantumCapabilities:
-        max_qubits = AER_MAX_QUBITS
+        max_qubits = MPS_MAX_QUBITS if self.method == "matrix_product_state" else AER_MAX_QUBITS
         if self.noise_from is not None:
             max_qubits = min(max_qubits, FAKE_DEVICES[self.noise_from][0])
         return QuantumCapabilities(
@@ -82,5 +86,6 @@ AER_PLUGIN = BackendPlugin(
     conformance={
         "shots": ConformanceCase(),
         "statevector": ConformanceCase({"method": "statevector"}),
+        "matrix_product_state": ConformanceCase({"method": "matrix_product_state"}),
     },
 )

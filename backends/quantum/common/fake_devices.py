@@ -15,12 +15,20 @@ instantiating all of them (that costs ~5 s).
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
 from typing import Any
 
-__all__ = ["FAKE_DEVICES", "RUNTIME_VERSION", "describe_unknown", "is_fake", "load_fake"]
+__all__ = ["FAKE_DEVICES", "describe_unknown", "is_fake", "load_fake", "runtime_version"]
 
-RUNTIME_VERSION = "0.51.0"
-"""qiskit-ibm-runtime version the table was generated from."""
+
+def runtime_version() -> str:
+    """The installed qiskit-ibm-runtime's version (package metadata: no SDK import), or
+    "not installed". The table below must match its snapshots (a test compares them)."""
+    try:
+        return importlib.metadata.version("qiskit-ibm-runtime")
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
 
 FAKE_DEVICES: dict[str, tuple[int, str]] = {
     "fake_aachen": (156, "FakeAachen"),
@@ -106,7 +114,7 @@ def describe_unknown(device: str) -> str:
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return (
         f"unknown device snapshot {device!r}{hint}; `qnf backends` lists the "
-        f"{len(FAKE_DEVICES)} snapshots of qiskit-ibm-runtime {RUNTIME_VERSION}"
+        f"{len(FAKE_DEVICES)} snapshots of qiskit-ibm-runtime {runtime_version()}"
     )
 
 

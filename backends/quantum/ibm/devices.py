@@ -12,7 +12,7 @@ import os
 import threading
 from typing import Any
 
-from backends.quantum.common.fake_devices import FAKE_DEVICES, RUNTIME_VERSION
+from backends.quantum.common.fake_devices import FAKE_DEVICES, runtime_version
 
 __all__ = ["list_devices"]
 
@@ -77,7 +77,7 @@ def list_devices() -> list[dict[str, Any]]:
             "name": name,
             "qubits": qubits,
             "kind": "snapshot",
-            "summary": f"offline snapshot (qiskit-ibm-runtime {RUNTIME_VERSION}), device noise",
+            "summary": f"offline snapshot (qiskit-ibm-runtime {runtime_version()}), device noise",
         }
         for name, (qubits, _) in FAKE_DEVICES.items()
     ]

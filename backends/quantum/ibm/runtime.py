@@ -190,6 +190,7 @@ class LocalClient(RuntimeClient):
         return _LocalJob(self._sampler.run(list(pubs), shots=shots))
 
     def close(self) -> None:
+        self._sampler = None  # a submit after close is refused, not run on a closed session
         if self._session is not None:
             self._session.close()
             self._session = None

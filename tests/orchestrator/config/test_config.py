@@ -71,7 +71,7 @@ def test_every_problem_is_reported_at_once() -> None:
         validate_config(raw)
     assert info.value.problems == [
         "quantum.shots: must be > 0",
-        "quantum.method: must be 'automatic' or 'statevector' (got 'mps')",
+        "quantum.method: must be 'automatic', 'statevector' or 'matrix_product_state' (got 'mps')",
         "spiking.tau_m_ms: must be >= 0.001",
         "run.ticks: must be > 0",
     ]

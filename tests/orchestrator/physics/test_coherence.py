@@ -65,3 +65,32 @@ def test_coherence_energy_by_hand() -> None:
     assert coherence.coherence_energy(psi, f, lambda_c=0.0) == pytest.approx(0.465)
     # no channel with both phases: the distance alone
     assert coherence.coherence_energy(psi, np.zeros(3), lambda_c=2.0) == pytest.approx(0.59)
+
+
+def test_bloch_entropies_equal_von_neumann_entropies_of_partial_traces() -> None:
+    """Independent answer: qiskit's partial trace of a random entangled 4-qubit state, then the
+    von Neumann entropy (nats) of each single-qubit reduced state."""
+    from qiskit.quantum_info import Statevector, entropy, partial_trace
+
+    from orchestrator.physics.measurement import bloch_exact
+
+    n = 4
+    rng = np.random.default_rng(8)
+    psi = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
+    psi /= np.linalg.norm(psi)
+    state = Statevector(psi)
+    expected = [
+        entropy(partial_trace(state, [k for k in range(n) if k != q]), base=np.e) for q in range(n)
+    ]
+    got = coherence.bloch_entropies(bloch_exact(psi, n))
+    np.testing.assert_allclose(got, expected, atol=1e-10)
+    assert min(expected) > 0.1  # entangled: every qubit is mixed
+    assert coherence.mean_bloch_entropy(bloch_exact(psi, n)) == pytest.approx(
+        np.mean(expected) / np.log(2), abs=1e-10
+    )
+
+
+def test_bloch_entropy_is_zero_for_pure_qubits_ln2_for_mixed_and_clips_long_vectors() -> None:
+    bloch = np.array([[1.0, 0, 0], [0, 0, 0], [0.9, 0.9, 0.9], [0, 0.6, 0.8]])
+    got = coherence.bloch_entropies(bloch)
+    np.testing.assert_allclose(got, [0.0, np.log(2), 0.0, 0.0], atol=1e-15)

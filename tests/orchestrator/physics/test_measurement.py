@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
-from orchestrator.config.hamiltonian import PauliConfig, TfimConfig
+from orchestrator.config.hamiltonian import PauliConfig
 from orchestrator.physics import measurement
 from tests.orchestrator.physics.test_hamiltonian import X, Y, Z, _op
+from tests.orchestrator.physics.test_statevector import dense
 
 
 def _random_state(n: int, seed: int) -> np.ndarray:
@@ -81,18 +84,21 @@ def test_sample_estimates_agree_with_exact_within_shot_noise() -> None:
     sigma = np.sqrt((1 - exact_bloch**2) / shots)
     assert np.all(np.abs(bloch - exact_bloch) <= 5 * sigma + 1e-9)
     energy = measurement.energy_from_samples(h, bases, samples)
-    exact_e = measurement.energy_exact(h.to_sparse(), psi)
+    exact_e = np.vdot(psi, dense(h) @ psi).real
     bound = 5 * np.sqrt(sum(t.coeff**2 for t in h.terms) / shots)
     assert abs(energy - exact_e) <= bound
 
 
-def test_z_probabilities() -> None:
-    samples = np.array([[0, 0], [1, 0], [1, 0], [1, 1]], dtype=np.uint8)
-    assert np.allclose(sorted(measurement.z_probabilities_from_samples(samples)), [0.25, 0.25, 0.5])
-    psi = TfimConfig(kind="tfim", n_qubits=2).build()  # only to have n; state below
-    assert psi.n_qubits == 2
-    state = np.array([1, 1j, 0, 0]) / np.sqrt(2)
-    assert np.allclose(measurement.z_probabilities_exact(state), [0.5, 0.5, 0, 0])
+def test_z_probabilities_are_the_observed_frequencies_in_outcome_order() -> None:
+    """Against a count of the shots' bit rows by hand (Counter), over outcomes whose index
+    reads bit q as qubit q; outcomes never seen are left out."""
+    rng = np.random.default_rng(4)
+    n, shots = 4, 500
+    outcomes = rng.choice([0b0000, 0b0101, 0b1100, 0b1111], size=shots, p=[0.1, 0.2, 0.3, 0.4])
+    samples = ((outcomes[:, None] >> np.arange(n)) & 1).astype(np.uint8)
+    counts = Counter(sum(int(b) << q for q, b in enumerate(row)) for row in samples)
+    expected = [counts[k] / shots for k in sorted(counts)]
+    np.testing.assert_allclose(measurement.z_probabilities_from_samples(samples), expected)
 
 
 def _flip(samples: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -120,7 +126,7 @@ def test_readout_correction_removes_the_bias_of_independent_readout_errors() -> 
     readout = [rates] * len(bases)
     noisy = [_flip(_sample(psi, n, b, shots, rng), rates, rng) for b in bases]
     exact_bloch = measurement.bloch_exact(psi, n)
-    exact_e = measurement.energy_exact(h.to_sparse(), psi)
+    exact_e = np.vdot(psi, dense(h) @ psi).real
     raw = measurement.bloch_from_samples(noisy)
     fixed = measurement.bloch_from_samples(noisy, readout)
     sigma = 1 / (0.87 * np.sqrt(shots))  # widened by 1/a_q, a_q >= 0.87
@@ -166,3 +172,14 @@ def test_psi_from_any_shot_estimate_is_at_most_one_half() -> None:
         samples[1][:, 0] = 0  # a qubit with <X> = 1 exactly and random <Y>, <Z>
         psi = amplitudes_from_bloch(measurement.bloch_from_samples(samples))
         assert np.all(np.abs(psi) <= 0.5 + 1e-15)
+
+
+@pytest.mark.parametrize("n", [40, 64])
+def test_z_probabilities_of_a_wide_register_never_enumerate_its_outcomes(n: int) -> None:
+    # 2^40 or 2^64 outcomes: a histogram over all of them could not be allocated
+    rng = np.random.default_rng(n)
+    rows = rng.integers(0, 2, size=(3, n), dtype=np.uint8)
+    samples = rows[rng.choice(3, size=300, p=[0.5, 0.3, 0.2])]
+    counts = Counter(map(bytes, samples))
+    expected = sorted(c / 300 for c in counts.values())
+    assert sorted(measurement.z_probabilities_from_samples(samples)) == pytest.approx(expected)

@@ -259,3 +259,51 @@ def test_noise_from_config_checks() -> None:
         AerConfig(kind="aer", method="statevector", noise_from="fake_manila")
     caps = AerConfig(kind="aer", noise_from="fake_manila").capabilities()
     assert caps.noisy and caps.max_qubits == 5 and not caps.statevector
+
+
+def test_matrix_product_state_runs_past_the_statevector_limit() -> None:
+    """36 qubits (a statevector would take 1 TiB). Independent answers: H = sum X_q commutes
+    with X, so |+> stays an X eigenstate (every X bit 0); qubits prepared in |0> or |1> give
+    their bit in Z, whatever sum X_q did to the others (it never touches those qubits: H acts
+    only on the |+> qubits)."""
+    n = 36
+    plus = [q for q in range(n) if q % 3 == 0]
+    h = PauliHamiltonian.from_terms(n, [("X", (q,), 0.7) for q in plus])
+    config = AerConfig(kind="aer", method="matrix_product_state", shots=64)
+    assert config.capabilities().max_qubits >= n and not config.capabilities().statevector
+    backend = AerBackend(config, QuantumProgram(h, 0.4, 2, 1, True, ("Z" * n, "X" * n)))
+    theta = np.array([np.pi / 2 if q in plus else (np.pi if q % 3 == 1 else 0.0) for q in range(n)])
+    z, x = one(backend, 3, QuantumRequest(theta=theta, phi=np.zeros(n))).samples
+    assert z.shape == x.shape == (64, n)
+    assert not x[:, plus].any()
+    fixed = [q for q in range(n) if q not in plus]
+    np.testing.assert_array_equal(z[:, fixed], np.tile([q % 3 == 1 for q in fixed], (64, 1)))
+    with pytest.raises(ValueError, match="exceed"):
+        AerBackend(
+            AerConfig(kind="aer", method="statevector"), QuantumProgram(h, 0.4, 2, 1, True, ())
+        )
+
+
+def test_matrix_product_state_width_is_refused_by_validation_not_by_a_traceback() -> None:
+    """Aer's MPS target is 63 qubits wide (a 64-qubit circuit fails to transpile for it)."""
+    from qiskit_aer import AerSimulator
+
+    from orchestrator.config import ConfigError, validate_config
+
+    width = AerSimulator(method="matrix_product_state").num_qubits
+    assert AerConfig(kind="aer", method="matrix_product_state").capabilities().max_qubits == width
+
+    def config(n: int) -> dict[str, object]:
+        return {
+            "hamiltonian": {"kind": "tfim", "n_qubits": n},
+            "quantum": {"kind": "aer", "method": "matrix_product_state"},
+            "spiking": {"kind": "brian2", "neurons": n},
+            "safety": {"max_qubits": 64},
+        }
+
+    validate_config(config(width))
+    with pytest.raises(ConfigError) as info:
+        validate_config(config(width + 1))
+    assert info.value.problems == [
+        f"quantum.kind: backend 'aer' takes at most {width} qubits; the Hamiltonian has {width + 1}"
+    ]

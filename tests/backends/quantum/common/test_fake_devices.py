@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import warnings
 
 from backends.quantum.common.fake_devices import (
     FAKE_DEVICES,
-    RUNTIME_VERSION,
     describe_unknown,
     is_fake,
     load_fake,
 )
 
 
-def test_table_lists_exactly_the_installed_snapshots() -> None:
+def test_table_matches_the_snapshots_of_the_installed_runtime_whatever_its_version() -> None:
+    """Independent answer: the installed provider's own list (no version pinned here)."""
     from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
 
     with warnings.catch_warnings():
@@ -25,7 +24,6 @@ def test_table_lists_exactly_the_installed_snapshots() -> None:
     assert installed == FAKE_DEVICES, (
         "regenerate the table: python -m backends.quantum.common.fake_devices"
     )
-    assert importlib.metadata.version("qiskit-ibm-runtime") == RUNTIME_VERSION
 
 
 def test_load_fake_builds_one_snapshot_by_name() -> None:

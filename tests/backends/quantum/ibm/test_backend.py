@@ -59,7 +59,11 @@ def test_column_q_is_logical_qubit_q_whatever_the_layout() -> None:
     physical = backend.identity()["physical_qubits"].split(",")
     assert sorted(physical) == ["11", "12", "13"] and physical != ["0", "1", "2"]
     backend.close()
-    backend.close()  # idempotent
+    with pytest.raises(RuntimeError, match="open"):  # nothing runs on a closed backend
+        one(backend, 3, QuantumRequest(theta=theta, phi=np.zeros(3)))
+    backend.close()  # and closing it again is harmless
+    with pytest.raises(RuntimeError, match="open"):
+        one(backend, 3, QuantumRequest(theta=theta, phi=np.zeros(3)))
 
 
 def test_same_seed_same_samples_no_transpiling_per_tick(monkeypatch) -> None:

@@ -1,0 +1,157 @@
+"""Exact statevector estimators against independent answers.
+
+- dense Kronecker products (n <= 10): <H> = <psi|H|psi>, r_q = <psi|sigma_q|psi>, and the
+  Z-distribution entropy by ``scipy.stats.entropy``;
+- the pre-issue-10 path (H as a sparse matrix, ``vdot(psi, H @ psi)``), rebuilt here from
+  scipy's sparse Kronecker products: equal bit for bit while the register is one block, and to
+  1e-12 when it is split into blocks (n = 12);
+- the extra memory of one estimate (tracemalloc sees numpy's allocations) stays near a block.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.stats import entropy as scipy_entropy
+
+from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.statevector import StatevectorEstimator
+from tests.orchestrator.physics.test_hamiltonian import I2, X, Y, Z, _op
+
+PAULI = {"X": X, "Y": Y, "Z": Z}
+
+
+def random_state(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    psi = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
+    return psi / np.linalg.norm(psi)
+
+
+def random_hamiltonian(n: int, terms: int, seed: int) -> PauliHamiltonian:
+    """Terms of weight 1-4 over X, Y, Z (mixed real and imaginary entries, repeated masks)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(terms):
+        k = int(rng.integers(1, min(n, 4) + 1))
+        qubits = rng.choice(n, size=k, replace=False)
+        out.append(("".join(rng.choice(list("XYZ"), size=k)), qubits, float(rng.normal())))
+    return PauliHamiltonian.from_terms(n, out)
+
+
+def ring_tfim(n: int) -> PauliHamiltonian:
+    zz = [("ZZ", (i, (i + 1) % n), 1.0) for i in range(n)]
+    return PauliHamiltonian.from_terms(n, zz + [("X", (i,), -0.8) for i in range(n)])
+
+
+def dense(h: PauliHamiltonian) -> np.ndarray:
+    n = h.n_qubits
+    return sum(
+        (t.coeff * _op(n, {q: PAULI[p] for p, q in zip(t.paulis, t.qubits)}) for t in h.terms),
+        np.zeros((2**n, 2**n), dtype=complex),
+    )
+
+
+def old_sparse_energy(h: PauliHamiltonian, psi: np.ndarray) -> float:
+    """The path before issue 10: the terms' sparse Kronecker products summed in term order
+    (qubit 0 the rightmost factor), then vdot(psi, H @ psi)."""
+    single = {"I": I2, **PAULI}
+    n = h.n_qubits
+    matrix = sp.csr_matrix((2**n, 2**n), dtype=complex)
+    for t in h.terms:
+        ops = ["I"] * n
+        for p, q in zip(t.paulis, t.qubits):
+            ops[q] = p
+        term = sp.identity(1, format="csr", dtype=complex)
+        for p in reversed(ops):
+            term = sp.kron(term, sp.csr_matrix(single[p].astype(complex)), format="csr")
+        matrix = matrix + t.coeff * term
+    return float(np.vdot(psi, matrix.tocsr() @ psi).real)
+
+
+def old_bloch(psi: np.ndarray, n: int) -> np.ndarray:
+    """The path before issue 10: each qubit's halves copied out with np.take."""
+    tensor = psi.reshape((2,) * n)
+    out = np.empty((n, 3))
+    for q in range(n):
+        a0 = np.take(tensor, 0, axis=n - 1 - q).ravel()
+        a1 = np.take(tensor, 1, axis=n - 1 - q).ravel()
+        rho01 = np.vdot(a1, a0)
+        out[q] = (2 * rho01.real, -2 * rho01.imag, np.vdot(a0, a0).real - np.vdot(a1, a1).real)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("n", "block_bits", "seed"),
+    [(1, 16, 0), (3, 16, 1), (5, 2, 2), (6, 3, 3), (8, 4, 4), (10, 5, 5), (10, 16, 6)],
+)
+def test_estimates_match_dense_kronecker_products(n: int, block_bits: int, seed: int) -> None:
+    h = ring_tfim(n) if seed % 2 == 0 and n >= 3 else random_hamiltonian(n, 3 * n, seed)
+    psi = random_state(n, seed)
+    got = StatevectorEstimator(h, block_bits).estimate(psi)
+    assert got.energy == pytest.approx(np.vdot(psi, dense(h) @ psi).real, abs=1e-12)
+    for q in range(n):
+        for k, p in enumerate((X, Y, Z)):
+            assert got.bloch[q, k] == pytest.approx(
+                np.vdot(psi, _op(n, {q: p}) @ psi).real, abs=1e-12
+            )
+    assert got.entropy == pytest.approx(scipy_entropy(np.abs(psi) ** 2), abs=1e-12)
+
+
+def test_identity_and_empty_hamiltonians() -> None:
+    psi = random_state(4, 9)
+    with_identity = PauliHamiltonian.from_terms(4, [("", (), 2.5), ("Z", (3,), 1.0)])
+    got = StatevectorEstimator(with_identity, 2).estimate(psi)
+    assert got.energy == pytest.approx(2.5 + np.vdot(psi, _op(4, {3: Z}) @ psi).real, abs=1e-12)
+    assert StatevectorEstimator(PauliHamiltonian(4, ()), 2).estimate(psi).energy == 0.0
+
+
+def test_a_basis_state_has_zero_entropy_and_a_unit_bloch_vector() -> None:
+    psi = np.zeros(2**5, dtype=complex)
+    psi[0b10110] = 1.0
+    got = StatevectorEstimator(ring_tfim(5), 2).estimate(psi)
+    assert got.entropy == 0.0
+    np.testing.assert_array_equal(got.bloch[:, 2], [1, -1, -1, 1, -1])
+    assert got.energy == pytest.approx(np.vdot(psi, dense(ring_tfim(5)) @ psi).real, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_one_block_equals_the_old_sparse_path_bit_for_bit_and_blocks_to_1e_12(seed: int) -> None:
+    n = 12
+    h = ring_tfim(n) if seed == 0 else random_hamiltonian(n, 30, seed)
+    psi = random_state(n, 10 + seed)
+    whole = StatevectorEstimator(h, block_bits=16).estimate(psi)
+    old_energy = old_sparse_energy(h, psi)
+    assert whole.energy == old_energy  # one block: the same roundings as before
+    np.testing.assert_array_equal(whole.bloch, old_bloch(psi, n))
+    p = np.abs(psi) ** 2
+    assert whole.entropy == float(-(p * np.log(p)).sum())
+    blocked = StatevectorEstimator(h, block_bits=8).estimate(psi)
+    assert abs(blocked.energy - old_energy) <= 1e-12
+    np.testing.assert_allclose(blocked.bloch, whole.bloch, rtol=0, atol=1e-12)
+    assert abs(blocked.entropy - whole.entropy) <= 1e-12
+
+
+def test_extra_memory_stays_near_one_block() -> None:
+    n, c = 12, 6
+    h = ring_tfim(n)
+    psi = random_state(n, 3)
+    estimator = StatevectorEstimator(h, c)
+    tracemalloc.start()
+    try:
+        estimator.estimate(psi)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # masks + accumulator + halves of one block, not a copy of the 64 KiB state
+    assert peak < psi.nbytes / 4
+
+
+def test_refuses_a_wrong_shape_or_precision() -> None:
+    estimator = StatevectorEstimator(ring_tfim(3))
+    with pytest.raises(ValueError, match="complex128"):
+        estimator.estimate(np.ones(8, dtype=np.complex64))
+    with pytest.raises(ValueError, match="shape"):
+        estimator.estimate(np.ones(4, dtype=complex))
