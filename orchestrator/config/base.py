@@ -67,12 +67,15 @@ class QuantumCapabilities:
     max_qubits: the largest register it accepts (None: limited only by memory).
     hardware: runs on a real device (costs QPU time; budgets apply).
     noisy: results carry device noise.
+    trainable: builds programs with free evolution angles (``QuantumProgram.layers`` > 0),
+        which the learning rule (``learning``, §7) needs.
     """
 
     statevector: bool
     max_qubits: int | None
     hardware: bool = False
     noisy: bool = False
+    trainable: bool = False
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
 from orchestrator.config.footprint import footprint_problems
 from orchestrator.config.hamiltonian import HamiltonianConfig
+from orchestrator.config.learning import LearningConfig, learning_problems
 from orchestrator.config.maxcut import MaxCutConfig, maxcut_problems
 from orchestrator.config.memory import MemoryConfig, memory_problems
 from orchestrator.config.phase import (
@@ -84,6 +85,9 @@ class RunConfig(StrictModel):
     )
     jacobian: JacobianConfig | None = Field(
         None, description="J_fusion and the det J > 0 half of the §13 verdict; absent: none."
+    )
+    learning: LearningConfig | None = Field(
+        None, description="Learning of shared parameters (§7, §8); absent: none."
     )
     maxcut: MaxCutConfig | None = Field(
         None,
@@ -205,6 +209,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
     problems += memory_problems(cfg)
     problems += maxcut_problems(cfg)
     problems += phase_problems(cfg)
+    problems += learning_problems(cfg)
     if not problems:  # sizes are trusted only once everything else is valid
         problems += footprint_problems(cfg)
     if cfg.federation is not None:

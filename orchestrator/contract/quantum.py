@@ -68,6 +68,17 @@ class QuantumProgram:
     want_statevector: also return the exact final amplitudes (before measurement).
     ticks: how many ticks the run plans (0: unknown); a device backend sizes its QPU-time
         estimate by it. Calls past it must still work.
+    layers: 0 (default): the evolution is the product formula above. L > 0: the evolution is
+        L layers of free angles instead (the trainable form of issue 12, design §16):
+
+            U(x) = prod_{l = L-1 .. 0} prod_{k over layer_terms, in order} exp(-i x[l, k] P_k)
+
+        (layer 0 and the first term of ``layer_terms`` act first), P_k the Pauli string of
+        term ``layer_terms[k]`` of H WITHOUT its coefficient: a request gives the angles
+        x (``QuantumRequest.evolution``, shape (L, len(layer_terms))); ``time``, ``order``,
+        ``reps`` and ``preserve_order`` are then unused. Backends that declare the
+        ``trainable`` capability build it (circuits compiled once, angles bound per call).
+    layer_terms: the term indices of H applied in each layer, in order (with ``layers`` > 0).
     """
 
     hamiltonian: PauliHamiltonian
@@ -79,6 +90,8 @@ class QuantumProgram:
     preparation: Literal["product", "amplitudes"] = "product"
     want_statevector: bool = False
     ticks: int = 0
+    layers: int = 0
+    layer_terms: tuple[int, ...] = ()
 
     @property
     def n_qubits(self) -> int:
@@ -91,12 +104,15 @@ class QuantumRequest:
 
     theta, phi: shape (n,), radians; used when ``preparation == "product"``.
     amplitudes: shape (2^n,), complex, unit norm; used when ``preparation == "amplitudes"``.
+    evolution: shape (layers, len(layer_terms)), radians: the free angles of a program with
+        ``layers`` > 0 (see ``QuantumProgram``); None otherwise.
     A backend raises ``ValueError`` for a request that does not fit its program.
     """
 
     theta: np.ndarray | None = None
     phi: np.ndarray | None = None
     amplitudes: np.ndarray | None = None
+    evolution: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

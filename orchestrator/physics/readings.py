@@ -48,6 +48,7 @@ class QuantumReading:
     entropy: H_coh. fusion_energy: <H> estimated from this tick's own measurements.
     readout, job_ids, attempts, usage_seconds: as the backend returned them.
     seconds: wall time of the backend call.
+    request: the preparation this tick ran (None where a reading is built by hand).
     z_samples: (shots, n) uint8, the Z-basis samples of a shot run (entry [s, q]: qubit q's
         bit in shot s, raw); None in statevector mode and in hand-built readings.
     """
@@ -62,6 +63,7 @@ class QuantumReading:
     attempts: tuple[Mapping[str, Any], ...]
     usage_seconds: float | None
     seconds: float
+    request: QuantumRequest | None = None
     z_samples: np.ndarray | None = None
 
 
@@ -91,10 +93,9 @@ class SpikeReading:
 
 @dataclass(frozen=True)
 class TickReading:
-    """What the control stage's rules read: the tick's number and both readings.
-
-    preparation, coupling: what the tick ran with (its preparation and coupling constants);
-        the loop always gives them (None only in hand-built readings).
+    """What the control stage's rules read: the tick's number, both readings, and what the
+    tick ran with: its preparation and coupling constants (the loop always gives them; None
+    only in hand-built readings).
     """
 
     tick: int

@@ -12,6 +12,11 @@ parameter r(t) at the end of each tick (``psn_r``, §9) with the E_coh the coher
 predicted before and after its descent steps (``coherence_flow_energies``, §5); and J_fusion's
 determinant and spectral radius (``jacobian_det``, ``jacobian_spectral_radius``, §13) on the
 ticks where J was computed, with det = 0 and radius = 1 marked.
+
+A run with ``learning`` (§7, §8) gets a fifth panel: the loss and its parts (task energy
+<H_E>, neural loss L_N, E_coh) per training epoch, from each epoch's ``learning`` field, with
+the fused gradient's norm on a second axis; epochs are in the order they ran (a rollback
+repeats epoch numbers).
 """
 
 from __future__ import annotations
@@ -80,7 +85,8 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
 
     has_phase = any("psn_r" in e or "coherence_flow_energies" in e for e in ticks)
     has_jacobian = any(e.get("jacobian_spectral_radius") is not None for e in ticks)
-    rows = 4 + has_phase + has_jacobian
+    epochs = [e["learning"] for e in ticks if "learning" in e]
+    rows = 4 + has_phase + has_jacobian + bool(epochs)
     fig, axes = plt.subplots(rows, 1, figsize=(10, 3 * rows), constrained_layout=True)
     ax = axes[0]
     ax.plot(t, series("coherence_entropy_normalised"), label="H_coh / (n ln 2)")
@@ -120,6 +126,7 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
         _phase_panel(extra.pop(0), t, ticks, series)
     if has_jacobian:
         _jacobian_panel(extra.pop(0), t, series)
+    learning_ax = extra.pop(0) if epochs else None  # its x axis counts epochs, not ticks
 
     ax = axes[3]
     neurons, times = [], []
@@ -137,6 +144,8 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
     ax.set_ylabel("neuron")
     ax.set_title("Spike raster")
     for a in [*axes[:3], *axes[4:]]:
+        if a is learning_ax:
+            continue
         a.set_xlabel("tick (in the order they ran)")
         for position, _ in marks:
             a.axvline(position - 0.5, color="purple", ls=":", lw=1)
@@ -152,7 +161,8 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
             color="purple",
         )
         axes[3].axvline((position - 0.5) * tick_ms, color="purple", ls=":", lw=1)
-
+    if learning_ax is not None:
+        _learning_panel(learning_ax, epochs)
     return fig
 
 
@@ -190,3 +200,22 @@ def _jacobian_panel(ax, t: np.ndarray, series) -> None:
     ax2.set_ylabel("spectral radius")
     ax2.legend(loc="upper right", fontsize=8)
     ax.set_title("Stability Jacobian (§13)")
+
+
+def _learning_panel(ax, epochs: list[dict]) -> None:
+    """Loss and its parts per epoch, fused gradient norm on a twin axis."""
+    x = np.arange(len(epochs))
+    for key, label in (
+        ("total", "loss L"),
+        ("energy", "task energy <H_E>"),
+        ("neural", "neural loss L_N"),
+        ("coherence", "E_coh"),
+    ):
+        ax.plot(x, [e["loss"][key] for e in epochs], ".-", ms=3, label=label)
+    ax.set_xlabel("training epoch (in the order they ran)")
+    ax.set_ylabel("loss")
+    ax2 = ax.twinx()
+    ax2.plot(x, [e["grad_norm"]["fused"] for e in epochs], color="gray", lw=1, alpha=0.6)
+    ax2.set_ylabel("|fused gradient|", color="gray")
+    ax.set_title("Learning (§7, §8): loss and its parts per epoch")
+    ax.legend(loc="best", fontsize=8)

@@ -23,6 +23,7 @@ from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.contract.registry import BackendPlugin, plugins
 from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikingBackend
 from orchestrator.physics.measurement import measurement_bases
+from orchestrator.physics.parameter_shift import term_layout
 
 __all__ = [
     "OpenBackends",
@@ -59,6 +60,9 @@ def build_program(config: RunConfig) -> QuantumProgram:
     h = config.build_hamiltonian()
     order = config.trotter.order
     preserve = config.trotter.preserve_order
+    layers, layer_terms = 0, ()
+    if config.learning is not None:  # the trainable evolution (physics/parameter_shift)
+        layers, layer_terms = config.learning.layers, term_layout(h).terms
     return QuantumProgram(
         hamiltonian=h,
         time=config.trotter.dt,
@@ -69,6 +73,8 @@ def build_program(config: RunConfig) -> QuantumProgram:
         preparation="amplitudes" if config.pci.mapping == "amplitude" else "product",
         want_statevector=config.quantum.capabilities().statevector,
         ticks=config.run.ticks,
+        layers=layers,
+        layer_terms=layer_terms,
     )
 
 

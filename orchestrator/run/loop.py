@@ -40,6 +40,7 @@ from orchestrator.control.monitor import EntropySnapshot, entropy_snapshot
 from orchestrator.control.rule import ControlRule, NextTick, Verdict
 from orchestrator.control.semantic import Basis, PhaseHistory, PhaseSemantics, project_drifts
 from orchestrator.physics import coherence, measurement, pci
+from orchestrator.physics.parameter_shift import term_layout
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
@@ -85,10 +86,15 @@ def snapshot_of(record: TickRecord) -> EntropySnapshot:
 
 
 def initial_preparation(config: RunConfig, n: int) -> QuantumRequest:
-    """Every qubit at (``pci.initial_theta``, ``pci.initial_phi``), as angles or amplitudes."""
+    """Every qubit at (``pci.initial_theta``, ``pci.initial_phi``), as angles or amplitudes;
+    with ``learning``, the trainable evolution's starting angles too."""
     theta0, phi0 = config.pci.initial_theta, config.pci.initial_phi
     if config.pci.mapping == "qubit":
-        return QuantumRequest(theta=np.full(n, theta0), phi=np.full(n, phi0))
+        evolution = None
+        if config.learning is not None:  # the trainable evolution's starting angles
+            layout = term_layout(config.build_hamiltonian())
+            evolution = layout.term_angles(config.learning.start_angles(config.trotter.dt))
+        return QuantumRequest(theta=np.full(n, theta0), phi=np.full(n, phi0), evolution=evolution)
     one = np.array([math.cos(theta0 / 2), np.exp(1j * phi0) * math.sin(theta0 / 2)])
     state = np.ones(1, dtype=complex)
     for _ in range(n):
@@ -115,7 +121,7 @@ class FusionLoop:
         self.n = self.hamiltonian.n_qubits
         self.program = quantum.program
         self.channels = pci.ChannelMap(config.pci.mapping, self.n, spiking.network.n_neurons)
-        self.rules = list(control_rules(config) if rules is None else rules)
+        self.rules = list(control_rules(config, quantum) if rules is None else rules)
         self.tick = 0
         self.reverts = 0
         self.last: TickRecord | None = None
@@ -204,6 +210,7 @@ class FusionLoop:
             attempts=result.attempts,
             usage_seconds=result.usage_seconds,
             seconds=seconds,
+            request=preparation,
             z_samples=None if sv is not None else measured.samples[0],
         )
 
@@ -303,6 +310,8 @@ class FusionLoop:
             arrays = {"loop.amplitudes": prep.amplitudes}
         else:
             arrays = {"loop.theta": prep.theta, "loop.phi": prep.phi}
+            if prep.evolution is not None:
+                arrays["loop.evolution"] = prep.evolution
         for rule in self.rules:
             rule_meta, rule_arrays = rule.state()
             if rule_meta or rule_arrays:
@@ -315,9 +324,11 @@ class FusionLoop:
         self.tick = int(meta["tick"])
         self.reverts = int(meta["reverts"])
         if self.config.pci.mapping == "qubit":
+            evolution = arrays.get("loop.evolution")
             prep = QuantumRequest(
                 theta=np.asarray(arrays["loop.theta"], dtype=float),
                 phi=np.asarray(arrays["loop.phi"], dtype=float),
+                evolution=None if evolution is None else np.asarray(evolution, dtype=float),
             )
         else:
             prep = QuantumRequest(amplitudes=np.asarray(arrays["loop.amplitudes"], dtype=complex))

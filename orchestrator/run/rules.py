@@ -7,6 +7,8 @@ Order matters: a rule sees the next tick as the rules before it left it. Today:
     coherence_flow  §5 descent on the predicted E_coh (only with a ``coherence_flow`` section)
     memory     §10 recall and write of spike patterns every K ticks (with a ``memory`` section)
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
+    learning   §7/§8 fused gradients and meta-evolution every epoch (with a ``learning``
+               section; it calls the run's quantum backend for the parameter-shift batch)
     maxcut     issue 15's cut decoder (with a ``maxcut`` section whose ``decode`` is true)
     stability  §13/§14 entropy slope and spike rule, with det J_fusion when a ``jacobian``
                section asks and the backend gives statevectors: the tick's verdict (always last)
@@ -24,16 +26,24 @@ from collections.abc import Sequence
 import numpy as np
 
 from orchestrator.config.root import RunConfig
-from orchestrator.contract.quantum import QuantumRequest
+from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
 from orchestrator.control.ace import AceRule
 from orchestrator.control.federation import FederationRule
 from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
 
-__all__ = ["MEMORY_STREAM", "control_rules", "jacobian_estimator"]
+__all__ = [
+    "LEARNING_STREAM",
+    "MEMORY_STREAM",
+    "MUTATION_STREAM",
+    "control_rules",
+    "jacobian_estimator",
+]
 
 MEMORY_STREAM = 13  # seeds of the sampled memory's shots (design §6)
+LEARNING_STREAM = 21  # seeds of the learning rule's parameter-shift batches (per epoch)
+MUTATION_STREAM = 22  # seeds of meta-evolution's eps_Q with noise: seeded (per epoch)
 
 
 def _memory_rule(config: RunConfig) -> ControlRule:
@@ -96,8 +106,25 @@ def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
     return JacobianEstimator(config.jacobian, evaluate, backend.close)
 
 
-def control_rules(config: RunConfig) -> list[ControlRule]:
-    """The rules of a run's control stage, in the order they apply."""
+def _learning_rule(config: RunConfig, quantum: QuantumBackend) -> ControlRule:
+    from orchestrator.control.learning import LearningRule
+    from orchestrator.run.assemble import derive_seed
+
+    seed = config.run.seed
+    return LearningRule(
+        config,
+        quantum,
+        lambda epoch: derive_seed(seed, LEARNING_STREAM, epoch),
+        lambda epoch: derive_seed(seed, MUTATION_STREAM, epoch),
+    )
+
+
+def control_rules(config: RunConfig, quantum: QuantumBackend | None = None) -> list[ControlRule]:
+    """The rules of a run's control stage, in the order they apply.
+
+    quantum: the run's quantum backend (the learning rule sends its gradient batches to it;
+    needed with a ``learning`` section).
+    """
     rules: list[ControlRule] = [AceRule(config.ace)]
     if config.psn is not None:
         from orchestrator.control.psn import PsnRule
@@ -113,6 +140,10 @@ def control_rules(config: RunConfig) -> list[ControlRule]:
         rules.append(_memory_rule(config))
     if config.federation is not None:
         rules.append(FederationRule(config.federation))
+    if config.learning is not None:
+        if quantum is None:
+            raise ValueError("the learning rule needs the run's quantum backend")
+        rules.append(_learning_rule(config, quantum))
     if config.maxcut is not None and config.maxcut.decode:
         rules.append(_maxcut_rule(config))
     return [*rules, StabilityRule(config.stability, jacobian_estimator(config))]

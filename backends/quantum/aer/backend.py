@@ -73,6 +73,8 @@ class AerBackend(QuantumBackend):
         limit = config.capabilities().max_qubits
         if limit is not None and n > limit:
             raise ValueError(f"aer: {n} qubits exceed the limit of {limit} ({config.method})")
+        if program.layers and program.preparation != "product":
+            raise ValueError("aer: free evolution angles need the product preparation")
         threads = config.max_parallel_threads
         self._shots = config.shots
         self._bit_shifts = np.arange(n, dtype=np.int64)
@@ -110,7 +112,21 @@ class AerBackend(QuantumBackend):
     def execute(self, requests: Sequence[QuantumRequest], seed: int) -> QuantumResult:
         values = [self._values(r) for r in requests]
         samples: list[tuple[np.ndarray, ...]] = [() for _ in requests]
-        if self._measured:
+        n_req = len(requests)
+        bind = n_req > 1 and self.program.preparation == "product"
+        if self._measured and bind:  # one template per basis, every request bound in C++
+            result = self._simulator.run(
+                list(self._measured),
+                shots=self._shots,
+                seed_simulator=seed,
+                parameter_binds=self._binds(self._measured, self._columns, values),
+            ).result()
+            k = len(self._measured)
+            samples = [
+                tuple(self._bits(result.data(b * n_req + r)["counts"]) for b in range(k))
+                for r in range(n_req)
+            ]
+        elif self._measured:
             circuits = [
                 self._bound(c, cols, request, v)
                 for request, v in zip(requests, values)
@@ -120,18 +136,21 @@ class AerBackend(QuantumBackend):
             k = len(self._measured)
             samples = [
                 tuple(self._bits(result.data(r * k + b)["counts"]) for b in range(k))
-                for r in range(len(requests))
+                for r in range(n_req)
             ]
         states: list[np.ndarray | None] = [None for _ in requests]
         if self._sv_circuit is not None:
-            circuits = [
-                self._bound(self._sv_circuit, self._sv_columns, request, v)
-                for request, v in zip(requests, values)
-            ]
-            result = self._sv_simulator.run(circuits).result()
+            if bind:
+                binds = self._binds([self._sv_circuit], [self._sv_columns], values)
+                result = self._sv_simulator.run([self._sv_circuit], parameter_binds=binds).result()
+            else:
+                circuits = [
+                    self._bound(self._sv_circuit, self._sv_columns, request, v)
+                    for request, v in zip(requests, values)
+                ]
+                result = self._sv_simulator.run(circuits).result()
             states = [
-                np.asarray(result.get_statevector(i), dtype=np.complex128)
-                for i in range(len(requests))
+                np.asarray(result.get_statevector(i), dtype=np.complex128) for i in range(n_req)
             ]
         return QuantumResult(
             results=tuple(RequestResult(s, v) for s, v in zip(samples, states, strict=True))
@@ -141,10 +160,26 @@ class AerBackend(QuantumBackend):
         """The ``prep`` angle vector of a product tick; None for an amplitudes tick."""
         n = self.program.n_qubits
         if self.program.preparation == "product":
-            return trotter.prep_values(request.theta, request.phi, n)
+            return trotter.request_values(
+                request.theta, request.phi, request.evolution, self.program
+            )
         if request.amplitudes is None or np.shape(request.amplitudes) != (2**n,):
             raise ValueError(f"amplitudes preparation needs a state of shape ({2**n},)")
         return None
+
+    @staticmethod
+    def _binds(
+        templates: Sequence[QuantumCircuit],
+        columns: Sequence[np.ndarray],
+        values: Sequence[np.ndarray | None],
+    ) -> list[dict]:
+        """Aer's ``parameter_binds`` of a multi-request product batch: per template, each
+        parameter's value in every request (result of template i, request r: i * R + r)."""
+        table = np.array(values, dtype=float)  # (R, width)
+        return [
+            {p: table[:, col].tolist() for p, col in zip(circuit.parameters, cols)}
+            for circuit, cols in zip(templates, columns)
+        ]
 
     @staticmethod
     def _bound(

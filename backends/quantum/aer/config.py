@@ -71,6 +71,7 @@ class AerConfig(QuantumBackendConfig):
             statevector=self.method == "statevector",
             max_qubits=max_qubits,
             noisy=self.noise_from is not None,
+            trainable=True,
         )
 
 

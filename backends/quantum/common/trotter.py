@@ -31,6 +31,15 @@ Preparations:
 - ``amplitudes``: no preparation gates and no parameters; the backend puts the tick's state
   in front of the transpiled circuit (Aer: ``set_statevector``), so nothing is re-transpiled.
 
+Free angles (``program.layers`` = L > 0, the trainable evolution of issue 12): instead of the
+product formula, L layers each apply exp(-i x[l, k] P_k) for the terms ``layer_terms`` in
+order, P_k the Pauli string of the term without its coefficient, one ``PauliEvolutionGate``
+per term whose time is the element ``evo[l * K + k]`` of the ParameterVector ``evo``
+(K = len(layer_terms)). With x[l, k] = c_k t / L and every term in H's order this IS the
+Lie-Trotter circuit of reps L (up to the synthesis' gate choice), so a default program and a
+trainable one start from the same evolution. The bound vector is ``prep_values`` followed by
+the L*K angles (``request_values``); ``parameter_columns`` maps both vectors.
+
 Devices. ``transpile_for_device`` makes ISA circuits for a device or snapshot (its basis gates,
 coupling map and a layout chosen with a fixed transpiler seed, so the same config gives the same
 physical qubits on every run). Routing may move a logical qubit, but measurement k always writes
@@ -57,6 +66,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 from orchestrator.contract.quantum import QuantumProgram
 
 __all__ = [
+    "EVO_NAME",
     "MEAS_NAME",
     "PREP_NAME",
     "TRANSPILE_SEED",
@@ -66,6 +76,7 @@ __all__ = [
     "parameter_columns",
     "prep_parameters",
     "prep_values",
+    "request_values",
     "state_circuit",
     "transpile_for_device",
     "transpile_once",
@@ -79,6 +90,9 @@ MEAS_NAME = "meas"
 
 PREP_NAME = "prep"
 """Name of the ParameterVector holding [theta_0..theta_{n-1}, phi_0..phi_{n-1}]."""
+
+EVO_NAME = "evo"
+"""Name of the ParameterVector of a trainable program's free angles, layer-major."""
 
 
 def prep_parameters(n_qubits: int) -> ParameterVector:
@@ -99,6 +113,29 @@ def prep_values(theta: np.ndarray | None, phi: np.ndarray | None, n: int) -> np.
     return values
 
 
+def request_values(
+    theta: np.ndarray | None, phi: np.ndarray | None, evolution: np.ndarray | None,
+    program: QuantumProgram,
+) -> np.ndarray:
+    """The bound vector of a product request: ``prep_values``, then the free angles if any.
+
+    ``ValueError`` when a trainable program gets no angles of shape (layers, K), or angles
+    that are not finite, or a default program gets angles.
+    """
+    values = prep_values(theta, phi, program.n_qubits)
+    if program.layers == 0:
+        if evolution is not None:
+            raise ValueError("this program has no free evolution angles")
+        return values
+    shape = (program.layers, len(program.layer_terms))
+    if evolution is None or np.shape(evolution) != shape:
+        raise ValueError(f"this program needs evolution angles of shape {shape}")
+    angles = np.asarray(evolution, dtype=float).ravel()
+    if not np.all(np.isfinite(angles)):
+        raise ValueError("evolution angles must be finite")
+    return np.concatenate([values, angles])
+
+
 def _synthesis(program: QuantumProgram) -> LieTrotter | SuzukiTrotter:
     if program.reps < 1:
         raise ValueError(f"trotter reps must be >= 1 (got {program.reps})")
@@ -115,12 +152,30 @@ def evolution_circuit(program: QuantumProgram) -> QuantumCircuit:
     """exp(-i H time) as one untranspiled ``PauliEvolutionGate`` on n qubits (empty if H = 0)."""
     n = program.n_qubits
     circuit = QuantumCircuit(QuantumRegister(n, "q"))
+    if program.layers > 0:
+        return _free_evolution(program, circuit)
     terms = program.hamiltonian.sparse_list()
     if not terms or program.time == 0.0:
         return circuit
     operator = SparsePauliOp.from_sparse_list(terms, n)
     gate = PauliEvolutionGate(operator, time=program.time, synthesis=_synthesis(program))
     circuit.append(gate, range(n))
+    return circuit
+
+
+def _free_evolution(program: QuantumProgram, circuit: QuantumCircuit) -> QuantumCircuit:
+    """The L layers of exp(-i x P_k), angles from the ParameterVector ``evo``."""
+    n = program.n_qubits
+    terms = program.hamiltonian.terms
+    k_terms = len(program.layer_terms)
+    angles = ParameterVector(EVO_NAME, program.layers * k_terms)
+    for layer in range(program.layers):
+        for k, index in enumerate(program.layer_terms):
+            term = terms[index]
+            pauli = SparsePauliOp.from_sparse_list([(term.paulis, list(term.qubits), 1.0)], n)
+            circuit.append(
+                PauliEvolutionGate(pauli, time=angles[layer * k_terms + k]), range(n)
+            )
     return circuit
 
 
@@ -202,14 +257,18 @@ def measured_qubits(circuit: QuantumCircuit, n_qubits: int) -> tuple[int, ...]:
 
 
 def parameter_columns(circuit: QuantumCircuit, n_qubits: int) -> np.ndarray:
-    """For each of ``circuit.parameters`` in order, its index in ``prep_values``'s vector."""
+    """For each of ``circuit.parameters`` in order, its index in ``request_values``'s vector
+    (``prep`` element i -> i, ``evo`` element j -> 2n + j)."""
     columns = []
     for p in circuit.parameters:
+        if isinstance(p, ParameterVectorElement) and p.vector.name == EVO_NAME:
+            columns.append(2 * n_qubits + p.index)
+            continue
         if not (
             isinstance(p, ParameterVectorElement)
             and p.vector.name == PREP_NAME
             and p.index < 2 * n_qubits
         ):
-            raise ValueError(f"circuit parameter {p} is not a prep angle")
+            raise ValueError(f"circuit parameter {p} is not a prep angle or an evolution angle")
         columns.append(p.index)
     return np.array(columns, dtype=np.intp)

@@ -8,7 +8,7 @@ One config per graph of the seeded catalogue (``instances.catalogue``), for the 
   plus a transverse field -g sum X_i (g = ``TRANSVERSE_FIELD``): each tick evolves the
   preparation the backward PCI proposes under exp(-i (H_C + H_X) dt), a quench that mixes
   the computational basis while the cost phases steer it (the loop has no per-tick schedule
-  of H, so this is not an annealing schedule; choice recorded in docs/design.md §16);
+  of H, so this is not an annealing schedule; choice recorded in docs/design.md §18);
 - ``quantum``: Aer with ``shots`` shots (the decoder reads every outcome);
 - ``spiking``: Brian2, ``NEURONS_PER_VERTEX`` neurons per vertex (neuron a in vertex a mod n's
   group), no random recurrent synapses, no STDP, and inhibitory synapses along the graph's

@@ -196,3 +196,46 @@ def test_bad_product_formula_is_refused(order: int, reps: int) -> None:
     program = QuantumProgram(tfim(3), 0.5, order, reps, True, bases=("ZZZ",))
     with pytest.raises(ValueError, match="trotter"):
         trotter.evolution_circuit(program)
+
+
+def test_free_angles_at_lie_trotter_values_are_the_lie_trotter_circuit() -> None:
+    """A trainable program (issue 12) with x[l, k] = c_k t / L and every term in H's order is
+    the default Lie-Trotter program of reps L: same state."""
+    h = tfim(3, j=0.7, h=1.3)
+    time_, layers = 0.6, 3
+    program = QuantumProgram(
+        h, 0.0, 1, 1, True, bases=(), layers=layers, layer_terms=tuple(range(len(h.terms)))
+    )
+    backend = AerBackend(AerConfig(kind="aer", method="statevector"), program)
+    coeffs = np.array([t.coeff for t in h.terms])
+    angles = np.tile(coeffs * time_ / layers, (layers, 1))
+    request = QuantumRequest(theta=THETA[:3], phi=PHI[:3], evolution=angles)
+    free = one(backend, 0, request).statevector
+    assert infidelity(free, trotter_state(h, time_, 1, layers)) < 1e-12
+    with pytest.raises(ValueError, match="evolution angles of shape"):
+        backend.execute([QuantumRequest(theta=THETA[:3], phi=PHI[:3])], 0)
+
+
+def test_free_angles_bind_in_a_batch_like_one_by_one() -> None:
+    """A multi-request batch binds through Aer's parameter_binds: each result is the state of
+    its own request, in order."""
+    h = tfim(3)
+    program = QuantumProgram(h, 0.0, 1, 1, True, bases=(), layers=1, layer_terms=(0, 1, 2, 3, 4))
+    backend = AerBackend(AerConfig(kind="aer", method="statevector"), program)
+    rng = np.random.default_rng(4)
+    requests = [
+        QuantumRequest(theta=THETA[:3], phi=PHI[:3], evolution=rng.normal(size=(1, 5)))
+        for _ in range(4)
+    ]
+    batch = backend.execute(requests, 0).results
+    for request, result in zip(requests, batch):
+        alone = one(backend, 0, request).statevector
+        assert infidelity(result.statevector, alone) < 1e-12
+
+
+def test_default_programs_have_no_evolution_parameters() -> None:
+    program = QuantumProgram(tfim(2), 0.3, 2, 1, False, bases=("ZZ",))
+    (circuit,) = trotter.measured_circuits(program)
+    assert {p.vector.name for p in circuit.parameters} == {trotter.PREP_NAME}
+    with pytest.raises(ValueError, match="no free evolution angles"):
+        trotter.request_values(THETA[:2], PHI[:2], np.zeros((1, 3)), program)

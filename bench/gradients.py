@@ -1,0 +1,121 @@
+"""One epoch's parameter-shift gradient: ONE batched backend call against one call per circuit.
+
+    .venv/bin/python bench/gradients.py                 # 8 and 12 qubits, shots and statevector
+    .venv/bin/python bench/gradients.py --sizes 8 --rounds 3    # quick look
+
+Per size n: H = sum_{ring} Z_i Z_{i+1} + sum_i 0.5 Z_i Z_{i+n/2} (n/2 chords) - sum_i X_i, one
+layer of free angles, so K = 5n/2 terms and the epoch's batch holds 1 + 2K requests
+(``orchestrator.physics.parameter_shift.shifted_angles``): 41 at n = 8, 61 at n = 12. The
+Aer backend (``backends/quantum/aer``, transpiled once, max_parallel_threads 1) runs them
+
+- batched: ``execute(all requests, seed)``, one call (what the learning rule does);
+- per circuit: ``execute([request], seed)`` once per request, one after the other;
+
+then the gradient is assembled from the results (both ways, the same code). Reported: ms per
+epoch gradient, median over rounds, and the ratio per-circuit / batched (goal >= 5); and the
+same for the backend calls alone (without the estimators). Shots:
+1024 per basis, 3 bases (Z, X, Y: every request is measured in every basis, as a tick is);
+statevector: exact amplitudes. Setup (imports, transpiling) is excluded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from backends.quantum.aer.backend import AerBackend
+from backends.quantum.aer.config import AerConfig
+from orchestrator.contract.quantum import QuantumProgram, QuantumRequest
+from orchestrator.physics import measurement
+from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.parameter_shift import (
+    group_gradient,
+    shift_derivative,
+    shifted_angles,
+    term_layout,
+)
+
+
+def hamiltonian(n: int) -> PauliHamiltonian:
+    terms = [("ZZ", (i, (i + 1) % n), 1.0) for i in range(n)]
+    terms += [("ZZ", (i, i + n // 2), 0.5) for i in range(n // 2)]
+    terms += [("X", (i,), -1.0) for i in range(n)]
+    return PauliHamiltonian.from_terms(n, terms)
+
+
+def gradient(h, matrix, layout, results, statevector: bool, bases) -> np.ndarray:
+    if statevector:
+        values = [measurement.energy_exact(matrix, r.statevector) for r in results]
+    else:
+        values = [measurement.energy_from_samples(h, bases, r.samples) for r in results]
+    return group_gradient(shift_derivative(np.array(values), 1, layout.n_terms), layout)
+
+
+def bench(n: int, method: str, rounds: int) -> tuple[float, float, float, float, int]:
+    h = hamiltonian(n)
+    matrix = h.to_sparse()
+    layout = term_layout(h)
+    program = QuantumProgram(
+        hamiltonian=h,
+        time=0.0,
+        order=1,
+        reps=1,
+        preserve_order=True,
+        bases=measurement.measurement_bases(h),
+        want_statevector=method == "statevector",
+        layers=1,
+        layer_terms=layout.terms,
+    )
+    backend = AerBackend(AerConfig(kind="aer", method=method, shots=1024), program)
+    x = layout.term_angles(np.array([[0.4, 0.3]]))
+    theta, phi = np.full(n, np.pi / 2), np.zeros(n)
+    requests = [QuantumRequest(theta=theta, phi=phi, evolution=e) for e in shifted_angles(x)]
+    sv = method == "statevector"
+    batched, single, batched_call, single_calls = [], [], [], []
+    backend.execute(requests[:2], 0)  # warm-up
+    for r in range(rounds):
+        start = time.perf_counter()
+        results = backend.execute(requests, r).results
+        batched_call.append(time.perf_counter() - start)
+        g1 = gradient(h, matrix, layout, results, sv, program.bases)
+        batched.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        results = tuple(backend.execute([q], r).results[0] for q in requests)
+        single_calls.append(time.perf_counter() - start)
+        g2 = gradient(h, matrix, layout, results, sv, program.bases)
+        single.append(time.perf_counter() - start)
+        if sv:
+            assert np.allclose(g1, g2)
+    backend.close()
+    ms = [statistics.median(x) * 1e3 for x in (batched, single, batched_call, single_calls)]
+    return (*ms, len(requests))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 12])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args(argv)
+    print(f"Python {sys.version.split()[0]}, {platform.machine()}, rounds {args.rounds}")
+    print(
+        "| n | method | requests | batched ms | per-circuit ms | ratio "
+        "| calls only: batched ms | per-circuit ms | ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n in args.sizes:
+        for method in ("automatic", "statevector"):
+            one, many, call, calls, count = bench(n, method, args.rounds)
+            label = "shots 1024 x 3 bases" if method == "automatic" else "statevector"
+            print(
+                f"| {n} | {label} | {count} | {one:.1f} | {many:.1f} | {many / one:.1f}x "
+                f"| {call:.1f} | {calls:.1f} | {calls / call:.1f}x |"
+            )
+
+
+if __name__ == "__main__":
+    main()
