@@ -44,7 +44,8 @@ class QuantumReading:
     bloch: (n, 3) Bloch vectors (<X>, <Y>, <Z>) after the evolution.
     psi: (C,) complex per-channel amplitudes (qubit mapping: (<X> + i<Y>)/2; amplitude
         mapping: the exact amplitudes).
-    statevector: (2^n,) exact amplitudes when the backend returned them, else None.
+    statevector: (2^n,) exact amplitudes when the backend returned them and the amplitude
+        mapping or the MaxCut decoder (``maxcut.decode``) reads them, else None.
     entropy: H_coh. fusion_energy: <H> estimated from this tick's own measurements.
     readout, job_ids, attempts, usage_seconds: as the backend returned them.
     seconds: wall time of the backend call.
