@@ -81,6 +81,7 @@ from orchestrator.physics.parameter_shift import (
 )
 from orchestrator.physics.pci import AceState, ChannelMap
 from orchestrator.physics.readings import TickReading
+from orchestrator.physics.statevector import StatevectorEstimator
 
 __all__ = ["LearningRule", "energy_hamiltonian", "theta_sha256"]
 
@@ -121,8 +122,10 @@ class LearningRule(ControlRule):
         self.n = h.n_qubits
         self.layout = term_layout(h)
         self.energy_h = energy_hamiltonian(h, learning.loss.energy_terms)
-        self.energy_matrix = (
-            self.energy_h.to_sparse() if config.quantum.capabilities().statevector else None
+        self.exact = (  # no 2^n x 2^n operator (issue 10)
+            StatevectorEstimator(self.energy_h)
+            if config.quantum.capabilities().statevector
+            else None
         )
         self.channels = ChannelMap("qubit", self.n, config.n_neurons())
         s = config.spiking
@@ -225,10 +228,9 @@ class LearningRule(ControlRule):
     def _measure(self, result: RequestResult) -> tuple[float, np.ndarray]:
         """(<H_E>, Bloch vectors) of one request of the batch."""
         sv = result.statevector
-        if sv is not None and self.energy_matrix is not None:
-            return measurement.energy_exact(self.energy_matrix, sv), measurement.bloch_exact(
-                sv, self.n
-            )
+        if sv is not None and self.exact is not None:
+            estimates = self.exact.estimate(np.asarray(sv))
+            return estimates.energy, estimates.bloch
         bases = self.quantum.program.bases
         energy = measurement.energy_from_samples(
             self.energy_h, bases, result.samples, result.readout
