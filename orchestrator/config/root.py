@@ -29,6 +29,7 @@ from orchestrator.config.federation import FederationConfig
 from orchestrator.config.footprint import footprint_problems
 from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.learning import LearningConfig, learning_problems
+from orchestrator.config.maxcut import MaxCutConfig, maxcut_problems
 from orchestrator.config.memory import MemoryConfig, memory_problems
 from orchestrator.config.phase import (
     CoherenceFlowConfig,
@@ -87,6 +88,10 @@ class RunConfig(StrictModel):
     )
     learning: LearningConfig | None = Field(
         None, description="Learning of shared parameters (§7, §8); absent: none."
+    )
+    maxcut: MaxCutConfig | None = Field(
+        None,
+        description="MaxCut on the Ising graph: per-tick cut decoder, graph wiring; absent: none.",
     )
 
     def build_hamiltonian(self) -> PauliHamiltonian:
@@ -202,6 +207,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     problems += memory_problems(cfg)
+    problems += maxcut_problems(cfg)
     problems += phase_problems(cfg)
     problems += learning_problems(cfg)
     if not problems:  # sizes are trusted only once everything else is valid

@@ -44,11 +44,14 @@ class QuantumReading:
     bloch: (n, 3) Bloch vectors (<X>, <Y>, <Z>) after the evolution.
     psi: (C,) complex per-channel amplitudes (qubit mapping: (<X> + i<Y>)/2; amplitude
         mapping: the exact amplitudes).
-    statevector: (2^n,) exact amplitudes when the backend returned them, else None.
+    statevector: (2^n,) exact amplitudes when the backend returned them and the amplitude
+        mapping or the MaxCut decoder (``maxcut.decode``) reads them, else None.
     entropy: H_coh. fusion_energy: <H> estimated from this tick's own measurements.
     readout, job_ids, attempts, usage_seconds: as the backend returned them.
     seconds: wall time of the backend call.
     request: the preparation this tick ran (None where a reading is built by hand).
+    z_samples: (shots, n) uint8, the Z-basis samples of a shot run (entry [s, q]: qubit q's
+        bit in shot s, raw); None in statevector mode and in hand-built readings.
     """
 
     bloch: np.ndarray
@@ -62,6 +65,7 @@ class QuantumReading:
     usage_seconds: float | None
     seconds: float
     request: QuantumRequest | None = None
+    z_samples: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

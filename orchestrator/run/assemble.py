@@ -145,6 +145,26 @@ def draw_in_degree(n: int, k: int, weight: float, seed: int) -> tuple[np.ndarray
     return pre, post, np.full(pre.size, float(weight))
 
 
+def _with_graph_synapses(
+    config: RunConfig, pre: np.ndarray, post: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The random synapses followed by the MaxCut graph's (``maxcut.edge_weight_mv``)."""
+    from orchestrator.tasks.maxcut.wiring import graph_synapses, merged_edges
+
+    assert config.maxcut is not None and config.maxcut.edge_weight_mv is not None
+    h = config.hamiltonian
+    assert h.kind == "ising"  # maxcut_problems refuses any other
+    g_pre, g_post, g_w = graph_synapses(
+        merged_edges(h.edges), config.build_hamiltonian().n_qubits, config.n_neurons(),
+        config.maxcut.edge_weight_mv,
+    )
+    return (
+        np.concatenate([pre, g_pre]),
+        np.concatenate([post, g_post]),
+        np.concatenate([weight, g_w]),
+    )
+
+
 def build_network(config: RunConfig) -> NetworkSpec:
     s = config.spiking
     n = config.n_neurons()
@@ -163,6 +183,8 @@ def build_network(config: RunConfig) -> NetworkSpec:
             pre, post, weight = draw_in_degree(n, s.recurrent.k, s.recurrent.weight_mv, seed)
         else:
             pre, post, weight = draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
+    if config.maxcut is not None and config.maxcut.edge_weight_mv is not None:
+        pre, post, weight = _with_graph_synapses(config, pre, post, weight)
     return NetworkSpec(
         n_neurons=n,
         tau_m_ms=s.tau_m_ms,

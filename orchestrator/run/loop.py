@@ -136,6 +136,8 @@ class FusionLoop:
             if config.quantum.capabilities().statevector
             else None
         )
+        # the MaxCut decoder reads the most probable basis states of a statevector run
+        self._decodes_cuts = config.maxcut is not None and config.maxcut.decode
         self._snapshots: deque[EntropySnapshot] = deque(maxlen=HISTORY)
         self._phases = PhaseHistory(HISTORY)
         self._meta_draws = (0, 0)  # (tick, inject_meta_graph calls at that tick)
@@ -200,9 +202,10 @@ class FusionLoop:
         return QuantumReading(
             bloch=bloch,
             psi=psi,
-            # kept only where the next preparation needs it: at n = 28 it is 4 GiB, and the
-            # loop's last record must not hold it through the next tick's quantum call
-            statevector=sv if amplitude else None,
+            # kept only where the next preparation or the MaxCut decoder needs it: at n = 28
+            # it is 4 GiB, and the loop's last record must not hold it through the next
+            # tick's quantum call
+            statevector=sv if amplitude or self._decodes_cuts else None,
             entropy=entropy,
             fusion_energy=energy,
             readout=measured.readout,
@@ -211,6 +214,7 @@ class FusionLoop:
             usage_seconds=result.usage_seconds,
             seconds=seconds,
             request=preparation,
+            z_samples=None if sv is not None else measured.samples[0],
         )
 
     def entropy(self, probabilities: np.ndarray, shots: int | None) -> EntropyReading:

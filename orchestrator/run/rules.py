@@ -9,6 +9,7 @@ Order matters: a rule sees the next tick as the rules before it left it. Today:
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
     learning   §7/§8 fused gradients and meta-evolution every epoch (with a ``learning``
                section; it calls the run's quantum backend for the parameter-shift batch)
+    maxcut     issue 15's cut decoder (with a ``maxcut`` section whose ``decode`` is true)
     stability  §13/§14 entropy slope and spike rule, with det J_fusion when a ``jacobian``
                section asks and the backend gives statevectors: the tick's verdict (always last)
 
@@ -77,6 +78,14 @@ def _coherence_flow_rule(config: RunConfig) -> ControlRule:
     return CoherenceFlowRule(config.coherence_flow, config.ace, config.pci, h.n_qubits, evolve, lif)
 
 
+def _maxcut_rule(config: RunConfig) -> ControlRule:
+    from orchestrator.control.maxcut import MaxCutRule, instance_of_edges
+
+    assert config.maxcut is not None and config.hamiltonian.kind == "ising"
+    graph = instance_of_edges(config.build_hamiltonian().n_qubits, config.hamiltonian.edges)
+    return MaxCutRule(config.maxcut, graph, config.n_neurons())
+
+
 def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
     """J's estimator on a second instance of the run's quantum backend (statevector mode);
     None without a ``jacobian`` section or with shots (the slope rule alone then)."""
@@ -135,4 +144,6 @@ def control_rules(config: RunConfig, quantum: QuantumBackend | None = None) -> l
         if quantum is None:
             raise ValueError("the learning rule needs the run's quantum backend")
         rules.append(_learning_rule(config, quantum))
+    if config.maxcut is not None and config.maxcut.decode:
+        rules.append(_maxcut_rule(config))
     return [*rules, StabilityRule(config.stability, jacobian_estimator(config))]

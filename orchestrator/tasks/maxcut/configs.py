@@ -1,0 +1,133 @@
+"""Run configs for MaxCut (issue 15): ``python -m orchestrator.tasks.maxcut.configs OUT_DIR``.
+
+One config per graph of the seeded catalogue (``instances.catalogue``), for the families
+``regular3`` and ``erdos_renyi`` at n = 8, 12, 16 (``--count`` graphs each from
+``--base-seed``), plus a sweep file over the runs' seeds. Every config is the same template:
+
+- ``hamiltonian``: the Ising cost H_C = sum w Z_i Z_j of the graph (``cut.ising_hamiltonian``)
+  plus a transverse field -g sum X_i (g = ``TRANSVERSE_FIELD``): each tick evolves the
+  preparation the backward PCI proposes under exp(-i (H_C + H_X) dt), a quench that mixes
+  the computational basis while the cost phases steer it (the loop has no per-tick schedule
+  of H, so this is not an annealing schedule; choice recorded in docs/design.md §18);
+- ``quantum``: Aer with ``shots`` shots (the decoder reads every outcome);
+- ``spiking``: Brian2, ``NEURONS_PER_VERTEX`` neurons per vertex (neuron a in vertex a mod n's
+  group), no random recurrent synapses, no STDP, and inhibitory synapses along the graph's
+  edges (``maxcut.edge_weight_mv``);
+- ``maxcut: {decode: true}``: the per-tick cut decoder.
+
+The file is plain YAML written by this module; ``configs/maxcut/regular3_n8.yaml`` is its
+output for the first 3-regular graph at n = 8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from orchestrator.tasks.maxcut.cut import ising_hamiltonian
+from orchestrator.tasks.maxcut.instances import Family, MaxCutInstance, catalogue
+
+__all__ = ["DEFAULTS", "config_of", "main", "write_configs"]
+
+TRANSVERSE_FIELD = 1.0
+NEURONS_PER_VERTEX = 4
+EDGE_WEIGHT_MV = -4.0
+SIZES = (8, 12, 16)
+FAMILIES: tuple[Family, ...] = ("regular3", "erdos_renyi")
+DEFAULTS = {"ticks": 20, "shots": 64, "seed": 1}
+
+
+def config_of(
+    inst: MaxCutInstance, ticks: int = 20, shots: int = 64, seed: int = 1
+) -> dict[str, Any]:
+    """The run config (a plain mapping, as YAML would load it) for MaxCut on ``inst``."""
+    hamiltonian = {**ising_hamiltonian(inst), "transverse_field": TRANSVERSE_FIELD}
+    return {
+        "hamiltonian": hamiltonian,
+        "quantum": {"kind": "aer", "shots": shots, "method": "automatic"},
+        "spiking": {
+            "kind": "brian2",
+            "neurons": NEURONS_PER_VERTEX * inst.n,
+            "tau_m_ms": 20.0,
+            "v_th_mv": 20.0,
+            "v_reset_mv": 0.0,
+            "refractory_ms": 2.0,
+            "dt_ms": 0.1,
+            "tick_ms": 10.0,
+            "recurrent": None,
+            "stdp": {"enabled": False},
+            "brian2": {"codegen_target": "numpy"},
+        },
+        "pci": {
+            "mapping": "qubit",
+            "alpha": 40.0,
+            "beta": 40.0,
+            "gamma": 0.5,
+            "drive": "current",
+            "drive_offset_mv": 15.0,
+            "drive_clip_mv": 60.0,
+        },
+        "trotter": {"order": 2, "reps": 2, "dt": 0.25},
+        "ace": {"max_entropy": 0.9, "estimator": "miller_madow"},
+        "safety": {"max_qubits": 16, "voltage_cap": 0.99},
+        "maxcut": {"decode": True, "edge_weight_mv": EDGE_WEIGHT_MV},
+        "run": {"ticks": ticks, "seed": seed},
+    }
+
+
+def _yaml(data: dict[str, Any], inst: MaxCutInstance) -> str:
+    import yaml
+
+    head = (
+        f"# MaxCut on {inst.name} ({inst.n} vertices, {len(inst.edges)} edges; "
+        f"digest {inst.digest()[:12]}).\n"
+        "# Written by `python -m orchestrator.tasks.maxcut.configs`; run with `qnf run FILE`.\n"
+    )
+    return head + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+
+
+def write_configs(
+    out: Path, count: int, base_seed: int = 0, ticks: int = 20, shots: int = 64
+) -> list[Path]:
+    """Write one config per catalogue graph and ``sweep.yaml`` into ``out``; returns paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for family in FAMILIES:
+        for n in SIZES:
+            for k, inst in enumerate(catalogue(family, n, count, base_seed)):
+                suffix = "" if k == 0 else f"_{k:02d}"
+                path = out / f"{family}_n{n}{suffix}.yaml"
+                path.write_text(_yaml(config_of(inst, ticks, shots), inst))
+                written.append(path)
+    sweep = out / "sweep.yaml"
+    sweep.write_text(
+        "# qnf sweep --file configs/maxcut/sweep.yaml: the n = 8 3-regular graph, fusion vs\n"
+        "# no spike feedback (gamma = 0) vs no quantum drive (alpha = beta = 0), 3 seeds.\n"
+        "config: regular3_n8.yaml\n"
+        "over:\n"
+        "  pci.gamma: [0.5, 0.0]\n"
+        "  pci.alpha: [40.0, 0.0]\n"
+        "seeds: 3\n"
+    )
+    written.append(sweep)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestrator.tasks.maxcut.configs")
+    parser.add_argument("out", type=Path, help="directory to write the configs into")
+    parser.add_argument("--count", type=int, default=1, help="graphs per family and size")
+    parser.add_argument("--base-seed", type=int, default=0, help="first catalogue seed")
+    parser.add_argument("--ticks", type=int, default=DEFAULTS["ticks"])
+    parser.add_argument("--shots", type=int, default=DEFAULTS["shots"])
+    args = parser.parse_args(argv)
+    for path in write_configs(args.out, args.count, args.base_seed, args.ticks, args.shots):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""The generated MaxCut configs: all valid, and a sweep over one gives the same table twice."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import yaml
+from typer.testing import CliRunner
+
+from orchestrator.cli import app
+from orchestrator.config import load_config
+from orchestrator.run.sweep import load_sweep_file
+from orchestrator.tasks.maxcut.configs import config_of, write_configs
+from orchestrator.tasks.maxcut.cut import ising_hamiltonian
+from orchestrator.tasks.maxcut.instances import MaxCutInstance, instance
+from tests.conftest import ASSETS
+
+ROOT = ASSETS.parents[1]
+
+
+def test_every_written_config_validates_and_decodes_its_graph(tmp_path) -> None:
+    paths = write_configs(tmp_path, count=1)
+    assert sorted(p.name for p in paths) == sorted(
+        [f"{f}_n{n}.yaml" for f in ("regular3", "erdos_renyi") for n in (8, 12, 16)]
+        + ["sweep.yaml"]
+    )
+    for path in paths[:-1]:
+        cfg = load_config(path)
+        assert cfg.maxcut is not None and cfg.maxcut.decode
+        assert cfg.n_neurons() == 4 * cfg.build_hamiltonian().n_qubits
+    base, axes, seeds = load_sweep_file(tmp_path / "sweep.yaml")
+    assert base == tmp_path / "regular3_n8.yaml" and seeds == 3 and axes
+    committed = (ROOT / "configs" / "maxcut" / "regular3_n8.yaml").read_text()
+    assert (tmp_path / "regular3_n8.yaml").read_text() == committed
+    data = yaml.safe_load(committed)
+    graph = instance("regular3", 8, 0)
+    assert data["hamiltonian"]["edges"] == ising_hamiltonian(graph)["edges"]
+
+
+def test_a_sweep_over_a_maxcut_config_gives_the_same_table_twice(tmp_path) -> None:
+    ring = MaxCutInstance.from_edges("ring4", 4, ((i, (i + 1) % 4, 1.0) for i in range(4)))
+    data = config_of(ring, ticks=2, shots=8, seed=2)
+    data["spiking"]["tick_ms"] = 2.0
+    config = tmp_path / "ring4.yaml"
+    config.write_text(yaml.safe_dump(data))
+    args = ["sweep", str(config), "--over", "pci.gamma=0.5,0.0", "-j", "1"]
+    cli = CliRunner()
+    tables = []
+    for out in ("a", "b"):
+        got = cli.invoke(app, [*args, "--out", str(tmp_path / out)])
+        assert got.exit_code == 0, got.output
+        tables.append((tmp_path / out / "table.csv").read_text())
+    assert tables[0] == tables[1]
+    rows = list(csv.DictReader(io.StringIO(tables[0])))
+    assert [(r["pci.gamma"], r["status"]) for r in rows] == [
+        ("0.5", "completed"),
+        ("0.0", "completed"),
+    ]
+    assert len({r["final_root"] for r in rows}) == 2
