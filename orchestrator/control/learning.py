@@ -137,14 +137,7 @@ class LearningRule(ControlRule):
             learning.loss.smooth_mv,
             config.pci.drive_clip_mv,
         )
-        self.phasor_lif = cg.LifSurrogate(
-            s.tau_m_ms,
-            s.v_th_mv,
-            s.v_reset_mv,
-            s.refractory_ms,
-            s.tick_ms,
-            s.tick_ms / max(s.refractory_ms, s.dt_ms),
-        )
+        self.phasor_lif = cg.LifSurrogate.of_neurons(s, s.tick_ms)
         self.names = theta_names(learning)
         self.start = learning.start_angles(config.trotter.dt)
         self.hold = (

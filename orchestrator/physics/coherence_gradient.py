@@ -75,20 +75,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import final
+from typing import Protocol, final
 
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.sparse.linalg import expm_multiply
 
-from orchestrator.contract.spiking import NetworkSpec
 from orchestrator.physics.coherence import PHASE_EPS
 
 __all__ = [
     "CoherenceGradient",
     "CoherenceModel",
     "GammaSource",
+    "LifNeurons",
     "LifSurrogate",
     "coherence_gradient",
     "energy_and_phasor_gradients",
@@ -101,6 +101,17 @@ __all__ = [
 ]
 
 Evolution = Callable[[np.ndarray], np.ndarray]
+
+
+class LifNeurons(Protocol):
+    """The LIF parameters a surrogate needs (ms, mV): what a spiking config section and a
+    ``NetworkSpec`` both carry."""
+
+    tau_m_ms: float
+    v_th_mv: float
+    v_reset_mv: float
+    refractory_ms: float
+    dt_ms: float
 
 
 @final
@@ -125,16 +136,16 @@ class LifSurrogate:
             raise ValueError("need tau_m_ms > 0, v_th_mv > v_reset_mv and n_cap > 0")
 
     @classmethod
-    def from_network(cls, network: NetworkSpec) -> LifSurrogate:
-        """The surrogate of a ``NetworkSpec``'s neurons and tick window."""
-        window = network.tick_ms
+    def of_neurons(cls, neurons: LifNeurons, window_ms: float) -> LifSurrogate:
+        """The surrogate of ``neurons`` (a spiking config section or a ``NetworkSpec``) over a
+        tick window of ``window_ms``."""
         return cls(
-            tau_m_ms=network.tau_m_ms,
-            v_th_mv=network.v_th_mv,
-            v_reset_mv=network.v_reset_mv,
-            refractory_ms=network.refractory_ms,
-            window_ms=window,
-            n_cap=window / max(network.refractory_ms, network.dt_ms),
+            tau_m_ms=neurons.tau_m_ms,
+            v_th_mv=neurons.v_th_mv,
+            v_reset_mv=neurons.v_reset_mv,
+            refractory_ms=neurons.refractory_ms,
+            window_ms=window_ms,
+            n_cap=window_ms / max(neurons.refractory_ms, neurons.dt_ms),
         )
 
     def rate(self, drive_mv: np.ndarray) -> np.ndarray:

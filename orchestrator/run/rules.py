@@ -64,15 +64,7 @@ def _coherence_flow_rule(config: RunConfig) -> ControlRule:
 
     assert config.coherence_flow is not None
     s = config.spiking
-    window = s.steps_per_tick * s.dt_ms
-    lif = cg.LifSurrogate(
-        tau_m_ms=s.tau_m_ms,
-        v_th_mv=s.v_th_mv,
-        v_reset_mv=s.v_reset_mv,
-        refractory_ms=s.refractory_ms,
-        window_ms=window,
-        n_cap=window / max(s.refractory_ms, s.dt_ms),
-    )
+    lif = cg.LifSurrogate.of_neurons(s, s.steps_per_tick * s.dt_ms)
     h = config.build_hamiltonian()
     evolve = cg.exact_evolution(h.to_sparse(), config.trotter.dt)
     return CoherenceFlowRule(config.coherence_flow, config.ace, config.pci, h.n_qubits, evolve, lif)
