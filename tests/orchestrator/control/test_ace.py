@@ -8,6 +8,7 @@ import pytest
 from orchestrator.config.sections import AceConfig
 from orchestrator.control.ace import recalibrate
 from orchestrator.physics.pci import AceState
+from tests.loops import loop_ticks
 
 
 def test_ace_rule_fires_above_threshold_and_respects_bounds() -> None:
@@ -34,16 +35,10 @@ def test_on_the_coherent_start_population_entropy_fires_and_von_neumann_does_not
 
     from backends.quantum.common import trotter
     from orchestrator.config import load_config
-    from orchestrator.run.assemble import build_program, open_backends
-    from orchestrator.run.loop import FusionLoop
+    from orchestrator.run.assemble import build_program
 
     cfg = load_config(small_config, {"quantum.method": "statevector", "ace.measure": measure})
-    backends = open_backends(cfg)
-    loop = FusionLoop(cfg, backends.quantum, backends.spiking)
-    try:
-        record = loop.step()
-    finally:
-        loop.close()
+    (record,) = loop_ticks(cfg)
     assert record.quantum.entropy.normalised > 0.9  # the spec's H_coh, whatever the measure
     assert record.fields["ace_triggered"] is fires
     assert (record.coupling != record.next.coupling) is fires

@@ -12,10 +12,10 @@ import yaml
 
 from orchestrator.config import load_config
 from orchestrator.control.meta_evolution import cholesky_factor, mutation, quantum_generator
-from orchestrator.run.assemble import derive_seed, open_backends
-from orchestrator.run.loop import FusionLoop
+from orchestrator.run.assemble import derive_seed
 from orchestrator.run.rules import MUTATION_STREAM
 from tests.conftest import ASSETS
+from tests.loops import loop_ticks
 
 FALSE_ALARM = 1e-3
 COVARIANCE = np.array([[0.04, 0.01, 0.0], [0.01, 0.09, -0.02], [0.0, -0.02, 0.25]])
@@ -28,12 +28,7 @@ def _thetas(tmp_path, learning: dict, ticks: int = 6) -> list[dict]:
     path = tmp_path / "learn.yaml"
     path.write_text(yaml.safe_dump(data))
     cfg = load_config(path)
-    backends = open_backends(cfg)
-    loop = FusionLoop(cfg, backends.quantum, backends.spiking)
-    try:
-        return [loop.step().fields["learning"] for _ in range(ticks)]
-    finally:
-        loop.close()
+    return [record.fields["learning"] for record in loop_ticks(cfg, ticks)]
 
 
 def test_with_eta_q_zero_it_is_gradient_descent_on_the_neural_loss(tmp_path) -> None:

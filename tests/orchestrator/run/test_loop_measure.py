@@ -9,8 +9,8 @@ from qiskit.quantum_info import Statevector
 
 from backends.quantum.common import trotter
 from orchestrator.config import load_config
-from orchestrator.run.assemble import build_program, open_backends
-from orchestrator.run.loop import FusionLoop
+from orchestrator.run.assemble import build_program
+from tests.loops import loop_ticks
 from tests.orchestrator.physics.test_hamiltonian import X, Y, Z, _op
 from tests.orchestrator.physics.test_statevector import dense
 
@@ -21,12 +21,7 @@ def test_exact_estimates_of_the_first_tick_and_what_the_reading_keeps(
 ) -> None:
     overrides = {"quantum.method": "statevector", "pci.mapping": mapping, "spiking.neurons": 8}
     cfg = load_config(small_config, overrides)
-    backends = open_backends(cfg)
-    loop = FusionLoop(cfg, backends.quantum, backends.spiking)
-    try:
-        record = loop.step()
-    finally:
-        loop.close()
+    (record,) = loop_ticks(cfg)
     program = build_program(cfg)
     n = program.n_qubits
     circuit = trotter.state_circuit(program).decompose(reps=3)
