@@ -29,6 +29,13 @@ Fused gradient (§7):  grad = lambda_Q grad_quantum + lambda_N grad_neural + lam
   through the same dpsi/da; dE/dalpha = sum s Re psi, dE/dbeta = sum s Im psi; 0 for gamma
   (its effect on the next preparation is not followed here).
 
+Batches on shots measure what the epoch needs: with lambda_N = lambda_P = 0 and no §8 neural
+term (``meta.eta_n`` = 0) dpsi/da is not used, so ``run/rules.py`` gives the rule its own
+instance of the quantum backend measuring only the bases H_E's terms are read from (Z^n for
+the cost terms: a third of the circuits of the tick's Z, X, Y program); the neural and phase
+``grad_norm`` entries are then null (not measured). On statevector everything is exact and
+the run's own backend is used.
+
 The upstream gradients (dL/dpsi, dL/dalpha, dL/dbeta) and the loss parts are averaged over
 the epoch's ticks; dpsi/da is taken at the last tick's preparation (the same at every tick
 with ``hold_preparation``).
@@ -58,7 +65,7 @@ from typing import Any, final
 
 import numpy as np
 
-from orchestrator.config.learning import COUPLINGS, theta_names
+from orchestrator.config.learning import COUPLINGS, LearningConfig, theta_names
 from orchestrator.config.root import RunConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumRequest, RequestResult
 from orchestrator.control.meta_evolution import (
@@ -83,7 +90,7 @@ from orchestrator.physics.pci import AceState, ChannelMap
 from orchestrator.physics.readings import TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
 
-__all__ = ["LearningRule", "energy_hamiltonian", "theta_sha256"]
+__all__ = ["LearningRule", "energy_bases", "energy_hamiltonian", "measures_bloch", "theta_sha256"]
 
 
 def energy_hamiltonian(h: PauliHamiltonian, terms: str) -> PauliHamiltonian:
@@ -91,6 +98,28 @@ def energy_hamiltonian(h: PauliHamiltonian, terms: str) -> PauliHamiltonian:
     if terms == "all":
         return h
     return PauliHamiltonian(h.n_qubits, tuple(t for t in h.terms if set(t.paulis) == {"Z"}))
+
+
+def measures_bloch(learning: LearningConfig) -> bool:
+    """Whether an epoch uses the shifted circuits' Bloch vectors (dpsi/da of the neural and
+    phase parts, and of §8's neural term)."""
+    meta = learning.meta
+    return (
+        learning.loss.neural > 0
+        or learning.loss.phase > 0
+        or (meta is not None and meta.eta_n != 0)
+    )
+
+
+def energy_bases(h_e: PauliHamiltonian, bases: tuple[str, ...]) -> tuple[str, ...]:
+    """The bases of ``bases`` that ``measurement.energy_from_samples`` reads H_E's terms from
+    (the first that covers each term), in their order."""
+    used = {
+        next(i for i, b in enumerate(bases) if measurement.covers(b, t))
+        for t in h_e.terms
+        if t.paulis
+    }
+    return tuple(b for i, b in enumerate(bases) if i in used) or bases[:1]
 
 
 def theta_sha256(theta: np.ndarray) -> str:
@@ -110,12 +139,17 @@ class LearningRule(ControlRule):
         quantum: QuantumBackend,
         batch_seed: Callable[[int], int],
         mutation_seed: Callable[[int], int],
+        owns_backend: bool = False,
     ) -> None:
+        """quantum: the backend the gradient batches go to (the run's, or with
+        ``owns_backend`` an instance of the rule's own, closed by ``close``)."""
         learning = config.learning
         assert learning is not None
         self.config = learning
         self.run_config = config
         self.quantum = quantum
+        self.owns_backend = owns_backend
+        self.bloch = measures_bloch(learning)
         self.batch_seed = batch_seed
         self.mutation_seed = mutation_seed
         h = config.build_hamiltonian()
@@ -219,7 +253,7 @@ class LearningRule(ControlRule):
         self.g_phase += g_psi + s * complex(coupling.alpha, coupling.beta)
 
     def _measure(self, result: RequestResult) -> tuple[float, np.ndarray]:
-        """(<H_E>, Bloch vectors) of one request of the batch."""
+        """(<H_E>, Bloch vectors (zeros when not measured)) of one request of the batch."""
         sv = result.statevector
         if sv is not None and self.exact is not None:
             estimates = self.exact.estimate(np.asarray(sv))
@@ -228,6 +262,8 @@ class LearningRule(ControlRule):
         energy = measurement.energy_from_samples(
             self.energy_h, bases, result.samples, result.readout
         )
+        if not self.bloch:
+            return energy, np.zeros((self.n, 3))
         return energy, measurement.bloch_from_samples(result.samples, result.readout)
 
     def _epoch(self, reading: TickReading, coupling: AceState) -> tuple[AceState, dict[str, Any]]:
@@ -287,7 +323,10 @@ class LearningRule(ControlRule):
                     "coherence": float(mean[1]),
                 },
                 "grad_norm": {
-                    **{k: float(np.linalg.norm(v)) for k, v in parts.items()},
+                    **{
+                        k: float(np.linalg.norm(v)) if self.bloch or k == "quantum" else None
+                        for k, v in parts.items()
+                    },
                     "fused": float(np.linalg.norm(fused)),
                 },
                 "theta_names": list(self.names),
@@ -329,6 +368,10 @@ class LearningRule(ControlRule):
         return replace(coupling, **values)
 
     # ------------------------------------------------------------------ state
+
+    def close(self) -> None:
+        if self.owns_backend:
+            self.quantum.close()
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {

@@ -49,6 +49,7 @@ from orchestrator.physics.statevector import StatevectorEstimator
 __all__ = [
     "bloch_exact",
     "bloch_from_samples",
+    "covers",
     "energy_from_samples",
     "measurement_bases",
     "readout_signs",
@@ -56,7 +57,8 @@ __all__ = [
 ]
 
 
-def _covers(basis: str, term: PauliTerm) -> bool:
+def covers(basis: str, term: PauliTerm) -> bool:
+    """Whether measuring in ``basis`` (one letter per qubit) reads ``term``."""
     return all(basis[q] == p for p, q in zip(term.paulis, term.qubits))
 
 
@@ -66,7 +68,7 @@ def measurement_bases(h: PauliHamiltonian) -> tuple[str, ...]:
     bases = ["Z" * n, "X" * n, "Y" * n]
     groups: list[dict[int, str]] = []
     for term in h.terms:
-        if not term.paulis or any(_covers(b, term) for b in bases):
+        if not term.paulis or any(covers(b, term) for b in bases):
             continue
         for group in groups:
             if all(group.get(q, p) == p for p, q in zip(term.paulis, term.qubits)):
@@ -136,7 +138,7 @@ def energy_from_samples(
         if not term.paulis:
             total += term.coeff
             continue
-        k = next(i for i, b in enumerate(bases) if _covers(b, term))
+        k = next(i for i, b in enumerate(bases) if covers(b, term))
         if len(term.qubits) == 1:
             if k not in means:
                 means[k] = _means(signs[k])

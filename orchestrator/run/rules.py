@@ -99,15 +99,36 @@ def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
 
 
 def _learning_rule(config: RunConfig, quantum: QuantumBackend) -> ControlRule:
-    from orchestrator.control.learning import LearningRule
-    from orchestrator.run.assemble import derive_seed
+    """The learning rule; on shots, when an epoch needs only <H_E> (control/learning.py), its
+    batches go to an own instance measuring only the bases H_E is read from."""
+    from dataclasses import replace
 
+    from orchestrator.control.learning import (
+        LearningRule,
+        energy_bases,
+        energy_hamiltonian,
+        measures_bloch,
+    )
+    from orchestrator.run.assemble import build_program, derive_seed, select_quantum
+
+    learning = config.learning
+    assert learning is not None
     seed = config.run.seed
+    batches, owned = quantum, False
+    if not config.quantum.capabilities().statevector and not measures_bloch(learning):
+        program = build_program(config)
+        h_e = energy_hamiltonian(program.hamiltonian, learning.loss.energy_terms)
+        bases = energy_bases(h_e, program.bases)
+        if bases != program.bases:
+            selection = select_quantum(config.quantum)
+            batches = selection.plugin.load()(config.quantum, replace(program, bases=bases))
+            owned = True
     return LearningRule(
         config,
-        quantum,
+        batches,
         lambda epoch: derive_seed(seed, LEARNING_STREAM, epoch),
         lambda epoch: derive_seed(seed, MUTATION_STREAM, epoch),
+        owns_backend=owned,
     )
 
 

@@ -16,9 +16,11 @@ import scipy.linalg
 from orchestrator.config import load_config
 from orchestrator.config.learning import LearningConfig
 from orchestrator.config.root import RunConfig
-from orchestrator.control.learning import theta_sha256
+from orchestrator.control.learning import energy_bases, energy_hamiltonian, theta_sha256
+from orchestrator.physics.measurement import measurement_bases
 from orchestrator.run.assemble import OpenBackends, open_backends
 from orchestrator.run.loop import FusionLoop
+from orchestrator.run.rules import control_rules
 from tests.conftest import ASSETS
 
 CONFIG = ASSETS.parent.parent / "configs" / "qaoa_ring8.yaml"
@@ -142,3 +144,35 @@ def test_learning_section_absent_changes_nothing() -> None:
     cfg = load_config(ASSETS / "small.yaml")
     assert cfg.learning is None and "learning" not in cfg.resolved()
     assert LearningConfig(params=["angles"]).start_angles(0.3).tolist() == [[0.3, 0.3]]
+
+
+def test_energy_bases_are_the_bases_the_energy_is_read_from() -> None:
+    cfg = load_config(CONFIG)
+    h = cfg.build_hamiltonian()
+    bases = measurement_bases(h)
+    assert bases[:3] == ("Z" * N, "X" * N, "Y" * N)
+    assert energy_bases(energy_hamiltonian(h, "cost"), bases) == ("Z" * N,)
+    assert energy_bases(energy_hamiltonian(h, "all"), bases) == ("Z" * N, "X" * N)
+
+
+def test_on_shots_an_energy_only_epoch_runs_on_its_own_z_basis_instance() -> None:
+    """lambda_N = lambda_P = 0: the batch measures Z^n only (1 circuit a preparation, not 3);
+    with a neural loss the batch goes to the run's own backend (Z, X, Y)."""
+    cfg = load_config(CONFIG, {"quantum.method": "automatic", "quantum.shots": 64})
+    neural = _with(cfg, loss=cfg.learning.loss.model_copy(update={"neural": 0.5}))
+    backends = open_backends(cfg)
+    try:
+        for config, bases, owned in ((cfg, ("Z" * N,), True), (neural, None, False)):
+            rule = next(r for r in control_rules(config, backends.quantum) if r.name == "learning")
+            try:
+                assert rule.owns_backend is owned
+                assert rule.quantum.program.bases == (bases or backends.quantum.program.bases)
+            finally:
+                rule.close()
+        history = _train(cfg, backends, (0.3, 0.5), 2)
+    finally:
+        backends.spiking.close()
+        backends.quantum.close()
+    norms = history[-1]["grad_norm"]
+    assert norms["neural"] is None and norms["phase"] is None  # not measured
+    assert norms["quantum"] > 0 and norms["fused"] == norms["quantum"]
