@@ -14,8 +14,11 @@ for --ticks ticks, under run.seed = the graph's seed, with these changes:
     quantum     pci.gamma = 0 (no spike feedback)       cut read from the shots only
     spiking     pci.alpha = pci.beta = 0 (no drive      cut read from the spikes only
                 from the quantum side)
-    qaoa        depth-1 QAOA trained by issue 12's learning (only when the config has a
-                ``learning`` section: gamma 0, |+>^n held, Adam on <H_C>, shots), shots only
+    qaoa        depth-1 QAOA trained by issue 12's learning over the ticks (gamma 0,    shots only
+                |+>^n held every tick, Adam on <H_C> from the shots, configs.QAOA_LEARNING)
+    fusion_qaoa the same learned QAOA layer inside the fusion loop (the spike   shots and spikes
+                feedback on: each tick starts from the backward PCI's preparation;
+                the ``*_qaoa.yaml`` configs)
 
 and, on the same graph, without the loop:
 
@@ -37,6 +40,7 @@ the tables of docs/results.md: mean ratio, standard deviation, 95 % bootstrap CI
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import multiprocessing
 import sys
@@ -53,11 +57,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from orchestrator.tasks.maxcut.configs import config_of  # noqa: E402
+from orchestrator.tasks.maxcut.configs import QAOA_LEARNING, config_of  # noqa: E402
 from orchestrator.tasks.maxcut.cut import cut_values  # noqa: E402
 from orchestrator.tasks.maxcut.instances import MaxCutInstance, catalogue  # noqa: E402
 
-LOOP_METHODS = ("fusion", "quantum", "spiking", "qaoa")
+LOOP_METHODS = ("fusion", "quantum", "spiking", "qaoa", "fusion_qaoa")
+PAIRED_READINGS = ("fusion", "fusion_qaoa")  # loop runs read from shots and spikes
 ORDER = (
     "fusion",
     "fusion:q",
@@ -65,6 +70,9 @@ ORDER = (
     "quantum",
     "spiking",
     "qaoa",
+    "fusion_qaoa",
+    "fusion_qaoa:q",
+    "fusion_qaoa:s",
     "random",
     "one_exchange",
     "gw",
@@ -86,16 +94,11 @@ def _spiking(cfg: dict[str, Any]) -> None:
 
 def _qaoa(cfg: dict[str, Any]) -> None:
     cfg["pci"].update(gamma=0.0, initial_theta=float(np.pi / 2), initial_phi=0.0)
-    cfg["learning"] = {
-        "params": ["angles"],
-        "layers": 1,
-        "initial_angles": [[0.15, 0.25]],
-        "epoch_ticks": 1,
-        "optimizer": "adam",
-        "lr": 0.05,
-        "loss": {"energy": 1.0, "energy_terms": "cost"},
-        "hold_preparation": True,
-    }
+    cfg["learning"] = {**copy.deepcopy(QAOA_LEARNING), "hold_preparation": True}
+
+
+def _fusion_qaoa(cfg: dict[str, Any]) -> None:
+    cfg["learning"] = copy.deepcopy(QAOA_LEARNING)
 
 
 CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -103,13 +106,8 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "quantum": _quantum,
     "spiking": _spiking,
     "qaoa": _qaoa,
+    "fusion_qaoa": _fusion_qaoa,
 }
-
-
-def learning_available() -> bool:
-    from orchestrator.config.root import RunConfig
-
-    return "learning" in RunConfig.model_fields
 
 
 def method_config(inst: MaxCutInstance, method: str, ticks: int, shots: int) -> dict[str, Any]:
@@ -203,6 +201,8 @@ PAIRS = (
     ("fusion", "one_exchange"),
     ("quantum", "random"),
     ("fusion", "qaoa"),
+    ("fusion_qaoa", "qaoa"),
+    ("fusion_qaoa", "fusion"),
 )
 
 
@@ -247,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     methods = [m for m in args.methods.split(",") if m]
-    if "qaoa" in methods and not learning_available():
-        print("qaoa: skipped (no `learning` config section here: issue 12 not merged)")
-        methods.remove("qaoa")
+    unknown = sorted(set(methods) - set(LOOP_METHODS))
+    if unknown:
+        parser.error(f"--methods: unknown {', '.join(unknown)}; known: {', '.join(LOOP_METHODS)}")
     graphs = [
         inst
         for family in args.families.split(",")
@@ -284,10 +284,10 @@ def main(argv: list[str] | None = None) -> int:
             mc = got["maxcut"] or {}
             base = {"graph": inst.name, "family": inst.family, "n": inst.n}
             timing = {"wall_seconds": got["wall_seconds"], "final_root": got["final_root"]}
-            if m == "fusion":
-                rows.append({**base, "method": "fusion", "cut": mc.get("best_cut"), **timing})
-                rows.append({**base, "method": "fusion:q", "cut": mc.get("best_quantum")})
-                rows.append({**base, "method": "fusion:s", "cut": mc.get("best_spikes")})
+            if m in PAIRED_READINGS:
+                rows.append({**base, "method": m, "cut": mc.get("best_cut"), **timing})
+                rows.append({**base, "method": f"{m}:q", "cut": mc.get("best_quantum")})
+                rows.append({**base, "method": f"{m}:s", "cut": mc.get("best_spikes")})
             elif m == "spiking":
                 rows.append({**base, "method": m, "cut": mc.get("best_spikes"), **timing})
             else:

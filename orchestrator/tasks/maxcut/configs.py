@@ -9,6 +9,10 @@ One config per graph of the seeded catalogue (``instances.catalogue``), for the 
   preparation the backward PCI proposes under exp(-i (H_C + H_X) dt), a quench that mixes
   the computational basis while the cost phases steer it (the loop has no per-tick schedule
   of H, so this is not an annealing schedule; choice recorded in docs/design.md §18);
+  with ``learned=True`` (files ``*_qaoa.yaml``) the tick's evolution is instead one QAOA layer
+  exp(-i b H_X) exp(-i a H_C) whose angles (a, b) issue 12's learning trains over the ticks
+  (``QAOA_LEARNING``: Adam on <H_C> from the shots, one epoch a tick), the spike feedback
+  still on: the learned QAOA angles over ticks inside the fusion loop;
 - ``quantum``: Aer with ``shots`` shots (the decoder reads every outcome);
 - ``spiking``: Brian2, ``NEURONS_PER_VERTEX`` neurons per vertex (neuron a in vertex a mod n's
   group), no random recurrent synapses, no STDP, and inhibitory synapses along the graph's
@@ -22,6 +26,7 @@ output for the first 3-regular graph at n = 8.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +35,7 @@ from typing import Any
 from orchestrator.tasks.maxcut.cut import ising_hamiltonian
 from orchestrator.tasks.maxcut.instances import Family, MaxCutInstance, catalogue
 
-__all__ = ["DEFAULTS", "config_of", "main", "write_configs"]
+__all__ = ["DEFAULTS", "QAOA_LEARNING", "config_of", "main", "write_configs"]
 
 TRANSVERSE_FIELD = 1.0
 NEURONS_PER_VERTEX = 4
@@ -38,14 +43,29 @@ EDGE_WEIGHT_MV = -4.0
 SIZES = (8, 12, 16)
 FAMILIES: tuple[Family, ...] = ("regular3", "erdos_renyi")
 DEFAULTS = {"ticks": 20, "shots": 64, "seed": 1}
+# depth-1 QAOA angles trained over the ticks (issue 12): cost angle 0.15, driver 0.25 to start
+QAOA_LEARNING: dict[str, Any] = {
+    "params": ["angles"],
+    "layers": 1,
+    "initial_angles": [[0.15, 0.25]],
+    "epoch_ticks": 1,
+    "optimizer": "adam",
+    "lr": 0.05,
+    "loss": {"energy": 1.0, "energy_terms": "cost"},
+}
 
 
 def config_of(
-    inst: MaxCutInstance, ticks: int = 20, shots: int = 64, seed: int = 1
+    inst: MaxCutInstance,
+    ticks: int = 20,
+    shots: int = 64,
+    seed: int = 1,
+    learned: bool = False,
 ) -> dict[str, Any]:
-    """The run config (a plain mapping, as YAML would load it) for MaxCut on ``inst``."""
+    """The run config (a plain mapping, as YAML would load it) for MaxCut on ``inst``;
+    ``learned``: QAOA angles trained over the ticks instead of the fixed quench."""
     hamiltonian = {**ising_hamiltonian(inst), "transverse_field": TRANSVERSE_FIELD}
-    return {
+    config = {
         "hamiltonian": hamiltonian,
         "quantum": {"kind": "aer", "shots": shots, "method": "automatic"},
         "spiking": {
@@ -76,6 +96,9 @@ def config_of(
         "maxcut": {"decode": True, "edge_weight_mv": EDGE_WEIGHT_MV},
         "run": {"ticks": ticks, "seed": seed},
     }
+    if learned:
+        config["learning"] = copy.deepcopy(QAOA_LEARNING)
+    return config
 
 
 def _yaml(data: dict[str, Any], inst: MaxCutInstance) -> str:
@@ -99,9 +122,10 @@ def write_configs(
         for n in SIZES:
             for k, inst in enumerate(catalogue(family, n, count, base_seed)):
                 suffix = "" if k == 0 else f"_{k:02d}"
-                path = out / f"{family}_n{n}{suffix}.yaml"
-                path.write_text(_yaml(config_of(inst, ticks, shots), inst))
-                written.append(path)
+                for learned, tail in ((False, ""), (True, "_qaoa")):
+                    path = out / f"{family}_n{n}{suffix}{tail}.yaml"
+                    path.write_text(_yaml(config_of(inst, ticks, shots, learned=learned), inst))
+                    written.append(path)
     sweep = out / "sweep.yaml"
     sweep.write_text(
         "# qnf sweep --file configs/maxcut/sweep.yaml: the n = 8 3-regular graph, fusion vs\n"

@@ -22,17 +22,25 @@ ROOT = ASSETS.parents[1]
 def test_every_written_config_validates_and_decodes_its_graph(tmp_path) -> None:
     paths = write_configs(tmp_path, count=1)
     assert sorted(p.name for p in paths) == sorted(
-        [f"{f}_n{n}.yaml" for f in ("regular3", "erdos_renyi") for n in (8, 12, 16)]
+        [
+            f"{f}_n{n}{tail}.yaml"
+            for f in ("regular3", "erdos_renyi")
+            for n in (8, 12, 16)
+            for tail in ("", "_qaoa")
+        ]
         + ["sweep.yaml"]
     )
     for path in paths[:-1]:
         cfg = load_config(path)
         assert cfg.maxcut is not None and cfg.maxcut.decode
         assert cfg.n_neurons() == 4 * cfg.build_hamiltonian().n_qubits
+        assert (cfg.learning is not None) == path.stem.endswith("_qaoa")
     base, axes, seeds = load_sweep_file(tmp_path / "sweep.yaml")
     assert base == tmp_path / "regular3_n8.yaml" and seeds == 3 and axes
+    for name in ("regular3_n8.yaml", "regular3_n8_qaoa.yaml"):
+        committed = (ROOT / "configs" / "maxcut" / name).read_text()
+        assert (tmp_path / name).read_text() == committed
     committed = (ROOT / "configs" / "maxcut" / "regular3_n8.yaml").read_text()
-    assert (tmp_path / "regular3_n8.yaml").read_text() == committed
     data = yaml.safe_load(committed)
     graph = instance("regular3", 8, 0)
     assert data["hamiltonian"]["edges"] == ising_hamiltonian(graph)["edges"]
