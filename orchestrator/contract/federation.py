@@ -17,13 +17,13 @@ Engines register like backends: a ``EnginePlugin`` in entry-point group
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
-import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from orchestrator.contract.plugin import ImplementationPlugin, registered
 
 if TYPE_CHECKING:
     from orchestrator.config.federation import FederationConfig
@@ -108,48 +108,14 @@ class FederationEngine(ABC):
 
 
 @dataclass(frozen=True)
-class EnginePlugin:
-    """A registered federation engine.
+class EnginePlugin(ImplementationPlugin):
+    """A registered federation engine (``implementation``: its ``FederationEngine`` class;
+    ``kind``: the value of ``federation.engine``)."""
 
-    kind: the value of ``federation.engine``; equals the entry-point name.
-    implementation: ``"module:Class"`` of the ``FederationEngine``.
-    requires: top-level modules it needs; install: what to run when they are missing;
-    distribution: the PyPI distribution whose version identifies it; summary: one line.
-    """
-
-    kind: str
-    implementation: str
-    requires: tuple[str, ...]
-    install: str
-    distribution: str
-    summary: str
-
-    def missing(self) -> list[str]:
-        """Required modules that cannot be imported here (empty when usable)."""
-        return [m for m in self.requires if importlib.util.find_spec(m) is None]
-
-    def version(self) -> str | None:
-        try:
-            return importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return None
-
-    def load(self) -> type[FederationEngine]:
-        """Import the engine class (``RuntimeError`` naming what to install if it cannot)."""
-        gone = self.missing()
-        if gone:
-            raise RuntimeError(f"federation engine '{self.kind}' needs {gone}: {self.install}")
-        module, _, name = self.implementation.partition(":")
-        return getattr(importlib.import_module(module), name)
+    role: ClassVar[str] = "federation engine"
 
 
 @cache
 def engine_plugins() -> dict[str, EnginePlugin]:
     """Registered federation engines, by kind."""
-    found: dict[str, EnginePlugin] = {}
-    for ep in importlib.metadata.entry_points(group=GROUP):
-        plugin = ep.load()
-        if not isinstance(plugin, EnginePlugin) or plugin.kind != ep.name:
-            raise TypeError(f"entry point {ep.name} = {ep.value} in {GROUP} is not an engine")
-        found[ep.name] = plugin
-    return dict(sorted(found.items()))
+    return registered(GROUP, EnginePlugin)

@@ -1,0 +1,72 @@
+"""Registered implementations by name: the plugin record shared by federation engines and
+sweep pools (the quantum and spiking backends have their own, richer ``BackendPlugin`` in
+``registry.py``).
+
+A package registers a plugin object (defined in an SDK-free module) under an entry-point
+group, named after its ``kind``; the built-ins use the same entry points (``pyproject.toml``).
+Loading a plugin imports nothing heavy; ``missing()`` says beforehand whether the modules the
+implementation needs are importable, so a command can refuse with "install X" before it
+starts anything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+__all__ = ["ImplementationPlugin", "registered"]
+
+
+@dataclass(frozen=True)
+class ImplementationPlugin:
+    """A registered implementation of one interface.
+
+    kind: its name in configs and on the command line; equals the entry-point name.
+    implementation: ``"module:Class"`` of the implementation.
+    requires: top-level modules it needs; install: what to run when they are missing;
+    distribution: the PyPI distribution whose version identifies it; summary: one line.
+    """
+
+    role: ClassVar[str] = "plugin"  # what it is, for messages ("federation engine", ...)
+
+    kind: str
+    implementation: str
+    requires: tuple[str, ...]
+    install: str
+    distribution: str
+    summary: str
+
+    def missing(self) -> list[str]:
+        """Required modules that cannot be imported here (empty when usable)."""
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    def version(self) -> str | None:
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def load(self) -> type:
+        """Import the implementation (``RuntimeError`` naming what to install if it cannot)."""
+        gone = self.missing()
+        if gone:
+            raise RuntimeError(f"{self.role} '{self.kind}' needs {gone}: {self.install}")
+        module, _, name = self.implementation.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+P = TypeVar("P", bound=ImplementationPlugin)
+
+
+def registered(group: str, cls: type[P]) -> dict[str, P]:
+    """The plugins of entry-point ``group``, by kind (``TypeError`` for a foreign entry)."""
+    found: dict[str, P] = {}
+    for ep in importlib.metadata.entry_points(group=group):
+        plugin = ep.load()
+        if not isinstance(plugin, cls) or plugin.kind != ep.name:
+            raise TypeError(f"entry point {ep.name} = {ep.value} in {group} is not a {cls.role}")
+        found[ep.name] = plugin
+    return dict(sorted(found.items()))
