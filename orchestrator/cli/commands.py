@@ -145,7 +145,10 @@ def validate(config: ConfigArg) -> None:
 def backends(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """List the registered backends: installed or not, version, hardware, what each can do."""
+    """List the registered backends: installed or not, version, hardware, what each can do.
+
+    Besides the quantum and spiking backends: the federation engines (``federation.engine``)
+    and the sweep pools (``qnf sweep --pool``)."""
     rows = []
     for layer in ("quantum", "spiking"):
         for kind, plugin in plugins(layer).items():
@@ -162,6 +165,26 @@ def backends(
                     "hardware": plugin.hardware(),
                     "summary": plugin.summary,
                     "devices": plugin.list_devices(),
+                }
+            )
+    from orchestrator.contract.federation import engine_plugins
+    from orchestrator.contract.sweep_pool import pool_plugins
+
+    for layer, found in (("federation", engine_plugins()), ("sweep", pool_plugins())):
+        for kind, engine in found.items():
+            missing = engine.missing()
+            rows.append(
+                {
+                    "layer": layer,
+                    "kind": kind,
+                    "installed": not missing,
+                    "missing": missing,
+                    "install": engine.install if missing else None,
+                    "version": engine.version(),
+                    "package": engine.distribution,
+                    "hardware": None,
+                    "summary": engine.summary,
+                    "devices": [],
                 }
             )
     if as_json:

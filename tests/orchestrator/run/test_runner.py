@@ -158,6 +158,8 @@ def test_backends_lists_installed_backends_with_versions() -> None:
     rows = {(r["layer"], r["kind"]): r for r in json.loads(result.stdout)}
     assert rows[("quantum", "aer")]["installed"] and rows[("quantum", "aer")]["version"]
     assert rows[("spiking", "brian2")]["installed"] and rows[("spiking", "brian2")]["version"]
+    assert rows[("federation", "local")]["installed"] and rows[("sweep", "local")]["installed"]
+    assert {("federation", "ray"), ("sweep", "ray")} <= set(rows)
     table = runner.invoke(app, ["backends"])
     assert table.exit_code == 0 and "aer" in table.stdout and "brian2" in table.stdout
 
