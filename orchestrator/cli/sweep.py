@@ -51,23 +51,48 @@ def sweep(
         typer.Option(
             "--out",
             "-o",
-            help="Sweep directory [default: sweeps/<config>-<plan digest>]; "
+            help="Sweep directory \\[default: sweeps/<config>-<plan digest>]; "
             "the same directory again continues the sweep.",
             show_default=False,
         ),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-j", help="Worker processes [default: one per core].", min=1),
+        typer.Option(
+            "--workers", "-j", help="Points run at once \\[default: one per core].", min=1
+        ),
+    ] = None,
+    pool: Annotated[
+        str,
+        typer.Option(
+            "--pool",
+            help="Where points run: local (a process pool here) or ray (Ray tasks; "
+            "pip install 'qnfusion\\[ray]').",
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            help="Ray cluster to run on (auto, or HOST:PORT of its head) \\[default: a "
+            "private Ray on this host]. The sweep directory must be the same path on every "
+            "host.",
+            show_default=False,
+        ),
     ] = None,
     metric: Annotated[
-        str, typer.Option(help="Last-tick metric plotted in sweep.png.")
+        str,
+        typer.Option(
+            help="Column of table.csv plotted in sweep.png: a last-tick metric, or a task "
+            "result such as maxcut.best_cut."
+        ),
     ] = "fusion_energy",
 ) -> None:
     """Run CONFIG over a grid of values and seeds; one table of every point.
 
     Every point is validated before anything runs. Points run on a local process pool
-    (one worker per core); each is an ordinary run directory under DIR/points/. At the end
+    (one worker per core), or with --pool ray as Ray tasks (on the cluster at --address, or a
+    private Ray on this host); each is an ordinary run directory under DIR/points/. At the end
     DIR/table.csv holds one row per point (overrides, status, final_root, last-tick metrics;
     the same command gives the same table), DIR/timings.csv the wall times, and
     DIR/sweep.png the chosen metric against the first key.
@@ -82,12 +107,16 @@ def sweep(
       qnf sweep configs/demo.yaml --over pci.gamma=0,0.3 --over ace.max_entropy=0.5,0.9
 
       qnf sweep --file configs/maxcut/sweep.yaml
+
+      qnf sweep --file configs/maxcut/sweep.yaml --pool ray --address auto
     """
     from orchestrator.record.sweep_table import PLOT, TABLE, plot_sweep, write_table
     from orchestrator.run.sweep import (
         SweepPlan,
         load_sweep_file,
         parse_over,
+        point_dir,
+        pool_plugin,
         run_sweep,
         seed_values,
     )
@@ -106,6 +135,7 @@ def sweep(
         count = seeds if seeds is not None else file_seeds
         plan = SweepPlan(text, str(config), tuple(axes), seed_values(text, str(config), count))
         plan.configs()  # every point validated before a directory is made
+        pool_plugin(pool, address)  # known and installed, before a directory is made
     except ConfigError as exc:
         fail(exc.problems)
     out = out or Path("sweeps") / f"{config.stem}-{plan.digest[:8]}"
@@ -127,13 +157,14 @@ def sweep(
                 how = "read back" if summary.get("skipped") else summary.get("status")
                 progress.update(task, advance=1, status=f"{point.name} {how}")
 
-            summaries = run_sweep(plan, out, workers, on_point)
+            summaries = run_sweep(plan, out, workers, on_point, pool, address)
     except ConfigError as exc:
         fail(exc.problems)
     except KeyboardInterrupt:
         fail([f"interrupted; the same command with --out {out} continues the sweep"], 130)
     names = [p.name for p in plan.points]
-    rows = write_table(out, names, [p.overrides for p in plan.points], summaries)
+    run_dirs = [point_dir(out, p) for p in plan.points]
+    rows = write_table(out, names, [p.overrides for p in plan.points], summaries, run_dirs)
     keys = list(dict.fromkeys(k for p in plan.points for k in p.overrides))
     plot_sweep(out, rows, keys, metric)
     counts: dict[str, int] = {}

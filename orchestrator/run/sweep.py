@@ -16,9 +16,11 @@ whose summary says ``completed`` is read back, not rerun; a point with a ledger 
 from its last checkpoint (on simulators to the same final root); a point killed before its
 genesis block is started afresh. A directory holding a different plan is refused.
 
-Points run on a local process pool, one worker per core by default. Workers are started with
-``spawn`` (each is a fresh interpreter: no simulator state or fork-unsafe thread crosses over),
-and a worker's point ends at a tick boundary on SIGINT/SIGTERM like ``qnf run`` does.
+Points run on a sweep pool (``orchestrator.contract.sweep_pool``): by default a local process
+pool, one worker per core (``run/sweep_local.py``); ``--pool ray`` makes each point a Ray task
+(``backends/sweep/ray``). Every pool runs ``run_task``, which builds the point's config and
+runs, resumes or reads back its directory, so the table does not depend on the pool. A
+point ends at a tick boundary on SIGINT/SIGTERM like ``qnf run`` does.
 
 Seeds: ``seeds: N`` runs each grid point with ``run.seed`` = s0, s0 + 1, ..., s0 + N - 1, where
 s0 is the base config's ``run.seed``; without it the base seed alone is used.
@@ -29,15 +31,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import multiprocessing
 import os
 import re
 import shutil
+import socket
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config_text
@@ -46,14 +47,20 @@ from orchestrator.record.canonical import canonical
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.rundir import RunDirectory, read_summary
 
+if TYPE_CHECKING:
+    from orchestrator.contract.sweep_pool import PointTask, PoolPlugin, SweepPool
+
 __all__ = [
     "PLAN_FILE",
     "SweepPlan",
     "SweepPoint",
     "load_sweep_file",
     "parse_over",
+    "point_dir",
+    "pool_plugin",
     "run_point",
     "run_sweep",
+    "run_task",
 ]
 
 PLAN_FILE = "sweep.json"
@@ -257,52 +264,79 @@ def run_point(config: RunConfig, run_dir: Path) -> dict[str, Any]:
 PointCallback = Callable[[SweepPoint, dict[str, Any]], None]
 
 
+def point_dir(out: Path, point: SweepPoint) -> Path:
+    """The run directory of ``point`` in the sweep directory ``out``."""
+    return out / "points" / point.name
+
+
+def pool_plugin(kind: str = "local", address: str | None = None) -> PoolPlugin:
+    """The registered sweep pool of ``kind`` (``contract/sweep_pool.py``); ``ConfigError``
+    in one line when it is not registered or its package is not installed. Starts nothing."""
+    from orchestrator.contract.sweep_pool import pool_plugins
+
+    found = pool_plugins()
+    if kind not in found:
+        raise ConfigError([f"--pool: unknown {kind!r}; registered here: {', '.join(found)}"])
+    gone = found[kind].missing()
+    if gone:
+        raise ConfigError(
+            [f"--pool {kind}: needs {', '.join(gone)}, not installed: {found[kind].install}"]
+        )
+    if address is not None and kind == "local":
+        raise ConfigError(["--address: only for a pool on other hosts (e.g. --pool ray)"])
+    return found[kind]
+
+
 def run_sweep(
     plan: SweepPlan,
     out: Path,
     workers: int | None = None,
     on_point: PointCallback | None = None,
+    pool: str = "local",
+    address: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run every point of ``plan`` into ``out``; returns their summaries in point order.
 
-    ``workers``: processes in the pool (default: one per core; 1 runs the points in this
-    process, one after another). ``on_point(point, summary)`` after each point ends (any
-    order). Raises ``ConfigError`` (nothing written) when a point's config is refused or
-    ``out`` holds another sweep. A point that raises is reported with status ``error``.
+    ``pool``: where the points run (``local``: a process pool here; ``ray``: Ray tasks, on
+    the cluster at ``address`` or a private single-host Ray). ``workers``: points at once
+    (default: one per core; 1 on ``local`` runs them in this process, one after another).
+    ``on_point(point, summary)`` after each point ends (any order). Raises ``ConfigError``
+    (nothing written) when a point's config is refused, the pool is unknown or not
+    installed, or ``out`` holds another sweep. A point that raises is reported with status
+    ``error``.
     """
-    configs = plan.configs()
+    from orchestrator.contract.sweep_pool import PointTask
+
+    plan.configs()
+    runner: SweepPool = pool_plugin(pool, address).load()(workers, address)
     open_sweep(plan, out)
-    workers = workers or os.cpu_count() or 1
     summaries: dict[int, dict[str, Any]] = {}
 
-    def done(point: SweepPoint, summary: dict[str, Any]) -> None:
-        summaries[point.index] = summary
+    def done(index: int, summary: dict[str, Any]) -> None:
+        summaries[index] = summary
         if on_point is not None:
-            on_point(point, summary)
+            on_point(plan.points[index], summary)
 
-    if workers == 1:
-        for point, config in zip(plan.points, configs):
-            done(point, _guarded(config, out / "points" / point.name))
-    else:  # configs are rebuilt in the workers (the config model is made at run time)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {
-                pool.submit(
-                    _in_worker, plan.config_text, plan.source, p.overrides, out / "points" / p.name
-                ): p
-                for p in plan.points
-            }
-            try:
-                for future in as_completed(futures):
-                    done(futures[future], future.result())
-            except KeyboardInterrupt:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+    tasks = [
+        PointTask(p.index, plan.config_text, plan.source, p.overrides, point_dir(out, p))
+        for p in plan.points
+    ]
+    try:
+        runner.run(run_task, tasks, done)
+    finally:
+        runner.close()
     return [summaries[p.index] for p in plan.points]
 
 
-def _in_worker(text: str, source: str, overrides: dict[str, Any], run_dir: Path) -> dict[str, Any]:
-    return _guarded(load_config_text(text, source, overrides), run_dir)
+def run_task(task: PointTask) -> dict[str, Any]:
+    """A worker's part: build the point's config from its ``PointTask``, run it (guarded).
+    The summary gets ``worker``: ``host:pid`` of the process that ran or read it back."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        config = load_config_text(task.config_text, task.source, dict(task.overrides))
+    except ConfigError as exc:  # validated by the caller; a worker with other plugins may differ
+        return {"status": "error", "error": "; ".join(exc.problems), "worker": worker}
+    return {**_guarded(config, task.run_dir), "worker": worker}
 
 
 def _guarded(config: RunConfig, run_dir: Path) -> dict[str, Any]:

@@ -118,3 +118,36 @@ def test_qnf_sweep_on_a_process_pool_gives_the_same_table_twice(tmp_path, small_
 def _after(ticks: int):
     count = iter(range(10**6))
     return lambda: next(count) >= ticks
+
+
+def test_an_unknown_or_uninstalled_pool_is_refused_before_anything_is_written(
+    tmp_path, small_config, monkeypatch
+) -> None:
+    from orchestrator.contract import sweep_pool
+
+    cli = CliRunner()
+    base = ["sweep", str(small_config), "--over", "trotter.dt=0.2"]
+    out = tmp_path / "s"
+    unknown = cli.invoke(app, [*base, "--pool", "slurm", "--out", str(out)])
+    assert unknown.exit_code == 2 and "--pool: unknown 'slurm'; registered here: local" in (
+        unknown.stderr
+    )
+    stray = cli.invoke(app, [*base, "--address", "auto", "--out", str(out)])
+    assert stray.exit_code == 2 and "--address: only for a pool on other hosts" in stray.stderr
+    absent = sweep_pool.PoolPlugin(
+        kind="cluster",
+        implementation="no_such_module:Pool",
+        requires=("no_such_module",),
+        install="pip install no-such-module",
+        distribution="no-such-module",
+        summary="",
+    )
+    monkeypatch.setattr(sweep_pool, "pool_plugins", lambda: {"cluster": absent})
+    missing = cli.invoke(app, [*base, "--pool", "cluster", "--out", str(out)])
+    assert missing.exit_code == 2
+    assert (
+        missing.stderr.strip()
+        .splitlines()[-1]
+        .endswith("--pool cluster: needs no_such_module, not installed: pip install no-such-module")
+    )
+    assert not out.exists() and "Traceback" not in missing.output

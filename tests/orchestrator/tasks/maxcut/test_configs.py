@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import load_config
+from orchestrator.record.ledger import last_events
+from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.sweep import load_sweep_file
 from orchestrator.tasks.maxcut.configs import config_of, write_configs
 from orchestrator.tasks.maxcut.cut import ising_hamiltonian
@@ -66,3 +68,9 @@ def test_a_sweep_over_a_maxcut_config_gives_the_same_table_twice(tmp_path) -> No
         ("0.0", "completed"),
     ]
     assert len({r["final_root"] for r in rows}) == 2
+    for row in rows:  # the decoder's result of each point, as its ledger's last event says
+        (_, event), *_ = last_events(
+            RunDirectory(tmp_path / "a" / "points" / row["point"]).ledger, 1
+        )
+        assert row["maxcut.best_cut"] == str(event["maxcut"]["best_cut"])
+        assert row["maxcut.best_assignment"] == event["maxcut"]["best_assignment"]
