@@ -83,6 +83,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import expm_multiply
 
 from orchestrator.physics.coherence import PHASE_EPS
+from orchestrator.physics.pci import window_capacity
 
 __all__ = [
     "CoherenceGradient",
@@ -145,7 +146,7 @@ class LifSurrogate:
             v_reset_mv=neurons.v_reset_mv,
             refractory_ms=neurons.refractory_ms,
             window_ms=window_ms,
-            n_cap=window_ms / max(neurons.refractory_ms, neurons.dt_ms),
+            n_cap=window_capacity(window_ms, neurons.refractory_ms, neurons.dt_ms),
         )
 
     def rate(self, drive_mv: np.ndarray) -> np.ndarray:

@@ -136,3 +136,25 @@ def test_lif_rate_matches_a_simulated_neuron():
     assert LIF.rate(drives)[0] == 0.0
     d = central(lambda x: float(LIF.rate(np.array([x]))[0]), 25.0, 1e-5)
     assert LIF.rate_derivative(np.array([25.0]))[0] == pytest.approx(d, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("refractory_ms", "window_ms", "most_spikes"),
+    [
+        (0.25, 10.0, 50),  # t_ref = 2.5 steps: a spike every 2 steps, 100 steps
+        (2.0, 5.0, 3),  # steps 0, 20, 40 of 50
+        (2.0, 10.0, 5),
+    ],
+)
+def test_the_surrogates_n_cap_is_the_pcis_spike_capacity(
+    refractory_ms, window_ms, most_spikes
+) -> None:
+    """Counted by hand on the dt = 0.1 ms grid: the surrogate and the PCI normalise by the same
+    N_cap (issue 10 fixed the PCI's; the surrogate had kept T / max(t_ref, dt))."""
+    from types import SimpleNamespace
+
+    neurons = SimpleNamespace(
+        tau_m_ms=20.0, v_th_mv=20.0, v_reset_mv=0.0, refractory_ms=refractory_ms, dt_ms=0.1
+    )
+    lif = cg.LifSurrogate.of_neurons(neurons, window_ms)
+    assert lif.n_cap == most_spikes == pci.window_capacity(window_ms, refractory_ms, 0.1)
