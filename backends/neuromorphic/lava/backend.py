@@ -76,6 +76,15 @@ class LavaBackend(SpikingBackend):
             stdp=network.stdp if network.stdp is not None and network.stdp.enabled else None,
             in_strength_mv=_in_strength(network),
         )
+        stdp = network.stdp is not None and network.stdp.enabled
+        pairs = np.asarray(network.post, dtype=np.int64) * network.n_neurons + network.pre
+        repeated = len(pairs) - len(np.unique(pairs))
+        if stdp and repeated:
+            problems.append(
+                f"lava: {repeated} synapses repeat a (pre, post) pair; with STDP each would "
+                "learn on its own, but Lava's dense matrix holds one weight per pair (remove "
+                "the repeats, or use kind: brian2)"
+            )
         if problems:
             raise ValueError("; ".join(f"spiking.{p}" for p in problems))
         self._plan = plan

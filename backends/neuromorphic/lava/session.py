@@ -184,11 +184,12 @@ class LavaSession:
         return LIF(shape=shape, u=begin["u"], v=begin["v"], **params)
 
     def _weight_matrix(self) -> np.ndarray:
-        """The network's (post, pre) weights in Lava's units (mV, or fixed-point mantissas)."""
+        """The network's (post, pre) weights in Lava's units (mV, or fixed-point mantissas);
+        synapses given twice between the same pair add up, as in Brian2."""
         net, fixed = self.network, self._fixed
         weights = np.zeros((net.n_neurons,) * 2)
         in_units = net.weight_mv if fixed is None else fixed.weights(net.weight_mv)
-        weights[net.post, net.pre] = in_units
+        np.add.at(weights, (net.post, net.pre), in_units)
         return weights
 
     def _synapses(

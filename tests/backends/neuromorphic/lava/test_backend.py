@@ -269,3 +269,39 @@ def test_loihi2_target_builds_loihi2hwcfg_mock_loihi(make, monkeypatch) -> None:
     got, _ = run(chip, [DRIVE[:20]] * 3)
     ref, _ = run(make(LavaBackend, lava(select_tag="fixed_pt"), net), [DRIVE[:20]] * 3)
     assert got == ref and len(got) > 0
+
+
+def _doubled(net: NetworkSpec, extra_mv: float) -> NetworkSpec:
+    """``net`` with every synapse given a second time (weight ``extra_mv``)."""
+    from dataclasses import replace
+
+    return replace(
+        net,
+        pre=np.concatenate([net.pre, net.pre]),
+        post=np.concatenate([net.post, net.post]),
+        weight_mv=np.concatenate([net.weight_mv, np.full(len(net.pre), extra_mv)]),
+    )
+
+
+def test_synapses_given_twice_add_up_as_in_brian2(make) -> None:
+    """Lava's dense matrix sums a pair given twice (it used to keep the last weight)."""
+    from dataclasses import replace
+
+    net = network()
+    doubled = _doubled(net, 0.3)
+    summed = replace(net, weight_mv=np.asarray(net.weight_mv) + 0.3)
+    got, v = run(make(LavaBackend, lava(), doubled), [DRIVE] * 10)
+    ref, v_ref = run(make(Brian2Backend, brian2("lava"), doubled), [DRIVE] * 10)
+    merged, _ = run(make(LavaBackend, lava(), summed), [DRIVE] * 10)
+    kept_last, _ = run(
+        make(LavaBackend, lava(), replace(net, weight_mv=np.full(len(net.pre), 0.3))), [DRIVE] * 10
+    )
+    # voltages to rounding: Brian2 adds the two weights one after the other, Lava their sum
+    assert got == ref == merged and np.allclose(v, v_ref, rtol=0, atol=1e-9)
+    assert got != kept_last  # the old behaviour is told apart by this network
+
+
+def test_stdp_on_a_pair_given_twice_is_refused(make) -> None:
+    stdp = StdpConfig(enabled=True)
+    with pytest.raises(ValueError, match=r"synapses repeat a \(pre, post\) pair"):
+        make(LavaBackend, lava(), _doubled(network(stdp=stdp), 0.3))
