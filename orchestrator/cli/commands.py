@@ -230,14 +230,26 @@ def ledger_verify(run_dir: RunDirArg) -> None:
 
 @app.command()
 def report(run_dir: RunDirArg) -> None:
-    """Re-draw RUN_DIR/report.png from the run's ledger."""
+    """Re-draw RUN_DIR/report.png from the run's ledger.
+
+    On a federated run's directory (a config with `federation:`): consensus members and
+    failures per round, each node's coupling, the consensus's coherence, and each node's
+    fusion energy."""
+    from orchestrator.federation.record import GENESIS_KIND, node_dir
+    from orchestrator.record.federation_report import draw_federation_report
+    from orchestrator.record.ledger import read_blocks
     from orchestrator.record.report import draw_report
     from orchestrator.record.rundir import RunDirectory
 
     files = RunDirectory(run_dir)
     if not files.is_run():
         fail([f"{run_dir}: not a run directory (no {files.LEDGER})"])
-    say(str(draw_report(run_dir)))
+    genesis = next(read_blocks(files.ledger), (0, {}, {}))[1]
+    if genesis.get("kind") == GENESIS_KIND:
+        nodes = {node: node_dir(run_dir, node) for node in genesis.get("nodes", {})}
+        say(str(draw_federation_report(run_dir, nodes)))
+    else:
+        say(str(draw_report(run_dir)))
 
 
 @app.command("export-nir")

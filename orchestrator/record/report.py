@@ -31,14 +31,18 @@ from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks, read_spikes
 from orchestrator.record.rundir import RunDirectory
 
-__all__ = ["draw_report", "report_figure"]
+__all__ = ["draw_report", "report_figure", "save_report"]
 
 MAX_RASTER_SPIKES = 200_000  # beyond this the raster shows an evenly thinned sample
 
 
 def draw_report(run_dir: Path) -> Path:
     """Draw ``run_dir/report.png`` from ``run_dir/ledger.sqlite``; return its path."""
-    fig = report_figure(run_dir)  # selects the Agg backend before pyplot is imported here
+    return save_report(report_figure(run_dir), run_dir)
+
+
+def save_report(fig, run_dir: Path) -> Path:  # fig: a matplotlib Figure (Agg selected)
+    """Write ``fig`` to ``run_dir/report.png`` atomically, close it; return the path."""
     import matplotlib.pyplot as plt
 
     out = RunDirectory(run_dir).report

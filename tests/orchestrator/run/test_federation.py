@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.federation.signing import generate_private_key, sign
+from orchestrator.record.federation_report import federation_figure
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
@@ -107,6 +108,21 @@ def test_a_failing_fusion_node_is_restarted_from_its_checkpoint_and_rejoins(
     received = [(e["round"], e["decoupled"]) for e in blocks if e["kind"] == "consensus"]
     assert received == [(0, False), (2, True), (3, False)]
     assert [e["tick"] for e in blocks if e["kind"] == "tick"][-1] == 11
+    # qnf report draws the federation: members and failures per round, couplings, energies
+    drawn = CliRunner().invoke(app, ["report", str(out)])
+    assert drawn.exit_code == 0 and (out / "report.png").stat().st_size > 0
+    fig = federation_figure(out, {n: out / "nodes" / n for n in ("n0", "n1", "n2")})
+    try:
+        lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+        assert list(lines["members"].get_ydata()) == [len(e["members"]) for e in held]
+        assert list(lines["missing"].get_ydata()) == [0, 1, 0, 0]
+        coupling = {line.get_label(): line.get_ydata() for line in fig.axes[1].get_lines()}
+        assert list(coupling["n1"]) == [e["coupling"]["n1"] for e in held]
+        energies = {line.get_label(): line for line in fig.axes[3].get_lines()}
+        n1_ticks = [e for e in blocks if e["kind"] == "tick"]
+        assert list(energies["n1"].get_ydata()) == [e["fusion_energy"] for e in n1_ticks]
+    finally:
+        fig.clf()
 
 
 def test_a_rerun_ends_at_the_same_federation_root(tmp_path):
