@@ -16,6 +16,12 @@ epoch gradient, median over rounds, and the ratio per-circuit / batched (goal >=
 same for the backend calls alone (without the estimators). Shots:
 1024 per basis, 3 bases (Z, X, Y: every request is measured in every basis, as a tick is);
 statevector: exact amplitudes. Setup (imports, transpiling) is excluded.
+
+A second table (shots only): the learning rule's energy-only epoch (issue 15; lambda_N =
+lambda_P = 0, loss <H_C> on the cost terms) as it now runs, its batch on an instance measuring
+Z^n only (``control/learning.energy_bases``), against the same batch measured in Z, X, Y as
+before; both batched, in alternating rounds, each followed by the same assembly of the
+gradient of <H_C> from its Z samples.
 """
 
 from __future__ import annotations
@@ -57,21 +63,26 @@ def gradient(h, matrix, layout, results, statevector: bool, bases) -> np.ndarray
     return group_gradient(shift_derivative(np.array(values), 1, layout.n_terms), layout)
 
 
-def bench(n: int, method: str, rounds: int) -> tuple[float, float, float, float, int]:
-    h = hamiltonian(n)
-    matrix = StatevectorEstimator(h)  # the learning rule's exact estimator
-    layout = term_layout(h)
-    program = QuantumProgram(
+def program_of(h: PauliHamiltonian, layout, statevector: bool) -> QuantumProgram:
+    """One layer of free angles over every term of ``h``, measured in its bases."""
+    return QuantumProgram(
         hamiltonian=h,
         time=0.0,
         order=1,
         reps=1,
         preserve_order=True,
         bases=measurement.measurement_bases(h),
-        want_statevector=method == "statevector",
+        want_statevector=statevector,
         layers=1,
         layer_terms=layout.terms,
     )
+
+
+def bench(n: int, method: str, rounds: int) -> tuple[float, float, float, float, int]:
+    h = hamiltonian(n)
+    matrix = StatevectorEstimator(h)  # the learning rule's exact estimator
+    layout = term_layout(h)
+    program = program_of(h, layout, method == "statevector")
     backend = AerBackend(AerConfig(kind="aer", method=method, shots=1024), program)
     x = layout.term_angles(np.array([[0.4, 0.3]]))
     theta, phi = np.full(n, np.pi / 2), np.zeros(n)
@@ -97,6 +108,37 @@ def bench(n: int, method: str, rounds: int) -> tuple[float, float, float, float,
     return (*ms, len(requests))
 
 
+def bench_bases(n: int, rounds: int) -> tuple[float, float, int]:
+    """(ms Z, X, Y batch, ms Z-only batch, requests) of one energy-only epoch gradient."""
+    from dataclasses import replace
+
+    from orchestrator.control.learning import energy_bases, energy_hamiltonian
+
+    h = hamiltonian(n)
+    cost = energy_hamiltonian(h, "cost")
+    layout = term_layout(h)
+    full = program_of(h, layout, statevector=False)
+    only_z = replace(full, bases=energy_bases(cost, full.bases))
+    assert only_z.bases == ("Z" * n,)
+    config = AerConfig(kind="aer", method="automatic", shots=1024)
+    backends = [AerBackend(config, full), AerBackend(config, only_z)]
+    x = layout.term_angles(np.array([[0.4, 0.3]]))
+    theta, phi = np.full(n, np.pi / 2), np.zeros(n)
+    requests = [QuantumRequest(theta=theta, phi=phi, evolution=e) for e in shifted_angles(x)]
+    times: list[list[float]] = [[], []]
+    for backend in backends:
+        backend.execute(requests[:2], 0)  # warm-up
+    for r in range(rounds):
+        for k, backend in enumerate(backends):
+            start = time.perf_counter()
+            results = backend.execute(requests, r).results
+            gradient(cost, None, layout, results, False, backend.program.bases)
+            times[k].append(time.perf_counter() - start)
+    for backend in backends:
+        backend.close()
+    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3, len(requests)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 12])
@@ -116,6 +158,12 @@ def main(argv: list[str] | None = None) -> None:
                 f"| {n} | {label} | {count} | {one:.1f} | {many:.1f} | {many / one:.1f}x "
                 f"| {call:.1f} | {calls:.1f} | {calls / call:.1f}x |"
             )
+    print("\nEnergy-only epoch on shots (1024), batched: measured in Z, X, Y vs in Z^n only")
+    print("| n | requests | Z, X, Y ms | Z only ms | ratio |")
+    print("|---|---|---|---|---|")
+    for n in args.sizes:
+        three, one, count = bench_bases(n, args.rounds)
+        print(f"| {n} | {count} | {three:.1f} | {one:.1f} | {three / one:.1f}x |")
 
 
 if __name__ == "__main__":

@@ -27,19 +27,16 @@ pattern or cue of the wrong width or values.
 
 from __future__ import annotations
 
-import importlib
-import importlib.metadata
-import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from orchestrator.contract.plugin import ImplementationPlugin, registered
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
-from orchestrator.contract.registry import BackendUnavailable
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.hopfield import as_patterns, hebbian_couplings
 from orchestrator.physics.memory import memory_hamiltonian
@@ -170,48 +167,17 @@ class QuantumMemory(ABC):
 
 
 @dataclass(frozen=True)
-class MemoryPlugin:
-    """A registered memory engine (see ``orchestrator.contract.registry.BackendPlugin``).
+class MemoryPlugin(ImplementationPlugin):
+    """A registered memory engine (``ImplementationPlugin``): ``kind`` is the
+    ``memory.engine`` value, ``implementation`` the ``"module:Class"`` of a ``QuantumMemory``."""
 
-    kind: the ``memory.engine`` value; implementation: ``"module:Class"`` of a
-    ``QuantumMemory``; requires: importable modules it needs; install: what to run if they are
-    missing; distribution: the PyPI distribution that versions it; summary: one line.
-    """
-
-    kind: str
-    implementation: str
-    requires: tuple[str, ...]
-    install: str
-    distribution: str
-    summary: str
-
-    def missing(self) -> list[str]:
-        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+    role: ClassVar[str] = "memory engine"
 
     def identity(self) -> dict[str, str]:
-        try:
-            version = importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            version = ""
-        return {"engine": self.kind, "package": self.distribution, "version": version}
-
-    def load(self) -> type[QuantumMemory]:
-        gone = self.missing()
-        if gone:
-            raise BackendUnavailable(
-                f"memory engine '{self.kind}' needs {', '.join(gone)}: {self.install}"
-            )
-        module, _, name = self.implementation.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return {"engine": self.kind, "package": self.distribution, "version": self.version() or ""}
 
 
 @cache
 def memory_plugins() -> dict[str, MemoryPlugin]:
     """Registered memory engines, by kind."""
-    found: dict[str, MemoryPlugin] = {}
-    for ep in importlib.metadata.entry_points(group=MEMORY_GROUP):
-        plugin = ep.load()
-        if not isinstance(plugin, MemoryPlugin) or plugin.kind != ep.name:
-            raise TypeError(f"entry point {ep.name} = {ep.value} is not a MemoryPlugin")
-        found[ep.name] = plugin
-    return dict(sorted(found.items()))
+    return registered(MEMORY_GROUP, MemoryPlugin)

@@ -1,6 +1,6 @@
-"""Registered implementations by name: the plugin record shared by federation engines and
-sweep pools (the quantum and spiking backends have their own, richer ``BackendPlugin`` in
-``registry.py``).
+"""Registered implementations by name: the plugin record every entry-point group uses
+(quantum and spiking backends: ``registry.BackendPlugin``, which adds the config model and
+conformance cases; memory engines, federation engines, sweep pools).
 
 A package registers a plugin object (defined in an SDK-free module) under an entry-point
 group, named after its ``kind``; the built-ins use the same entry points (``pyproject.toml``).
@@ -17,7 +17,11 @@ import importlib.util
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
-__all__ = ["ImplementationPlugin", "registered"]
+__all__ = ["BackendUnavailable", "ImplementationPlugin", "registered"]
+
+
+class BackendUnavailable(RuntimeError):
+    """A configured backend cannot be used here; the message says what to install."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,12 @@ class ImplementationPlugin:
             return None
 
     def load(self) -> type:
-        """Import the implementation (``RuntimeError`` naming what to install if it cannot)."""
+        """Import the implementation; ``BackendUnavailable`` names what to install."""
         gone = self.missing()
         if gone:
-            raise RuntimeError(f"{self.role} '{self.kind}' needs {gone}: {self.install}")
+            raise BackendUnavailable(
+                f"{self.role} '{self.kind}' needs {', '.join(gone)}: {self.install}"
+            )
         module, _, name = self.implementation.partition(":")
         return getattr(importlib.import_module(module), name)
 

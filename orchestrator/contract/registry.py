@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
+
+from orchestrator.contract.plugin import BackendUnavailable, ImplementationPlugin
 
 if TYPE_CHECKING:
     from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
@@ -29,10 +30,6 @@ __all__ = ["BackendPlugin", "BackendUnavailable", "ConformanceCase", "plugins"]
 
 Layer = Literal["quantum", "spiking"]
 GROUPS: dict[Layer, str] = {"quantum": "qnfusion.quantum", "spiking": "qnfusion.spiking"}
-
-
-class BackendUnavailable(RuntimeError):
-    """A configured backend cannot be used here; the message says what to install."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,8 @@ class ConformanceCase:
 
 
 @dataclass(frozen=True)
-class BackendPlugin:
-    """A registered backend.
+class BackendPlugin(ImplementationPlugin):
+    """A registered backend (the shared fields: ``ImplementationPlugin``).
 
     layer: ``quantum`` or ``spiking``.
     kind: the config's ``kind`` tag; equals the entry-point name.
@@ -79,42 +76,20 @@ class BackendPlugin:
     """
 
     layer: Layer
-    kind: str
     config: type[QuantumBackendConfig] | type[SpikingBackendConfig]
-    implementation: str
-    requires: tuple[str, ...]
-    install: str
-    distribution: str
-    summary: str
     devices: str | None = None
     probe: str | None = None
     conformance: Mapping[str, ConformanceCase] = field(
         default_factory=lambda: {"default": ConformanceCase()}
     )
 
-    def missing(self) -> list[str]:
-        """Required modules that cannot be imported here (empty when usable)."""
-        return [m for m in self.requires if importlib.util.find_spec(m) is None]
-
-    def version(self) -> str | None:
-        try:
-            return importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return None
+    @property
+    def role(self) -> str:  # type: ignore[override]
+        return f"{self.layer} backend"
 
     def identity(self) -> dict[str, str]:
         """What every event records of a backend of this plugin: kind, package, version."""
         return {"kind": self.kind, "package": self.distribution, "version": self.version() or ""}
-
-    def load(self) -> type:
-        """Import the implementation class; ``BackendUnavailable`` names what to install."""
-        gone = self.missing()
-        if gone:
-            raise BackendUnavailable(
-                f"{self.layer} backend '{self.kind}' needs {', '.join(gone)}: {self.install}"
-            )
-        module, _, name = self.implementation.partition(":")
-        return getattr(importlib.import_module(module), name)
 
     def list_devices(self) -> list[dict[str, Any]]:
         """The rows of ``devices`` (empty when the plugin declares none or its SDK is missing)."""
