@@ -34,7 +34,8 @@ can be told from "two readers see more than one". Runs land in OUT/runs/<graph>/
 (ordinary run directories: rerunning the command reads finished runs back); OUT/study.csv has
 one row per graph and method (cut, optimum, ratio, wall seconds, final_root), OUT/summary.md
 the tables of docs/results.md: mean ratio, standard deviation, 95 % bootstrap CI of the mean
-(2000 resamples over graphs, rng seed 0), fraction solved exactly, mean wall seconds.
+(2000 resamples over graphs, rng seed 0), fraction solved exactly, mean wall seconds;
+OUT/ratios.png the mean ratios with their CIs against n.
 """
 
 from __future__ import annotations
@@ -233,6 +234,50 @@ def paired(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+PLOTTED = ("fusion", "quantum", "qaoa", "fusion_qaoa", "random", "one_exchange", "gw")
+
+
+def plot(rows: list[dict[str, Any]], title: str, path: Path) -> None:
+    """OUT/ratios.png: mean ratio (95 % bootstrap CI) against n, one panel per family, one
+    line per method (spiking alone is left out: it decodes cut 0)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    families = sorted({r["family"] for r in rows})
+    fig, axes = plt.subplots(1, len(families), figsize=(5.5 * len(families), 4.2), squeeze=False)
+    for ax, family in zip(axes[0], families):
+        for k, method in enumerate(PLOTTED):
+            xs, means, lows, highs = [], [], [], []
+            for n in sorted({r["n"] for r in rows if r["family"] == family}):
+                got = [
+                    r["ratio"]
+                    for r in rows
+                    if (r["family"], r["n"], r["method"]) == (family, n, method)
+                    and r.get("ratio") is not None
+                ]
+                if got:
+                    ratio = np.array(got)
+                    lo, hi = bootstrap_ci(ratio)
+                    xs.append(n + 0.25 * (k - len(PLOTTED) / 2))
+                    means.append(ratio.mean())
+                    lows.append(ratio.mean() - lo)
+                    highs.append(hi - ratio.mean())
+            if xs:
+                ax.errorbar(xs, means, yerr=[lows, highs], marker="o", capsize=2, label=method)
+        ax.set_xticks(sorted({r["n"] for r in rows if r["family"] == family}))
+        ax.set_title(family)
+        ax.set_xlabel("vertices n")
+        ax.set_ylabel("approximation ratio (mean, 95 % CI)")
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize="small", loc="lower left")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/maxcut_study.py")
     parser.add_argument("--families", default="regular3")
@@ -327,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         f"loop methods {','.join(methods)}, {total:.0f} s wall\n" + summarise(rows)
     )
     (args.out / "summary.md").write_text(text)
+    plot(rows, f"MaxCut, {args.ticks} ticks x {args.shots} shots", args.out / "ratios.png")
     print(text)
     return 0
 
