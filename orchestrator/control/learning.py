@@ -33,8 +33,8 @@ Batches on shots measure what the epoch needs: with lambda_N = lambda_P = 0 and 
 term (``meta.eta_n`` = 0) dpsi/da is not used, so ``run/rules.py`` gives the rule its own
 instance of the quantum backend measuring only the bases H_E's terms are read from (Z^n for
 the cost terms: a third of the circuits of the tick's Z, X, Y program); the neural and phase
-``grad_norm`` entries are then null (not measured). On statevector everything is exact and
-the run's own backend is used.
+``grad_norm`` entries are then null (not measured: the rule reads this from the batch
+program's bases). On statevector everything is exact and the run's own backend is used.
 
 The upstream gradients (dL/dpsi, dL/dalpha, dL/dbeta) and the loss parts are averaged over
 the epoch's ticks; dpsi/da is taken at the last tick's preparation (the same at every tick
@@ -149,7 +149,6 @@ class LearningRule(ControlRule):
         self.run_config = config
         self.quantum = quantum
         self.owns_backend = owns_backend
-        self.bloch = measures_bloch(learning)
         self.batch_seed = batch_seed
         self.mutation_seed = mutation_seed
         h = config.build_hamiltonian()
@@ -161,6 +160,10 @@ class LearningRule(ControlRule):
             if config.quantum.capabilities().statevector
             else None
         )
+        # dpsi/da is measured when the batch's amplitudes are exact or its program reads the
+        # uniform Z, X, Y bases (an own energy-only instance does not)
+        uniform = tuple(p * self.n for p in "ZXY")
+        self.bloch = self.exact is not None or quantum.program.bases[:3] == uniform
         self.channels = ChannelMap("qubit", self.n, config.n_neurons())
         s = config.spiking
         self.lif = LifModel(

@@ -176,3 +176,12 @@ def test_on_shots_an_energy_only_epoch_runs_on_its_own_z_basis_instance() -> Non
     norms = history[-1]["grad_norm"]
     assert norms["neural"] is None and norms["phase"] is None  # not measured
     assert norms["quantum"] > 0 and norms["fused"] == norms["quantum"]
+
+
+def test_on_statevector_an_energy_only_epoch_still_reports_every_part(
+    statevector_backends,
+) -> None:
+    """Exact amplitudes give dpsi/da for free: the neural and phase norms are measured."""
+    cfg, backends = statevector_backends
+    norms = _train(cfg, backends, (0.3, 0.5), 1)[-1]["grad_norm"]
+    assert all(isinstance(norms[k], float) for k in ("quantum", "neural", "phase", "fused"))
