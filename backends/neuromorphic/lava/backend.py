@@ -46,6 +46,12 @@ from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow
 __all__ = ["LavaBackend"]
 
 
+def _repeated_pairs(network: NetworkSpec) -> int:
+    """How many synapses repeat a (pre, post) pair given before them."""
+    pairs = np.asarray(network.post, dtype=np.int64) * network.n_neurons + network.pre
+    return len(pairs) - len(np.unique(pairs))
+
+
 def _in_strength(net: NetworkSpec) -> float:
     """The largest sum of |w| onto one neuron."""
     if len(net.post) == 0:
@@ -76,10 +82,8 @@ class LavaBackend(SpikingBackend):
             stdp=network.stdp if network.stdp is not None and network.stdp.enabled else None,
             in_strength_mv=_in_strength(network),
         )
-        stdp = network.stdp is not None and network.stdp.enabled
-        pairs = np.asarray(network.post, dtype=np.int64) * network.n_neurons + network.pre
-        repeated = len(pairs) - len(np.unique(pairs))
-        if stdp and repeated:
+        repeated = _repeated_pairs(network) if network.stdp and network.stdp.enabled else 0
+        if repeated:
             problems.append(
                 f"lava: {repeated} synapses repeat a (pre, post) pair; with STDP each would "
                 "learn on its own, but Lava's dense matrix holds one weight per pair (remove "
