@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -31,8 +31,9 @@ from orchestrator.cli.app import (
 )
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.footprint import BIG_CHECKPOINT, estimate, human
+from orchestrator.contract.plugin import ImplementationPlugin
 from orchestrator.contract.quantum import QuantumBackendFailure
-from orchestrator.contract.registry import plugins
+from orchestrator.contract.registry import BackendPlugin, plugins
 from orchestrator.record.failure import RecorderError
 from orchestrator.run.interrupt import Interrupted
 
@@ -141,6 +142,24 @@ def validate(config: ConfigArg) -> None:
         )
 
 
+def _plugin_row(layer: str, kind: str, plugin: ImplementationPlugin) -> dict[str, Any]:
+    """One row of ``qnf backends``; hardware and devices only backends declare."""
+    missing = plugin.missing()
+    backend = isinstance(plugin, BackendPlugin)
+    return {
+        "layer": layer,
+        "kind": kind,
+        "installed": not missing,
+        "missing": missing,
+        "install": plugin.install if missing else None,
+        "version": plugin.version(),
+        "package": plugin.distribution,
+        "hardware": plugin.hardware() if backend else None,
+        "summary": plugin.summary,
+        "devices": plugin.list_devices() if backend else [],
+    }
+
+
 @app.command()
 def backends(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -149,44 +168,12 @@ def backends(
 
     Besides the quantum and spiking backends: the federation engines (``federation.engine``)
     and the sweep pools (``qnf sweep --pool``)."""
-    rows = []
-    for layer in ("quantum", "spiking"):
-        for kind, plugin in plugins(layer).items():
-            missing = plugin.missing()
-            rows.append(
-                {
-                    "layer": layer,
-                    "kind": kind,
-                    "installed": not missing,
-                    "missing": missing,
-                    "install": plugin.install if missing else None,
-                    "version": plugin.version(),
-                    "package": plugin.distribution,
-                    "hardware": plugin.hardware(),
-                    "summary": plugin.summary,
-                    "devices": plugin.list_devices(),
-                }
-            )
     from orchestrator.contract.federation import engine_plugins
     from orchestrator.contract.sweep_pool import pool_plugins
 
-    for layer, found in (("federation", engine_plugins()), ("sweep", pool_plugins())):
-        for kind, engine in found.items():
-            missing = engine.missing()
-            rows.append(
-                {
-                    "layer": layer,
-                    "kind": kind,
-                    "installed": not missing,
-                    "missing": missing,
-                    "install": engine.install if missing else None,
-                    "version": engine.version(),
-                    "package": engine.distribution,
-                    "hardware": None,
-                    "summary": engine.summary,
-                    "devices": [],
-                }
-            )
+    groups = [(layer, plugins(layer)) for layer in ("quantum", "spiking")]
+    groups += [("federation", engine_plugins()), ("sweep", pool_plugins())]
+    rows = [_plugin_row(layer, kind, p) for layer, found in groups for kind, p in found.items()]
     if as_json:
         out.print_json(json.dumps(rows))
         return
