@@ -7,8 +7,9 @@ For each number of stored patterns p and of flipped bits k: ``sets`` random sets
 patterns in {0,1}^n, and for each ``cues`` cues (a stored pattern chosen at random, k distinct
 bits flipped). The same patterns and cues go to every method, side by side:
 
-- quantum exact:    ``DensityMatrixMemory`` (rho_memory by qiskit.quantum_info partial_trace);
-                    correct when the recalled pattern (largest Tr(P_S rho)) is the cue's source
+- quantum exact:    ``DensityMatrixMemory`` (overlaps Tr(P_S rho) summed in a fixed order from
+                    the evolved state); correct when the recalled pattern (largest overlap;
+                    within 1e-9: the first stored, issue 26) is the cue's source
 - quantum sampled:  ``SampledMemory`` on Aer, ``--shots`` shots (same criterion; ties in the
                     shot counts go to the first stored pattern)
 - Hopfield:         the classical network on the same Hebbian J, asynchronous updates to a

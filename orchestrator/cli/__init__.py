@@ -1,6 +1,13 @@
 """The ``qnf`` command line (Typer): ``orchestrator.cli.app`` plus the modules adding commands."""
 
-from orchestrator.cli import commands, federation, job_views, jobs, sweep  # noqa: F401
+from orchestrator.cli import (  # noqa: F401
+    commands,
+    federation,
+    job_views,
+    jobs,
+    reproduce,
+    sweep,
+)
 from orchestrator.cli.app import app, main
 
 __all__ = ["app", "main"]

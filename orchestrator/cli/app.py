@@ -1,7 +1,7 @@
 """The ``qnf`` Typer app and what its commands share: consoles, errors, progress, results.
 
-Exit codes: 0 success; 1 a check failed (``ledger verify``), a run or job failed or was
-cancelled; 2 bad input (config problems are printed one per line as ``field: message``, no
+Exit codes: 0 success; 1 a check failed (``ledger verify``, ``reproduce``), a run or job failed
+or was cancelled; 2 bad input (config problems are printed one per line as ``field: message``, no
 traceback, nothing written or recorded; also a run the quantum backend refuses over its QPU
 budget, and a ``--out`` that exists or cannot be created); 3 the run stopped cleanly at a tick
 boundary (a device fault or a spent budget) and can be resumed; 4 a file could not be written

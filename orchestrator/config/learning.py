@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
 from orchestrator.config.base import StrictModel
+from orchestrator.physics import fixed_linalg
 
 if TYPE_CHECKING:
     from orchestrator.config.root import RunConfig
@@ -229,6 +230,10 @@ def _covariance_problems(covariance: list[list[float]], size: int) -> list[str]:
         return [f"learning.meta.covariance: must be {size} x {size} (the entries of Theta)"]
     if not np.allclose(matrix, matrix.T, rtol=0, atol=1e-12 * max(1.0, np.abs(matrix).max())):
         return ["learning.meta.covariance: must be symmetric"]
-    if np.linalg.eigvalsh(matrix).min() <= 0 or not math.isfinite(matrix.sum()):
+    if not math.isfinite(matrix.sum()):
+        return ["learning.meta.covariance: must be positive definite"]
+    try:  # the factorisation the run uses (control.meta_evolution), so both agree exactly
+        fixed_linalg.cholesky(matrix)
+    except ValueError:
         return ["learning.meta.covariance: must be positive definite"]
     return []

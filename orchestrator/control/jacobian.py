@@ -66,7 +66,7 @@ import numpy as np
 
 from orchestrator.config.phase import JacobianConfig
 from orchestrator.contract.quantum import QuantumRequest
-from orchestrator.physics import measurement, pci
+from orchestrator.physics import fixed_linalg, measurement, pci
 from orchestrator.physics.coherence import wrap
 from orchestrator.physics.readings import TickReading
 
@@ -107,14 +107,18 @@ class JacobianSummary:
 
 def summarise(matrix: np.ndarray) -> JacobianSummary:
     """det (via slogdet, so a large J neither overflows nor underflows silently), its sign,
-    log |det| and the spectral radius max |eigvals| of a square ``matrix``."""
-    sign, logdet = np.linalg.slogdet(matrix)
+    log |det| and the spectral radius max |eigvals| of a square ``matrix``.
+
+    Computed by ``orchestrator.physics.fixed_linalg`` in plain floats, not LAPACK: these
+    numbers go into the FusionEvent, and LAPACK's roundings depend on the BLAS kernel of the
+    machine (issue 26)."""
+    sign, logdet = fixed_linalg.slogdet(matrix)
     det = (
         float(sign * math.exp(logdet))
         if math.isfinite(logdet) and logdet < 700
         else (0.0 if sign == 0 else float(sign) * math.inf)
     )
-    rho = float(np.max(np.abs(np.linalg.eigvals(matrix)))) if matrix.size else 0.0
+    rho = fixed_linalg.spectral_radius(matrix)
     return JacobianSummary(matrix, det, int(sign), float(logdet), rho)
 
 

@@ -77,7 +77,7 @@ from orchestrator.control.meta_evolution import (
 from orchestrator.control.optimizers import make_optimizer
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics import coherence_gradient as cg
-from orchestrator.physics import measurement
+from orchestrator.physics import fixed_order, measurement
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.neural_surrogate import LifModel, measured_rates_hz, neural_gradient
 from orchestrator.physics.parameter_shift import (
@@ -308,7 +308,7 @@ class LearningRule(ControlRule):
                 else np.random.default_rng(self.mutation_seed(self.epoch))
             )
             eps = mutation(self.factor, rng)
-            mutation_norm = float(np.linalg.norm(meta.eta_q * eps))
+            mutation_norm = fixed_order.norm(meta.eta_q * eps)
             new = meta_step(new, eps, parts["neural"], meta.eta_q, meta.eta_n)
         next_coupling = self._write_back(new, coupling)
         theta_after = self._vector(
@@ -327,10 +327,10 @@ class LearningRule(ControlRule):
                 },
                 "grad_norm": {
                     **{
-                        k: float(np.linalg.norm(v)) if self.bloch or k == "quantum" else None
+                        k: fixed_order.norm(v) if self.bloch or k == "quantum" else None
                         for k, v in parts.items()
                     },
-                    "fused": float(np.linalg.norm(fused)),
+                    "fused": fixed_order.norm(fused),
                 },
                 "theta_names": list(self.names),
                 "theta": [float(v) for v in theta_after],

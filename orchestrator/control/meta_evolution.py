@@ -10,7 +10,10 @@ With eta_Q = 0 this is one gradient-descent step on L_N with step eta_N; with et
 change of Theta is eta_Q eps_Q, whose covariance is eta_Q^2 Sigma_Q.
 
 eps_Q = C z with C the Cholesky factor of Sigma_Q (C C^T = Sigma_Q) and z ~ N(0, I) drawn
-from a ``numpy.random.Generator``:
+from a ``numpy.random.Generator``. C and C z are computed in a fixed order
+(``orchestrator.physics.fixed_linalg``, ``fixed_order``), not by LAPACK and BLAS, whose
+roundings depend on the machine's kernel: Theta is in the FusionEvent (issue 26).
+
 
 - ``noise: seeded``: the generator is ``default_rng(derive_seed(run.seed, MUTATION_STREAM,
   epoch))``, reproducible from the config;
@@ -31,6 +34,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from orchestrator.physics import fixed_linalg, fixed_order
+
 __all__ = ["cholesky_factor", "meta_step", "mutation", "quantum_generator"]
 
 
@@ -39,12 +44,12 @@ def cholesky_factor(covariance: np.ndarray) -> np.ndarray:
     covariance = np.asarray(covariance, dtype=float)
     if np.allclose(covariance, np.diag(np.diag(covariance))):
         return np.diag(np.sqrt(np.diag(covariance)))
-    return np.linalg.cholesky(covariance)
+    return fixed_linalg.cholesky(covariance)
 
 
 def mutation(factor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """eps_Q = C z, z ~ N(0, I) from ``rng``; shape (len(C),)."""
-    return factor @ rng.standard_normal(factor.shape[0])
+    return fixed_order.matvec(factor, rng.standard_normal(factor.shape[0]))
 
 
 def quantum_generator(samples: Sequence[np.ndarray], epoch: int) -> np.random.Generator:

@@ -52,7 +52,7 @@ import numpy as np
 from orchestrator.config.phase import PsnConfig
 from orchestrator.control.federation import phase_vector, pulled, with_phases
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
-from orchestrator.physics import kuramoto
+from orchestrator.physics import fixed_order, kuramoto
 from orchestrator.physics.coherence import PHASE_EPS, wrap
 from orchestrator.physics.pci import ChannelMap
 from orchestrator.physics.readings import TickReading
@@ -130,7 +130,7 @@ class PsnRule(ControlRule):
     ) -> NextTick:
         fb = self.config.feedback
         if fb.reference_frequency:
-            omega = float(self.weights @ self.omega)
+            omega = fixed_order.dot(self.weights, self.omega)  # not @: BLAS (issue 26)
             fields["psn_reference_omega_per_ms"] = omega
             if omega > 0:
                 proposal = replace(proposal, reference_omega_per_ms=omega)

@@ -38,6 +38,7 @@ from orchestrator.config.phase import JacobianConfig
 from orchestrator.config.sections import StabilityConfig
 from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome, Verdict
+from orchestrator.physics import fixed_order
 from orchestrator.physics.readings import TickReading
 
 __all__ = ["Assessment", "StabilityRule", "StabilityState", "assess", "assess_fusion"]
@@ -66,7 +67,7 @@ def _slope(values: tuple[float, ...]) -> float | None:
     k = np.arange(len(values), dtype=float)
     x = np.asarray(values)
     dk = k - k.mean()
-    return float(np.dot(dk, x - x.mean()) / np.dot(dk, dk))
+    return fixed_order.dot(dk, x - x.mean()) / fixed_order.dot(dk, dk)  # no BLAS (issue 26)
 
 
 def assess(

@@ -73,16 +73,14 @@ per ms, E dimensionless; dE/dalpha and dE/dbeta per mV, dE/dgamma per unit gamma
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, final
 
 import numpy as np
-import scipy.linalg as la
 import scipy.sparse as sp
-from scipy.sparse.linalg import expm_multiply
 
 from orchestrator.physics.coherence import PHASE_EPS
+from orchestrator.physics.evolution import Evolution, taylor_evolution
 from orchestrator.physics.pci import window_capacity
 
 __all__ = [
@@ -100,9 +98,6 @@ __all__ = [
     "product_state_and_derivatives",
     "qubit_amplitudes_and_jacobian",
 ]
-
-Evolution = Callable[[np.ndarray], np.ndarray]
-
 
 class LifNeurons(Protocol):
     """The LIF parameters a surrogate needs (ms, mV): what a spiking config section and a
@@ -237,28 +232,13 @@ class CoherenceGradient:
     f: np.ndarray
 
 
-DENSE_MAX_QUBITS = 10  # up to here U is built once as a dense matrix (16 MiB at 10 qubits)
-
-
 def exact_evolution(hamiltonian: sp.spmatrix, time: float) -> Evolution:
     """U = exp(-i H time) applied to column blocks (sparse H, 2^n x 2^n, qubit 0 least
-    significant; ``PauliHamiltonian.to_sparse()``). Up to ``DENSE_MAX_QUBITS`` qubits U is
-    computed once (``scipy.linalg.expm``) and applied as a product; above, each call runs
-    ``expm_multiply`` (no 2^n x 2^n matrix is held)."""
-    h = sp.csr_matrix(hamiltonian, dtype=complex)
-    a = (-1j * float(time)) * h
-    if h.shape[0] <= 2**DENSE_MAX_QUBITS:
-        u = la.expm(a.toarray())
-
-        def dense(states: np.ndarray) -> np.ndarray:
-            return u @ states
-
-        return dense
-
-    def evolve(states: np.ndarray) -> np.ndarray:
-        return np.asarray(expm_multiply(a, states), dtype=complex)
-
-    return evolve
+    significant; ``PauliHamiltonian.to_sparse()``): ``orchestrator.physics.evolution``'s
+    truncated Taylor series, whose roundings no BLAS kernel decides (issue 26; before it, U was
+    ``scipy.linalg.expm`` applied as a product up to 10 qubits, ``expm_multiply`` above). No
+    2^n x 2^n dense matrix is held."""
+    return taylor_evolution(hamiltonian, time)
 
 
 def phase_factors(f: np.ndarray) -> np.ndarray:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from orchestrator.physics import fixed_order
+
 __all__ = ["as_patterns", "hebbian_couplings", "hopfield_recall", "spins"]
 
 
@@ -39,8 +41,8 @@ def spins(patterns: np.ndarray) -> np.ndarray:
 
 def hebbian_couplings(patterns: np.ndarray) -> np.ndarray:
     """J = sum_p s_p s_p^T with a zero diagonal, shape (n, n)."""
-    s = spins(as_patterns(patterns))
-    j = s.T @ s
+    s = 2 * as_patterns(patterns).astype(np.int64) - 1
+    j = (s.T @ s).astype(np.float64)  # integers: numpy's exact loop, not a BLAS kernel
     np.fill_diagonal(j, 0.0)
     return j
 
@@ -54,7 +56,7 @@ def hopfield_recall(
     for _ in range(max_sweeps):
         changed = False
         for i in rng.permutation(n):
-            h = float(couplings[i] @ s)
+            h = fixed_order.dot(couplings[i], s)
             if h != 0.0 and np.sign(h) != s[i]:
                 s[i] = np.sign(h)
                 changed = True

@@ -56,6 +56,8 @@ import math
 
 import numpy as np
 
+from orchestrator.physics import fixed_order
+
 __all__ = [
     "integrate",
     "integrate_with_order",
@@ -193,7 +195,7 @@ def lorentzian_quantiles(n: int, delta: float, omega0: float = 0.0) -> np.ndarra
 def _mean_field(cos: np.ndarray, sin: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
     if w is None:
         return float(cos.mean()), float(sin.mean())
-    return float(w @ cos), float(w @ sin)
+    return fixed_order.dot(w, cos), fixed_order.dot(w, sin)  # not w @ cos: BLAS (issue 26)
 
 
 def _velocity(phi: np.ndarray, omega, k: float, w: np.ndarray | None) -> np.ndarray:

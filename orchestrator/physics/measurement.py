@@ -11,8 +11,9 @@ qubit-wise-commuting groups, one extra circuit each, all run in the same batched
 
     <H> = sum_t c_t <P_t>,   <P_t> = mean over shots of prod_{q in supp P_t} (1 - 2 b_q)
 
-measured in any basis that agrees with P_t on its support. With an exact state vector the same
-quantities are computed exactly, without any 2^n x 2^n operator, by
+measured in any basis that agrees with P_t on its support. The means are numpy's einsum loop
+over the shots (no BLAS kernel decides their roundings: issue 26, design §6). With an exact
+state vector the same quantities are computed exactly, without any 2^n x 2^n operator, by
 ``orchestrator.physics.statevector`` (``bloch_exact`` here is its Bloch part).
 
 Bit convention: samples[s, q] is the bit of qubit q in shot s; basis index i has bit q = qubit q.
@@ -43,6 +44,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from orchestrator.physics.fixed_order import sum_of_products
 from orchestrator.physics.hamiltonian import PauliHamiltonian, PauliTerm
 from orchestrator.physics.statevector import StatevectorEstimator
 
@@ -98,8 +100,9 @@ def readout_signs(samples: np.ndarray, rates: np.ndarray | None) -> np.ndarray:
 
 
 def _means(signs: np.ndarray) -> np.ndarray:
-    """Column means of a (shots, n) array (einsum: several times faster than .mean(axis=0))."""
-    return np.einsum("si->i", signs) / signs.shape[0]
+    """Column means of a (shots, n) array (einsum: several times faster than .mean(axis=0);
+    ``optimize=False``: numpy's own loop, never BLAS, so no BLAS kernel rounds it)."""
+    return np.einsum("si->i", signs, optimize=False) / signs.shape[0]
 
 
 def _rates(readout: Sequence[np.ndarray] | None, k: int) -> np.ndarray | None:
@@ -132,7 +135,7 @@ def energy_from_samples(
     """
     signs = [readout_signs(s, _rates(readout, k)) for k, s in enumerate(samples)]
     means: dict[int, np.ndarray] = {}  # per basis: mean over shots of c_i, every qubit at once
-    grams: dict[int, np.ndarray] = {}  # per basis: mean over shots of c_i c_j, every pair at once
+    columns: dict[int, np.ndarray] = {}  # per basis: the signs as (n, shots) rows
     total = 0.0
     for term in h.terms:
         if not term.paulis:
@@ -143,10 +146,11 @@ def energy_from_samples(
             if k not in means:
                 means[k] = _means(signs[k])
             value = float(means[k][term.qubits[0]])
-        elif len(term.qubits) == 2:
-            if k not in grams:
-                grams[k] = signs[k].T @ signs[k] / signs[k].shape[0]
-            value = float(grams[k][term.qubits[0], term.qubits[1]])
+        elif len(term.qubits) == 2:  # not a Gram matrix signs.T @ signs: BLAS (issue 26)
+            if k not in columns:
+                columns[k] = np.ascontiguousarray(signs[k].T)
+            i, j = term.qubits
+            value = sum_of_products(columns[k][i], columns[k][j]) / signs[k].shape[0]
         else:
             value = float(np.prod(signs[k][:, list(term.qubits)], axis=1).mean())
         total += term.coeff * value
@@ -159,6 +163,7 @@ def z_probabilities_from_samples(z_samples: np.ndarray) -> np.ndarray:
     2^n possible outcomes are never enumerated."""
     n = z_samples.shape[1]
     if n <= 62:
+        # integers: numpy's own exact loop (BLAS only takes floats)
         index = z_samples.astype(np.int64) @ (1 << np.arange(n, dtype=np.int64))
         counts = np.unique(index, return_counts=True)[1]
     else:  # indices past int64: distinct rows (lexicographic order; the entropy ignores order)

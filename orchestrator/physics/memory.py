@@ -28,7 +28,8 @@ A cue that is a basis state leaves rho_memory pure (a product state); a cue in s
 sum_c P(c) |psi_c><psi_c|: its purity Tr(rho_memory^2) < 1 measures the cue's uncertainty.
 
 Read-outs: overlaps o_S = Tr(P_S rho_memory) for every stored S, the recalled pattern
-argmax_S o_S (ties: the first stored), the purity. Exactly from the density matrix, or from
+argmax_S o_S (ties: the first stored, overlaps within ``RECALL_TIE`` = 1e-9 of the
+largest counting as tied), the purity. Exactly from the density matrix, or from
 shots: o_S is the fraction of Z-basis shots whose system bits read S; the purity from shots in
 random Pauli bases (Brydges et al., Science 364, 260 (2019); Elben et al. 2019): for one basis
 with M shots over the n system qubits,
@@ -46,6 +47,7 @@ import math
 
 import numpy as np
 
+from orchestrator.physics import fixed_order
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "analytic_overlaps",
     "coupling_norm",
     "cue_angles",
+    "exact_readings",
     "memory_hamiltonian",
     "overlaps_from_samples",
     "purity_from_samples",
@@ -115,6 +118,30 @@ def analytic_overlaps(
     return out
 
 
+def exact_readings(
+    statevector: np.ndarray, n_system: int, pattern_indices: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """(o_S for each pattern index S, Tr(rho_memory^2)) from the state of the 2n qubits
+    (system = the low n bits of an index), in a fixed order of operations (see
+    backends/quantum/memory_exact): o_S = sum_e |psi[e, S]|^2, and the purity from the Gram
+    matrix of the environment rows that are not exactly zero, by real products in numpy's
+    einsum loop (never BLAS: issue 26). O(4^n) plus O(K^2 2^n) for K such rows."""
+    psi = np.asarray(statevector, dtype=np.complex128).reshape(-1, 1 << n_system)  # (env, sys)
+    re, im = psi.real, psi.imag
+    p = re * re + im * im
+    overlaps = np.einsum("es->s", p, optimize=False)[np.asarray(pattern_indices, dtype=np.int64)]
+    live = np.flatnonzero(np.einsum("es->e", p, optimize=False) > 0)
+    rows_re = np.ascontiguousarray(re[live])
+    rows_im = np.ascontiguousarray(im[live])
+    g_re = np.einsum("ks,ls->kl", rows_re, rows_re, optimize=False)
+    g_re += np.einsum("ks,ls->kl", rows_im, rows_im, optimize=False)
+    g_im = np.einsum("ks,ls->kl", rows_im, rows_re, optimize=False)
+    g_im -= np.einsum("ks,ls->kl", rows_re, rows_im, optimize=False)
+    purity = np.einsum("kl,kl->", g_re, g_re, optimize=False)
+    purity += np.einsum("kl,kl->", g_im, g_im, optimize=False)
+    return np.asarray(overlaps, dtype=np.float64), float(purity)
+
+
 def overlaps_from_samples(samples: np.ndarray, patterns: np.ndarray) -> np.ndarray:
     """Fraction of Z-basis shots (rows of ``samples``, shape (M, 2n)) whose system bits
     (columns 0..n-1) equal each pattern."""
@@ -149,6 +176,7 @@ def purity_from_samples(per_basis: list[np.ndarray], n_system: int) -> float:
         for q in range(n_system):
             distance += (diff >> q) & 1
         f = (2.0 ** (n_system - distance)) * np.where(distance % 2, -1.0, 1.0)
-        total = float(counts @ f @ counts) - m * 2.0**n_system
+        # sum_ab counts_a f_ab counts_b in a fixed order (not counts @ f @ counts: BLAS)
+        total = fixed_order.dot(counts, fixed_order.matvec(f, counts)) - m * 2.0**n_system
         estimates.append(total / (m * (m - 1)))
     return float(np.mean(estimates))

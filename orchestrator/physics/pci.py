@@ -50,6 +50,7 @@ from typing import Literal
 import numpy as np
 
 from orchestrator.contract.spiking import SpikeWindow
+from orchestrator.physics import fixed_order
 
 __all__ = [
     "AceState",
@@ -171,5 +172,5 @@ def preparation_angles(psi: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.n
 
 def renormalise(psi: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """psi / ||psi||, or ``fallback`` when psi vanished (it cannot encode a state)."""
-    norm = float(np.linalg.norm(psi))
+    norm = fixed_order.norm(psi)  # not np.linalg.norm: a BLAS dot (issue 26)
     return psi / norm if norm > 1e-12 else fallback

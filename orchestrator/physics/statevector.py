@@ -17,30 +17,36 @@ H psi without a matrix. A Pauli string P with X/Y on the bits of x and Z/Y on th
 so (H psi)_i = sum over distinct flip masks m of H_m(i) psi_{i XOR m}, with H_m(i) the sum of
 c_t <i|P_t|i XOR m> over the terms with flip mask m.
 
-Summation order (why the numbers equal the old sparse-matrix path bit for bit). Before issue
-10, <H> was ``vdot(psi, H_csr @ psi)`` with H_csr the sum of the terms' sparse Kronecker
-products in term order. That fixes every rounding: H_m(i) is the sequential sum, in term
-order, of c_t times a value in {+-1, +-i} (exact); row i of the product is the sequential sum
-over its columns j = i XOR m in ascending j of H_m(i) psi_j; and <H> is one BLAS ``zdotc``.
-Here H_m(i) is summed in the same term order, and the masks are added to row i in ascending
-i XOR m: that order is a walk of the binary trie of the masks, where at a node splitting on bit
-b the half with bit b equal to bit b of i comes first. ``_schedule`` flattens the walk into a
-list of additions, each restricted to the rows whose bits agree with a few conditions (a
-strided view of the block, no gather); the smaller half of every split is the one added twice,
-on complementary rows, so each mask is added exactly once per row. Within a block of 2^c
-amplitudes (high bits h fixed) every number is then computed as before, and the block's
-``vdot`` is the old one. A register of n <= c qubits is one block: its estimates equal the old
-path's bit for bit (the recorded ledger roots depend on it). Larger registers sum the blocks'
-partial results in block order (the same numbers to ~1e-15 relative, not bit for bit).
+Summation order (issue 26: the same bits on every machine). Before issue 10, <H> was
+``vdot(psi, H_csr @ psi)`` with H_csr the sum of the terms' sparse Kronecker products in term
+order. That fixed the roundings of H psi: H_m(i) is the sequential sum, in term order, of c_t
+times a value in {+-1, +-i} (exact), and row i of the product is the sequential sum over its
+columns j = i XOR m in ascending j of H_m(i) psi_j. Here H_m(i) is summed in the same term
+order, and the masks are added to row i in ascending i XOR m: that order is a walk of the
+binary trie of the masks, where at a node splitting on bit b the half with bit b equal to bit
+b of i comes first. ``_schedule`` flattens the walk into a list of additions, each restricted
+to the rows whose bits agree with a few conditions (a strided view of the block, no gather);
+the smaller half of every split is the one added twice, on complementary rows, so each mask is
+added exactly once per row. Every product H_m(i) psi_j has one exactly zero part (entries all
+real or all imaginary) or is formed from real products, so no fused multiply-add changes it.
+Within a block of 2^c amplitudes, H psi is therefore the sparse product's bit for bit.
 
-The Bloch vectors and the entropy use the formulas of the old path block by block in the same
-way (``rho_q[0,1]`` as the ``vdot`` of the two halves, ``p`` as ``abs(psi)**2``).
+The dot products are NOT BLAS calls (``np.vdot`` is OpenBLAS's ``zdotc``, whose kernel, picked
+per CPU, decides its roundings: issue 26). Each is a sum of products in numpy's einsum loop
+(``optimize=False``: compiled once, no BLAS, no CPU dispatch; its order depends on shapes and
+strides only, ``orchestrator.physics.fixed_order``): <H> of a block sums the interleaved
+products re*re, im*im of psi and H psi; |psi_i|^2 = re^2 + im^2; <Z_q> = sum_i |psi_i|^2
+(1 - 2 bit_q(i)); rho_q[0,1] from the real products of the two halves (``_cross``).
+Blocks' partial results are summed in block order, so a register split into more blocks gives
+the same numbers to ~1e-15 relative, not bit for bit.
 
 Memory: the amplitudes are only read, through views. The estimator keeps work arrays of one
-block (accumulator, scratch product, the two Bloch halves, |psi|^2), the +-1 sign vectors of
-the low Z-masks in use and the entries H_m that do not depend on the block: a few MiB at
-c = 16 whatever n is (plus 2^c entries per distinct low Z-mask). A call allocates at most a
-few more block-sized temporaries (H_m entries that depend on the block, the p > 0 selection).
+block (accumulator, scratch product, squares, |psi|^2), the +-1 sign vectors of the low
+Z-masks in use and of each low qubit (c 2^c entries), and the entries H_m that do not depend
+on the block: a few tens of MiB at c = 16 whatever n is (plus 2^c entries per distinct low
+Z-mask). A call allocates at
+most a few more block-sized temporaries (H_m entries that depend on the block, the p > 0
+selection).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from typing import Any, final
 
 import numpy as np
 
+from orchestrator.physics.fixed_order import sum_of_products as _sum_of_products
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = ["BLOCK_BITS", "ExactEstimates", "StatevectorEstimator"]
@@ -210,7 +217,12 @@ class StatevectorEstimator:
         # per-block work arrays, reused (no allocation per step)
         self._acc = np.zeros(1 << c, dtype=np.complex128)
         self._scratch = np.empty(1 << c, dtype=np.complex128)
-        self._half = np.empty((2, 1 << max(c - 1, 0)), dtype=np.complex128)
+        self._sq = np.empty(2 << c)  # products of interleaved (re, im) pairs
+        # per low qubit q (rows): 1 - 2 bit_q(l) over the block's indices l; the two halves
+        low_q = np.arange(c, dtype=np.int64)[:, None]
+        self._z_signs = 1.0 - 2.0 * ((local[None, :] >> low_q) & 1).astype(np.float64)
+        self._half = np.empty((2, 1 << (c - 1)), dtype=np.complex128)
+        self._half_pairs = self._half.view(np.float64).reshape(2, -1, 2)
         self._p = np.empty(1 << c)
         # c_t (-1)^{popcount(l AND z_low)} of every term over a block (a scalar if z_low = 0)
         self._scaled: dict[_Term, float | np.ndarray] = {
@@ -245,41 +257,52 @@ class StatevectorEstimator:
         psi = np.asarray(statevector)
         if psi.shape != (1 << n,) or psi.dtype != np.complex128:
             raise ValueError(f"need a complex128 state vector of shape ({1 << n},)")
+        psi = np.ascontiguousarray(psi)  # a view unless the caller passed a strided one
         blocks = psi.reshape(1 << (n - c), 1 << c)  # a view: row h = high bits
-        # running sums over the blocks, in block order (one block: the old path's numbers)
+        # running sums over the blocks, in block order
         energy = entropy = None
         rho01: list = [None] * n
-        norm0: list = [None] * n
-        norm1: list = [None] * n
+        z: list = [None] * n  # <Z_q> = sum_i |psi_i|^2 (1 - 2 bit_q(i))
         for h in range(blocks.shape[0]):
             block = blocks[h]
-            energy = _plus(energy, np.vdot(block, self._h_times(blocks, h)))
-            p = np.square(np.abs(block, out=self._p), out=self._p)  # = abs(block) ** 2
-            p = p[p > 0]
-            entropy = _plus(entropy, (p * np.log(p)).sum())
+            flat = block.view(np.float64)  # re, im interleaved
+            pairs = flat.reshape(-1, 2)
+            hv = self._h_times(blocks, h).view(np.float64)
+            energy = _plus(energy, _sum_of_products(flat, hv))  # Re <block|H psi>
+            np.multiply(flat, flat, out=self._sq)
+            p = np.add(self._sq[0::2], self._sq[1::2], out=self._p)  # |psi_i|^2 = re^2 + im^2
+            z_low = np.einsum("qi,i->q", self._z_signs, p, optimize=False)  # every low qubit
+            half0, half1 = self._half
             for q in range(c):
+                z[q] = _plus(z[q], float(z_low[q]))
+                # the halves bit q = 0 / 1, copied out (a strided view is slow to sum over)
                 halves = block.reshape(1 << (c - 1 - q), 2, 1 << q)
-                # the old path's np.take(..., 0 or 1, axis).ravel(), copied into work arrays
-                a0, a1 = self._half
-                np.copyto(a0.reshape(halves.shape[0], -1), halves[:, 0, :])
-                np.copyto(a1.reshape(halves.shape[0], -1), halves[:, 1, :])
-                rho01[q] = _plus(rho01[q], np.vdot(a1, a0))
-                norm0[q] = _plus(norm0[q], np.vdot(a0, a0).real)
-                norm1[q] = _plus(norm1[q], np.vdot(a1, a1).real)
+                np.copyto(half0.reshape(halves.shape[0], -1), halves[:, 0, :])
+                np.copyto(half1.reshape(halves.shape[0], -1), halves[:, 1, :])
+                rho01[q] = _plus(rho01[q], self._cross(self._half_pairs[1], self._half_pairs[0]))
+            positive = p[p > 0]
+            entropy = _plus(entropy, _sum_of_products(positive, np.log(positive)))
             if n > c:
-                norm = np.vdot(block, block).real
+                norm = float(np.add.reduce(p))
                 for q in range(c, n):
                     bit = 1 << (q - c)
-                    if h & bit:
-                        norm1[q] = _plus(norm1[q], norm)
-                    else:
-                        norm0[q] = _plus(norm0[q], norm)
-                        rho01[q] = _plus(rho01[q], np.vdot(blocks[h | bit], block))
+                    z[q] = _plus(z[q], -norm if h & bit else norm)
+                    if not h & bit:
+                        other = blocks[h | bit].view(np.float64).reshape(-1, 2)
+                        rho01[q] = _plus(rho01[q], self._cross(other, pairs))
         bloch = np.empty((n, 3))
         for q in range(n):
             r = rho01[q]
-            bloch[q] = (2 * r.real, -2 * r.imag, norm0[q] - norm1[q])
-        return ExactEstimates(bloch=bloch, energy=float(energy.real), entropy=float(-entropy))
+            bloch[q] = (2 * r.real, -2 * r.imag, z[q])
+        return ExactEstimates(bloch=bloch, energy=float(energy), entropy=float(-entropy))
+
+    @staticmethod
+    def _cross(a: np.ndarray, b: np.ndarray) -> complex:
+        """sum conj(a_i) b_i for float views whose last axis is (re, im): Re = sum(ar br + ai
+        bi), Im = sum(ar bi) - sum(ai br), each a sum of products in numpy's einsum loop."""
+        re = _sum_of_products(a, b)
+        im = _sum_of_products(a[..., 0], b[..., 1]) - _sum_of_products(a[..., 1], b[..., 0])
+        return complex(re, im)
 
     def _h_times(self, blocks: np.ndarray, h: int) -> np.ndarray:
         """Rows h * 2^c ... of H psi, summed in the sparse-matrix path's order."""

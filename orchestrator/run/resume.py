@@ -27,6 +27,7 @@ from orchestrator.record.recorder import RunRecorder, rebuild_csv
 from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
 from orchestrator.run.assemble import open_backends
+from orchestrator.run.environment import numeric_environment
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.runner import (
@@ -148,6 +149,8 @@ def resumed_run(
         )
         recorder.on_commit = on_commit
         session = Session(loop, recorder, rollback_for(config, stable), opened.identities)
+        # the machine may differ from the genesis': its numerics go with the first new tick
+        session.first_meta = {"resumed_on": numeric_environment()}
         last_event = blocks[-1][1]
         if last_event["kind"] == "tick" and blocks[-1][0] == start_height:
             session.pending = last_event.get("stability_trigger")

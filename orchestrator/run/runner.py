@@ -45,6 +45,7 @@ from orchestrator.record.ledger import Ledger
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.record.rundir import RunBusy, RunDirectory
 from orchestrator.run.assemble import open_backends, open_spiking
+from orchestrator.run.environment import numeric_environment
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rollback import Rollback
@@ -281,6 +282,8 @@ def _initial_checkpoint(
 
 
 def _genesis_meta() -> dict[str, Any]:
+    """What cannot repeat, beside the genesis event: who ran it, when, and on what numerics
+    (``numeric``: CPU, numpy's SIMD, the BLAS kernels: why two roots differ, design §6)."""
     return {
         "run_uuid": str(uuid.uuid4()),
         "host": socket.gethostname(),
@@ -288,6 +291,7 @@ def _genesis_meta() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "wall_time": now(),
+        "numeric": numeric_environment(),
     }
 
 

@@ -63,6 +63,7 @@ class Session:
         self.ticks_run = 0
         self.pending: str | None = None  # rollback trigger of the last tick, not yet acted on
         self.failure: QuantumBackendFailure | None = None  # why the run stopped, if it did
+        self.first_meta: dict[str, Any] = {}  # added to the next tick's meta (a resume's)
 
     # ------------------------------------------------------------------ one tick
 
@@ -95,7 +96,9 @@ class Session:
             "job_ids": list(record.quantum.job_ids),
             "attempts": list(record.quantum.attempts),
             "qpu_usage_seconds": record.quantum.usage_seconds,
+            **self.first_meta,
         }
+        self.first_meta = {}
         stable = self.rollback.stable
         window = record.spikes.window
         block = self.recorder.append(

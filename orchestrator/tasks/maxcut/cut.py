@@ -17,6 +17,10 @@ measured in that basis with outcome probabilities p(x) = |<x|psi>|^2,
 and min H = W - 2 MaxCut. (With a transverse field g != 0 the config's H has off-diagonal
 terms and the first identity no longer holds; the relation is for the cost Hamiltonian.)
 
+The sums over edges are ``orchestrator.physics.fixed_order.matvec`` (numpy's einsum loop), not
+``@`` (an OpenBLAS kernel, picked per CPU, would decide the roundings of non-integer weights:
+issue 26).
+
 Bit order: vertex k is qubit k, the least significant bit of a basis-state index (as Qiskit
 counts it), so ``bits_from_indices`` turns measured outcomes into rows of x.
 """
@@ -27,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from orchestrator.physics.fixed_order import matvec
 from orchestrator.tasks.maxcut.instances import MaxCutInstance
 
 __all__ = [
@@ -76,6 +81,13 @@ def _as_bits(instance: MaxCutInstance, bits: np.ndarray) -> np.ndarray:
     return x.astype(np.int8)
 
 
+def _edge_sums(per_edge: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_e per_edge[..., e] w_e over the last axis, in a fixed order (module docstring)."""
+    if not w.size:
+        return np.zeros(per_edge.shape[:-1])
+    return matvec(per_edge.reshape(-1, w.size), w).reshape(per_edge.shape[:-1])
+
+
 def _edge_arrays(instance: MaxCutInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not instance.edges:
         empty = np.zeros(0, dtype=np.int64)
@@ -91,7 +103,7 @@ def cut_values(instance: MaxCutInstance, bits: np.ndarray) -> np.ndarray:
     """
     x = _as_bits(instance, bits)
     i, j, w = _edge_arrays(instance)
-    return (x[..., i] != x[..., j]).astype(np.float64) @ w
+    return _edge_sums((x[..., i] != x[..., j]).astype(np.float64), w)
 
 
 def cut_value(instance: MaxCutInstance, bits: np.ndarray) -> float:
@@ -106,7 +118,7 @@ def ising_energies(instance: MaxCutInstance, bits: np.ndarray) -> np.ndarray:
     """E(x) = sum w z_i z_j with z = 1 - 2x, for each row of ``bits`` -> float64 ``(B,)``."""
     z = 1 - 2 * _as_bits(instance, bits).astype(np.float64)
     i, j, w = _edge_arrays(instance)
-    return (z[..., i] * z[..., j]) @ w
+    return _edge_sums(z[..., i] * z[..., j], w)
 
 
 def expected_cut_from_energy(instance: MaxCutInstance, energy: float) -> float:

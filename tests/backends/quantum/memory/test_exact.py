@@ -126,3 +126,18 @@ def test_one_stored_pattern_is_recalled_from_every_cue_with_few_flips() -> None:
         rho = m.density_matrix(cue.astype(float))
         probs = np.real(np.diag(rho.data))
         assert probs.argmax() == int(pattern.astype(int) @ (1 << np.arange(8)))
+
+
+def test_a_tie_goes_to_the_first_stored_pattern_whatever_rounded_up() -> None:
+    """[0,0,1,1] and [1,1,0,0] store the same couplings (s and -s), so a cue of rates 1/2
+    overlaps both equally; the two overlaps come out one ulp apart, the later one larger when
+    [0,0,1,1] is stored first. The recall takes the first stored within RECALL_TIE (issue 26),
+    in either order, where a plain argmax took whichever rounded up."""
+    for first, second in (([0, 0, 1, 1], [1, 1, 0, 0]), ([1, 1, 0, 0], [0, 0, 1, 1])):
+        m = memory(np.array([first, second, [1, 0, 0, 1]], dtype=np.uint8))
+        recall = m.recall(np.full(4, 0.5), seed=0)
+        assert abs(recall.overlaps[0] - recall.overlaps[1]) < 1e-15
+        assert recall.index == 0 and list(recall.pattern) == first
+    tied = memory(np.array([[0, 0, 1, 1], [1, 1, 0, 0]], dtype=np.uint8))
+    overlaps = tied.evolve(np.full(4, 0.5), seed=0).overlaps
+    assert overlaps[1] > overlaps[0]  # the rounding a plain argmax would have followed

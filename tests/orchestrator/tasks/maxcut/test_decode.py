@@ -78,3 +78,30 @@ def test_phase_rule_puts_vertices_lagging_the_mean_phase_on_side_one() -> None:
     f = 0.3 * np.exp(1j * np.array([0.0, 0.4, -0.4, 0.1]))  # mean phase 0.025 rad
     assert phase_assignment(f).tolist() == [1, 0, 1, 0]
     assert phase_assignment(np.zeros(3, dtype=complex)).tolist() == [0, 0, 0]
+
+
+def test_probabilities_within_the_tie_tolerance_go_in_index_order() -> None:
+    """Candidates of a statevector: near-equal probabilities (symmetric states, equal but for
+    rounding) are taken in index order, not in the order rounding put them (issue 26)."""
+    from orchestrator.tasks.maxcut.decode import TIE, descending_with_ties
+
+    p = np.array([0.1, 0.3, 0.3 * (1 + 1e-13), 0.2, 0.3 * (1 - 1e-13), 0.0, 0.3 * (1 - 1e-6)])
+    assert list(descending_with_ties(p, 7)) == [1, 2, 4, 6, 3, 0, 5]
+    assert list(descending_with_ties(p, 2)) == [1, 2]
+    assert list(descending_with_ties(np.array([0.5, 0.5 * (1 - 2 * TIE)]), 2)) == [0, 1]
+    assert list(descending_with_ties(np.array([0.5 * (1 - 2 * TIE), 0.5]), 2)) == [1, 0]
+    assert descending_with_ties(np.zeros(0), 3).size == 0
+
+
+def test_a_cut_tie_within_rounding_goes_to_the_first_candidate() -> None:
+    """Weights 0.1, 0.2, 0.3: cutting the 0.3 edge or the other two gives 0.3 both ways, but
+    0.1 + 0.2 rounds above 0.3; the first candidate wins the tie (issue 26)."""
+    from orchestrator.tasks.maxcut.decode import best_of
+
+    graph = MaxCutInstance.from_edges("tie", 4, [(0, 1, 0.1), (1, 2, 0.2), (2, 3, 0.3)])
+    only_heavy = [0, 0, 0, 1]  # cuts (2, 3): 0.3
+    two_light = [0, 1, 0, 0]  # cuts (0, 1) and (1, 2): 0.1 + 0.2 = 0.30000000000000004
+    best = best_of(graph, np.array([only_heavy, two_light]))
+    assert best.assignment == (0, 0, 0, 1) and best.value == 0.3
+    best = best_of(graph, np.array([two_light, only_heavy]))
+    assert best.assignment == (0, 1, 0, 0)
