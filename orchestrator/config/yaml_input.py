@@ -5,7 +5,8 @@ shares an aliased node, but every walk pays for its full expansion, so nine alia
 seven deep cost seconds and gigabytes before any field is looked at. Here the limits are
 checked while the document is *composed*, before any Python object is built:
 
-- the file is read up to ``MAX_BYTES`` (1 MiB) and refused past it (``/dev/zero`` included);
+- the file must be a regular file (a FIFO would block, ``/dev/zero`` never end:
+  ``orchestrator.config.files``), read up to ``MAX_BYTES`` (1 MiB) and refused past it;
 - each node's expanded size (itself plus the expanded sizes of its children, an alias counting
   as the whole node it names) is added up as the node is composed; past ``MAX_NODES`` the
   document is refused at the alias or node that crossed it. So the work of every later walk is
@@ -18,6 +19,15 @@ checked while the document is *composed*, before any Python object is built:
   ``ValueError`` at 4300 digits; no config number needs more than 2^53).
 
 Every refusal is a ``ConfigError`` line ``file:line:column: what`` .
+
+Numbers follow YAML 1.1 (what PyYAML reads: ``1_000``, ``0x1F``, ``017`` octal, ``1:30``
+sexagesimal, ``.inf``) **plus YAML 1.2's exponent forms**: ``1e10``, ``1E-5``, ``+2.5e3``,
+``1.0e5`` are floats and ``0o17`` an integer here, where YAML 1.1 reads them as strings (which
+then skipped every number bound; issue 27, F3). ``dump_yaml`` quotes a string that would read
+back as such a number, so a config this project writes reads back the same.
+
+The events come from libyaml (PyYAML's C parser) when PyYAML has it, composed and counted here
+in Python: the pure-Python scanner was 80 % of reading a 45,000-edge config (design §13).
 """
 
 from __future__ import annotations
@@ -28,12 +38,24 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.resolver import Resolver
 
 from orchestrator.config.errors import ConfigError
+from orchestrator.config.files import InputFileError, read_regular
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "ParsedYaml", "parse_yaml", "read_text"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "ParsedYaml",
+    "dump_yaml",
+    "parse_yaml",
+    "read_text",
+]
 
 MAX_BYTES = 1 << 20
 MAX_NODES = 200_000
@@ -42,6 +64,29 @@ MAX_INT_DIGITS = 40
 
 _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+# YAML 1.2 core schema forms that YAML 1.1 reads as strings: an exponent without a dot or sign
+_FLOAT_12 = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
+_OCTAL_12 = re.compile(r"^0o[0-7]+$")
+
+
+def _yaml_12_numbers(cls: type) -> None:
+    cls.add_implicit_resolver(_FLOAT, _FLOAT_12, list("-+0123456789."))
+    cls.add_implicit_resolver(_INT, _OCTAL_12, ["0"])
+
+
+try:  # libyaml's events, PyYAML's composer (counted below) and safe constructor
+    from yaml._yaml import CParser as _CEvents
+
+    class _Reader(Composer, SafeConstructor, Resolver, _CEvents):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            _CEvents.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
+
+except ImportError:  # PyYAML built without libyaml: the same, parsed in Python
+    _Reader = yaml.SafeLoader  # type: ignore[misc,assignment]
 
 
 @dataclass(frozen=True)
@@ -59,7 +104,7 @@ class _Refused(yaml.YAMLError):
         self.problem_mark = getattr(node_or_mark, "start_mark", node_or_mark)
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class _BoundedLoader(_Reader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.expanded: dict[int, int] = {}  # id(node) -> expanded size, once composed
@@ -116,23 +161,34 @@ class _BoundedLoader(yaml.SafeLoader):
     def construct_yaml_int(self, node: ScalarNode) -> int:
         if len(re.sub(r"[^0-9a-fA-F]", "", str(node.value))) > MAX_INT_DIGITS:
             raise _Refused(f"integer longer than {MAX_INT_DIGITS} digits", node)
+        if _OCTAL_12.match(str(node.value)):
+            return int(node.value[2:], 8)
         return super().construct_yaml_int(node)
 
 
 _BoundedLoader.add_constructor(_INT, _BoundedLoader.construct_yaml_int)
+_yaml_12_numbers(_BoundedLoader)
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting strings that ``parse_yaml`` reads as YAML 1.2 numbers."""
+
+
+_yaml_12_numbers(_Dumper)
+
+
+def dump_yaml(data: Any) -> str:
+    """``data`` as YAML (block style, keys in order) that ``parse_yaml`` reads back equal."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False)
 
 
 def read_text(path: Path) -> str:
-    """The config file's text, read up to ``MAX_BYTES``; ``ConfigError`` if larger or unreadable."""
+    """The config file's text, read up to ``MAX_BYTES`` (a regular file only: a FIFO or a
+    device is refused before it is read); ``ConfigError`` if larger or unreadable."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: no such file"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read ({exc.strerror or type(exc).__name__})"]) from None
-    if len(data) > MAX_BYTES:
-        raise ConfigError([f"{path}: larger than {MAX_BYTES} bytes; a config is a small file"])
+        data = read_regular(path, MAX_BYTES, "config")
+    except InputFileError as exc:
+        raise ConfigError([f"{exc}"]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

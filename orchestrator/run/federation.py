@@ -24,9 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from orchestrator.config.root import RunConfig
+from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
 from orchestrator.federation.record import end_event, genesis_event, node_dir
@@ -63,7 +62,7 @@ def node_specs(
     """Every node's ``NodeSpec``, by id; ``factory`` takes (config_yaml, node_id, run_dir,
     run_id) like ``orchestrator.run.node.open_node``, the fusion node."""
     assert config.federation is not None
-    text = yaml.safe_dump(config.resolved(), sort_keys=False)
+    text = dump_yaml(config.resolved())
     return [
         NodeSpec(
             node.id,
@@ -112,7 +111,7 @@ def run_federation(
         (run_dir / "nodes").mkdir(parents=True)
         with files.locked():
             write_atomic(
-                files.config, yaml.safe_dump(config.resolved(), sort_keys=False).encode()
+                files.config, dump_yaml(config.resolved()).encode()
             )
             with Ledger.create(files.ledger) as ledger:
 
