@@ -290,9 +290,7 @@ class NetworkSource(StrictModel):
         if not isinstance(data, Mapping) or data.get("nir") is None:
             return data
         path = Path(str(data["nir"])).expanduser().resolve()
-        if not path.is_file():
-            raise ValueError(f"no such file {path}")
-        digest = file_sha256(path)
+        digest = file_sha256(path)  # a regular file, bounded: NirRefused says what it is
         if data.get("sha256") not in (None, digest):
             raise ValueError(
                 f"{path} has changed since this config was written (sha256 {digest}, "
@@ -345,11 +343,12 @@ class SpikingBackendConfig(StrictModel, ABC):
     def _network_from_nir(cls, data: Any) -> Any:
         if not isinstance(data, Mapping) or not isinstance(data.get("network"), Mapping):
             return data
+        from orchestrator.config.nir_file import NirFileError
         from orchestrator.config.nir_graph import NirRefused, fill_from_nir
 
         try:
             return fill_from_nir(data, cls.model_fields["dt_ms"].default)
-        except (OSError, KeyError, TypeError):
+        except (OSError, KeyError, TypeError, NirFileError):
             return data  # the network field's own validation says what is wrong
         except NirRefused as exc:
             raise ValueError(f"network.nir: {exc}") from None
