@@ -59,6 +59,21 @@ def _problem(value: Any) -> str | None:
     return _problem(float(value))
 
 
+def _plain_row(row: list[Any]) -> bool:
+    """Whether every item of ``row`` is a scalar within bounds (checked inline, no stack)."""
+    for x in row:
+        kind = type(x)
+        if kind is float:
+            if not -MAX_FLOAT <= x <= MAX_FLOAT:
+                return False
+        elif kind is int:
+            if not -MAX_INT <= x <= MAX_INT:
+                return False
+        elif kind is not str and kind is not bool and x is not None:
+            return False
+    return True
+
+
 def number_problems(raw: Any, where: str = "") -> list[str]:
     """One ``dotted.field: message`` line per number (or integer key) out of range."""
     problems: list[str] = []
@@ -85,7 +100,7 @@ def number_problems(raw: Any, where: str = "") -> list[str]:
                     line = _problem(child)  # the common case, without a trip through the stack
                     if line is not None:
                         problems.append(f"{path}[{k}]: {line}")
-                else:
+                elif not (type(child) is list and _plain_row(child)):  # an edge [i, j, w]
                     stack.append((f"{path}[{k}]", child))
         else:
             line = _problem(value)
