@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_serializer
 
 from orchestrator.config.base import StrictModel
 
-MAX_CIRCUIT_GATES = 2_000_000  # safety.max_circuit_gates' default (circuit_cost: the choice)
+MAX_CIRCUIT_GATES = 250_000  # safety.max_circuit_gates' default (circuit_cost: the choice)
 
 __all__ = [
     "MAX_CIRCUIT_GATES",
@@ -168,7 +168,8 @@ class SafetyConfig(StrictModel):
         description=(
             "Largest number of gates the run's circuits may have in all (circuits x gates of "
             "one, counted from the config before anything is built: "
-            "`orchestrator.config.circuit_cost`); building takes about a minute per 2,000,000."
+            "`orchestrator.config.circuit_cost`); building runs at about 200 to 7,000 gates a "
+            "second here, slowest for many two-qubit terms on the same qubits (BENCHMARKS.md)."
         ),
     )
 
