@@ -11,7 +11,9 @@
 # skipped, and the RUN that installs system packages (apt-get, pip install uv) is skipped:
 # that is the base image's business (python:3.10-slim); here gcc, Python 3.10 and uv must
 # already be present (.ci/uv installs uv). The clone is made with git from this repository,
-# so only what is committed is built. The scratch directory is removed at the end.
+# so only what is committed is built, less what .dockerignore excludes (as an engine's build
+# context: the demo private keys never reach the image). The scratch directory is removed at
+# the end.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 ref="${1:-HEAD}"
@@ -23,6 +25,23 @@ command -v gcc >/dev/null || { echo "gcc missing (the image installs build-essen
 
 git clone --quiet --no-checkout "$here" "$stage/src"
 git -C "$stage/src" checkout --quiet "$(git -C "$here" rev-parse "$ref")"
+
+# The build context is the clone less what .dockerignore excludes, as a container engine sends
+# it (patterns relative to the root, `**` any depth; `!` exceptions are not supported here).
+shopt -s globstar dotglob nullglob
+while IFS= read -r pattern || [[ -n "$pattern" ]]; do
+    pattern="${pattern%%#*}"
+    pattern="${pattern%"${pattern##*[![:space:]]}"}"
+    [[ -z "$pattern" ]] && continue
+    [[ "$pattern" == !* ]] && { echo ".dockerignore: exceptions (!) unsupported" >&2; exit 1; }
+    for match in "$stage/src"/${pattern#/}; do
+        [[ "$match" == "$stage/src/.git" || "$match" == "$stage/src/.git/"* ]] && continue
+        [[ -e "$match" || -L "$match" ]] || continue
+        rm -rf "$match"
+        echo "ignore ${match#"$stage/src/"}"
+    done
+done < "$stage/src/.dockerignore"
+shopt -u globstar dotglob nullglob
 root="$stage/root"
 mkdir -p "$root"
 workdir="$root"

@@ -29,6 +29,7 @@ from orchestrator.cli.app import (
     say,
     tick_progress,
 )
+from orchestrator.config.circuit_cost import circuit_cost
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.footprint import BIG_CHECKPOINT, estimate, human
 from orchestrator.contract.plugin import ImplementationPlugin
@@ -80,7 +81,8 @@ def run(
         return
     err.print(
         f"building backends: {cfg.quantum.kind} + {cfg.spiking.kind} "
-        f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons)",
+        f"({cfg.build_hamiltonian().n_qubits} qubits, {cfg.n_neurons()} neurons; "
+        f"{circuit_cost(cfg).short()})",
         highlight=False,
     )
     try:
@@ -134,6 +136,7 @@ def validate(config: ConfigArg) -> None:
     )
     footprint = estimate(cfg)
     say(footprint.line())
+    say(circuit_cost(cfg).line())
     if footprint.checkpoint >= BIG_CHECKPOINT and cfg.checkpoint.every == 1:
         say(
             f"note: every tick writes a {human(footprint.checkpoint)} checkpoint (the plastic "

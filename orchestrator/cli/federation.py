@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ import typer
 import yaml
 
 from orchestrator.cli.app import app, err, fail, say
+from orchestrator.config.federation import NODE_ID
 from orchestrator.config.root import RunConfig
 from orchestrator.record.ledger import last_events
 
@@ -42,12 +44,30 @@ def keys(
         public_key_hex,
     )
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    problems = [
+        f"{node!r}: not a node id (letters, digits, '_', '.', '-'; at most 64, first a letter "
+        "or digit), so it cannot name a key file inside --out"
+        for node in nodes
+        if not NODE_ID.fullmatch(node)
+    ]
+    problems += [f"{node!r}: given twice" for node in sorted(set(nodes)) if nodes.count(node) > 1]
+    if out_dir.exists() and not out_dir.is_dir():
+        problems.append(f"--out: {out_dir} exists and is not a directory")
+    elif not problems:
+        problems += [
+            f"{out_dir / f'{node}.key'} exists; keys are never overwritten"
+            for node in nodes
+            if os.path.lexists(out_dir / f"{node}.key")
+        ]
+    if problems:  # checked before anything is written: nothing to clean up, a rerun works
+        fail(problems)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail([f"--out: cannot create {out_dir} ({exc.strerror or type(exc).__name__})"])
     entries = []
     for node in nodes:
         path = out_dir / f"{node}.key"
-        if path.exists():
-            fail([f"{path} exists; keys are never overwritten"])
         key = generate_private_key()
         path.touch(mode=0o600)
         path.write_text(private_key_hex(key) + "\n")

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from orchestrator.cli.app import (
     EXIT_IO,
@@ -21,6 +20,7 @@ from orchestrator.cli.app import (
     say,
     stop_on_signals,
 )
+from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.jobs.store import Job, JobError, JobStore, JobStoreError
 from orchestrator.record.rundir import RunDirectory
 
@@ -80,7 +80,7 @@ def submit(
     try:
         job = store.submit(
             str(config),
-            yaml.safe_dump(cfg.resolved(), sort_keys=False),
+            dump_yaml(cfg.resolved()),
             cfg.run.out,
             cfg.run.ticks,
             f"{cfg.quantum.kind}+{cfg.spiking.kind}",

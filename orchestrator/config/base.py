@@ -22,11 +22,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
+
+from orchestrator.config.bounds import NumberRefused, number_checker
 
 __all__ = [
     "MAX_NEURONS",
@@ -52,11 +56,47 @@ SYNAPSE_STDP_BYTES = 64  # what STDP adds per synapse (two traces, last update, 
 
 
 class StrictModel(BaseModel):
-    """Base of every config model: unknown keys, NaN and infinities are errors."""
+    """Base of every config model: unknown keys, NaN and infinities are errors; every number
+    field, however it was written, keeps the bounds of ``orchestrator.config.bounds`` (a
+    quoted number or a boolean is refused there, ``-0.0`` becomes ``0.0``)."""
 
     model_config = ConfigDict(
         extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_bounds(cls, data: Any) -> Any:
+        # a model validator, not a field one: pydantic refuses "before" validators on the
+        # discriminator fields a wildcard would include. Runs after a subclass's own "before"
+        # validators, so values they fill in (from a NIR graph) are checked too.
+        if not isinstance(data, Mapping):
+            return data
+        out: dict[str, Any] | None = None
+        refused: list[InitErrorDetails] = []
+        for name, value in data.items():
+            field = cls.model_fields.get(name) if isinstance(name, str) else None
+            check = None if field is None else number_checker(field.annotation)
+            if check is None:
+                continue
+            try:
+                new = check(value)
+            except NumberRefused as exc:
+                refused.append(
+                    InitErrorDetails(
+                        type="value_error",
+                        loc=(name, *exc.loc),
+                        input=exc.value,
+                        ctx={"error": exc.message},
+                    )
+                )
+                continue
+            if new is not value:
+                out = dict(data) if out is None else out
+                out[name] = new
+        if refused:
+            raise ValidationError.from_exception_data(cls.__name__, refused)
+        return data if out is None else out
 
 
 @dataclass(frozen=True)
@@ -250,9 +290,7 @@ class NetworkSource(StrictModel):
         if not isinstance(data, Mapping) or data.get("nir") is None:
             return data
         path = Path(str(data["nir"])).expanduser().resolve()
-        if not path.is_file():
-            raise ValueError(f"no such file {path}")
-        digest = file_sha256(path)
+        digest = file_sha256(path)  # a regular file, bounded: NirRefused says what it is
         if data.get("sha256") not in (None, digest):
             raise ValueError(
                 f"{path} has changed since this config was written (sha256 {digest}, "
@@ -305,11 +343,12 @@ class SpikingBackendConfig(StrictModel, ABC):
     def _network_from_nir(cls, data: Any) -> Any:
         if not isinstance(data, Mapping) or not isinstance(data.get("network"), Mapping):
             return data
+        from orchestrator.config.nir_file import NirFileError
         from orchestrator.config.nir_graph import NirRefused, fill_from_nir
 
         try:
             return fill_from_nir(data, cls.model_fields["dt_ms"].default)
-        except (OSError, KeyError, TypeError):
+        except (OSError, KeyError, TypeError, NirFileError):
             return data  # the network field's own validation says what is wrong
         except NirRefused as exc:
             raise ValueError(f"network.nir: {exc}") from None

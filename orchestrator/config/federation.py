@@ -23,9 +23,9 @@ from pydantic import Field, field_validator, model_validator
 
 from orchestrator.config.base import StrictModel
 
-__all__ = ["FederationConfig", "FederationNode"]
+__all__ = ["NODE_ID", "FederationConfig", "FederationNode"]
 
-_NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _KEY = re.compile(r"[0-9a-fA-F]{64}")
 
 
@@ -64,7 +64,7 @@ class FederationNode(StrictModel):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not _NODE_ID.fullmatch(value):
+        if not NODE_ID.fullmatch(value):
             raise ValueError(f"{value!r} is not a node id (letters, digits, '_', '.', '-')")
         return value
 

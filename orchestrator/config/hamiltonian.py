@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -22,7 +24,20 @@ __all__ = ["HamiltonianConfig", "IsingConfig", "PauliConfig", "PauliTermConfig",
 _MAX_REGISTER = 64  # an upper bound on what any config may name; safety.max_qubits is tighter
 
 
-class TfimConfig(StrictModel):
+class _HamiltonianSection(StrictModel):
+    """What every kind of ``hamiltonian`` section does: build H, once."""
+
+    @abstractmethod
+    def build(self) -> PauliHamiltonian:
+        """H as plain data (a new object each call; ``operator`` is the cached one)."""
+
+    @cached_property
+    def operator(self) -> PauliHamiltonian:
+        """``build()``, once per section (validation, footprint, cost and the run share it)."""
+        return self.build()
+
+
+class TfimConfig(_HamiltonianSection):
     """Transverse-field Ising chain."""
 
     kind: Literal["tfim"] = Field(description="Transverse-field Ising chain.")
@@ -40,7 +55,7 @@ class TfimConfig(StrictModel):
         return PauliHamiltonian.from_terms(n, terms)
 
 
-class IsingConfig(StrictModel):
+class IsingConfig(_HamiltonianSection):
     """Ising model on a weighted graph (MaxCut / QUBO cost), with an optional transverse field."""
 
     kind: Literal["ising"] = Field(description="Ising model from a weighted edge list.")
@@ -112,7 +127,7 @@ class PauliTermConfig(StrictModel):
         return self
 
 
-class PauliConfig(StrictModel):
+class PauliConfig(_HamiltonianSection):
     """Explicit sum of Pauli strings with real coefficients."""
 
     kind: Literal["pauli"] = Field(description="Explicit Pauli terms.")

@@ -30,6 +30,11 @@ subgraphs); an Input -> Linear/Affine -> neuron projection (the PCI drives neuro
 and projections into Output (readouts); non-zero Affine biases; non-zero v_leak; per-neuron
 differences in tau, v_threshold or v_reset; tau_syn > dt; parameters that are not 1-D.
 
+Refused too, before anything runs: a parameter or weight that is not finite (a NaN weight used
+to run to the end with NaN membrane voltages), a synapse weight past 1e9 mV in magnitude (the
+bound every config number keeps), and files the reader bounds (``nir_file``: size, declared
+dataset sizes, links).
+
 Float care: a weight factor r dt / tau within 1e-12 of 1 is taken as 1 and tau_m_ms is read to
 12 significant digits, so a graph this module writes (r = tau_m / dt) reads back bit for bit.
 """
@@ -39,11 +44,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from orchestrator.config.bounds import MAX_FLOAT
+from orchestrator.config.nir_file import NirFileError, NirRefused, load_graph, read_graph_bytes
 
 __all__ = [
     "NirNetwork",
@@ -54,10 +61,6 @@ __all__ = [
     "network_from_graph",
     "read_nir",
 ]
-
-
-class NirRefused(ValueError):
-    """The graph has something the project's spiking layer cannot run (the message names it)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,18 @@ def _one(values: np.ndarray, node: str, what: str) -> float:
     return float(flat[0])
 
 
+def _finite(name: str, kind: str, *arrays: Any) -> None:
+    for values in arrays:
+        try:
+            flat = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise NirRefused(f"node '{name}' ({kind}): parameters must be numbers") from None
+        if not np.all(np.isfinite(flat)):
+            raise NirRefused(
+                f"node '{name}' ({kind}): holds a value that is not finite (NaN or inf)"
+            )
+
+
 def _neuron(name: str, node: Any, dt_ms: float) -> tuple[int, dict[str, float], np.ndarray]:
     """(size, shared parameters, per-neuron input scale r) of a LIF or CubaLIF node."""
     import nir
@@ -94,6 +109,8 @@ def _neuron(name: str, node: Any, dt_ms: float) -> tuple[int, dict[str, float], 
     arrays = [tau, node.r, node.v_leak, node.v_threshold, node.v_reset]
     if any(np.ndim(a) != 1 for a in arrays):
         raise NirRefused(f"node '{name}' ({kind}): parameters must be 1-D (one per neuron)")
+    extra = [node.tau_syn, node.w_in] if isinstance(node, nir.CubaLIF) else []
+    _finite(name, kind, *arrays, *extra)
     if np.any(np.asarray(node.v_leak) != 0):
         raise NirRefused(f"node '{name}' ({kind}): v_leak must be 0 (the LIF rests at 0 mV)")
     r = np.asarray(node.r, dtype=float)
@@ -162,6 +179,7 @@ def network_from_graph(graph: Any, dt_ms: float) -> NirNetwork:
                 f"node '{name}' ({type(node).__name__}): only synapses from one neuron node to "
                 "neuron nodes map (no input projections, no readouts into Output)"
             )
+        _finite(name, type(node).__name__, node.weight)
         w = np.asarray(node.weight, dtype=float)
         src = sources[0]
         sizes = dict(populations)
@@ -178,8 +196,17 @@ def network_from_graph(graph: Any, dt_ms: float) -> NirNetwork:
             weight.append(w[rows, cols] * gain)
     meta = graph.metadata.get("qnfusion", {}) if isinstance(graph.metadata, Mapping) else {}
     refractory = meta.get("refractory_ms")
+    if refractory is not None and (
+        isinstance(refractory, bool) or not isinstance(refractory, int | float | np.number)
+    ):
+        raise NirRefused(f"metadata refractory_ms must be a number (got {refractory!r:.40})")
     cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt)  # noqa: E731
     pre_all, post_all, w_all = cat(pre, np.int64), cat(post, np.int64), cat(weight, float)
+    if not np.all(np.abs(w_all) <= MAX_FLOAT):  # NaN fails too
+        raise NirRefused(
+            f"a synapse weight (r W dt / tau) is not finite or beyond {MAX_FLOAT:g} mV in "
+            "magnitude"
+        )
     order = np.lexsort((post_all, pre_all))  # the order the config's own draw gives
     return NirNetwork(
         n_neurons=int(r_all.size),
@@ -193,24 +220,28 @@ def network_from_graph(graph: Any, dt_ms: float) -> NirNetwork:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the NIR file at ``path``, read bounded (``NirRefused`` if it cannot be)."""
+    return hashlib.sha256(read_graph_bytes(path)).hexdigest()
 
 
-@lru_cache(maxsize=8)
-def _read(path: str, sha256: str, dt_ms: float) -> NirNetwork:
-    import nir
-
-    try:
-        graph = nir.read(path)
-    except Exception as exc:  # h5py and nir raise many kinds for a file that is not NIR
-        raise NirRefused(f"not a readable NIR graph ({type(exc).__name__}: {exc})") from None
-    return network_from_graph(graph, dt_ms)
+_networks: dict[tuple[str, float], NirNetwork] = {}  # (sha256, dt_ms) -> network, last 8
 
 
 def read_nir(path: Path, dt_ms: float, sha256: str | None = None) -> NirNetwork:
-    """The NIR file at ``path`` as a network (cached by content); ``NirRefused`` if it does not
-    map, ``FileNotFoundError`` if it is missing."""
-    return _read(str(path), sha256 or file_sha256(path), float(dt_ms))
+    """The NIR file at ``path`` as a network (cached by content). ``NirRefused`` if it cannot
+    be read within the bounds of ``nir_file``, does not map, or (``sha256`` given) is not the
+    file that hash names."""
+    data = read_graph_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    if sha256 is not None and sha256 != digest:
+        raise NirFileError(f"{path} has changed (sha256 {digest}, expected {sha256})")
+    key = (digest, float(dt_ms))
+    if key not in _networks:
+        network = network_from_graph(load_graph(data), float(dt_ms))
+        while len(_networks) >= 8:
+            del _networks[next(iter(_networks))]
+        _networks[key] = network
+    return _networks[key]
 
 
 def graph_from_network(

@@ -24,6 +24,7 @@ from orchestrator.config.base import (
     StrictModel,
 )
 from orchestrator.config.bounds import number_problems
+from orchestrator.config.circuit_cost import circuit_problems
 from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
 from orchestrator.config.footprint import footprint_problems
@@ -95,7 +96,8 @@ class RunConfig(StrictModel):
     )
 
     def build_hamiltonian(self) -> PauliHamiltonian:
-        return self.hamiltonian.build()
+        """H as plain data (built once per ``hamiltonian`` section: both are frozen)."""
+        return self.hamiltonian.operator
 
     def n_neurons(self) -> int:
         """Network size: ``spiking.neurons`` or what the PCI mapping needs."""
@@ -211,6 +213,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
     problems += phase_problems(cfg)
     problems += learning_problems(cfg)
     if not problems:  # sizes are trusted only once everything else is valid
+        problems += circuit_problems(cfg)
         problems += footprint_problems(cfg)
     if cfg.federation is not None:
         problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)

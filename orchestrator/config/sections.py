@@ -10,7 +10,10 @@ from pydantic import Field, field_validator, model_serializer
 
 from orchestrator.config.base import StrictModel
 
+MAX_CIRCUIT_GATES = 250_000  # safety.max_circuit_gates' default (circuit_cost: the choice)
+
 __all__ = [
+    "MAX_CIRCUIT_GATES",
     "AceConfig",
     "CheckpointConfig",
     "PciConfig",
@@ -159,6 +162,23 @@ class SafetyConfig(StrictModel):
         le=math.pi,
         description="|wrap(phi_psi - phi_S)| at or above this (rad) counts as a violation.",
     )
+    max_circuit_gates: int = Field(
+        MAX_CIRCUIT_GATES,
+        gt=0,
+        description=(
+            "Largest number of gates the run's circuits may have in all (circuits x gates of "
+            "one, counted from the config before anything is built: "
+            "`orchestrator.config.circuit_cost`); building runs at about 200 to 7,000 gates a "
+            "second here, slowest for many two-qubit terms on the same qubits (BENCHMARKS.md)."
+        ),
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_default_gates(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("max_circuit_gates") == MAX_CIRCUIT_GATES:
+            del data["max_circuit_gates"]  # a config that does not set it hashes as before
+        return data
 
 
 class RunSection(StrictModel):

@@ -141,9 +141,10 @@ def load_summary(files: RunDirectory) -> dict[str, Any]:
         raise
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a directory
+        os.close(fd)
+        raise ValueError("is not a regular file")
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise ValueError("is not a regular file")
         data = fh.read(SUMMARY_MAX_BYTES + 1)
     if len(data) > SUMMARY_MAX_BYTES:
         raise ValueError(f"is larger than {SUMMARY_MAX_BYTES} bytes")

@@ -12,13 +12,20 @@ the chain:
    ``ticks``, ``seed`` and ``config_sha256`` are the ledger's: it anchors the tail, so a
    truncated ledger fails here. Without one (a run killed before it could write it) nothing
    anchors the tail, and the result says so;
-4. every checkpoint file belongs to a block that records its SHA-256 and matches it; a file
+4. summary.json's account of how the run ended agrees with the ledger (issue 27, F9): a
+   ``completed`` status needs every planned tick in the ledger and no error, a ledger ending
+   in a ``stop`` block needs ``stopped``; ``last_tick`` is the metrics row of the ledger's last
+   tick; ``backends`` are the identities the ledger's last block ran with (a run resumed on
+   other package versions only to write its summary would show here); ``reverts`` and
+   ``ticks_planned`` are the ledger's;
+5. every checkpoint file belongs to a block that records its SHA-256 and matches it; a file
    past the ledger's end by more than the one block a crash can leave uncommitted shows
    blocks are missing at the end.
 
 A federation's coordinator directory (genesis kind ``federation``) is checked by 1-3 without
-the seed and tick counts (its summary counts the nodes' ticks; each node directory is a run
-directory of its own, verified on its own) and keeps no checkpoints.
+the seed and tick counts (its summary counts the nodes' ticks), keeps no checkpoints, and its
+``end`` block and summary are checked against the rounds and against every node's directory,
+each audited as a run (``orchestrator.run.audit_federation``).
 
 Files are read bounded (config.yaml through the config reader's limits, summary.json up to
 1 MiB, checkpoints only as regular files), so a hostile directory cannot stall the check.
@@ -27,6 +34,7 @@ Files are read bounded (config.yaml through the config reader's limits, summary.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +48,12 @@ from orchestrator.record.canonical import canonical
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory, load_summary
 from orchestrator.record.verify import verify
+from orchestrator.run.audit_federation import check_federation
+from orchestrator.run.summary import last_tick_metrics
 
-__all__ = ["Audit", "audit", "config_digest"]
+__all__ = ["STATUSES", "Audit", "audit", "config_digest"]
+
+STATUSES = ("completed", "cancelled", "stopped", "failed", "interrupted")
 
 
 @dataclass(frozen=True)
@@ -82,9 +94,13 @@ def audit(run_dir: Path) -> Audit:
         return result
     _check_genesis(genesis, result)
     _check_config(files, genesis, result)
-    _check_summary(files, genesis, events, result)
+    summary = _check_summary(files, genesis, events, result)
     if genesis["kind"] == "genesis":  # a federation's coordinator keeps no checkpoints
+        if summary is not None:
+            _check_run_outcome(files, genesis, events, summary, result)
         _check_checkpoints(files, events, result)
+    else:
+        check_federation(files, genesis, events, summary, result)
     return result
 
 
@@ -134,7 +150,9 @@ def _check_summary(
     genesis: dict[str, Any],
     events: dict[int, dict[str, Any]],
     result: Audit,
-) -> None:
+) -> dict[str, Any] | None:
+    """The claims every summary makes (root, blocks, config hash; a run's ticks and seed);
+    returns the summary, or None when there is none or it cannot be read."""
     try:
         summary = load_summary(files)
     except FileNotFoundError:
@@ -142,10 +160,10 @@ def _check_summary(
             f"no {files.SUMMARY}: nothing anchors the end of the ledger, so blocks removed "
             "from its end would go unseen (a run killed before it wrote one has none)"
         )
-        return
+        return None
     except ValueError as exc:
         result.problems.append(f"FAILED: {files.SUMMARY} {exc}")
-        return
+        return None
     claims = {
         "final_root": (result.root, result.blocks),
         "blocks": (result.blocks, result.blocks),
@@ -162,6 +180,70 @@ def _check_summary(
                 f"FAILED at block {block}: {files.SUMMARY} records {key} {recorded!r}, the "
                 f"ledger {expected!r}{hint}"
             )
+    return summary
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON (NaN equal to NaN, a tuple to a list)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _check_run_outcome(
+    files: RunDirectory,
+    genesis: dict[str, Any],
+    events: dict[int, dict[str, Any]],
+    summary: dict[str, Any],
+    result: Audit,
+) -> None:
+    """summary.json's status, last_tick, backends, reverts and ticks_planned against the ledger."""
+    last = max(events)
+    config = genesis.get("config") if isinstance(genesis.get("config"), Mapping) else {}
+    run = config.get("run") if isinstance(config.get("run"), Mapping) else {}
+    planned, ticks = run.get("ticks"), _ticks(events)
+    where = f"FAILED at block {last}: {files.SUMMARY}"
+    status = summary.get("status")
+    if "ticks_planned" in summary and summary["ticks_planned"] != planned:
+        result.problems.append(
+            f"{where} records ticks_planned {summary['ticks_planned']!r}, the genesis config "
+            f"{planned!r}"
+        )
+    if status == "completed" and ticks != planned:
+        result.problems.append(
+            f"{where} records status 'completed', but the ledger holds {ticks} of the "
+            f"{planned!r} ticks planned"
+        )
+    if status == "completed" and summary.get("error") is not None:
+        result.problems.append(f"{where} records status 'completed' with an error")
+    if status == "stopped" and events[last].get("kind") != "stop":
+        result.problems.append(
+            f"{where} records status 'stopped', but the ledger does not end with a stop block"
+        )
+    if events[last].get("kind") == "stop" and status != "stopped":
+        result.problems.append(
+            f"{where} records status {status!r}, but the ledger ends with a stop block "
+            f"({events[last].get('reason', 'the quantum backend could not go on')})"
+        )
+    if "status" in summary and status not in STATUSES:
+        result.problems.append(f"{where} records status {status!r}, not one a run ends with")
+    tick_events = [events[h] for h in sorted(events) if events[h].get("kind") == "tick"]
+    if "last_tick" in summary:
+        expected = last_tick_metrics(tick_events[-1]) if tick_events else None
+        if not _same(summary["last_tick"], expected):
+            result.problems.append(
+                f"{where} records a last_tick that is not the ledger's last tick "
+                f"(tick {expected['tick'] if expected else None})"
+            )
+    recorded = [events[h]["backends"] for h in sorted(events) if "backends" in events[h]]
+    if "backends" in summary and recorded and not _same(summary["backends"], recorded[-1]):
+        result.problems.append(
+            f"{where} records backends other than the ones the ledger's last block ran on"
+        )
+    reverts = [events[h].get("reverts") for h in sorted(events) if events[h]["kind"] == "revert"]
+    if "reverts" in summary and summary["reverts"] != (reverts[-1] if reverts else 0):
+        result.problems.append(
+            f"{where} records reverts {summary['reverts']!r}, the ledger "
+            f"{reverts[-1] if reverts else 0!r}"
+        )
 
 
 def _check_checkpoints(

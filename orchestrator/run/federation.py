@@ -18,15 +18,16 @@ import json
 import os
 import platform
 import socket
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
+from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
 from orchestrator.federation.record import end_event, genesis_event, node_dir
@@ -34,6 +35,11 @@ from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import Ledger
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
+from orchestrator.run.federation_keys import (
+    key_file_problems,
+    repository_keys,
+    repository_keys_line,
+)
 from orchestrator.run.runner import RunResult, check_run_dir
 from orchestrator.run.session import now
 
@@ -63,7 +69,7 @@ def node_specs(
     """Every node's ``NodeSpec``, by id; ``factory`` takes (config_yaml, node_id, run_dir,
     run_id) like ``orchestrator.run.node.open_node``, the fusion node."""
     assert config.federation is not None
-    text = yaml.safe_dump(config.resolved(), sort_keys=False)
+    text = dump_yaml(config.resolved())
     return [
         NodeSpec(
             node.id,
@@ -101,7 +107,13 @@ def run_federation(
     fed = config.federation
     if fed is None:
         raise ValueError("run_federation needs a config with a federation section")
+    problems = key_file_problems(fed)  # before anything is made: a rerun is never blocked
+    if problems:
+        raise ConfigError(problems)
     check_run_dir(run_dir)
+    warning = repository_keys_line(fed)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     started = time.perf_counter()
     files = RunDirectory(run_dir)
     run_id = uuid.uuid4().hex
@@ -111,9 +123,7 @@ def run_federation(
     try:
         (run_dir / "nodes").mkdir(parents=True)
         with files.locked():
-            write_atomic(
-                files.config, yaml.safe_dump(config.resolved(), sort_keys=False).encode()
-            )
+            write_atomic(files.config, dump_yaml(config.resolved()).encode())
             with Ledger.create(files.ledger) as ledger:
 
                 def append(event: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -126,7 +136,7 @@ def run_federation(
                 resolved["run"].pop("out", None)
                 append(
                     genesis_event(resolved, config.config_hash(), keys, m),
-                    _genesis_meta(run_id, fed.engine),
+                    _genesis_meta(run_id, fed.engine, repository_keys(fed)),
                 )
                 specs = node_specs(config, run_dir, run_id, factory)
                 status, rounds, nodes = _rounds(
@@ -207,8 +217,8 @@ def _rounds(
     return status, held, nodes
 
 
-def _genesis_meta(run_id: str, engine: str) -> dict[str, Any]:
-    return {
+def _genesis_meta(run_id: str, engine: str, published: list[str]) -> dict[str, Any]:
+    meta = {
         "run_id": run_id,
         "engine": engine,
         "host": socket.gethostname(),
@@ -216,6 +226,9 @@ def _genesis_meta(run_id: str, engine: str) -> dict[str, Any]:
         "python": platform.python_version(),
         "wall_time": now(),
     }
+    if published:  # nodes signing with a demo key of the repository (federation_keys)
+        meta["repository_keys"] = published
+    return meta
 
 
 def _summary(

@@ -26,15 +26,11 @@ import yaml
 from orchestrator.config.root import validate_config
 from orchestrator.control.federation import FederationRule, phase_vector
 from orchestrator.federation.protocol import Delivery, FederatedNode
-from orchestrator.federation.signing import (
-    Contribution,
-    load_private_key,
-    public_key_hex,
-    sign,
-)
+from orchestrator.federation.signing import Contribution, sign
 from orchestrator.record import checkpoint
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory
+from orchestrator.run.federation_keys import read_node_key
 from orchestrator.run.resume import resumed_run
 from orchestrator.run.runner import OpenRun, finish, started_run
 from orchestrator.run.session import now
@@ -68,10 +64,7 @@ class FusionNode(FederatedNode):
         data["run"]["seed"] = fed.node_seed(int(data["run"].get("seed", 0)), node_id)
         data["run"]["out"] = str(run_dir)
         self.config = validate_config(data)
-        key_path = listed[node_id].key_file
-        self.key = load_private_key(Path(key_path).read_text().strip())
-        if public_key_hex(self.key) != listed[node_id].public_key:
-            raise ValueError(f"{key_path}: not the private key of node {node_id}'s public key")
+        self.key = read_node_key(listed[node_id])  # KeyFileError: one line
         self.node_id, self.run_dir, self.run_id = node_id, run_dir, run_id
         self.resumed = _has_genesis(run_dir)
         self._stack = ExitStack()

@@ -33,10 +33,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
+from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.record import checkpoint, faults
 from orchestrator.record.chain import GENESIS
 from orchestrator.record.failure import RecorderError, write_failure
@@ -226,7 +225,7 @@ def started_run(
         writing = files.config
         try:
             write_atomic(
-                files.config, yaml.safe_dump(config.resolved(), sort_keys=False).encode()
+                files.config, dump_yaml(config.resolved()).encode()
             )
             writing = files.ledger
             recorder = RunRecorder(

@@ -20,7 +20,7 @@ from orchestrator.record.ledger import read_blocks
 from orchestrator.record.verify import verify
 from orchestrator.run.session import Session, now
 
-__all__ = ["summarise"]
+__all__ = ["last_tick_metrics", "summarise"]
 
 
 def summarise(
@@ -66,13 +66,14 @@ def summarise(
             "spiking": session.seconds["spiking"],
             "per_tick": (wall - setup_seconds) / max(session.ticks_run, 1),
         },
-        "last_tick": None if last is None else _last_metrics(last),
+        "last_tick": None if last is None else last_tick_metrics(last),
     }
     if status != "completed":
         summary["resume"] = f"qnf resume {run_dir}"
     return summary
 
 
-def _last_metrics(event: dict[str, Any]) -> dict[str, Any]:
+def last_tick_metrics(event: dict[str, Any]) -> dict[str, Any]:
+    """summary.json's ``last_tick``: the metrics.csv row of the tick ``event``."""
     row = dict(zip(METRICS_COLUMNS, metrics_row(event)))
     return {k: (None if v == "" else v) for k, v in row.items()}

@@ -7,7 +7,9 @@ its steps run is checked by ``bash docker/build-steps.sh`` (minutes: not part of
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import subprocess
 
 import yaml
 
@@ -49,3 +51,42 @@ def test_the_federated_demo_configs_validate():
         assert cfg.federation is not None and len(cfg.federation.nodes) == 4
         for node in cfg.federation.nodes:
             assert (ROOT / node.key_file).is_file()
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore's ``patterns`` keep ``path`` (or a folder above it) out of the
+    build context (`**/` any depth; no `!` exceptions)."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[:k]) for k in range(1, len(parts) + 1)]
+    for pattern in patterns:
+        for candidate in candidates:
+            if fnmatch.fnmatchcase(candidate, pattern):
+                return True
+            if pattern.startswith("**/") and any(
+                fnmatch.fnmatchcase("/".join(candidate.split("/")[k:]), pattern[3:])
+                for k in range(len(candidate.split("/")))
+            ):
+                return True
+    return False
+
+
+def test_the_image_carries_no_private_key():
+    """Issue 27: the demo keys of configs/keys are public; the image must not hold them."""
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    assert not any(p.startswith("!") for p in patterns)  # build-steps.sh does not do those
+    text = (DOCKER / "Dockerfile").read_text()
+    sources = [s for line in re.findall(r"^COPY (.*)$", text, re.M) for s in line.split()[:-1]]
+    tracked = subprocess.run(
+        ["git", "ls-files", *sources], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    keys = [f for f in tracked if f.startswith("configs/keys/")]
+    assert keys  # the demo keys are tracked, and COPY configs would take them
+    copied = [f for f in tracked if not _ignored(f, patterns)]
+    assert not [f for f in copied if f.startswith("configs/keys/") or f.endswith(".key")]
+    assert "configs/federated.yaml" in copied and "orchestrator/cli/app.py" in copied
+    steps = (DOCKER / "build-steps.sh").read_text()
+    assert ".dockerignore" in steps  # the engine-free build honours it too

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import ConfigError, load_config, validate_config
-from orchestrator.config.yaml_input import MAX_NODES, parse_yaml
+from orchestrator.config.yaml_input import MAX_BYTES, MAX_NODES, parse_yaml
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS
@@ -95,10 +95,20 @@ def test_a_merge_key_may_still_be_overridden() -> None:
     assert data["b"] == {"x": 3, "y": 2}
 
 
-def test_an_endless_file_is_read_only_up_to_the_limit() -> None:
+def test_an_endless_or_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config("/dev/zero")
-    assert info.value.problems == ["/dev/zero: larger than 1048576 bytes; a config is a small file"]
+    assert info.value.problems == [
+        "/dev/zero: is a character device, not a regular file; give the config itself"
+    ]
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as fh:
+        fh.truncate(MAX_BYTES + 1)  # sparse: nothing to read, refused by its size
+    with pytest.raises(ConfigError) as info:
+        load_config(big)
+    assert info.value.problems == [
+        f"{big}: {MAX_BYTES + 1} bytes, larger than the {MAX_BYTES} bytes a config may have"
+    ]
 
 
 def test_a_huge_vertex_index_is_refused_before_any_hamiltonian_is_sized(

@@ -6,9 +6,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestrator.config.hamiltonian import PauliConfig
 from orchestrator.physics import measurement
+from orchestrator.physics.hamiltonian import PauliHamiltonian
 from tests.orchestrator.physics.test_hamiltonian import X, Y, Z, _op
 from tests.orchestrator.physics.test_statevector import dense
 
@@ -183,3 +186,39 @@ def test_z_probabilities_of_a_wide_register_never_enumerate_its_outcomes(n: int)
     counts = Counter(map(bytes, samples))
     expected = sorted(c / 300 for c in counts.values())
     assert sorted(measurement.z_probabilities_from_samples(samples)) == pytest.approx(expected)
+
+
+def _bases_reference(h: PauliHamiltonian) -> tuple[str, ...]:
+    """The greedy grouping written plainly (a dict per group): what the array version keeps."""
+    n = h.n_qubits
+    bases = ["Z" * n, "X" * n, "Y" * n]
+    groups: list[dict[int, str]] = []
+    for term in h.terms:
+        read = (all(b[q] == p for p, q in zip(term.paulis, term.qubits)) for b in bases)
+        if not term.paulis or any(read):
+            continue
+        for group in groups:
+            if all(group.get(q, p) == p for p, q in zip(term.paulis, term.qubits)):
+                group.update(zip(term.qubits, term.paulis))
+                break
+        else:
+            groups.append(dict(zip(term.qubits, term.paulis)))
+    return tuple(bases + ["".join(g.get(q, "Z") for q in range(n)) for g in groups])
+
+
+@st.composite
+def _random_hamiltonians(draw: st.DrawFn) -> PauliHamiltonian:
+    n = draw(st.integers(1, 9))
+    terms = []
+    for _ in range(draw(st.integers(0, 40))):
+        qubits = draw(st.lists(st.integers(0, n - 1), min_size=0, max_size=n, unique=True))
+        letters = draw(st.text("XYZ", min_size=len(qubits), max_size=len(qubits)))
+        terms.append((letters, qubits, 1.0))
+    return PauliHamiltonian.from_terms(n, terms)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_random_hamiltonians())
+def test_measurement_bases_keep_the_greedy_grouping(h: PauliHamiltonian) -> None:
+    """Issue 27: the grouping is computed on an array now; same bases, same order."""
+    assert measurement.measurement_bases(h) == _bases_reference(h)
