@@ -23,7 +23,10 @@ runs, resumes or reads back its directory, so the table does not depend on the p
 point ends at a tick boundary on SIGINT/SIGTERM like ``qnf run`` does.
 
 Seeds: ``seeds: N`` runs each grid point with ``run.seed`` = s0, s0 + 1, ..., s0 + N - 1, where
-s0 is the base config's ``run.seed``; without it the base seed alone is used.
+s0 is the base config's ``run.seed``; without it the base seed alone is used. A plan that
+would run something else than what was asked is refused, one line each: ``seeds`` with an axis
+over ``run.seed`` (list the seeds on the axis instead), a key given twice (``--over`` twice,
+or in the sweep file and on the command line).
 """
 
 from __future__ import annotations
@@ -129,9 +132,32 @@ class SweepPlan:
         del plan["source"]
         return hashlib.sha256(canonical(plan)).hexdigest()
 
+    def problems(self) -> list[str]:
+        """What makes the plan run something other than what was asked: a key given twice
+        (the last would win), an axis over ``run.seed`` with ``seeds`` (which count from the
+        config's ``run.seed``, overriding the axis)."""
+        problems: list[str] = []
+        keys = [key for key, _ in self.axes]
+        if self.seeds is not None and "run.seed" in keys:
+            start = next(values for key, values in self.axes if key == "run.seed")[0]
+            seeds = (
+                ",".join(str(start + i) for i in range(len(self.seeds)))
+                if isinstance(start, int) and not isinstance(start, bool)
+                else "S1,S2,..."
+            )
+            problems.append(
+                "--seeds: cannot be combined with an axis over run.seed (--seeds N counts from "
+                f"the config's run.seed); list the seeds instead: --over run.seed={seeds}"
+            )
+        for key in dict.fromkeys(k for k in keys if keys.count(k) > 1):
+            problems.append(
+                f"--over {key}: given twice; give every value once: --over {key}=V1,V2,..."
+            )
+        return problems
+
     def configs(self) -> list[RunConfig]:
         """Every point's validated config; ``ConfigError`` lists every problem of every point."""
-        problems: list[str] = []
+        problems = self.problems()
         if not self.points:
             problems.append("sweep: the grid is empty")
         elif len(self.points) > MAX_POINTS:
