@@ -32,7 +32,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, final
 
-__all__ = ["REPEAT_WINDOW_S", "SIGNALS", "Interrupted", "SignalStop"]
+__all__ = ["REPEAT_WINDOW_S", "SIGNALS", "Interrupted", "SignalStop", "installed_stop"]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 REPEAT_WINDOW_S = 2.0
@@ -79,6 +79,12 @@ class SignalStop:
         """128 + the signal's number (130 for SIGINT); 0 when none came."""
         return 0 if self.signum is None else 128 + self.signum
 
+    def request(self, signum: int) -> None:
+        """Ask the run to stop as the first ``signum`` would, without a handler (a stop relayed
+        from another process: a sweep's driver tells its points this way). No ``on_first``."""
+        if self.signum is None:
+            self.signum, self._first_at = signum, time.monotonic()
+
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         now = time.monotonic()
         if self.signum is None:
@@ -113,9 +119,21 @@ class SignalStop:
                 self._ignored.add(signum)
                 continue
             signal.signal(signum, self._handle)
+        _installed.append(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         for signum, previous in self._previous.items():
             signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         self._previous.clear()
+        if self in _installed:
+            _installed.remove(self)
+
+
+_installed: list[SignalStop] = []  # entered in the main thread, innermost last
+
+
+def installed_stop() -> SignalStop | None:
+    """The innermost ``SignalStop`` whose handlers hold this process's signals, if any (code
+    that runs inside another's command, as a sweep's point in its driver, uses that one)."""
+    return _installed[-1] if _installed else None
