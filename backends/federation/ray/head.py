@@ -5,7 +5,9 @@ group, with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 (without it Ray 2.60 swaps in th
 routable address and listens there), its own temporary directory and HOME (Ray writes an auth
 token under HOME), and usage statistics off. The same variables are set in this process for
 the duration (Ray reads them when it is imported and connects: import it only inside the
-``with``). On leaving, the driver is disconnected and the head's process group is stopped by
+``with``), which is entered once ``ray start`` says the runtime started (a driver waits 60 s
+for the node; on a loaded machine the head alone took 35-57 s here). On leaving, the driver
+is disconnected and the head's process group is stopped by
 its id: SIGTERM, then SIGKILL for what is left after ``grace_s`` (Ray's own graceful stop
 takes ~30 s here). ``ray stop`` would stop every Ray on the host, other people's included.
 """
@@ -61,6 +63,7 @@ def loopback_head(num_cpus: int = 4, grace_s: float = 10.0) -> Iterator[Loopback
         start_new_session=True,
     )  # fmt: skip
     try:
+        _wait_until_started(head, home / "head.log")
         yield LoopbackHead(f"127.0.0.1:{port}", head.pid, home)
     finally:
         ray = sys.modules.get("ray")
@@ -86,6 +89,16 @@ def loopback_head(num_cpus: int = 4, grace_s: float = 10.0) -> Iterator[Loopback
             else:
                 os.environ[name] = value
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _wait_until_started(head: subprocess.Popen, log: Path, patience_s: float = 600.0) -> None:
+    """Until ``ray start`` says the runtime started: on a loaded machine that takes longer than
+    a driver's ``ray.init`` waits for the node (60 s), which then fails to connect."""
+    deadline = time.monotonic() + patience_s
+    while "Ray runtime started" not in log.read_text(errors="replace"):
+        if head.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the Ray head did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
 
 
 def _alive_in_group(pgid: int) -> bool:
