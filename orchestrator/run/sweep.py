@@ -58,7 +58,7 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config_text
 from orchestrator.config.yaml_input import parse_yaml, read_text
 from orchestrator.record.canonical import canonical
-from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.rundir import RunDirectory, read_summary
 
 if TYPE_CHECKING:
@@ -277,14 +277,14 @@ def open_sweep(plan: SweepPlan, out: Path) -> None:
         return
     if out.exists() and any(out.iterdir()):
         raise ConfigError([f"{out}: exists and is not a sweep directory; pass a new --out"])
-    (out / "points").mkdir(parents=True, exist_ok=True)
+    make_dir(out / "points", parents=True, exist_ok=True)  # private, as a run's (fsutil)
     write_atomic(plan_file, json.dumps(record, indent=1).encode() + b"\n")
 
 
 def request_stop(out: Path, signum: int) -> None:
     """Ask every point of the sweep in ``out`` to stop (the driver's first signal)."""
     with contextlib.suppress(OSError):  # a full or read-only disk: the points run on
-        (out / STOP_FILE).write_text(signal.Signals(signum).name + "\n")
+        write_atomic(out / STOP_FILE, (signal.Signals(signum).name + "\n").encode())
 
 
 def stop_requested(stop_file: Path | None) -> int | None:
