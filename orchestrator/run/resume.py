@@ -100,7 +100,6 @@ def resumed_run(
                 f"{run_dir}: the ledger fails verification at block {checked.bad_block} "
                 f"({checked.reason}); a tampered or damaged run is not resumed"
             )
-        refuse_completed(run_dir, checked.root)
         blocks = [(h, e) for h, e, _ in read_blocks(files.ledger)]
         if blocks and blocks[0][1].get("kind") == GENESIS_KIND:
             raise ResumeError(
@@ -171,24 +170,21 @@ def resumed_run(
         yield OpenRun(session, started, time.perf_counter() - started, previous + 1)
 
 
-def refuse_completed(run_dir: Path, root: str | None = None) -> None:
+def refuse_completed(run_dir: Path) -> None:
     """``ResumeError`` when the run in ``run_dir`` is completed: its summary.json says
-    ``completed`` and anchors the ledger's end (its ``final_root`` is the root of the ledger,
-    ``root`` when the caller has verified it already). Reads; builds and writes nothing."""
+    ``completed`` and anchors the ledger's end (its ``final_root`` is the ledger's root).
+    Reads; builds and writes nothing. ``qnf resume RUN_DIR`` asks this first; ``resume``
+    itself does not (a federation re-opens its nodes whatever their state)."""
     files = RunDirectory(run_dir)
     summary = read_summary(files) or {}
     if summary.get("status") != "completed":
         return
-    if root is None:
-        checked = verify(files.ledger)
-        if not checked.ok:
-            return  # resume itself refuses it, saying where the ledger breaks
-        root = checked.root
-    if summary.get("final_root") != root:
-        return  # a summary of another ledger's end: resume and let the run say how it ends
+    checked = verify(files.ledger)
+    if not checked.ok or summary.get("final_root") != checked.root:
+        return  # resume itself says where the ledger breaks, or how this run ends
     raise ResumeError(
         f"{run_dir}: the run is completed ({summary.get('ticks')} of "
-        f"{summary.get('ticks_planned')} ticks, final root {root}); nothing to resume "
+        f"{summary.get('ticks_planned')} ticks, final root {checked.root}); nothing to resume "
         f"(check it: qnf ledger verify {run_dir})"
     )
 
