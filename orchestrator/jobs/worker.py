@@ -50,7 +50,7 @@ from orchestrator.config.root import load_config_text
 from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.jobs.spare import keep_spare, release
 from orchestrator.jobs.store import Job, JobStore, JobStoreError, lease_seconds
-from orchestrator.record.failure import RecorderError
+from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.fsutil import create_private, file_mode
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
@@ -311,8 +311,10 @@ def run_job(
     except BaseException as exc:
         if isinstance(exc, ConfigError):
             message = exc.problems[0]
-        elif isinstance(exc, RecorderError | JobStoreError | OSError):
+        elif isinstance(exc, RecorderError | JobStoreError):
             message = str(exc)
+        elif isinstance(exc, OSError):  # e.g. the job's log or run directory on a full disk
+            message = str(write_failure(exc, job.run_dir))
         else:
             message = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, ConfigError | RecorderError | JobStoreError | OSError):

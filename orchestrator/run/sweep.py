@@ -342,7 +342,7 @@ def run_point(config: RunConfig, run_dir: Path, stop_file: Path | None = None) -
     return {**result.summary, "skipped": False}
 
 
-def _not_started(stop: Any) -> dict[str, Any]:
+def _not_started(stop: SignalStop) -> dict[str, Any]:
     return {"status": NOT_STARTED, "error": f"{stop.reason} before it started", "skipped": False}
 
 
