@@ -17,6 +17,13 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 ASSETS = Path(__file__).parent / "assets"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process a test starts dies with this one, however it ends (``tests/lifeline.py``)."""
+    from tests.lifeline import start
+
+    start()
+
+
 @pytest.fixture
 def assets() -> Path:
     return ASSETS

@@ -10,7 +10,8 @@ or foreign job store): one line names the file and the errno or what to do; a ru
 tick boundary, keeps every committed tick and writes summary.json if space allows, and
 ``qnf resume`` continues it once the cause is fixed; 128 + N a signal stopped the run at a
 tick boundary, summary.json says ``interrupted`` and how to resume: 130 SIGINT (Ctrl+C), 143
-SIGTERM, 129 SIGHUP (a second signal exits at once with the same code, still resumable).
+SIGTERM, 129 SIGHUP (a second signal, not the same one within 2 s,
+exits at once with its code, still resumable).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from rich.progress import (
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config
-from orchestrator.run.interrupt import SignalStop
+from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
 
 __all__ = [
     "EXIT_IO",
@@ -115,7 +116,9 @@ def stop_on_signals() -> Iterator[SignalStop]:
     def on_first(signum: int) -> None:
         name = signal.Signals(signum).name
         err.print(
-            f"{name}: stopping after this tick (send it again to stop at once)", highlight=False
+            f"{name}: stopping after this tick (send it again, {REPEAT_WINDOW_S:g} s or more "
+            "later, to stop at once)",
+            highlight=False,
         )
 
     with SignalStop(on_first) as stop:

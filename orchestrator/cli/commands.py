@@ -274,9 +274,13 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
     from orchestrator.config.root import load_config
     from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
-    from orchestrator.run.resume import ResumeError, resume
+    from orchestrator.run.resume import ResumeError, refuse_completed, resume
 
     files = RunDirectory(run_dir)
+    try:
+        refuse_completed(run_dir)  # before the progress bar and before building anything
+    except ResumeError as exc:
+        fail([str(exc)])
     done = (read_summary(files) or {}).get("ticks", 0)
     done = done if isinstance(done, int) and done >= 0 else 0
     try:

@@ -18,6 +18,7 @@ import yaml
 from orchestrator.cli.app import app, err, fail, say
 from orchestrator.config.federation import NODE_ID
 from orchestrator.config.root import RunConfig
+from orchestrator.record.fsutil import make_dir
 from orchestrator.record.ledger import last_events
 
 federation_app = typer.Typer(help="Federated runs (spec §12): node keys.", no_args_is_help=True)
@@ -62,15 +63,17 @@ def keys(
     if problems:  # checked before anything is written: nothing to clean up, a rerun works
         fail(problems)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_dir(out_dir, parents=True, exist_ok=True)  # 0700 (QNF_UMASK may share it)
     except OSError as exc:
         fail([f"--out: cannot create {out_dir} ({exc.strerror or type(exc).__name__})"])
     entries = []
     for node in nodes:
         path = out_dir / f"{node}.key"
         key = generate_private_key()
-        path.touch(mode=0o600)
-        path.write_text(private_key_hex(key) + "\n")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)  # a private key is never shared, whatever QNF_UMASK says
+        with os.fdopen(fd, "w") as handle:
+            handle.write(private_key_hex(key) + "\n")
         entries.append({"id": node, "public_key": public_key_hex(key), "key_file": str(path)})
     say(yaml.safe_dump({"nodes": entries}, sort_keys=False).rstrip())
 

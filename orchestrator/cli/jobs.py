@@ -141,6 +141,47 @@ def cancel(job_id: JobArg) -> None:
         say(f"job {job.id}: cancel requested; it stops at the next tick boundary")
 
 
+RESUME_TAKES = (
+    "qnf resume takes a run directory written by `qnf run` (it holds ledger.sqlite) "
+    "or a job id (`qnf jobs` lists them)"
+)
+
+
+def not_a_run(path: Path) -> str | None:
+    """What ``path`` is, in one line, when it exists and is not a run directory (else None)."""
+    from orchestrator.run.sweep import PLAN_FILE
+
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_dir():
+        return f"{path}: a file, not a run directory"
+    files = RunDirectory(path)
+    try:
+        if (path / PLAN_FILE).is_file():
+            return (
+                f"{path}: a sweep directory; continue it with the same `qnf sweep` command "
+                f"and --out {path}"
+            )
+        entries = sorted(path.iterdir())
+    except OSError as exc:
+        return f"{path}: a directory that cannot be read ({exc.strerror})"
+    runs = [p.name for p in entries if RunDirectory(p).is_run()]
+    if runs:
+        shown = ", ".join(runs[:3]) + (", ..." if len(runs) > 3 else "")
+        return (
+            f"{path}: a directory of run directories ({shown}), not a run; resume one: "
+            f"qnf resume {path / runs[0]}"
+        )
+    if files.config.is_file():
+        return (
+            f"{path}: holds {files.CONFIG} but no {files.LEDGER}: the run never started; "
+            f"start it again with: qnf run {files.config} --out NEW_DIR"
+        )
+    if not entries:
+        return f"{path}: an empty directory, not a run directory (no {files.LEDGER})"
+    return f"{path}: a directory but not a run directory (no {files.LEDGER})"
+
+
 @app.command("resume")
 def resume_cmd(
     target: Annotated[
@@ -160,6 +201,11 @@ def resume_cmd(
 
         resume_run_dir(path, report)
         return
+    what = not_a_run(path)
+    if what is not None:
+        fail([what, RESUME_TAKES])
+    if "/" in target:
+        fail([f"no job '{target}' and no directory {target}"])
     from orchestrator.jobs.worker import ensure_worker
 
     store = store_or_exit()

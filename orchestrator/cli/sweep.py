@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from orchestrator.cli.app import app, err, fail, say
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.yaml_input import read_text
+from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
 
 __all__ = ["sweep"]
 
@@ -97,8 +100,10 @@ def sweep(
     the same command gives the same table), DIR/timings.csv the wall times, and
     DIR/sweep.png the chosen metric against the first key.
 
-    Killed or interrupted? Run the same command again: finished points are read back,
-    unfinished ones resume from their last checkpoint.
+    Ctrl+C (or SIGTERM): no queued point starts, running points stop after their tick, the
+    table says which point ended how, exit 130 (143). Killed or interrupted? Run the same
+    command again: finished points are read back, unfinished ones resume from their last
+    checkpoint, points not started start.
 
     Examples:
 
@@ -117,6 +122,7 @@ def sweep(
         parse_over,
         point_dir,
         pool_plugin,
+        request_stop,
         run_sweep,
         seed_values,
     )
@@ -138,7 +144,7 @@ def sweep(
         pool_plugin(pool, address)  # known and installed, before a directory is made
     except ConfigError as exc:
         fail(exc.problems)
-    out = out or Path("sweeps") / f"{config.stem}-{plan.digest[:8]}"
+    out = Path(os.path.abspath(out or Path("sweeps") / f"{config.stem}-{plan.digest[:8]}"))
     err.print(f"sweep: {len(plan.points)} points into {out}", highlight=False)
     progress = Progress(
         TextColumn("[bold]sweep[/bold]"),
@@ -149,15 +155,23 @@ def sweep(
         console=err,
     )
 
+    def on_first(signum: int) -> None:
+        request_stop(out, signum)
+        err.print(
+            f"{signal.Signals(signum).name}: no more points start; running points stop after "
+            f"their tick (send it again, {REPEAT_WINDOW_S:g} s or more later, to stop at once)",
+            highlight=False,
+        )
+
     try:
-        with progress:
+        with progress, SignalStop(on_first) as interrupt:
             task = progress.add_task("sweep", total=len(plan.points), status="")
 
             def on_point(point, summary) -> None:
                 how = "read back" if summary.get("skipped") else summary.get("status")
                 progress.update(task, advance=1, status=f"{point.name} {how}")
 
-            summaries = run_sweep(plan, out, workers, on_point, pool, address)
+            summaries = run_sweep(plan, out, workers, on_point, pool, address, interrupt)
     except ConfigError as exc:
         fail(exc.problems)
     except KeyboardInterrupt:
@@ -175,6 +189,14 @@ def sweep(
     say(f"table:           {out / TABLE}")
     say(f"plot:            {out / PLOT}")
     bad = [r for r in rows if r["status"] != "completed"]
+    if interrupt.requested:
+        fail(
+            [
+                f"{interrupt.reason}: {', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}"
+                f"; the same command (--out {out}) continues the sweep"
+            ],
+            code=interrupt.exit_code,
+        )
     if bad:
         fail(
             [f"{r['point']}: {r['status']}: {r['error']}" for r in bad]

@@ -253,7 +253,10 @@ def validate_config(raw: Any) -> RunConfig:
     return cfg
 
 
-def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Set each dotted key in ``raw``; returns the overrides that have no mapping to go in
+    (``run: 5`` and ``run.ticks``), which validation of ``raw`` then reports."""
+    unplaced: dict[str, Any] = {}
     for dotted, value in overrides.items():
         *parents, leaf = dotted.split(".")
         node = raw
@@ -262,9 +265,28 @@ def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> None:
             if child is None:
                 child = node[key] = {}
             if not isinstance(child, dict):
-                raise ConfigError([f"{key}: must be a mapping of keys (got {child!r})"])
+                unplaced[dotted] = value
+                break
             node = child
-        node[leaf] = value
+        else:
+            node[leaf] = value
+    return unplaced
+
+
+def _override_problems(overrides: Mapping[str, Any]) -> list[str]:
+    """The problems of ``overrides`` checked on their own (in an otherwise empty config), for
+    those that could not be placed in the file's config."""
+    alone: dict[str, Any] = {}
+    _apply_overrides(alone, overrides)
+    try:
+        validate_config(alone)
+    except ConfigError as exc:
+        keys = tuple(overrides)
+        return [
+            p for p in exc.problems
+            if p.split(":")[0] in keys or p.split(":")[0].startswith(tuple(k + "." for k in keys))
+        ]  # fmt: skip
+    return []
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> RunConfig:
@@ -284,6 +306,17 @@ def load_config_text(
     raw = parse_yaml(text, source).data
     if raw is None:
         raw = {}
-    if isinstance(raw, dict) and overrides:
-        _apply_overrides(raw, overrides)
-    return validate_config(raw)
+    unplaced: Mapping[str, Any] = {}
+    if overrides:
+        unplaced = _apply_overrides(raw, overrides) if isinstance(raw, dict) else overrides
+    if not unplaced:
+        return validate_config(raw)
+    problems: list[str] = []  # every problem of the file, then those of the overrides
+    try:
+        validate_config(raw)
+    except ConfigError as exc:
+        problems += exc.problems
+    else:  # a non-mapping where an override goes, that validation accepted: say so
+        problems += [f"{key}: cannot be set here (a parent is not a mapping)" for key in unplaced]
+    problems += [p for p in _override_problems(unplaced) if p not in problems]
+    raise ConfigError(problems)

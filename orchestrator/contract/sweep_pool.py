@@ -36,7 +36,10 @@ class PointTask:
 
     index: the point's place in the plan (``done`` gets it back). config_text, source: the
     base config's YAML and where it was read. overrides: dotted key -> value (``run.seed``
-    included). run_dir: the point's run directory.
+    included). run_dir: the point's run directory (absolute). stop_file: the sweep's stop
+    request (absolute; when it exists the point does not start, or stops at a tick boundary).
+    cwd: the driver's working directory (absolute), where relative paths of the config (a NIR
+    file) are read from; a worker elsewhere changes to it when it exists there.
     """
 
     index: int
@@ -44,6 +47,8 @@ class PointTask:
     source: str
     overrides: Mapping[str, Any]
     run_dir: Path
+    stop_file: Path | None = None
+    cwd: Path | None = None
 
 
 RunTask = Callable[[PointTask], dict[str, Any]]  # a module-level function (workers import it)
@@ -65,8 +70,12 @@ class SweepPool(ABC):
     def run(self, fn: RunTask, tasks: Sequence[PointTask], done: Done) -> None:
         """``fn(task)`` for every task, concurrently where there is room; ``done(index,
         summary)`` in this process as each ends (any order). A task whose worker died gets
-        ``{"status": "error", "error": ...}``. On KeyboardInterrupt: hand out no more tasks,
-        stop the running ones (a run ends at a tick boundary and stays resumable), re-raise.
+        ``{"status": "error", "error": ...}``. A stop is not the pool's business: the driver
+        writes the task's ``stop_file`` and ``fn`` ends at once (``not started``) or at a tick
+        boundary (``interrupted``), so a pool only keeps handing out tasks and collecting
+        results; its workers must survive a signal to the driver's process group (a
+        terminal's Ctrl+C) and send no copy of the user's working directory anywhere. On
+        KeyboardInterrupt: hand out no more tasks, let go of the running ones, re-raise.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook

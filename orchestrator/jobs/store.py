@@ -36,12 +36,12 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestrator.jobs.storefile import JobStoreError, open_store, reason
+from orchestrator.jobs.storefile import JobStoreError, is_disk_full, open_store, reason
 from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
 
@@ -154,14 +154,20 @@ class JobStore:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise JobStoreError(f"{self.path}: cannot write ({reason(exc)})") from None
+            raise JobStoreError(
+                f"{self.path}: cannot write ({reason(exc)})", disk_full=is_disk_full(exc)
+            ) from None
         try:
             yield self._conn
             self._conn.execute("COMMIT")
         except BaseException as exc:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:  # SQLite has rolled back a COMMIT that failed
+                with suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise JobStoreError(f"{self.path}: cannot write ({reason(exc)})") from None
+                raise JobStoreError(
+                    f"{self.path}: cannot write ({reason(exc)})", disk_full=is_disk_full(exc)
+                ) from None
             raise
 
     # ------------------------------------------------------------------ reading

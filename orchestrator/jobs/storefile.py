@@ -20,7 +20,7 @@ from pathlib import Path
 
 from orchestrator.record.fsutil import create_private, make_dir
 
-__all__ = ["SCHEMA", "JobStoreError", "open_store", "reason"]
+__all__ = ["SCHEMA", "JobStoreError", "is_disk_full", "open_store", "reason"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -57,7 +57,19 @@ _CORRUPT = ("file is not a database", "database disk image is malformed")
 
 
 class JobStoreError(RuntimeError):
-    """QNF_HOME or its job store cannot be used; the message names the file and what to do."""
+    """QNF_HOME or its job store cannot be used; the message names the file and what to do.
+    ``disk_full``: the write failed for want of space (SQLite's SQLITE_FULL, or ENOSPC)."""
+
+    def __init__(self, message: str, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.disk_full = disk_full
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk has no room (Python 3.10's sqlite3 has no error codes)."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return "database or disk is full" in str(exc)
 
 
 def reason(exc: BaseException) -> str:

@@ -19,10 +19,18 @@ queue empty lets go of the lock *before* it looks at the queue a last time: a jo
 submit that saw the lock taken is then seen, and taken by this worker or a new one.
 A signal (``orchestrator.run.interrupt``) stops the job at a tick boundary; the job is recorded
 ``interrupted`` with the signal's name, and the worker takes no other job.
+
+A full QNF_HOME (issue 27, F10): the run fails with one line (``cannot write PATH: No space
+left on device (ENOSPC)``); the store records the job ``failed`` with it, using the space the
+worker keeps aside for that (``orchestrator.jobs.spare``); where even that is gone, one line
+on stderr says the job could not be recorded and why. A log line the disk refuses is dropped
+without a traceback (``_JobLog``), as are the worker's own lines, and known faults are logged
+in one line (a traceback only for what is not one).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -35,13 +43,14 @@ import time
 import traceback
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, final
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import load_config_text
 from orchestrator.control.monitor import EntropySnapshot
+from orchestrator.jobs.spare import keep_spare, release
 from orchestrator.jobs.store import Job, JobStore, JobStoreError, lease_seconds
-from orchestrator.record.failure import RecorderError
+from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.fsutil import create_private, file_mode
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
@@ -127,7 +136,8 @@ class _Heartbeat(threading.Thread):
         store = JobStore(self.home)
         try:
             while not self._done.wait(lease_seconds() / 3):
-                self.beat(store)
+                with contextlib.suppress(JobStoreError):  # a full disk: try at the next beat
+                    self.beat(store)
         finally:
             store.close()
 
@@ -136,16 +146,67 @@ class _Heartbeat(threading.Thread):
         self.join()
 
 
+@final
+class _JobLog(logging.FileHandler):
+    """A job's log file; a line the disk refuses (full) is dropped, without logging's
+    traceback on stderr (``failure`` keeps the first refusal)."""
+
+    failure: OSError | None = None
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if self.failure is None and isinstance(error, OSError):
+            self.failure = error
+
+
 def _job_logger(home: Path, job: Job) -> logging.Logger:
     logger = logging.getLogger(f"qnfusion.job.{job.id}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
     path = home / "logs" / f"{job.id}.log"
-    create_private(path)
-    handler = logging.FileHandler(path)
+    try:
+        create_private(path)
+        handler: logging.Handler = _JobLog(path)
+    except OSError:  # no room even for an empty log: the job runs without one
+        handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger.addHandler(handler)
     return logger
+
+
+def _say(line: str) -> None:
+    """A worker's line on stdout; dropped when its file cannot take it (a full disk)."""
+    with contextlib.suppress(OSError):
+        print(line, flush=True)
+
+
+def _record_end(
+    store: JobStore, job: Job, worker_id: str, state: str, ticks: int, root: str | None,
+    error: str | None,
+) -> None:  # fmt: skip
+    """``store.finish``; on a full disk, once more after giving back the spare space; when
+    even that fails, one line on stderr says so (the job then shows ``interrupted``)."""
+    try:
+        store.finish(job.id, worker_id, state, ticks, root, error)
+        return
+    except JobStoreError as exc:
+        if not (exc.disk_full and release(store.home)):
+            _unrecorded(job, state, error, exc)
+            return
+    try:
+        store.finish(job.id, worker_id, state, ticks, root, error)
+    except JobStoreError as exc:
+        _unrecorded(job, state, error, exc)
+
+
+def _unrecorded(job: Job, state: str, error: str | None, exc: JobStoreError) -> None:
+    with contextlib.suppress(OSError):
+        sys.stderr.write(
+            f"job {job.id} {state}" + (f" ({error})" if error else "") + f", but the job store "
+            f"cannot record it: {exc}; `qnf jobs` shows it interrupted, and `qnf resume "
+            f"{job.id}` continues it once QNF_HOME has room\n"
+        )
+        sys.stderr.flush()
 
 
 def _has_genesis(run_dir: Path) -> bool:
@@ -235,8 +296,9 @@ def run_job(
         if beat.lost:
             log.info("lease lost; leaving the job to its new holder")
             return "interrupted"
-        store.renew(job.id, worker_id, beat.ticks, beat.metrics)  # the last ticks' progress
-        store.finish(job.id, worker_id, state, result.ticks, result.final_root, error)
+        with contextlib.suppress(JobStoreError):  # a full disk: finish says what it can
+            store.renew(job.id, worker_id, beat.ticks, beat.metrics)  # the last ticks' progress
+        _record_end(store, job, worker_id, state, result.ticks, result.final_root, error)
         log.info("%s after %d ticks; final root %s", state, result.ticks, result.final_root)
         return state
     except (KeyboardInterrupt, SystemExit):
@@ -244,17 +306,22 @@ def run_job(
         raise
     except Interrupted as exc:  # before its run directory was made: it starts over
         log.info("%s", exc)
-        store.finish(job.id, worker_id, "interrupted", 0, None, str(exc))
+        _record_end(store, job, worker_id, "interrupted", 0, None, str(exc))
         return "interrupted"
     except BaseException as exc:
         if isinstance(exc, ConfigError):
             message = exc.problems[0]
         elif isinstance(exc, RecorderError | JobStoreError):
             message = str(exc)
+        elif isinstance(exc, OSError):  # e.g. the job's log or run directory on a full disk
+            message = str(write_failure(exc, job.run_dir))
         else:
             message = f"{type(exc).__name__}: {exc}"
-        log.info("failed: %s\n%s", message, traceback.format_exc())
-        store.finish(job.id, worker_id, "failed", beat.ticks, None, message)
+        if isinstance(exc, ConfigError | RecorderError | JobStoreError | OSError):
+            log.info("failed: %s", message)  # a known fault: its one line says it all
+        else:
+            log.info("failed: %s\n%s", message, traceback.format_exc())
+        _record_end(store, job, worker_id, "failed", beat.ticks, None, message)
         return "failed"
     finally:
         beat.finish()
@@ -288,15 +355,16 @@ def work(
     if lock is None:
         lock = take_worker_lock(home)  # a foreground worker takes it when free, else runs beside
     store = JobStore(home)
+    keep_spare(home)  # room to record a full disk (module docstring)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     store.register_worker(worker_id)
     try:
         while interrupt is None or not interrupt.requested:
             job = store.claim(worker_id)
             if job is not None:
-                print(f"worker {worker_id}: running job {job.id}", flush=True)
+                _say(f"worker {worker_id}: running job {job.id}")
                 state = run_job(store, job, worker_id, interrupt)
-                print(f"worker {worker_id}: job {job.id} {state}", flush=True)
+                _say(f"worker {worker_id}: job {job.id} {state}")
                 continue
             if exit_when_idle:
                 if lock is not None:
@@ -309,7 +377,8 @@ def work(
             time.sleep(poll_seconds)
         return interrupt.exit_code if interrupt is not None else 0
     finally:
-        store.unregister_worker(worker_id)
+        with contextlib.suppress(JobStoreError):  # a full disk: its heartbeat just goes stale
+            store.unregister_worker(worker_id)
         store.close()
         if lock is not None:
             os.close(lock)

@@ -165,7 +165,8 @@ def plot_sweep(out: Path, rows: Sequence[dict[str, Any]], keys: Sequence[str], m
     if len(series) > 1:
         ax.legend(fontsize="small")
     fig.tight_layout()
-    path = out / PLOT
-    fig.savefig(path, dpi=110)
+    path, image = out / PLOT, io.BytesIO()
+    fig.savefig(image, format="png", dpi=110)
     plt.close(fig)
+    write_atomic(path, image.getvalue())  # private, as a run's files (fsutil)
     return path

@@ -14,11 +14,13 @@ run's matrix would be 74.5 GiB) before anything is read or allocated.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from orchestrator.config.nir_graph import graph_from_network
 from orchestrator.config.root import load_config
 from orchestrator.record import checkpoint
+from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.assemble import build_network
@@ -73,5 +75,7 @@ def export_nir(run_dir: Path, out: Path) -> Path:
         weights,
         metadata={"checkpoint_block": block, "config_sha256": config.config_hash()},
     )
-    nir.write(out, graph)
+    image = io.BytesIO()
+    nir.write(image, graph)
+    write_atomic(out, image.getvalue())  # whole or not at all, private (fsutil)
     return out

@@ -31,7 +31,7 @@ from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
 from orchestrator.federation.record import end_event, genesis_event, node_dir
-from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
@@ -121,7 +121,7 @@ def run_federation(
     m = channels(config)
     engine = engine if engine is not None else open_engine(config)
     try:
-        (run_dir / "nodes").mkdir(parents=True)
+        make_dir(run_dir / "nodes", parents=True)  # private, as a run's (fsutil)
         with files.locked():
             write_atomic(files.config, dump_yaml(config.resolved()).encode())
             with Ledger.create(files.ledger) as ledger:

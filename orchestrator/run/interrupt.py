@@ -4,10 +4,15 @@
                    one (status ``interrupted``), waits for its writer to commit every block,
                    writes summary.json with the resume command; the command exits 128 + signum
                    (130 SIGINT, 143 SIGTERM, 129 SIGHUP)
-    second signal  one line on stderr, then ``os._exit(128 + signum)`` at once: the run's
-                   writer process ignores these signals and commits every block it was given
-                   before it exits, so the run resumes from its last committed block, exactly
-                   as after ``kill -9``
+    a repeat       the same signal again within ``REPEAT_WINDOW_S`` (2 s) of the first is
+                   the same interrupt delivered twice, and is not counted: ``uv run`` forwards
+                   the SIGINT it gets to the run 0.2 s later when no terminal is attached (and
+                   SIGTERM at once), so a script's ``kill -INT -- -PGID`` or ``timeout -s INT``
+                   reaches the run two or three times
+    second signal  another signal, or the same one later than that: one line on stderr, then
+                   ``os._exit(128 + signum)`` at once: the run's writer process ignores these
+                   signals and commits every block it was given before it exits, so the run
+                   resumes from its last committed block, exactly as after ``kill -9``
 
 A terminal's Ctrl+C reaches the whole foreground process group: the writer (a forked child)
 gets it too, which is why it ignores SIGINT, SIGTERM and SIGHUP (``orchestrator.record.writer``).
@@ -22,13 +27,16 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, final
 
-__all__ = ["SIGNALS", "Interrupted", "SignalStop"]
+__all__ = ["REPEAT_WINDOW_S", "SIGNALS", "Interrupted", "SignalStop", "installed_stop"]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+REPEAT_WINDOW_S = 2.0
+"""Seconds after the first signal in which the same signal again is the same interrupt."""
 
 
 class Interrupted(Exception):
@@ -50,6 +58,7 @@ class SignalStop:
 
     def __init__(self, on_first: Callable[[int], None] | None = None) -> None:
         self.signum: int | None = None
+        self._first_at = 0.0
         self._on_first = on_first
         self._previous: dict[int, Any] = {}
         self._ignored: set[int] = set()
@@ -70,12 +79,21 @@ class SignalStop:
         """128 + the signal's number (130 for SIGINT); 0 when none came."""
         return 0 if self.signum is None else 128 + self.signum
 
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
+    def request(self, signum: int) -> None:
+        """Ask the run to stop as the first ``signum`` would, without a handler (a stop relayed
+        from another process: a sweep's driver tells its points this way). No ``on_first``."""
         if self.signum is None:
-            self.signum = signum
+            self.signum, self._first_at = signum, time.monotonic()
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        now = time.monotonic()
+        if self.signum is None:
+            self.signum, self._first_at = signum, now
             if self._on_first is not None:
                 self._on_first(signum)
             return
+        if signum == self.signum and now - self._first_at < REPEAT_WINDOW_S:
+            return  # the first one delivered again (module docstring)
         name = signal.Signals(signum).name
         line = f"\n{name} again: stopping at once; the run resumes from its last committed block\n"
         try:
@@ -101,9 +119,21 @@ class SignalStop:
                 self._ignored.add(signum)
                 continue
             signal.signal(signum, self._handle)
+        _installed.append(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         for signum, previous in self._previous.items():
             signal.signal(signum, signal.SIG_DFL if previous is None else previous)
         self._previous.clear()
+        if self in _installed:
+            _installed.remove(self)
+
+
+_installed: list[SignalStop] = []  # entered in the main thread, innermost last
+
+
+def installed_stop() -> SignalStop | None:
+    """The innermost ``SignalStop`` whose handlers hold this process's signals, if any (code
+    that runs inside another's command, as a sweep's point in its driver, uses that one)."""
+    return _installed[-1] if _installed else None

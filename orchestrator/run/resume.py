@@ -41,7 +41,7 @@ from orchestrator.run.runner import (
 from orchestrator.run.session import ReplayMismatch, Session, TickCallback
 from orchestrator.run.state import StablePoint, decode_state
 
-__all__ = ["ResumeError", "resume", "resumed_run"]
+__all__ = ["ResumeError", "refuse_completed", "resume", "resumed_run"]
 
 
 class ResumeError(RuntimeError):
@@ -171,6 +171,25 @@ def resumed_run(
             raise
         previous = _previous_resumes(files)
         yield OpenRun(session, started, time.perf_counter() - started, previous + 1)
+
+
+def refuse_completed(run_dir: Path) -> None:
+    """``ResumeError`` when the run in ``run_dir`` is completed: its summary.json says
+    ``completed`` and anchors the ledger's end (its ``final_root`` is the ledger's root).
+    Reads; builds and writes nothing. ``qnf resume RUN_DIR`` asks this first; ``resume``
+    itself does not (a federation re-opens its nodes whatever their state)."""
+    files = RunDirectory(run_dir)
+    summary = read_summary(files) or {}
+    if summary.get("status") != "completed":
+        return
+    checked = verify(files.ledger)
+    if not checked.ok or summary.get("final_root") != checked.root:
+        return  # resume itself says where the ledger breaks, or how this run ends
+    raise ResumeError(
+        f"{run_dir}: the run is completed ({summary.get('ticks')} of "
+        f"{summary.get('ticks_planned')} ticks, final root {checked.root}); nothing to resume "
+        f"(check it: qnf ledger verify {run_dir})"
+    )
 
 
 def _previous_resumes(files: RunDirectory) -> int:

@@ -19,21 +19,35 @@ genesis block is started afresh. A directory holding a different plan is refused
 Points run on a sweep pool (``orchestrator.contract.sweep_pool``): by default a local process
 pool, one worker per core (``run/sweep_local.py``); ``--pool ray`` makes each point a Ray task
 (``backends/sweep/ray``). Every pool runs ``run_task``, which builds the point's config and
-runs, resumes or reads back its directory, so the table does not depend on the pool. A
-point ends at a tick boundary on SIGINT/SIGTERM like ``qnf run`` does.
+runs, resumes or reads back its directory, so the table does not depend on the pool. Paths are
+made absolute before anything is dispatched (a worker may run elsewhere: a Ray worker's
+working directory is not the user's), and a worker changes to the driver's working directory
+when it has it, so relative paths in the config mean what they mean to the user.
+
+Interrupting a sweep: the driver (``qnf sweep``) holds the signals; the first writes
+``STOP_FILE`` into the sweep directory (``request_stop``) with the signal's name. A point sees
+it before it starts (status ``not started``: nothing written) and before each tick (status
+``interrupted``: it stops at the tick boundary, resumable), whatever process or host runs it;
+the table says which point ended how, and the same command again completes the rest (the file
+is removed when a sweep starts).
 
 Seeds: ``seeds: N`` runs each grid point with ``run.seed`` = s0, s0 + 1, ..., s0 + N - 1, where
-s0 is the base config's ``run.seed``; without it the base seed alone is used.
+s0 is the base config's ``run.seed``; without it the base seed alone is used. A plan that
+would run something else than what was asked is refused, one line each: ``seeds`` with an axis
+over ``run.seed`` (list the seeds on the axis instead), a key given twice (``--over`` twice,
+or in the sweep file and on the command line).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,26 +58,32 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config_text
 from orchestrator.config.yaml_input import parse_yaml, read_text
 from orchestrator.record.canonical import canonical
-from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.rundir import RunDirectory, read_summary
 
 if TYPE_CHECKING:
     from orchestrator.contract.sweep_pool import PointTask, PoolPlugin, SweepPool
+    from orchestrator.run.interrupt import SignalStop
 
 __all__ = [
+    "NOT_STARTED",
     "PLAN_FILE",
+    "STOP_FILE",
     "SweepPlan",
     "SweepPoint",
     "load_sweep_file",
     "parse_over",
     "point_dir",
     "pool_plugin",
+    "request_stop",
     "run_point",
     "run_sweep",
     "run_task",
 ]
 
 PLAN_FILE = "sweep.json"
+STOP_FILE = "stop-requested"  # written by the driver on a signal (module docstring)
+NOT_STARTED = "not started"
 MAX_POINTS = 10_000  # a grid larger than this is a typo, not a study
 Axis = tuple[str, tuple[Any, ...]]  # a dotted config key and its values
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
@@ -129,9 +149,32 @@ class SweepPlan:
         del plan["source"]
         return hashlib.sha256(canonical(plan)).hexdigest()
 
+    def problems(self) -> list[str]:
+        """What makes the plan run something other than what was asked: a key given twice
+        (the last would win), an axis over ``run.seed`` with ``seeds`` (which count from the
+        config's ``run.seed``, overriding the axis)."""
+        problems: list[str] = []
+        keys = [key for key, _ in self.axes]
+        if self.seeds is not None and "run.seed" in keys:
+            start = next(values for key, values in self.axes if key == "run.seed")[0]
+            seeds = (
+                ",".join(str(start + i) for i in range(len(self.seeds)))
+                if isinstance(start, int) and not isinstance(start, bool)
+                else "S1,S2,..."
+            )
+            problems.append(
+                "--seeds: cannot be combined with an axis over run.seed (--seeds N counts from "
+                f"the config's run.seed); list the seeds instead: --over run.seed={seeds}"
+            )
+        for key in dict.fromkeys(k for k in keys if keys.count(k) > 1):
+            problems.append(
+                f"--over {key}: given twice; give every value once: --over {key}=V1,V2,..."
+            )
+        return problems
+
     def configs(self) -> list[RunConfig]:
         """Every point's validated config; ``ConfigError`` lists every problem of every point."""
-        problems: list[str] = []
+        problems = self.problems()
         if not self.points:
             problems.append("sweep: the grid is empty")
         elif len(self.points) > MAX_POINTS:
@@ -234,16 +277,39 @@ def open_sweep(plan: SweepPlan, out: Path) -> None:
         return
     if out.exists() and any(out.iterdir()):
         raise ConfigError([f"{out}: exists and is not a sweep directory; pass a new --out"])
-    (out / "points").mkdir(parents=True, exist_ok=True)
+    make_dir(out / "points", parents=True, exist_ok=True)  # private, as a run's (fsutil)
     write_atomic(plan_file, json.dumps(record, indent=1).encode() + b"\n")
 
 
-def run_point(config: RunConfig, run_dir: Path) -> dict[str, Any]:
+def request_stop(out: Path, signum: int) -> None:
+    """Ask every point of the sweep in ``out`` to stop (the driver's first signal)."""
+    with contextlib.suppress(OSError):  # a full or read-only disk: the points run on
+        write_atomic(out / STOP_FILE, (signal.Signals(signum).name + "\n").encode())
+
+
+def stop_requested(stop_file: Path | None) -> int | None:
+    """The signal number the driver relayed through ``stop_file``, None when there is none."""
+    if stop_file is None:
+        return None
+    try:
+        name = stop_file.read_text(errors="replace")[:16].strip()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return signal.SIGINT
+    return signal.Signals[name] if name in signal.Signals.__members__ else signal.SIGINT
+
+
+def run_point(config: RunConfig, run_dir: Path, stop_file: Path | None = None) -> dict[str, Any]:
     """Run, resume or read back one point; returns its ``summary.json`` (``skipped`` added).
 
-    SIGINT/SIGTERM end the run at a tick boundary (status ``interrupted``; resumable).
+    A stop relayed through ``stop_file`` (``request_stop``) ends the run at a tick boundary
+    (status ``interrupted``, resumable) or, before it starts, leaves it ``not started``. In
+    the driver's own process (``-j 1``) the driver's ``SignalStop`` holds the signals and is
+    the run's; in a worker, the point's own keeps what the pool set (SIGINT ignored) through
+    the backends' imports (Brian2 wraps SIGINT's handler) and ends the run on SIGTERM/SIGHUP.
     """
-    from orchestrator.run.interrupt import SignalStop
+    from orchestrator.run.interrupt import Interrupted, SignalStop, installed_stop
     from orchestrator.run.resume import resume
     from orchestrator.run.runner import execute
 
@@ -251,14 +317,33 @@ def run_point(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     summary = read_summary(files)
     if summary is not None and summary.get("status") == "completed":
         return {**summary, "skipped": True}
-    if run_dir.exists() and not files.is_run():
-        shutil.rmtree(run_dir)  # killed before its genesis block: nothing was committed
-    with SignalStop(lambda signum: None) as stop:
-        if files.is_run():
-            result = resume(run_dir, draw_report=False, interrupt=stop)
-        else:
-            result = execute(config, run_dir, draw_report=False, interrupt=stop)
+    driver = installed_stop()
+    with contextlib.nullcontext(driver) if driver is not None else SignalStop() as stop:
+
+        def relayed() -> bool:
+            signum = stop_requested(stop_file)
+            if signum is not None:
+                stop.request(signum)
+            return stop.requested
+
+        if relayed():
+            return _not_started(stop)
+        if run_dir.exists() and not files.is_run():
+            shutil.rmtree(run_dir)  # killed before its genesis block: nothing was committed
+        try:
+            if files.is_run():
+                result = resume(run_dir, draw_report=False, interrupt=stop, should_stop=relayed)
+            else:
+                result = execute(
+                    config, run_dir, draw_report=False, interrupt=stop, should_stop=relayed
+                )
+        except Interrupted:
+            return _not_started(stop)
     return {**result.summary, "skipped": False}
+
+
+def _not_started(stop: SignalStop) -> dict[str, Any]:
+    return {"status": NOT_STARTED, "error": f"{stop.reason} before it started", "skipped": False}
 
 
 PointCallback = Callable[[SweepPoint, dict[str, Any]], None]
@@ -294,13 +379,16 @@ def run_sweep(
     on_point: PointCallback | None = None,
     pool: str = "local",
     address: str | None = None,
+    interrupt: SignalStop | None = None,
 ) -> list[dict[str, Any]]:
     """Run every point of ``plan`` into ``out``; returns their summaries in point order.
 
     ``pool``: where the points run (``local``: a process pool here; ``ray``: Ray tasks, on
     the cluster at ``address`` or a private single-host Ray). ``workers``: points at once
     (default: one per core; 1 on ``local`` runs them in this process, one after another).
-    ``on_point(point, summary)`` after each point ends (any order). Raises ``ConfigError``
+    ``on_point(point, summary)`` after each point ends (any order). ``interrupt``: the
+    driver's signals, whose first should call ``request_stop(out, signum)``; one that came
+    before the sweep directory existed is relayed here. Raises ``ConfigError``
     (nothing written) when a point's config is refused, the pool is unknown or not
     installed, or ``out`` holds another sweep. A point that raises is reported with status
     ``error``.
@@ -308,8 +396,13 @@ def run_sweep(
     from orchestrator.contract.sweep_pool import PointTask
 
     plan.configs()
+    out = Path(os.path.abspath(out))  # a worker's working directory may be another one
     runner: SweepPool = pool_plugin(pool, address).load()(workers, address)
     open_sweep(plan, out)
+    stop_file = out / STOP_FILE
+    stop_file.unlink(missing_ok=True)  # an earlier interrupt's; this run goes on
+    if interrupt is not None and interrupt.signum is not None:
+        request_stop(out, interrupt.signum)  # it came while the pool was starting
     summaries: dict[int, dict[str, Any]] = {}
 
     def done(index: int, summary: dict[str, Any]) -> None:
@@ -317,8 +410,11 @@ def run_sweep(
         if on_point is not None:
             on_point(plan.points[index], summary)
 
+    cwd = Path.cwd()
     tasks = [
-        PointTask(p.index, plan.config_text, plan.source, p.overrides, point_dir(out, p))
+        PointTask(
+            p.index, plan.config_text, plan.source, p.overrides, point_dir(out, p), stop_file, cwd
+        )
         for p in plan.points
     ]
     try:
@@ -332,16 +428,18 @@ def run_task(task: PointTask) -> dict[str, Any]:
     """A worker's part: build the point's config from its ``PointTask``, run it (guarded).
     The summary gets ``worker``: ``host:pid`` of the process that ran or read it back."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    if task.cwd is not None and task.cwd.is_dir() and Path.cwd() != task.cwd:
+        os.chdir(task.cwd)  # relative paths of the config are the driver's (module docstring)
     try:
         config = load_config_text(task.config_text, task.source, dict(task.overrides))
     except ConfigError as exc:  # validated by the caller; a worker with other plugins may differ
         return {"status": "error", "error": "; ".join(exc.problems), "worker": worker}
-    return {**_guarded(config, task.run_dir), "worker": worker}
+    return {**_guarded(config, task.run_dir, task.stop_file), "worker": worker}
 
 
-def _guarded(config: RunConfig, run_dir: Path) -> dict[str, Any]:
+def _guarded(config: RunConfig, run_dir: Path, stop_file: Path | None) -> dict[str, Any]:
     try:
-        return run_point(config, run_dir)
+        return run_point(config, run_dir, stop_file)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # one point's failure does not end the sweep; the table says it

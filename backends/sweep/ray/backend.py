@@ -6,7 +6,18 @@ rather than Ray re-running it behind the sweep's back). At most ``workers`` task
 flight when ``workers`` is given; otherwise every point is submitted and Ray schedules them
 on the CPUs it has. Results come back to the driver as each task ends. On
 KeyboardInterrupt the tasks in flight are cancelled (Ray raises KeyboardInterrupt in them:
-the run stops where it is, its committed ticks kept) and the interrupt is re-raised.
+the run stops where it is, its committed ticks kept) and the interrupt is re-raised; a signal
+to ``qnf sweep`` does not get here (the driver relays it through the sweep's stop file).
+
+Nothing of the user's directory is shipped: Ray 2.60, when its driver runs under ``uv run``
+(``.ci/uv run qnf sweep ...``), sets a ``working_dir`` runtime environment of the current
+directory on its own (``RAY_ENABLE_UV_RUN_RUNTIME_ENV``), which uploads the whole directory
+(private keys, earlier sweeps) into Ray's session and runs every task in that copy, where a
+relative sweep directory then lands. The pool turns that off and passes an empty runtime
+environment: a worker runs the interpreter Ray started it with, which imports qnfusion as
+installed (the private head's workers use this interpreter; a cluster's hosts need qnfusion
+installed, as the Docker image has it), and reads relative config paths from the driver's
+directory (``orchestrator.run.sweep.run_task``). Sweep paths are absolute before dispatch.
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any, final
 
 import ray
+from ray._private import ray_constants
 from ray.exceptions import RayError
 
 from orchestrator.contract.sweep_pool import Done, PointTask, RunTask, SweepPool
@@ -31,6 +43,7 @@ class RayPool(SweepPool):
     def __init__(self, workers: int | None = None, address: str | None = None) -> None:
         super().__init__(workers, address)
         self.owned = not ray.is_initialized()
+        ray_constants.RAY_ENABLE_UV_RUN_RUNTIME_ENV = False  # read by ray.init (docstring)
         if self.owned:
             options: dict[str, Any] = {}
             if address is None:  # a private Ray on this host, sized by --workers
@@ -41,6 +54,7 @@ class RayPool(SweepPool):
                 logging_level="WARNING",
                 log_to_driver=False,
                 include_dashboard=False,
+                runtime_env={},  # ship nothing (module docstring)
                 **options,
             )
 

@@ -86,6 +86,54 @@ def test_cli_overrides_are_validated_like_the_file(small_config: Path, tmp_path:
     assert not (tmp_path / "r").exists()
 
 
+SCALAR_RUN = """\
+hamiltonian: {kind: tfim, n_qubits: 3, j: 1.0, h: 0.8}
+quantum: {kind: aer, shots: -5}
+spiking: {kind: brian2, neurons: 6, tick_ms: 5.0}
+pci: {alpha: 40.0, bogus: 1}
+run: 5
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--ticks", "0"],
+        ["submit", "--seed", "1", "--no-worker"],
+        ["sweep", "--over", "run.ticks=2,3"],
+    ],
+    ids=["run", "submit", "sweep"],
+)
+def test_a_scalar_section_hides_no_other_problem_and_no_override(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """U1 (issue 27): `run: 5` with a command-line override listed only `run`'s problem."""
+    monkeypatch.setenv("QNF_HOME", str(tmp_path / "home"))
+    config = tmp_path / "scalar_run.yaml"
+    config.write_text(SCALAR_RUN)
+    command, *options = args
+    result = CliRunner().invoke(app, [command, str(config), *options, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    lines = [line.removesuffix(" (every point)") for line in result.stderr.strip().splitlines()]
+    assert "quantum.shots: must be > 0" in lines
+    assert "pci.bogus: unknown key" in lines
+    assert "run: must be a mapping of keys (got 5)" in lines
+    if command == "run":
+        assert "run.ticks: must be > 0" in lines  # the override's own problem, too
+    assert not (tmp_path / "r").exists() and "Traceback" not in result.output
+
+
+def test_a_config_that_is_not_a_mapping_still_checks_the_overrides() -> None:
+    from orchestrator.config.root import load_config_text
+
+    with pytest.raises(ConfigError) as info:
+        load_config_text("- 1\n- 2\n", "list.yaml", {"run.ticks": 0, "run.seed": 4})
+    assert info.value.problems == [
+        "config: must be a mapping of sections (hamiltonian, quantum, spiking, ...)",
+        "run.ticks: must be > 0",
+    ]
+
+
 def test_existing_run_dir_is_refused_before_any_backend(small_config: Path, tmp_path: Path):
     (tmp_path / "taken").mkdir()
     result = CliRunner().invoke(app, ["run", str(small_config), "--out", str(tmp_path / "taken")])

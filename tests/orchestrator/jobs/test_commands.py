@@ -112,10 +112,15 @@ def test_cancel_stops_at_a_tick_boundary_and_resume_finishes_exactly(
 
 def test_resume_of_a_run_directory_in_the_foreground(tmp_path: Path, small_config: Path) -> None:
     run_dir = tmp_path / "run"
-    result = runner.invoke(app, ["run", str(small_config), "--out", str(run_dir)])
-    assert result.exit_code == 0
+    stops = iter(range(100))
+    cut = execute(
+        load_config(small_config), run_dir, draw_report=False, should_stop=lambda: next(stops) >= 2
+    )
+    assert cut.status == "cancelled" and cut.ticks == 2
     again = runner.invoke(app, ["resume", str(run_dir)])
     assert again.exit_code == 0 and "status:        completed" in again.stdout
+    done = runner.invoke(app, ["resume", str(run_dir)])  # a completed run is not resumed
+    assert done.exit_code == 2 and "the run is completed" in done.stderr
 
 
 def test_unknown_job_is_a_one_line_error(home: Path) -> None:

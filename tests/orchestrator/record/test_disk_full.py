@@ -97,3 +97,43 @@ def test_a_job_on_a_full_disk_is_failed_with_the_reason_and_resumes_exactly(
         job = store.get(job_id)
         assert job.state == "completed" and job.final_root == reference_root
         store.close()
+
+
+def test_a_job_whose_qnf_home_fills_up_ends_failed_with_the_reason_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 27, F10: QNF_HOME itself on a full disk (the store, the logs and the job's run
+    directory) left the job `interrupted` with no error and a logging traceback in the log."""
+    with small_disk(tmp_path) as disk:
+        if not disk.real:
+            pytest.skip("needs a real small tmpfs (mount refused here): the job store and the "
+                        "logs fill up too, which the run-only seam QNF_DISK_FULL_AT cannot do")
+        home = disk.path / "home"
+        monkeypatch.setenv("QNF_HOME", str(home))
+        submitted = CliRunner().invoke(
+            app, ["submit", str(SMALL), "--ticks", "2000", "--no-worker"]
+        )
+        assert submitted.exit_code == 0, submitted.output
+        job_id = submitted.stdout.strip().splitlines()[-1]
+        output = tmp_path / "worker.out"  # off the full disk, to read what it said
+        with open(output, "w") as said:
+            code = subprocess.run(
+                [sys.executable, "-m", "orchestrator.cli", "worker", "--exit-when-idle"],
+                stdout=said, stderr=subprocess.STDOUT, env=dict(os.environ), check=False,
+            ).returncode  # fmt: skip
+        text = output.read_text()
+        assert "Traceback" not in text and "Logging error" not in text, text
+        store = JobStore(home)
+        job = store.get(job_id)
+        assert job.state == "failed", (job.state, job.error, text)
+        assert job.error is not None and "\n" not in job.error
+        assert re.fullmatch(r"cannot write \S+: No space left on device \(ENOSPC\)", job.error)
+        log = (home / "logs" / f"{job_id}.log").read_text()
+        assert "Traceback" not in log and "Logging error" not in log
+        assert code == 0, text
+        disk.free()
+        store.requeue(job_id)
+        work(home, exit_when_idle=True)
+        job = store.get(job_id)
+        store.close()
+        assert job.state == "completed" and job.ticks_done == 2000

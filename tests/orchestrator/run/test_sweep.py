@@ -151,3 +151,44 @@ def test_an_unknown_or_uninstalled_pool_is_refused_before_anything_is_written(
         .endswith("--pool cluster: needs no_such_module, not installed: pip install no-such-module")
     )
     assert not out.exists() and "Traceback" not in missing.output
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--over", "run.seed=100", "--seeds", "2"],
+            "--seeds: cannot be combined with an axis over run.seed (--seeds N counts from "
+            "the config's run.seed); list the seeds instead: --over run.seed=100,101",
+        ),
+        (
+            ["--over", "pci.gamma=0,0.3", "--over", "pci.gamma=0.5"],
+            "--over pci.gamma: given twice; give every value once: --over pci.gamma=V1,V2,...",
+        ),
+    ],
+    ids=["seed-axis-with-seeds", "repeated-key"],
+)
+def test_a_plan_that_would_not_run_what_was_asked_is_refused_in_one_line(
+    tmp_path, small_config, args, line
+) -> None:
+    """F12 (issue 27): these ran seeds 3 and 4, or the last --over alone, without a word."""
+    out = tmp_path / "s"
+    result = CliRunner().invoke(app, ["sweep", str(small_config), *args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [line]
+    assert not out.exists()
+
+
+def test_a_sweep_file_axis_repeated_on_the_command_line_is_refused(tmp_path, small_config):
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(f"config: {small_config}\nover: {{run.seed: [5, 6]}}\nseeds: 2\n")
+    result = CliRunner().invoke(
+        app, ["sweep", "--file", str(spec), "--over", "run.seed=7", "--out", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("--seeds: cannot be combined with an axis over run.seed")
+    assert lines[1].startswith("--over run.seed: given twice")
+    with pytest.raises(ConfigError, match="given twice"):
+        run_sweep(plan_of(small_config, ("pci.gamma", (0,)), ("pci.gamma", (1,))), tmp_path / "x")
+    assert not (tmp_path / "s").exists() and not (tmp_path / "x").exists()
