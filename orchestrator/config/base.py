@@ -299,12 +299,19 @@ class NetworkSource(StrictModel):
         return {**data, "nir": path, "sha256": digest}
 
 
+# Noise and random initial potentials live in their own module, built on StrictModel above.
+from orchestrator.config.noise import NoiseConfig, VInitConfig  # noqa: E402
+
+_OMITTED_WHEN_ABSENT = ("network", "noise", "v_init")  # optional fields newer than the hashes
+
+
 class SpikingBackendConfig(StrictModel, ABC):
     """The network of spec §3.2, shared by every spiking backend.
 
-    tau_m dV_i/dt = -(V_i - 0) + I_i(t)  between spikes, V in mV with rest at 0 mV;
+    tau_m dV_i/dt = -(V_i - 0) + I_i(t) [+ eta_i(t)]  between spikes, V in mV with rest at 0 mV;
     V_i >= v_th -> spike, V_i = v_reset, held for ``refractory_ms``; a spike of j adds w_ij
-    (mV) to V_i. ``I_i`` is the PCI drive in mV (a voltage-equivalent current R*I).
+    (mV) to V_i. ``I_i`` is the PCI drive in mV (a voltage-equivalent current R*I); ``eta_i``
+    the noise current of ``noise`` (off by default, ``orchestrator.config.noise``).
 
     Subclasses add ``kind: Literal[...]`` and, under a key named after the kind, the options
     only that backend understands, so that a config moves between backends by changing ``kind``.
@@ -338,6 +345,21 @@ class SpikingBackendConfig(StrictModel, ABC):
         ),
     )
 
+    noise: NoiseConfig | None = Field(
+        None,
+        description=(
+            "A noise current in every neuron ({kind: white|ou, sigma_mv, tau_ms}; design "
+            "§19); absent: deterministic neurons. Lava: floating point only."
+        ),
+    )
+    v_init: VInitConfig | None = Field(
+        None,
+        description=(
+            "Random initial membrane potentials ({low_mv, high_mv}, uniform); absent: every "
+            "neuron starts at rest (0 mV)."
+        ),
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _network_from_nir(cls, data: Any) -> Any:
@@ -356,8 +378,10 @@ class SpikingBackendConfig(StrictModel, ABC):
     @model_serializer(mode="wrap")
     def _omit_absent_network(self, handler: Any) -> Any:
         data = handler(self)
-        if isinstance(data, dict) and data.get("network", 0) is None:
-            del data["network"]  # a config without one hashes as it did before the field existed
+        if isinstance(data, dict):  # a config without them hashes as before the fields existed
+            for key in _OMITTED_WHEN_ABSENT:
+                if data.get(key, 0) is None:
+                    del data[key]
         return data
 
     @field_validator("tick_ms")
@@ -382,6 +406,19 @@ class SpikingBackendConfig(StrictModel, ABC):
         if v_th is not None and v_reset >= v_th:
             raise ValueError(f"must be below v_th_mv = {v_th} (got {v_reset})")
         return v_reset
+
+    @field_validator("v_init")
+    @classmethod
+    def _v_init_below_threshold(
+        cls, v_init: VInitConfig | None, info: ValidationInfo
+    ) -> VInitConfig | None:
+        v_th = info.data.get("v_th_mv")
+        if v_init is not None and v_th is not None and v_init.high_mv > v_th:
+            raise ValueError(
+                f"high_mv must be at most v_th_mv = {v_th} (got {v_init.high_mv}): "
+                "V < V_th at every step (spec §14)"
+            )
+        return v_init
 
     @property
     def steps_per_tick(self) -> int:

@@ -13,9 +13,10 @@ The estimate (bytes) is a sum of terms, each sized by the config alone:
     neurons     N x PER_NEURON_BYTES (state, drive, phasors, monitors, per-tick arrays)
     synapses    SpikingBackendConfig.synapse_bytes(N, S): the (pre, post, w) arrays the
                 orchestrator draws and the backend's own copy (S from ``p`` or ``k``)
-    checkpoint  the network state a checkpoint holds (N neuron arrays, and with STDP the
-                synapse state), held up to CHECKPOINT_COPIES times at once (the snapshot, its
-                encoded bytes, the last stable point kept for rollback, the hand-off to the writer)
+    checkpoint  the network state a checkpoint holds (N neuron arrays, two more with noise, and
+                with STDP the synapse state), held up to CHECKPOINT_COPIES times at once (the
+                snapshot, its encoded bytes, the last stable point kept for rollback, the hand-off
+                to the writer)
 
 A federation on the ``local`` engine holds every node in this process: the terms other than
 base count once per node (another engine hosts the nodes elsewhere: one node's worth here).
@@ -55,6 +56,7 @@ CHECKPOINT_COPIES = 4
 BIG_CHECKPOINT = 64 * 2**20  # ``qnf validate`` suggests spacing checkpoints from this size
 NEURON_STATE_ARRAYS = 6  # float64 arrays per neuron in a network snapshot (at most)
 STDP_SYNAPSE_ARRAYS = 5  # w, two traces, last update, the mV weights (float64 each)
+NOISE_STATE_ARRAYS = 2  # with spiking.noise: the step's noise current, the OU current
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def estimate(cfg: RunConfig) -> Footprint:
     n = cfg.n_neurons()
     syn = n_synapses(cfg, n)
     plastic = cfg.spiking.stdp.enabled and syn > 0
-    ckpt = NEURON_STATE_ARRAYS * 8 * n + (STDP_SYNAPSE_ARRAYS * 8 * syn if plastic else 0)
+    arrays = NEURON_STATE_ARRAYS + (NOISE_STATE_ARRAYS if cfg.spiking.noise is not None else 0)
+    ckpt = arrays * 8 * n + (STDP_SYNAPSE_ARRAYS * 8 * syn if plastic else 0)
     keeps = cfg.spiking.capabilities().snapshot
     fed = cfg.federation
     nodes = len(fed.nodes) if fed is not None and fed.engine == "local" else 1

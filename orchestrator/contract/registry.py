@@ -43,7 +43,7 @@ class ConformanceCase:
         quantisation: say why in the plugin's module).
     refuses: spiking only; features this case must refuse when the backend is built, each
         mapped to a regular expression its ``ValueError`` must match. Known features:
-        ``stdp``, ``refractory``. Asserted, never skipped.
+        ``stdp``, ``refractory``, ``noise``. Asserted, never skipped.
     """
 
     options: Mapping[str, Any] = field(default_factory=dict)

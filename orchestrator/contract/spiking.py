@@ -35,6 +35,7 @@ from orchestrator.config.base import SpikingBackendConfig, SpikingCapabilities, 
 __all__ = [
     "NetworkSpec",
     "NetworkState",
+    "NeuronNoise",
     "SpikeWindow",
     "SpikingBackend",
     "SpikingCapabilities",
@@ -59,6 +60,24 @@ class NetworkState:
 
 
 @dataclass(frozen=True)
+class NeuronNoise:
+    """The noise current of every neuron (``spiking.noise``), resolved to numbers.
+
+    tau_m dV/dt = -V + I + eta(t); kind ``white``: eta = sigma sqrt(2 tau_m) xi(t); kind
+    ``ou``: an Ornstein-Uhlenbeck current of correlation time ``tau_ms`` scaled so that the free
+    membrane potential keeps standard deviation ``sigma_mv`` (``orchestrator.config.noise``).
+    seed: the noise stream's seed (``spiking.noise.seed`` or derived from ``run.seed``). What a
+    backend draws per step from it, and in which order, is fixed by
+    ``backends.neuromorphic.common.noise`` so that every backend draws the same numbers.
+    """
+
+    kind: Literal["white", "ou"]
+    sigma_mv: float
+    tau_ms: float | None
+    seed: int
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """The spiking network of spec §3.2, resolved to numbers every backend builds alike.
 
@@ -70,6 +89,10 @@ class NetworkSpec:
         ``advance`` past it must still work).
     start: continue from this state (a resumed or rolled-back run) instead of rest; the
         network time then starts at ``start.tick * tick_ms``.
+    noise: the neurons' noise current (None: deterministic neurons). A backend that cannot
+        run it refuses it in ``SpikingBackendConfig.problems()``.
+    v_init_mv: shape (N,), the membrane potentials a network at rest starts from instead of
+        0 mV (ignored with ``start``: a checkpoint holds its own).
     """
 
     n_neurons: int
@@ -87,6 +110,8 @@ class NetworkSpec:
     weight_mv: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stdp: StdpConfig | None = None
     start: NetworkState | None = None
+    noise: NeuronNoise | None = None
+    v_init_mv: np.ndarray | None = None
 
     @property
     def tick_ms(self) -> float:

@@ -4,8 +4,9 @@ This is the composition root: the only place that turns config into backend obje
 the registry, so ``orchestrator/`` never imports an SDK by name.
 
 Seeds. Every stream of randomness derives from ``run.seed`` through numpy's ``SeedSequence``
-with a fixed key per stream (quantum sampling, connectivity), so streams are independent and
-a run is reproducible from its config alone. ``quantum.seed`` / ``spiking.recurrent.seed``
+with a fixed key per stream (quantum sampling, connectivity, the neurons' noise, their initial
+potentials), so streams are independent and a run is reproducible from its config alone.
+``quantum.seed`` / ``spiking.recurrent.seed`` / ``spiking.noise.seed`` / ``spiking.v_init.seed``
 override their stream's base.
 """
 
@@ -21,7 +22,7 @@ from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.config.root import RunConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.contract.registry import BackendPlugin, plugins
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, NetworkState, NeuronNoise, SpikingBackend
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
 
@@ -43,6 +44,8 @@ __all__ = [
 
 QUANTUM_STREAM = 1
 CONNECTIVITY_STREAM = 2
+NOISE_STREAM = 31  # the neurons' noise current (spiking.noise; per tick, common/noise.py)
+V_INIT_STREAM = 32  # random initial membrane potentials (spiking.v_init)
 
 
 def derive_seed(base: int, *keys: int) -> int:
@@ -185,6 +188,17 @@ def build_network(config: RunConfig) -> NetworkSpec:
             pre, post, weight = draw_connectivity(n, s.recurrent.p, s.recurrent.weight_mv, seed)
     if config.maxcut is not None and config.maxcut.edge_weight_mv is not None:
         pre, post, weight = _with_graph_synapses(config, pre, post, weight)
+    noise = v_init = None
+    if s.noise is not None:
+        noise_seed = s.noise.seed
+        if noise_seed is None:
+            noise_seed = derive_seed(config.run.seed, NOISE_STREAM)
+        noise = NeuronNoise(s.noise.kind, s.noise.sigma_mv, s.noise.tau_ms, noise_seed)
+    if s.v_init is not None:
+        v_seed = s.v_init.seed
+        if v_seed is None:
+            v_seed = derive_seed(config.run.seed, V_INIT_STREAM)
+        v_init = np.random.default_rng(v_seed).uniform(s.v_init.low_mv, s.v_init.high_mv, n)
     return NetworkSpec(
         n_neurons=n,
         tau_m_ms=s.tau_m_ms,
@@ -200,6 +214,8 @@ def build_network(config: RunConfig) -> NetworkSpec:
         post=post,
         weight_mv=weight,
         stdp=s.stdp if s.stdp.enabled else None,
+        noise=noise,
+        v_init_mv=v_init,
     )
 
 

@@ -12,7 +12,13 @@ of the contract against an answer that does not come from the backend:
 - capability ``snapshot``: a snapshot restored into a fresh backend continues bit for bit,
   with static and with plastic synapses; capability ``weights``: ``weights_mv`` reports the
   configured weights before any tick, and what the snapshot holds under STDP;
-- what a case declares it refuses (``ConformanceCase.refuses``) is refused when built.
+- what a case declares it refuses (``ConformanceCase.refuses``) is refused when built;
+- noise (``NetworkSpec.noise``, white and OU): a seeded noisy network gives the same spikes
+  twice and other spikes under another seed; identically driven neurons fire differently; a
+  snapshot restored continues bit for bit; the free membrane potential (no threshold reached)
+  fluctuates with the standard deviation the noise's definition gives it (white: sigma;
+  OU held over each step: the discrete formula, computed here), within four standard errors
+  of the sample's standard deviation.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import numpy as np
 import pytest
 
 from orchestrator.config.base import StdpConfig
-from orchestrator.contract.spiking import NetworkSpec, SpikeWindow, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, NeuronNoise, SpikeWindow, SpikingBackend
 from orchestrator.run.assemble import draw_connectivity
 from orchestrator.testing.cases import PluginCase, Suite
 
@@ -44,6 +50,25 @@ def spike_steps(windows: list[SpikeWindow], dt_ms: float) -> tuple[np.ndarray, n
 
 def drive_of(n: int, low: float = 15.0, high: float = 35.0) -> np.ndarray:
     return np.random.default_rng(7).uniform(low, high, n)
+
+
+NOISES = {
+    "white": NeuronNoise("white", 3.0, None, 11),
+    "ou": NeuronNoise("ou", 3.0, 2.0, 11),
+}
+
+
+def free_std_mv(noise: NeuronNoise, tau_m_ms: float, dt_ms: float) -> float:
+    """The stationary standard deviation of the free V under the per-step scheme (independent
+    of the code): white, the exact OU transition, sigma; OU held over each step, with
+    V' = e V + (1 - e) eta', eta' = a eta + ..., Var(eta) = s^2:
+    Var(V) = (1 - e)^2 s^2 (1 + a e) / ((1 - e^2)(1 - a e))."""
+    if noise.kind == "white":
+        return noise.sigma_mv
+    assert noise.tau_ms is not None
+    e, a = np.exp(-dt_ms / tau_m_ms), np.exp(-dt_ms / noise.tau_ms)
+    s2 = noise.sigma_mv**2 * (tau_m_ms + noise.tau_ms) / noise.tau_ms
+    return float(np.sqrt((1 - e) ** 2 * s2 * (1 + a * e) / ((1 - e * e) * (1 - a * e))))
 
 
 class SpikingBackendSuite(Suite):
@@ -206,3 +231,49 @@ class SpikingBackendSuite(Suite):
         if stdp:
             assert np.array_equal(weights_full, end.arrays["weights_mv"])
             assert not np.allclose(weights_full, 1.5)  # and plasticity did change the weights
+
+    @pytest.mark.parametrize("kind", sorted(NOISES))
+    def test_noise_is_seeded_and_restores_exactly(
+        self, build: Build, case: PluginCase, kind: str
+    ) -> None:
+        noise = NOISES[kind]
+        refusal = case.case.refuses.get("noise")
+        if refusal is not None:
+            with pytest.raises(ValueError, match=refusal):
+                build(8, noise=noise)
+            return
+        n, drive = 24, np.full(24, 17.0)  # one drive for all: only the noise tells them apart
+        a = build(n, p=0.3, seed=5, w=1.0, noise=noise)
+        full = [a.advance(drive) for _ in range(8)]
+        ids, _ = spike_steps(full, a.network.dt_ms)
+        assert len(np.unique(ids)) > n // 2  # most neurons fire ...
+        assert len(np.unique(np.bincount(ids, minlength=n))) > 1  # ... and not all alike
+        other = build(n, p=0.3, seed=5, w=1.0, noise=NeuronNoise(kind, 3.0, noise.tau_ms, 12))
+        other_ids, _ = spike_steps([other.advance(drive) for _ in range(8)], a.network.dt_ms)
+        assert not np.array_equal(other_ids, ids)  # another seed, other spikes
+        if not a.capabilities.snapshot:
+            return
+        b = build(n, p=0.3, seed=5, w=1.0, noise=noise)  # the same seed: the same spikes
+        first = [b.advance(drive) for _ in range(3)]
+        state = b.snapshot()
+        c = build(n, p=0.3, seed=5, w=1.0, noise=noise, start=state)
+        rest = [c.advance(drive) for _ in range(5)]
+        for x, y in zip(full, first + rest, strict=True):
+            assert np.array_equal(x.neurons, y.neurons) and np.array_equal(x.times_ms, y.times_ms)
+            assert np.array_equal(x.voltages_mv, y.voltages_mv)
+
+    @pytest.mark.parametrize("kind", sorted(NOISES))
+    def test_free_membrane_fluctuates_with_the_noises_sigma(
+        self, build: Build, case: PluginCase, kind: str
+    ) -> None:
+        if case.case.refuses.get("noise") is not None:
+            pytest.skip("this case refuses noise (asserted by the test above)")
+        noise, n, drive = NOISES[kind], 400, 2.0
+        backend = build(n, noise=noise, v_th_mv=1000.0, steps_per_tick=1000)
+        net = backend.network
+        samples = [backend.advance(np.full(n, drive)).voltages_mv for _ in range(4)][1:]
+        v = np.concatenate(samples)  # tick ends 100 ms = 5 tau_m apart: nearly independent
+        want = free_std_mv(noise, net.tau_m_ms, net.dt_ms)
+        se = want / np.sqrt(2 * (len(v) - 1))  # standard error of a Gaussian sample's std
+        assert abs(v.std(ddof=1) - want) < 4 * se, (v.std(ddof=1), want, se)
+        assert abs(v.mean() - drive) < 4 * want / np.sqrt(len(v))

@@ -44,6 +44,7 @@ from brian2.utils.logger import BrianLogger, brian_excepthook
 from backends.neuromorphic.brian2 import models as brian2_models
 from backends.neuromorphic.brian2.config import Brian2Config
 from backends.neuromorphic.common.drive import kick
+from backends.neuromorphic.common.noise import NoiseSource, initial_eta
 from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
 
 __all__ = ["SCHEDULE", "Brian2Backend", "build_objects", "code_object_class", "kick"]
@@ -151,9 +152,22 @@ class Brian2Backend(SpikingBackend):
         self._failure: BaseException | None = None
         self._closed = False
         self._started = False
+        self._noise: NoiseSource | None = None
+        self._noise_to: tuple[str, float] = ("", 1.0)
+        if network.noise is not None:
+            self._noise = NoiseSource(
+                network.noise,
+                n=network.n_neurons,
+                tau_m_ms=network.tau_m_ms,
+                dt_ms=network.dt_ms,
+                steps_per_tick=self._spt,
+            )
+            self._noise_to = brian2_models.noise_target(network, self._timing)
         if network.start is not None:
             self._restore(network.start)
             self._chunk = max(network.ticks - network.start.tick, 1)
+        else:
+            self._at_rest()
         self._thread = threading.Thread(target=self._main, name="brian2-backend", daemon=True)
         self._thread.start()
         # Code generation (and Cython compilation) happens here, before boundary 0 is reached.
@@ -225,6 +239,16 @@ class Brian2Backend(SpikingBackend):
         """Weights change (STDP on recurrent synapses); static weights are not snapshotted."""
         stdp = self.network.stdp
         return self._synapses is not None and stdp is not None and stdp.enabled
+
+    def _at_rest(self) -> None:
+        """A new network's random start: ``v_init_mv``, and the OU current's first value."""
+        net = self.network
+        if net.v_init_mv is not None:
+            v = np.asarray(net.v_init_mv, dtype=float)
+            self._group.variables["v"].get_value()[:] = v / self._v_mv
+        if self._noise is not None and self._noise.stateful:
+            eta = initial_eta(self._noise.noise, net.n_neurons, net.tau_m_ms)
+            self._group.variables["eta"].get_value()[:] = eta
 
     def _restore(self, state: NetworkState) -> None:
         """Set the state captured by ``snapshot`` and the network time, before the run starts."""
@@ -311,11 +335,20 @@ class Brian2Backend(SpikingBackend):
             self._outbox.put(_Failure(error))
 
     def _step(self) -> None:
-        """The network operation: every step, in the simulation thread; acts at tick starts."""
+        """The network operation: every step, in the simulation thread: the hand-off at tick
+        starts, then the step's noise current."""
         step = self._steps
         self._steps = step + 1
-        if step % self._spt:
+        if step % self._spt == 0 and not self._boundary():
             return
+        if self._noise is not None:
+            values = self._group.variables
+            eta = values["eta"].get_value() if self._noise.stateful else None
+            target, factor = self._noise_to
+            values[target].get_value()[:] = self._noise.current(step, eta) * factor
+
+    def _boundary(self) -> bool:
+        """A tick boundary: report the tick done, take the next drive; False when stopping."""
         k = self._boundaries
         self._boundaries += 1
         if not self._started:
@@ -330,8 +363,9 @@ class Brian2Backend(SpikingBackend):
         if msg is _STOP:
             self._stopping = True
             self._net.stop()
-            return
+            return False
         self._apply(msg)
+        return True
 
     def _apply(self, drive_mv: np.ndarray) -> None:
         net = self.network

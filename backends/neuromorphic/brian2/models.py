@@ -29,6 +29,13 @@ what differs is that a spike reaches its targets one step later, undecayed, and 
 arriving while refractory is lost. Brian2 on this timing and Lava floating_pt give the same
 spike trains (tests/backends/neuromorphic/test_lava_vs_brian2.py).
 
+Noise (``spiking.noise``, ``backends.neuromorphic.common.noise``): a current i_k held over
+step k, drawn by the backend's network operation at the step's start. Brian2 timing:
+``I_noise = i_k`` joins ``I_drive`` in the exact integration; Lava timing: ``a = u + x + n`` with
+``n = i_k dv``, as Lava's noisy neuron adds it. With the same seed both timings draw the same
+i_k, and Lava timing gives Lava floating_pt's spikes bit for bit. The OU current ``eta`` is
+neuron state (snapshotted); white noise has none.
+
 STDP (``network.stdp.enabled``), pair-based, all-to-all traces, bounds [0, w_max], either
 timing (only the delivery of ``w`` differs)::
 
@@ -50,7 +57,14 @@ import numpy as np
 from backends.neuromorphic.common.lif import decay, lava_refractory_period
 from orchestrator.contract.spiking import NetworkSpec
 
-__all__ = ["Timing", "neuron_group", "synapses", "threshold_below", "voltage_scale"]
+__all__ = [
+    "Timing",
+    "neuron_group",
+    "noise_target",
+    "synapses",
+    "threshold_below",
+    "voltage_scale",
+]
 
 Timing = Literal["brian2", "lava"]
 
@@ -72,6 +86,10 @@ def neuron_group(
     """The population; drive goes into ``I_drive`` (brian2) or ``x`` (lava), see ``drive``."""
     if timing == "brian2":
         model = "dv/dt = (I_drive - v) / tau_m : volt (unless refractory)\nI_drive : volt"
+        if net.noise is not None:  # the noise current held over the step (common/noise.py)
+            model = model.replace("(I_drive - v)", "(I_drive + I_noise - v)")
+            model += "\nI_noise : volt"
+        model += _noise_state(net)
         if len(net.pre):
             model += "\nu : volt"
         group = b2.NeuronGroup(
@@ -99,13 +117,16 @@ def neuron_group(
         return group
     if net.v_reset_mv != 0:
         raise ValueError("timing lava: Lava's LIF resets to 0 mV; v_reset_mv must be 0")
+    noisy = net.noise is not None
     group = b2.NeuronGroup(
         net.n_neurons,
         """v : 1
         u : 1
         x : 1
         keep : 1 (shared)
-        ref_end : integer""",
+        ref_end : integer"""
+        + ("\nn : 1" if noisy else "")
+        + _noise_state(net),
         threshold="v > v_th",
         reset="v = 0\nref_end = timestep(t, dt) + 1 + period",
         namespace={
@@ -117,7 +138,7 @@ def neuron_group(
         codeobj_class=codeobj,
     )
     group.run_regularly(
-        """a = u + x
+        f"""a = u + x{' + n' if noisy else ''}
         on = int(ref_end < timestep(t, dt) + 1)
         v = on * (v * c + a) + (1 - on) * v
         u = 0
@@ -127,6 +148,24 @@ def neuron_group(
     )
     group.keep = 1.0
     return group
+
+
+def _noise_state(net: NetworkSpec) -> str:
+    """The OU current ``eta`` (mV) as neuron state, so that it is snapshotted with V."""
+    return "\neta : 1" if net.noise is not None and net.noise.kind == "ou" else ""
+
+
+def noise_target(net: NetworkSpec, timing: Timing) -> tuple[str, float]:
+    """The group variable a step's noise current i (mV) goes into, and its factor
+    (``variable = i * factor``).
+
+    Brian2 timing: the current ``I_noise`` (volts, factor 1e-3), integrated exactly with the
+    drive; Lava timing: the input ``n = i dv`` added to the step's ``a`` after ``u + x``, in
+    the order Lava's noisy neuron adds it (``lava/processes/noisy_lif.py``).
+    """
+    if timing == "brian2":
+        return "I_noise", 1e-3
+    return "n", decay(net.dt_ms, net.tau_m_ms)
 
 
 def drive(

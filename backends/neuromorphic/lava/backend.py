@@ -81,6 +81,7 @@ class LavaBackend(SpikingBackend):
             weights_mv=np.asarray(network.weight_mv, dtype=float),
             stdp=network.stdp if network.stdp is not None and network.stdp.enabled else None,
             in_strength_mv=_in_strength(network),
+            noisy=network.noise is not None,
         )
         repeated = _repeated_pairs(network) if network.stdp and network.stdp.enabled else 0
         if repeated:
@@ -110,6 +111,8 @@ class LavaBackend(SpikingBackend):
         else:
             self._dv = decay(network.dt_ms, network.tau_m_ms)
         self._v = np.zeros(network.n_neurons)
+        if network.v_init_mv is not None:  # V of a network at rest (the next kick starts there)
+            self._v = np.asarray(network.v_init_mv, dtype=float).copy()
         start = self._start(network.start, fixed=self._fixed is not None)
         if network.start is not None:
             self._tick = network.start.tick

@@ -41,6 +41,7 @@ from orchestrator.contract.registry import BackendPlugin, ConformanceCase
 __all__ = [
     "LAVA_PLUGIN",
     "LOIHI2_HOWTO",
+    "NOISE_REFUSAL",
     "LavaConfig",
     "LavaOptions",
     "LavaPlan",
@@ -270,7 +271,15 @@ class LavaConfig(SpikingBackendConfig):
             v_th_mv=self.v_th_mv,
             weights_mv=np.array([weight]),
             stdp=self.stdp if self.stdp.enabled else None,
+            noisy=self.noise is not None,
         )
+
+
+NOISE_REFUSAL = (
+    "noise: Lava has no noise for fixed-point (Loihi) neurons: lava-nc 0.10's LIF models are "
+    "deterministic and no Loihi 2 noise is exposed to them; use lava.select_tag: floating_pt "
+    "(target sim), or kind: brian2"
+)
 
 
 def network_problems(
@@ -284,6 +293,7 @@ def network_problems(
     weights_mv: np.ndarray,
     stdp: StdpConfig | None,
     in_strength_mv: float = 0.0,
+    noisy: bool = False,
 ) -> list[str]:
     """What Lava (with ``options``) cannot run of this network: ``field: message`` lines.
 
@@ -317,6 +327,8 @@ def network_problems(
             in_strength_mv=in_strength_mv,
             range_mv=options.fixed_pt_range_mv,
         )
+    if noisy and tag == "fixed_pt":
+        out.append(NOISE_REFUSAL)
     if stdp is not None and tag == "fixed_pt":
         out.append(
             "stdp.enabled: Lava's fixed-point learning engine (bit-approximate: 7-bit "
@@ -357,7 +369,10 @@ LAVA_PLUGIN = BackendPlugin(
         "lava-fixed_pt": ConformanceCase(
             {"lava": {"select_tag": "fixed_pt"}, "refractory_ms": 0.0},
             rate_tolerance=0.06,
-            refuses={"stdp": "stdp.enabled: Lava's fixed-point learning engine"},
+            refuses={
+                "stdp": "stdp.enabled: Lava's fixed-point learning engine",
+                "noise": "noise: Lava has no noise for fixed-point",
+            },
         ),
     },
 )

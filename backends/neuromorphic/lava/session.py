@@ -9,7 +9,10 @@ Graph (``lava.proc``), with the host I/O of ``io`` (``spiking.lava.io``)::
     LIF --s_out--> Dense / PlasticDense --a_out--> LIF    (PlasticDense.s_in_bap <- LIF, STDP)
     Dense.a_buff <--RefPort-- HostBridge / StateTap;  PlasticDense --state--> host (STDP)
 
-LIF is ``LIFRefractory`` when the refractory period is at least one Lava step.
+LIF is ``LIFRefractory`` when the refractory period is at least one Lava step; with
+``noise``, ``NoisyLIF`` / ``NoisyLIFRefractory`` (``lava_processes/noisy_lif.py``: the same
+neurons drawing their noise current in their own process), whose OU current ``eta`` the host
+reads with the rest of the state.
 
 A tick: the host sends the tick's inputs (the first step's, and every later step's) into the
 input pipe, starts ``run(RunSteps(steps_per_tick))`` without blocking, waits for the runtime's
@@ -53,6 +56,7 @@ from lava.proc.io.extractor import Extractor, PyLoihiExtractorModel
 from lava.proc.io.injector import Injector, PyLoihiInjectorModel
 from lava.proc.lif.process import LIF, LIFRefractory
 
+from backends.neuromorphic.common.noise import initial_eta
 from backends.neuromorphic.lava import workers as lava_workers
 from backends.neuromorphic.lava.mapping import FixedPoint, decay, lava_refractory_period
 from backends.neuromorphic.lava.processes.bounded_learning import (
@@ -62,6 +66,11 @@ from backends.neuromorphic.lava.processes.bounded_learning import (
 )
 from backends.neuromorphic.lava.processes.fixed_injector import PyFixedInjectorModel
 from backends.neuromorphic.lava.processes.host_bridge import HostBridge
+from backends.neuromorphic.lava.processes.noisy_lif import (
+    NoisyLIF,
+    NoisyLIFRefractory,
+    noise_params,
+)
 from backends.neuromorphic.lava.processes.state_tap import StateTap, connect_state
 from backends.neuromorphic.lava.state import StateLayout
 from orchestrator.contract.spiking import NetworkSpec
@@ -113,6 +122,7 @@ class LavaSession:
             origin = self.layout.at_rest()
             if self.layout.traces:
                 origin["weights_mv"] = self._weight_matrix()[network.post, network.pre]
+            self._random_start(origin)
         else:
             origin = {name: np.asarray(value) for name, value in start.items()}
         self._last: dict[str, np.ndarray] | None = None if hardware else origin
@@ -166,6 +176,17 @@ class LavaSession:
 
     # ------------------------------------------------------------------- building
 
+    def _random_start(self, origin: dict[str, np.ndarray]) -> None:
+        """A new network's random start: ``v_init_mv`` (in Lava's units), the OU current."""
+        net = self.network
+        if net.v_init_mv is not None:
+            v = np.array(net.v_init_mv, dtype=np.float64)  # a copy: the state owns it
+            fixed = self._fixed
+            origin["lif.v"] = v if fixed is None else np.rint(v * fixed.scale).astype(np.int64)
+        if self.layout.noise_current:
+            assert net.noise is not None
+            origin["noise.eta"] = initial_eta(net.noise, net.n_neurons, net.tau_m_ms)
+
     def _neurons(self, period: int, begin: Mapping[str, np.ndarray]) -> LIF:
         net, fixed = self.network, self._fixed
         if fixed is None:
@@ -175,13 +196,24 @@ class LavaSession:
         else:
             params = {"du": fixed.du_reg, "dv": fixed.dv_reg, "vth": fixed.vth_reg}
         shape = (net.n_neurons,)
-        if period > 0:
-            lif = LIFRefractory(
-                shape=shape, refractory_period=period, u=begin["u"], v=begin["v"], **params
+        if net.noise is not None:  # floating point only (LavaConfig.problems refuses fixed_pt)
+            first_tick = net.start.tick if net.start is not None else 0
+            params["noise"] = noise_params(
+                net.noise,
+                tau_m_ms=net.tau_m_ms,
+                dt_ms=net.dt_ms,
+                dv=params["dv"],
+                steps_per_tick=net.steps_per_tick,
+                first_step=first_tick * net.steps_per_tick,
             )
+            params["eta"] = begin["eta"] if "eta" in begin else np.zeros(net.n_neurons)
+        if period > 0:
+            cls = LIFRefractory if net.noise is None else NoisyLIFRefractory
+            lif = cls(shape=shape, refractory_period=period, u=begin["u"], v=begin["v"], **params)
             lif.refractory_period_end.init = begin["refractory_period_end"]
             return lif
-        return LIF(shape=shape, u=begin["u"], v=begin["v"], **params)
+        cls = LIF if net.noise is None else NoisyLIF
+        return cls(shape=shape, u=begin["u"], v=begin["v"], **params)
 
     def _weight_matrix(self) -> np.ndarray:
         """The network's (post, pre) weights in Lava's units (mV, or fixed-point mantissas);

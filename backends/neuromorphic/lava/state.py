@@ -11,6 +11,8 @@ in process Vars (``lava_mapping`` has the equations):
   in the runtime's absolute step numbers (a neuron integrates at step t iff ``end < t``);
 - Dense ``a_buff``: the synaptic input of the spikes of the tick's last step, delivered one
   step later, i.e. in the next tick's first step (the spike in flight at the boundary);
+- with noise of kind ou (``processes/noisy_lif.py``), the OU current ``eta``; the noise's random
+  numbers are a pure function of (seed, tick, step) (``common/noise.py``): nothing else;
 - with STDP, ``LearningDense``: the weights, and the traces the rule uses (x1 and y1,
   multiplicative also x2). Its other learning Vars (x0, y0, tx, ty: spikes within an epoch)
   are cleared at the end of every epoch, and epochs are one step long, so they are empty at
@@ -29,6 +31,7 @@ point: the integer registers, int64)::
 
     lif.v, lif.u (N,)              lif.refractory_left (N,) int64   (LIFRefractory only)
     dense.a_buff (N,)              (with recurrent synapses)
+    noise.eta (N,) float64         (noise of kind ou)
     stdp.x1, stdp.y1 [, stdp.x2]   (N,) float64 (STDP)
     voltages_mv (N,)               weights_mv (S,) (STDP: Dense's weights, network.pre/post order)
 """
@@ -44,7 +47,7 @@ from orchestrator.contract.spiking import NetworkSpec
 
 __all__ = ["TAP_VARS", "StateLayout"]
 
-TAP_VARS = ("v", "u", "refractory_period_end", "a_buff")
+TAP_VARS = ("v", "u", "refractory_period_end", "a_buff", "eta")
 """Lava Vars the host I/O process reads at a tick's end, in this order (those that exist)."""
 
 _CANONICAL = {
@@ -52,6 +55,7 @@ _CANONICAL = {
     "u": "lif.u",
     "refractory_period_end": "lif.refractory_left",
     "a_buff": "dense.a_buff",
+    "eta": "noise.eta",
 }
 
 
@@ -60,7 +64,8 @@ class StateLayout:
     """Which state one network has (``network``, built with these options).
 
     fixed: registers are integers (fixed point). refractory: LIFRefractory. synapses: a Dense.
-    traces: the STDP traces the rule uses (empty: static weights).
+    traces: the STDP traces the rule uses (empty: static weights). noise_current: the
+    neurons carry an OU noise current ``eta``.
     """
 
     n: int
@@ -68,6 +73,7 @@ class StateLayout:
     refractory: bool
     synapses: bool
     traces: tuple[str, ...]
+    noise_current: bool = False
 
     @classmethod
     def of(cls, network: NetworkSpec, *, fixed: bool, refractory: bool) -> StateLayout:
@@ -76,7 +82,8 @@ class StateLayout:
         traces: tuple[str, ...] = ()
         if synapses and stdp is not None and stdp.enabled:
             traces = ("x1", "x2", "y1") if stdp.rule == "multiplicative" else ("x1", "y1")
-        return cls(network.n_neurons, fixed, refractory, synapses, traces)
+        ou = network.noise is not None and network.noise.kind == "ou"
+        return cls(network.n_neurons, fixed, refractory, synapses, traces, ou)
 
     @property
     def tap_vars(self) -> tuple[str, ...]:
@@ -84,6 +91,8 @@ class StateLayout:
         skip = {"refractory_period_end"} if not self.refractory else set()
         if not self.synapses:
             skip.add("a_buff")
+        if not self.noise_current:
+            skip.add("eta")
         return tuple(name for name in TAP_VARS if name not in skip)
 
     def names(self) -> tuple[str, ...]:
@@ -94,7 +103,7 @@ class StateLayout:
         """Step counts are integers; the registers are integers on fixed point; the rest float."""
         if name == "lif.refractory_left":
             return np.int64
-        if name.startswith("stdp.") or name.endswith("_mv") or not self.fixed:
+        if name.startswith(("stdp.", "noise.")) or name.endswith("_mv") or not self.fixed:
             return np.float64
         return np.int64
 

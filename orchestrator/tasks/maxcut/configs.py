@@ -17,7 +17,10 @@ One config per graph of the seeded catalogue (``instances.catalogue``), for the 
 - ``spiking``: Brian2, ``NEURONS_PER_VERTEX`` neurons per vertex (neuron a in vertex a mod n's
   group), no random recurrent synapses, no STDP, and inhibitory synapses along the graph's
   edges (``maxcut.edge_weight_mv``);
-- ``maxcut: {decode: true}``: the per-tick cut decoder.
+- ``maxcut: {decode: true}``: the per-tick cut decoder;
+- with ``noisy=True`` (files ``*_noisy.yaml``) the neurons carry the noise current of issue 21
+  (``NOISY_SPIKING``: ``spiking.noise`` and random initial potentials), so the 4 neurons of a
+  vertex are no longer 4 identical copies of one deterministic neuron.
 
 The file is plain YAML written by this module; ``configs/maxcut/regular3_n8.yaml`` is its
 output for the first 3-regular graph at n = 8.
@@ -35,7 +38,7 @@ from typing import Any
 from orchestrator.tasks.maxcut.cut import ising_hamiltonian
 from orchestrator.tasks.maxcut.instances import Family, MaxCutInstance, catalogue
 
-__all__ = ["DEFAULTS", "QAOA_LEARNING", "config_of", "main", "write_configs"]
+__all__ = ["DEFAULTS", "NOISY_SPIKING", "QAOA_LEARNING", "config_of", "main", "write_configs"]
 
 TRANSVERSE_FIELD = 1.0
 NEURONS_PER_VERTEX = 4
@@ -55,15 +58,26 @@ QAOA_LEARNING: dict[str, Any] = {
 }
 
 
+# the neurons' noise of the *_noisy.yaml configs (issue 21; figures in docs/design.md §19):
+# an OU current (5 ms) that moves the free membrane potential by 3 mV (std), and initial
+# potentials spread below threshold
+NOISY_SPIKING: dict[str, Any] = {
+    "noise": {"kind": "ou", "sigma_mv": 3.0, "tau_ms": 5.0},
+    "v_init": {"low_mv": 0.0, "high_mv": 15.0},
+}
+
+
 def config_of(
     inst: MaxCutInstance,
     ticks: int = 20,
     shots: int = 64,
     seed: int = 1,
     learned: bool = False,
+    noisy: bool = False,
 ) -> dict[str, Any]:
     """The run config (a plain mapping, as YAML would load it) for MaxCut on ``inst``;
-    ``learned``: QAOA angles trained over the ticks instead of the fixed quench."""
+    ``learned``: QAOA angles trained over the ticks instead of the fixed quench; ``noisy``:
+    the neurons carry ``NOISY_SPIKING``'s noise."""
     hamiltonian = {**ising_hamiltonian(inst), "transverse_field": TRANSVERSE_FIELD}
     config = {
         "hamiltonian": hamiltonian,
@@ -98,7 +112,14 @@ def config_of(
     }
     if learned:
         config["learning"] = copy.deepcopy(QAOA_LEARNING)
+    if noisy:
+        spiking = config["spiking"]
+        brian2 = spiking.pop("brian2")  # keep the Brian2-only block last in the file
+        spiking.update(copy.deepcopy(NOISY_SPIKING), brian2=brian2)
     return config
+
+
+VARIANTS = ((False, False, ""), (True, False, "_qaoa"), (False, True, "_noisy"))
 
 
 def _yaml(data: dict[str, Any], inst: MaxCutInstance) -> str:
@@ -122,9 +143,10 @@ def write_configs(
         for n in SIZES:
             for k, inst in enumerate(catalogue(family, n, count, base_seed)):
                 suffix = "" if k == 0 else f"_{k:02d}"
-                for learned, tail in ((False, ""), (True, "_qaoa")):
+                for learned, noisy, tail in VARIANTS:
                     path = out / f"{family}_n{n}{suffix}{tail}.yaml"
-                    path.write_text(_yaml(config_of(inst, ticks, shots, learned=learned), inst))
+                    data = config_of(inst, ticks, shots, learned=learned, noisy=noisy)
+                    path.write_text(_yaml(data, inst))
                     written.append(path)
     sweep = out / "sweep.yaml"
     sweep.write_text(

@@ -12,6 +12,12 @@ neighbours': the rate pattern drifts toward groups that fire while their neighbo
 silent, which the decoder (``orchestrator.control.maxcut``) reads as a cut. No synapse
 joins two neurons of one group. Order: edge by edge as given, then a over group(u), then b
 over group(v), the a -> b synapse before b -> a, so the arrays are the same on every machine.
+
+A group's neurons receive the same drive and the same synapses: without noise they are
+identical copies of one deterministic neuron (all spike or none). ``spiking.noise`` and
+``spiking.v_init`` (issue 21; the ``*_noisy.yaml`` configs of ``configs.config_of(...,
+noisy=True)``) give each neuron its own noise current and initial potential, so the neurons
+of a group fire differently and the group's rate becomes graded (docs/design.md §19).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ checkpoints, the rest of the state the next tick depends on (``backends.neuromor
 ``a_buff``. One RefPort per Var (``<var>_ref``), each read with one message in the management
 phase of every ``period``-th step; the rows go to the host as one (rows, N) float64 matrix
 through an external pipe, as ``lava.proc.io.extractor.Extractor`` does with its InPort.
+With an OU noise current, its ``eta`` too (``noisy_lif.py``).
 (Lava's ``Var.get`` sends an array one element per message, ~13-40 us per element; Lava's
 ``VarWire`` reads its Var on every step.) ``HostBridge`` reads the same way
 (``add_state_refs``, ``StateReading``).
@@ -65,6 +66,7 @@ class StateReading(PyLoihiProcessModel):
     u_ref: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, float)
     refractory_period_end_ref: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, float)
     a_buff_ref: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, float)
+    eta_ref: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, float)
 
     def __init__(self, proc_params: dict) -> None:
         super().__init__(proc_params)

@@ -28,7 +28,7 @@ def test_every_written_config_validates_and_decodes_its_graph(tmp_path) -> None:
             f"{f}_n{n}{tail}.yaml"
             for f in ("regular3", "erdos_renyi")
             for n in (8, 12, 16)
-            for tail in ("", "_qaoa")
+            for tail in ("", "_qaoa", "_noisy")
         ]
         + ["sweep.yaml"]
     )
@@ -37,9 +37,10 @@ def test_every_written_config_validates_and_decodes_its_graph(tmp_path) -> None:
         assert cfg.maxcut is not None and cfg.maxcut.decode
         assert cfg.n_neurons() == 4 * cfg.build_hamiltonian().n_qubits
         assert (cfg.learning is not None) == path.stem.endswith("_qaoa")
+        assert (cfg.spiking.noise is not None) == path.stem.endswith("_noisy")
     base, axes, seeds = load_sweep_file(tmp_path / "sweep.yaml")
     assert base == tmp_path / "regular3_n8.yaml" and seeds == 3 and axes
-    for name in ("regular3_n8.yaml", "regular3_n8_qaoa.yaml"):
+    for name in ("regular3_n8.yaml", "regular3_n8_qaoa.yaml", "regular3_n8_noisy.yaml"):
         committed = (ROOT / "configs" / "maxcut" / name).read_text()
         assert (tmp_path / name).read_text() == committed
     committed = (ROOT / "configs" / "maxcut" / "regular3_n8.yaml").read_text()
