@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
+
+from orchestrator.config.annealer import AnnealerConfig
+from orchestrator.config.strict import StrictModel
 
 __all__ = [
     "MAX_NEURONS",
@@ -49,14 +50,6 @@ MAX_STEPS_PER_TICK = 100_000  # integration steps of one fusion tick (tick_ms / 
 MAX_NEURONS = 1_000_000  # the largest network a config may ask for, explicitly or through 2^n
 SYNAPSE_BYTES = 128  # one synapse in Brian2 (indices, weight, delay, counts, queue), rounded up
 SYNAPSE_STDP_BYTES = 64  # what STDP adds per synapse (two traces, last update, code temporaries)
-
-
-class StrictModel(BaseModel):
-    """Base of every config model: unknown keys, NaN and infinities are errors."""
-
-    model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True
-    )
 
 
 @dataclass(frozen=True)
@@ -299,6 +292,23 @@ class SpikingBackendConfig(StrictModel, ABC):
             "v_th_mv, v_reset_mv and the synapses (recurrent: null); absent: these fields."
         ),
     )
+    annealer: AnnealerConfig | None = Field(
+        None,
+        description=(
+            "Make the network an Ising / QUBO annealer: one stochastic binary neuron per "
+            "variable, couplings as synapses, fields as biases, a temperature schedule over "
+            "the run (design §19); tau_m_ms, v_th_mv, v_reset_mv, refractory_ms and recurrent "
+            "do not apply. Absent: the LIF network."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _annealer_has_no_random_synapses(cls, data: Any) -> Any:
+        annealer = isinstance(data, Mapping) and data.get("annealer") is not None
+        if annealer and "recurrent" not in data:  # its synapses are the problem's couplings
+            return {**data, "recurrent": None}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -317,8 +327,10 @@ class SpikingBackendConfig(StrictModel, ABC):
     @model_serializer(mode="wrap")
     def _omit_absent_network(self, handler: Any) -> Any:
         data = handler(self)
-        if isinstance(data, dict) and data.get("network", 0) is None:
-            del data["network"]  # a config without one hashes as it did before the field existed
+        if isinstance(data, dict):  # a config without them hashes as before the fields existed
+            for key in ("network", "annealer"):
+                if data.get(key, 0) is None:
+                    del data[key]
         return data
 
     @field_validator("tick_ms")
@@ -352,9 +364,10 @@ class SpikingBackendConfig(StrictModel, ABC):
     def capabilities(self) -> SpikingCapabilities:
         """What this backend can do with these settings (pure data, no SDK import).
 
-        Default: everything a software simulator does (snapshot, weights, plasticity).
+        Default: everything a software simulator does (snapshot, weights, plasticity); an
+        annealer network has no plasticity (its synapses are its problem).
         """
-        return SpikingCapabilities()
+        return SpikingCapabilities(plasticity=self.annealer is None)
 
     def synapse_bytes(self, n_neurons: int, n_synapses: int) -> int:
         """Memory of ``n_synapses`` recurrent synapses among ``n_neurons`` in this backend,

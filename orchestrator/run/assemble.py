@@ -21,13 +21,16 @@ from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.config.root import RunConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.contract.registry import BackendPlugin, plugins
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikingBackend
+from orchestrator.contract.spiking import AnnealerSpec, NetworkSpec, NetworkState, SpikingBackend
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
 
 __all__ = [
+    "ANNEALER_STREAM",
     "OpenBackends",
     "Selection",
+    "annealer_seed",
+    "build_annealer",
     "build_network",
     "build_program",
     "derive_seed",
@@ -43,6 +46,7 @@ __all__ = [
 
 QUANTUM_STREAM = 1
 CONNECTIVITY_STREAM = 2
+ANNEALER_STREAM = 23  # the spiking annealer's noise and initial state (spiking.annealer)
 
 
 def derive_seed(base: int, *keys: int) -> int:
@@ -165,8 +169,55 @@ def _with_graph_synapses(
     )
 
 
+def annealer_seed(config: RunConfig) -> int:
+    """The annealer's noise seed: ``spiking.annealer.seed``, or derived from ``run.seed``."""
+    section = config.spiking.annealer
+    assert section is not None
+    if section.seed is not None:
+        return section.seed
+    return derive_seed(config.run.seed, ANNEALER_STREAM)
+
+
+def build_annealer(config: RunConfig) -> NetworkSpec:
+    """The ``spiking.annealer`` network: one stochastic neuron per variable (design §19)."""
+    from orchestrator.tasks.ising.problem import annealer_network, annealer_problem
+
+    s = config.spiking
+    section = s.annealer
+    assert section is not None
+    wired = annealer_network(annealer_problem(section, config.build_hamiltonian()), section)
+    steps = config.run.ticks * s.steps_per_tick
+    return NetworkSpec(
+        n_neurons=wired.neurons.bias_mv.size,
+        tau_m_ms=s.tau_m_ms,
+        v_th_mv=s.v_th_mv,
+        v_reset_mv=s.v_reset_mv,
+        refractory_ms=wired.n_colours * s.dt_ms,  # on for one update period (the PCI's N_cap)
+        dt_ms=s.dt_ms,
+        steps_per_tick=s.steps_per_tick,
+        ticks=config.run.ticks,
+        drive_mode="current",
+        kick_cap_mv=config.safety.voltage_cap * s.v_th_mv,
+        pre=wired.neurons.pre,
+        post=wired.neurons.post,
+        weight_mv=wired.neurons.weight_mv,
+        annealer=AnnealerSpec(
+            bias_mv=wired.neurons.bias_mv,
+            colours=wired.colours,
+            n_colours=wired.n_colours,
+            schedule=section.schedule,
+            t0_mv=wired.t0_mv,
+            t1_mv=wired.t1_mv,
+            sweeps=max(1, steps // wired.n_colours),
+            seed=annealer_seed(config),
+        ),
+    )
+
+
 def build_network(config: RunConfig) -> NetworkSpec:
     s = config.spiking
+    if s.annealer is not None:
+        return build_annealer(config)
     n = config.n_neurons()
     pre = post = np.zeros(0, dtype=np.int64)
     weight = np.zeros(0)
@@ -232,7 +283,10 @@ def select_spiking(section: SpikingBackendConfig) -> Selection:
 def open_spiking(config: RunConfig, start: NetworkState | None = None) -> SpikingBackend:
     """Build the spiking backend, at rest or continuing from ``start``."""
     selection = select_spiking(config.spiking)
-    spiking_cls = selection.plugin.load()
+    if config.spiking.annealer is not None:
+        spiking_cls = selection.plugin.load_annealer()
+    else:
+        spiking_cls = selection.plugin.load()
     return spiking_cls(selection.config, replace(build_network(config), start=start))
 
 

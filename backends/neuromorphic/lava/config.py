@@ -51,6 +51,7 @@ __all__ = [
 
 LAVA_MAX_NEURONS = 8192  # a dense 8192^2 float64 matrix is 512 MiB, held a few times over
 LAVA_DENSE_COPIES = 3
+LAVA_SPARSE_SYNAPSE_BYTES = 24 + 3 * 12  # (pre, post, w) arrays + the CSR three times over
 
 LOIHI2_HOWTO = (
     "lava-loihi, Intel's Loihi extension of Lava, and a Loihi 2 system it can reach (SLURM or "
@@ -197,7 +198,7 @@ class LavaConfig(SpikingBackendConfig):
     def capabilities(self) -> SpikingCapabilities:
         """Lava's CPU simulator snapshots and learns (floating point); a Loihi 2 chip does not
         snapshot here (reading the chip's state back is not implemented); on the Brian2
-        fallback, Brian2's."""
+        fallback, Brian2's. An annealer network does not learn."""
         plan = self.plan()
         if plan.engine == "brian2":
             return self.as_brian2().capabilities()
@@ -205,7 +206,7 @@ class LavaConfig(SpikingBackendConfig):
         return SpikingCapabilities(
             snapshot=not chip,
             weights=not chip,
-            plasticity=self.lava.tag() == "floating_pt",
+            plasticity=self.lava.tag() == "floating_pt" and self.annealer is None,
             hardware=chip,
         )
 
@@ -243,6 +244,8 @@ class LavaConfig(SpikingBackendConfig):
         times (built here, the process model's copy, STDP's mask); Brian2's on the fallback."""
         if self.plan().engine == "brian2":
             return self.as_brian2().synapse_bytes(n_neurons, n_synapses)
+        if self.annealer is not None:  # Sparse: a CSR matrix
+            return LAVA_SPARSE_SYNAPSE_BYTES * n_synapses
         if n_synapses == 0:
             return 0
         return LAVA_DENSE_COPIES * 8 * n_neurons * n_neurons
@@ -253,6 +256,8 @@ class LavaConfig(SpikingBackendConfig):
             return [plan.refusal]
         if plan.engine == "brian2":
             return []  # Brian2 runs this network; Lava's constraints do not apply here
+        if self.annealer is not None:
+            return self.annealer_problems()
         n = self.neurons
         if n is not None and n > LAVA_MAX_NEURONS and self.recurrent is not None:
             return [
@@ -271,6 +276,22 @@ class LavaConfig(SpikingBackendConfig):
             weights_mv=np.array([weight]),
             stdp=self.stdp if self.stdp.enabled else None,
         )
+
+
+    def annealer_problems(self) -> list[str]:
+        """What Lava cannot run of ``spiking.annealer`` here (the LIF checks do not apply)."""
+        if self.lava.target == "sim" and self.lava.tag() != "floating_pt":
+            return [
+                "lava.select_tag: the annealer's stochastic neurons have a floating-point "
+                "model only (Lava 0.10 has no fixed-point stochastic neuron on its CPU "
+                "simulator); use floating_pt, or kind: brian2"
+            ]
+        if self.lava.target == "loihi2":
+            return [
+                "lava.target: the annealer does not run on Loihi 2 yet; use target: sim, or "
+                "kind: brian2"
+            ]
+        return []
 
 
 def network_problems(
@@ -348,6 +369,7 @@ LAVA_PLUGIN = BackendPlugin(
         "Brian2 fallback"
     ),
     probe="backends.neuromorphic.lava.config:loihi2_status",
+    annealer="backends.neuromorphic.lava.annealer:LavaAnnealer",
     conformance={
         "lava-floating_pt": ConformanceCase({"lava": {"select_tag": "floating_pt"}}),
         # Fixed point: no refractory model on Lava's CPU simulator; the rate tolerance adds the
@@ -357,7 +379,10 @@ LAVA_PLUGIN = BackendPlugin(
         "lava-fixed_pt": ConformanceCase(
             {"lava": {"select_tag": "fixed_pt"}, "refractory_ms": 0.0},
             rate_tolerance=0.06,
-            refuses={"stdp": "stdp.enabled: Lava's fixed-point learning engine"},
+            refuses={
+                "stdp": "stdp.enabled: Lava's fixed-point learning engine",
+                "annealer": "select_tag: the annealer's stochastic neurons",
+            },
         ),
     },
 )

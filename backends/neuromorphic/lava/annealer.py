@@ -1,0 +1,148 @@
+"""The spiking Ising annealer on Lava (``spiking.annealer`` with ``kind: lava``; design §19).
+
+``target: sim`` runs ``annealer_session.AnnealerSession`` on Lava's CPU simulator (floating
+point): our ``AnnealerNeurons`` model and Lava's ``Sparse`` synapses, the same dynamics and the
+same seeded noise as the Brian2 annealer. ``target: loihi2`` (with lava-loihi) hands the problem
+to lava-optimization's QUBO solver on the chip (``loihi2_annealer``), which this machine cannot
+reach; the Brian2 fallback is selected before this class is built (``LavaConfig.substitute``).
+
+Per tick the window holds the updates that fired (at times 0 .. (steps - 1) dt, Brian2's
+convention), the states x at the end (the assignment), the potentials u = b + d + W x and the
+tick's neuron updates. Checkpoints (kind ``lava``): x, Sparse's one-step buffer and the last
+drive (for the potentials reported).
+"""
+
+from __future__ import annotations
+
+from typing import final
+
+import numpy as np
+
+from backends.neuromorphic.common.annealer import (
+    DRIVE_KEY,
+    STATE_KEY,
+    annealer_of,
+    coupling_matrix,
+    initial_drive,
+    potentials_mv,
+)
+from backends.neuromorphic.lava.annealer_session import BUFFER_KEY, AnnealerSession
+from backends.neuromorphic.lava.config import LavaConfig
+from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
+from orchestrator.physics.annealing import updates_between
+
+__all__ = ["LavaAnnealer"]
+
+
+def _start_arrays(network: NetworkSpec) -> dict[str, np.ndarray] | None:
+    state = network.start
+    if state is None:
+        return None
+    if state.kind != "lava":
+        raise ValueError(f"cannot restore a '{state.kind}' network state into lava")
+    n = network.n_neurons
+    keys = (STATE_KEY, BUFFER_KEY)
+    arrays = {key: np.asarray(state.arrays.get(key, np.zeros(0))) for key in keys}
+    x = arrays[STATE_KEY]
+    if x.shape != (n,) or arrays[BUFFER_KEY].shape != (n,) or not np.all((x == 0) | (x == 1)):
+        raise ValueError(
+            f"the Lava annealer state does not fit: {STATE_KEY} (0/1) and {BUFFER_KEY} need "
+            f"shape ({n},)"
+        )
+    return {key: np.array(value, dtype=np.float64) for key, value in arrays.items()}
+
+
+@final
+class LavaAnnealer(SpikingBackend):
+    """The annealer network of ``NetworkSpec.annealer`` as Lava processes (module docstring)."""
+
+    def __init__(self, config: LavaConfig, network: NetworkSpec) -> None:
+        super().__init__(config, network)
+        plan = config.plan()
+        if plan.refusal is not None:
+            raise ValueError(f"spiking.{plan.refusal}")
+        if plan.engine == "brian2":
+            raise ValueError("spiking.lava: the Brian2 fallback is selected, not built, here")
+        problems = config.annealer_problems()
+        if problems:
+            raise ValueError("; ".join(f"spiking.{p}" for p in problems))
+        self._spec = annealer_of(network)
+        self._plan = plan
+        self._coupling = coupling_matrix(network)
+        self._drive = initial_drive(network)
+        self._tick = 0 if network.start is None else network.start.tick
+        self._closed = False
+        self._session = AnnealerSession(
+            network,
+            self._spec,
+            stop_timeout_s=config.lava.stop_timeout_s,
+            start=_start_arrays(network),
+        )
+
+    @property
+    def session(self) -> AnnealerSession:
+        """The Lava process graph this backend runs (for checks and benchmarks)."""
+        return self._session
+
+    def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
+        net = self.network
+        drive = np.asarray(drive_mv, dtype=float)
+        if drive.shape != (net.n_neurons,) or not np.all(np.isfinite(drive)):
+            raise ValueError(
+                f"drive_mv must be {net.n_neurons} finite values (got shape {drive.shape})"
+            )
+        if self._closed:
+            raise RuntimeError("Lava backend is closed")
+        fired, x = self._session.tick(drive)
+        self._drive = drive.copy()
+        steps, neurons = np.nonzero(fired)
+        k, self._tick = self._tick, self._tick + 1
+        spt, spec = net.steps_per_tick, self._spec
+        return SpikeWindow(
+            t0_ms=k * net.tick_ms,
+            neurons=neurons.astype(np.int64),
+            times_ms=steps * net.dt_ms,
+            voltages_mv=self._potentials(x),
+            states=x.astype(np.uint8),
+            neuron_updates=updates_between(spec.colours, spec.n_colours, k * spt, (k + 1) * spt),
+        )
+
+    def snapshot(self) -> NetworkState:
+        """x and Sparse's one-step buffer after the last tick (copies)."""
+        if self._closed:
+            raise RuntimeError("Lava backend: no state to snapshot (closed)")
+        state = self._session.state()
+        x = state[STATE_KEY].copy()
+        return NetworkState(
+            kind="lava",
+            tick=self._tick,
+            arrays={
+                STATE_KEY: x,
+                BUFFER_KEY: state[BUFFER_KEY].copy(),
+                DRIVE_KEY: self._drive.copy(),
+                "voltages_mv": self._potentials(x),
+            },
+        )
+
+    def _potentials(self, x: np.ndarray) -> np.ndarray:
+        return potentials_mv(self._coupling, self._spec.bias_mv + self._drive, x)
+
+    def weights_mv(self) -> np.ndarray:
+        """The couplings W (mV) in ``network.pre``/``post`` order: static, the problem's."""
+        return np.asarray(self.network.weight_mv, dtype=np.float64).copy()
+
+    def identity(self) -> dict[str, str]:
+        return {
+            "kind": "lava",
+            "target": self.config.lava.target,  # type: ignore[attr-defined]
+            "engine": self._plan.engine,
+            "select_tag": "floating_pt",
+            "network": "annealer",
+            "colours": str(self._spec.n_colours),
+        }
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._session.close()
