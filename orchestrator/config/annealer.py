@@ -171,16 +171,17 @@ class AnnealerConfig(StrictModel):
         gt=0,
         description=(
             "Temperature at the first sweep, mV (the logistic noise scale: a neuron fires with "
-            "probability 1 / (1 + exp(-u / T))); default: the largest potential any neuron can "
-            "see / ln 2."
+            "probability 1 / (1 + exp(-u / T))); default: dwave-samplers' hot end, 2 kappa "
+            "max_k (|h_k| + sum_j |J_kj|) / ln 2."
         ),
     )
     t1_mv: float | None = Field(
         None,
         gt=0,
         description=(
-            "Temperature at the run's last sweep and after, mV; default: the smallest nonzero "
-            "bias or weight / ln 100. Equal to t0_mv: a fixed temperature (sampling)."
+            "Temperature at the run's last sweep and after, mV; default: dwave-samplers' cold "
+            "end, 2 kappa m / ln(N_m / 0.01) (m the smallest nonzero |h| or |J|, N_m the spins "
+            "where it occurs). Equal to t0_mv: a fixed temperature (sampling)."
         ),
     )
     schedule: Literal["geometric", "linear"] = Field(

@@ -35,9 +35,12 @@ SA sweep is n proposals (``updates_between``). That is the budget unit (design Â
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from orchestrator.physics.ising import IsingProblem
 
 __all__ = [
     "Schedule",
@@ -132,24 +135,30 @@ def updates_between(colours: np.ndarray, n_colours: int, first: int, stop: int) 
     )
 
 
-def default_temperatures(
-    bias_mv: np.ndarray, pre: np.ndarray, post: np.ndarray, weight_mv: np.ndarray
-) -> tuple[float, float]:
-    """(T0, T1) in mV from the network's scale, as dwave-samplers picks its beta range:
+def default_temperatures(problem: IsingProblem, mv_per_unit: float) -> tuple[float, float]:
+    """(T0, T1) in mV: dwave-samplers' default beta range for the problem, times kappa.
 
-    T0 = max_k (|b_k| + sum_j |W_kj|) / ln 2: the largest potential any neuron can see fires it
-    (or keeps it silent) with probability 2/3 at most at the start; T1 = m / ln 100, m the
-    smallest nonzero |b_k| or |W_kj|: at the end the smallest step of potential decides with
-    probability 0.99. Both > 0 (1 mV when the network has no nonzero number at all).
+    An update of x_k changes E by dE_k = 2 |f_k|, f_k = h_k + sum_j J_kj s_j the spin's field;
+    the neuron sees u_k = kappa dE_k. Hot: T0 = 2 kappa max_k (|h_k| + sum_j |J_kj|) / ln 2,
+    so the largest gap any spin can face is crossed with probability 1/2 (Metropolis) at the
+    start. Cold: T1 = 2 kappa m / ln(N_m / 0.01), m the smallest nonzero |h| or |J| at any spin
+    and N_m the number of spins where it occurs, so that on the last sweep a minimum is left
+    with probability about 0.01 (dwave's ``_default_ising_beta_range``, with
+    ``scale_T_with_N``). A problem with no nonzero number: (1, 1) mV times kappa.
     """
-    b = np.abs(np.asarray(bias_mv, dtype=np.float64))
-    w = np.abs(np.asarray(weight_mv, dtype=np.float64))
-    reach = b.copy()
-    np.add.at(reach, np.asarray(post, dtype=np.int64), w)
-    values = np.concatenate([b, w])
-    values = values[values > 0]
-    if values.size == 0:
-        return 1.0, 1.0
-    hot = float(reach.max()) / np.log(2.0)
-    cold = float(values.min()) / np.log(100.0)
-    return max(hot, cold), cold
+    kappa = float(mv_per_unit)
+    n = problem.n
+    reach = np.abs(problem.field).astype(np.float64)
+    np.add.at(reach, problem.i, np.abs(problem.coupling))
+    np.add.at(reach, problem.j, np.abs(problem.coupling))
+    smallest = np.where(problem.field != 0, np.abs(problem.field), np.inf)
+    np.minimum.at(smallest, problem.i, np.abs(problem.coupling))
+    np.minimum.at(smallest, problem.j, np.abs(problem.coupling))
+    finite = smallest[np.isfinite(smallest)]
+    if n == 0 or finite.size == 0:
+        return kappa, kappa
+    m = float(finite.min())
+    count = int(np.sum(finite == m))
+    hot = 2.0 * kappa * float(reach.max()) / np.log(2.0)
+    cold = 2.0 * kappa * m / np.log(count / 0.01)
+    return hot, cold

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -25,11 +26,15 @@ from orchestrator.contract.spiking import AnnealerSpec, NetworkSpec, NetworkStat
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
 
+if TYPE_CHECKING:
+    from orchestrator.physics.ising import IsingProblem
+
 __all__ = [
     "ANNEALER_STREAM",
     "OpenBackends",
     "Selection",
     "annealer_seed",
+    "annealer_spec",
     "build_annealer",
     "build_network",
     "build_program",
@@ -178,39 +183,79 @@ def annealer_seed(config: RunConfig) -> int:
     return derive_seed(config.run.seed, ANNEALER_STREAM)
 
 
-def build_annealer(config: RunConfig) -> NetworkSpec:
-    """The ``spiking.annealer`` network: one stochastic neuron per variable (design §19)."""
-    from orchestrator.tasks.ising.problem import annealer_network, annealer_problem
+def annealer_spec(
+    problem: IsingProblem,
+    *,
+    seed: int,
+    ticks: int,
+    steps_per_tick: int = 0,
+    sweeps_per_tick: int = 0,
+    dt_ms: float = 0.1,
+    mv_per_unit: float = 1.0,
+    t0_mv: float | None = None,
+    t1_mv: float | None = None,
+    schedule: Literal["geometric", "linear"] = "geometric",
+    sweeps: int | None = None,
+    kick_cap_mv: float = 15.0,
+) -> NetworkSpec:
+    """The annealer network of ``problem`` (design §19): ticks of ``steps_per_tick`` steps of
+    ``dt_ms``, or of ``sweeps_per_tick`` whole sweeps (C steps each); the schedule spans
+    ``sweeps`` sweeps (default: every whole sweep of the ``ticks`` ticks); temperatures None:
+    the defaults of ``physics.annealing.default_temperatures``."""
+    from orchestrator.tasks.ising.problem import annealer_network
 
-    s = config.spiking
-    section = s.annealer
-    assert section is not None
-    wired = annealer_network(annealer_problem(section, config.build_hamiltonian()), section)
-    steps = config.run.ticks * s.steps_per_tick
+    wired = annealer_network(problem, mv_per_unit, t0_mv, t1_mv)
+    c = wired.n_colours
+    if (steps_per_tick > 0) == (sweeps_per_tick > 0):
+        raise ValueError("give steps_per_tick or sweeps_per_tick (> 0)")
+    steps_per_tick = steps_per_tick or sweeps_per_tick * c
+    if sweeps is None:
+        sweeps = max(1, ticks * steps_per_tick // c)
     return NetworkSpec(
-        n_neurons=wired.neurons.bias_mv.size,
-        tau_m_ms=s.tau_m_ms,
-        v_th_mv=s.v_th_mv,
-        v_reset_mv=s.v_reset_mv,
-        refractory_ms=wired.n_colours * s.dt_ms,  # on for one update period (the PCI's N_cap)
-        dt_ms=s.dt_ms,
-        steps_per_tick=s.steps_per_tick,
-        ticks=config.run.ticks,
+        n_neurons=problem.n,
+        tau_m_ms=20.0,  # LIF constants: unused by annealer networks
+        v_th_mv=20.0,
+        v_reset_mv=0.0,
+        refractory_ms=c * dt_ms,  # on for one update period (the PCI's N_cap)
+        dt_ms=dt_ms,
+        steps_per_tick=steps_per_tick,
+        ticks=ticks,
         drive_mode="current",
-        kick_cap_mv=config.safety.voltage_cap * s.v_th_mv,
+        kick_cap_mv=kick_cap_mv,
         pre=wired.neurons.pre,
         post=wired.neurons.post,
         weight_mv=wired.neurons.weight_mv,
         annealer=AnnealerSpec(
             bias_mv=wired.neurons.bias_mv,
             colours=wired.colours,
-            n_colours=wired.n_colours,
-            schedule=section.schedule,
+            n_colours=c,
+            schedule=schedule,
             t0_mv=wired.t0_mv,
             t1_mv=wired.t1_mv,
-            sweeps=max(1, steps // wired.n_colours),
-            seed=annealer_seed(config),
+            sweeps=sweeps,
+            seed=seed,
         ),
+    )
+
+
+def build_annealer(config: RunConfig) -> NetworkSpec:
+    """The ``spiking.annealer`` network: one stochastic neuron per variable (design §19)."""
+    from orchestrator.tasks.ising.problem import annealer_problem
+
+    s = config.spiking
+    section = s.annealer
+    assert section is not None
+    return annealer_spec(
+        annealer_problem(section, config.build_hamiltonian()),
+        seed=annealer_seed(config),
+        ticks=config.run.ticks,
+        steps_per_tick=s.steps_per_tick,
+        dt_ms=s.dt_ms,
+        mv_per_unit=section.mv_per_unit,
+        t0_mv=section.t0_mv,
+        t1_mv=section.t1_mv,
+        schedule=section.schedule,
+        kick_cap_mv=config.safety.voltage_cap * s.v_th_mv,
     )
 
 

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
 
 from orchestrator.contract.registry import BackendPlugin
-from orchestrator.contract.spiking import AnnealerSpec, NetworkSpec, SpikeWindow, SpikingBackend
-from orchestrator.physics.annealing import colouring
-from orchestrator.physics.ising import IsingProblem, neural_parameters
+from orchestrator.contract.spiking import NetworkSpec, SpikeWindow, SpikingBackend
+from orchestrator.physics.ising import IsingProblem
+from orchestrator.run.assemble import annealer_spec
 from orchestrator.testing.cases import PluginCase, Suite
 
 __all__ = ["AnnealerBackendSuite", "annealer_network", "random_problem"]
@@ -47,45 +48,16 @@ def annealer_network(
     steps_per_tick: int = 0,
     sweeps_per_tick: int = 0,
     ticks: int = 4,
-    dt_ms: float = 0.1,
     mv_per_unit: float = 1.0,
-    schedule: str = "geometric",
     **overrides: Any,
 ) -> NetworkSpec:
-    """The annealer ``NetworkSpec`` of ``problem`` (SDK-free; for suites and benchmarks);
-    ticks of ``steps_per_tick`` steps, or of ``sweeps_per_tick`` whole sweeps (C steps each)."""
-    neurons = neural_parameters(problem, mv_per_unit)
-    colours = colouring(problem.n, neurons.pre, neurons.post)
-    c = int(colours.max(initial=0)) + 1
-    if (steps_per_tick > 0) == (sweeps_per_tick > 0):
-        raise ValueError("give steps_per_tick or sweeps_per_tick (> 0)")
-    steps_per_tick = steps_per_tick or sweeps_per_tick * c
-    fields: dict[str, Any] = {
-        "n_neurons": problem.n,
-        "tau_m_ms": 20.0,
-        "v_th_mv": 20.0,
-        "v_reset_mv": 0.0,
-        "refractory_ms": c * dt_ms,
-        "dt_ms": dt_ms,
-        "steps_per_tick": steps_per_tick,
-        "ticks": ticks,
-        "drive_mode": "current",
-        "kick_cap_mv": 15.0,
-        "pre": neurons.pre,
-        "post": neurons.post,
-        "weight_mv": neurons.weight_mv,
-        "annealer": AnnealerSpec(
-            bias_mv=neurons.bias_mv,
-            colours=colours,
-            n_colours=c,
-            schedule=schedule,  # type: ignore[arg-type]
-            t0_mv=t0_mv,
-            t1_mv=t1_mv,
-            sweeps=sweeps,
-            seed=seed,
-        ),
-    }
-    return NetworkSpec(**{**fields, **overrides})
+    """``run.assemble.annealer_spec`` of ``problem`` with ``overrides`` of NetworkSpec fields."""
+    net = annealer_spec(
+        problem, seed=seed, ticks=ticks, steps_per_tick=steps_per_tick,
+        sweeps_per_tick=sweeps_per_tick, mv_per_unit=mv_per_unit, t0_mv=t0_mv, t1_mv=t1_mv,
+        sweeps=sweeps,
+    )
+    return replace(net, **overrides)
 
 
 def random_problem(n: int, seed: int, p: float = 0.4) -> IsingProblem:

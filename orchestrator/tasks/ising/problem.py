@@ -48,15 +48,21 @@ class AnnealerNetwork:
     t1_mv: float
 
 
-def annealer_network(problem: IsingProblem, section: AnnealerConfig) -> AnnealerNetwork:
-    """Wire ``problem`` as the section asks (kappa, temperatures; colouring is greedy)."""
-    neurons = neural_parameters(problem, section.mv_per_unit)
+def annealer_network(
+    problem: IsingProblem,
+    mv_per_unit: float = 1.0,
+    t0_mv: float | None = None,
+    t1_mv: float | None = None,
+) -> AnnealerNetwork:
+    """Wire ``problem`` with kappa = ``mv_per_unit``; temperatures given, or the defaults
+    (``physics.annealing.default_temperatures``); the colouring is greedy."""
+    neurons = neural_parameters(problem, mv_per_unit)
     colours = colouring(problem.n, neurons.pre, neurons.post)
-    hot, cold = default_temperatures(neurons.bias_mv, neurons.pre, neurons.post, neurons.weight_mv)
+    hot, cold = default_temperatures(problem, mv_per_unit)
     return AnnealerNetwork(
         neurons=neurons,
         colours=colours,
         n_colours=int(colours.max(initial=0)) + 1,
-        t0_mv=hot if section.t0_mv is None else section.t0_mv,
-        t1_mv=cold if section.t1_mv is None else section.t1_mv,
+        t0_mv=hot if t0_mv is None else t0_mv,
+        t1_mv=cold if t1_mv is None else t1_mv,
     )

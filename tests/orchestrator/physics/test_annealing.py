@@ -14,6 +14,7 @@ from orchestrator.physics.annealing import (
     temperatures,
     updates_between,
 )
+from orchestrator.physics.ising import IsingProblem
 
 
 def _random_regular_edges(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,11 +80,21 @@ def test_updates_between_counts_the_classes_of_each_step(first: int, stop: int) 
     assert updates_between(colours, c, first, stop) == brute
 
 
-def test_default_temperatures_follow_the_scale_of_the_network() -> None:
-    bias = np.array([6.0, -2.0, 0.0])
-    pre, post = np.array([0, 1, 1, 2]), np.array([1, 0, 2, 1])
-    w = np.array([-4.0, -4.0, -1.0, -1.0])
-    hot, cold = default_temperatures(bias, pre, post, w)
-    # |b| + sum |W| per neuron: 6 + 4 = 10, 2 + 4 + 1 = 7, 0 + 1 = 1 mV; the smallest number 1
-    assert hot == pytest.approx(10.0 / np.log(2.0))
-    assert cold == pytest.approx(1.0 / np.log(100.0))
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_default_temperatures_are_dwave_samplers_beta_range(seed: int) -> None:
+    """T = kappa / beta of dwave-samplers' own default range (its code, not ours)."""
+    from dwave.samplers.sa.sampler import _default_ising_beta_range
+
+    rng = np.random.default_rng(seed)
+    n = 12
+    i, j = np.triu_indices(n, 1)
+    keep = rng.random(i.size) < 0.3
+    coupling = rng.choice([-2.0, -1.0, 0.5, 1.0, 3.0], keep.sum())
+    field = rng.choice([0.0, 0.0, 0.25, -1.0], n)
+    problem = IsingProblem.of(n, i[keep], j[keep], coupling, field)
+    hot_beta, cold_beta = _default_ising_beta_range(
+        {k: float(problem.field[k]) for k in range(n)},
+        {(int(a), int(b)): float(c) for a, b, c in zip(problem.i, problem.j, problem.coupling)},
+    )
+    t0, t1 = default_temperatures(problem, 2.5)
+    assert t0 == pytest.approx(2.5 / hot_beta) and t1 == pytest.approx(2.5 / cold_beta)
