@@ -2,9 +2,12 @@
 
 ``target: sim`` runs ``annealer_session.AnnealerSession`` on Lava's CPU simulator (floating
 point): our ``AnnealerNeurons`` model and Lava's ``Sparse`` synapses, the same dynamics and the
-same seeded noise as the Brian2 annealer. ``target: loihi2`` (with lava-loihi) hands the problem
-to lava-optimization's QUBO solver on the chip (``loihi2_annealer``), which this machine cannot
-reach; the Brian2 fallback is selected before this class is built (``LavaConfig.substitute``).
+same seeded noise as the Brian2 annealer. ``target: loihi2`` (with lava-loihi and
+lava-optimization) hands each tick to lava-optimization's QUBO solver on the chip
+(``loihi2_annealer.Loihi2Qubo``: its own stochastic neurons and schedule, one solve per tick,
+the tick's best state as the read-out, no spikes read back, no snapshot), which this machine
+cannot reach; the Brian2 fallback is selected before this class is built
+(``LavaConfig.substitute``).
 
 Per tick the window holds the updates that fired (at times 0 .. (steps - 1) dt, Brian2's
 convention), the states x at the end (the assignment), the potentials u = b + d + W x and the
@@ -24,10 +27,12 @@ from backends.neuromorphic.common.annealer import (
     annealer_of,
     coupling_matrix,
     initial_drive,
+    initial_states,
     potentials_mv,
 )
 from backends.neuromorphic.lava.annealer_session import BUFFER_KEY, AnnealerSession
 from backends.neuromorphic.lava.config import LavaConfig
+from backends.neuromorphic.lava.loihi2_annealer import Loihi2Qubo
 from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
 from orchestrator.physics.annealing import updates_between
 
@@ -72,16 +77,25 @@ class LavaAnnealer(SpikingBackend):
         self._drive = initial_drive(network)
         self._tick = 0 if network.start is None else network.start.tick
         self._closed = False
-        self._session = AnnealerSession(
-            network,
-            self._spec,
-            stop_timeout_s=config.lava.stop_timeout_s,
-            start=_start_arrays(network),
-        )
+        self._chip: Loihi2Qubo | None = None
+        self._session: AnnealerSession | None = None
+        if plan.engine == "loihi2":
+            if network.start is not None:
+                raise ValueError("spiking: Lava on Loihi 2 cannot restore a network state")
+            self._chip = Loihi2Qubo(network, initial_states(network, self._spec))
+        else:
+            self._session = AnnealerSession(
+                network,
+                self._spec,
+                stop_timeout_s=config.lava.stop_timeout_s,
+                start=_start_arrays(network),
+            )
 
     @property
     def session(self) -> AnnealerSession:
         """The Lava process graph this backend runs (for checks and benchmarks)."""
+        if self._session is None:
+            raise RuntimeError("the annealer runs on Loihi 2 (lava-optimization), not a session")
         return self._session
 
     def advance(self, drive_mv: np.ndarray) -> SpikeWindow:
@@ -93,24 +107,36 @@ class LavaAnnealer(SpikingBackend):
             )
         if self._closed:
             raise RuntimeError("Lava backend is closed")
-        fired, x = self._session.tick(drive)
+        k, spt, spec = self._tick, net.steps_per_tick, self._spec
+        if self._chip is not None:  # lava-optimization: its best state, no spikes read back
+            x = self._chip.tick(k, drive).astype(np.float64)
+            fired = np.zeros((spt, net.n_neurons), dtype=bool)
+            updates = net.n_neurons * spt  # the chip's neurons update every step
+        else:
+            assert self._session is not None
+            fired, x = self._session.tick(drive)
+            updates = updates_between(spec.colours, spec.n_colours, k * spt, (k + 1) * spt)
         self._drive = drive.copy()
+        self._tick = k + 1
         steps, neurons = np.nonzero(fired)
-        k, self._tick = self._tick, self._tick + 1
-        spt, spec = net.steps_per_tick, self._spec
         return SpikeWindow(
             t0_ms=k * net.tick_ms,
             neurons=neurons.astype(np.int64),
             times_ms=steps * net.dt_ms,
             voltages_mv=self._potentials(x),
             states=x.astype(np.uint8),
-            neuron_updates=updates_between(spec.colours, spec.n_colours, k * spt, (k + 1) * spt),
+            neuron_updates=updates,
         )
 
     def snapshot(self) -> NetworkState:
         """x and Sparse's one-step buffer after the last tick (copies)."""
         if self._closed:
             raise RuntimeError("Lava backend: no state to snapshot (closed)")
+        if self._session is None:
+            raise NotImplementedError(
+                "spiking: the annealer on Loihi 2 does not snapshot (lava-optimization reads "
+                "back only its best state)"
+            )
         state = self._session.state()
         x = state[STATE_KEY].copy()
         return NetworkState(
@@ -136,7 +162,7 @@ class LavaAnnealer(SpikingBackend):
             "kind": "lava",
             "target": self.config.lava.target,  # type: ignore[attr-defined]
             "engine": self._plan.engine,
-            "select_tag": "floating_pt",
+            "select_tag": "floating_pt" if self._chip is None else "lava-optimization",
             "network": "annealer",
             "colours": str(self._spec.n_colours),
         }
@@ -145,4 +171,5 @@ class LavaAnnealer(SpikingBackend):
         if self._closed:
             return
         self._closed = True
-        self._session.close()
+        if self._session is not None:
+            self._session.close()

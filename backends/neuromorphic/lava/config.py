@@ -28,6 +28,10 @@ import numpy as np
 from pydantic import Field
 
 from backends.neuromorphic.brian2.config import Brian2Config, Brian2Options
+from backends.neuromorphic.lava.loihi2_annealer import (
+    LAVA_OPTIMIZATION_HOWTO,
+    lava_optimization_sdk,
+)
 from backends.neuromorphic.lava.mapping import fixed_point_problems, lava_refractory_period
 from orchestrator.config.base import (
     SpikingBackendConfig,
@@ -286,10 +290,11 @@ class LavaConfig(SpikingBackendConfig):
                 "model only (Lava 0.10 has no fixed-point stochastic neuron on its CPU "
                 "simulator); use floating_pt, or kind: brian2"
             ]
-        if self.lava.target == "loihi2":
+        if self.lava.target == "loihi2" and lava_optimization_sdk() is None:
             return [
-                "lava.target: the annealer does not run on Loihi 2 yet; use target: sim, or "
-                "kind: brian2"
+                "lava.target: the annealer on Loihi 2 runs lava-optimization's QUBO solver, "
+                f"which needs {LAVA_OPTIMIZATION_HOWTO}; it is not installed here (use "
+                "target: sim, or kind: brian2)"
             ]
         return []
 
