@@ -19,6 +19,10 @@ for --ticks ticks, under run.seed = the graph's seed, with these changes:
     fusion_qaoa the same learned QAOA layer inside the fusion loop (the spike   shots and spikes
                 feedback on: each tick starts from the backward PCI's preparation;
                 the ``*_qaoa.yaml`` configs)
+    annealer    the spiking Ising annealer alone (``configs.annealer_config_of``:   its assignments
+                one stochastic neuron per vertex, 5 sweeps a tick, alpha = beta = 0)
+    fusion_annealer  the annealer in the fusion loop: the quantum Bloch     shots and assignments
+                components as a bias (alpha = beta = 4 mV), spike feedback on
 
 and, on the same graph, without the loop:
 
@@ -58,12 +62,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from orchestrator.tasks.maxcut.configs import QAOA_LEARNING, config_of  # noqa: E402
+from orchestrator.tasks.maxcut.configs import (  # noqa: E402
+    QAOA_LEARNING,
+    annealer_config_of,
+    config_of,
+)
 from orchestrator.tasks.maxcut.cut import cut_values  # noqa: E402
 from orchestrator.tasks.maxcut.instances import MaxCutInstance, catalogue  # noqa: E402
 
-LOOP_METHODS = ("fusion", "quantum", "spiking", "qaoa", "fusion_qaoa")
-PAIRED_READINGS = ("fusion", "fusion_qaoa")  # loop runs read from shots and spikes
+LOOP_METHODS = ("fusion", "quantum", "spiking", "qaoa", "fusion_qaoa", "annealer",
+                "fusion_annealer")
+DEFAULT_METHODS = ("fusion", "quantum", "spiking", "qaoa", "fusion_qaoa")
+ANNEALER_METHODS = ("annealer", "fusion_annealer")  # configs.annealer_config_of
+PAIRED_READINGS = ("fusion", "fusion_qaoa", "fusion_annealer")  # read from shots and spikes
 ORDER = (
     "fusion",
     "fusion:q",
@@ -74,6 +85,10 @@ ORDER = (
     "fusion_qaoa",
     "fusion_qaoa:q",
     "fusion_qaoa:s",
+    "annealer",
+    "fusion_annealer",
+    "fusion_annealer:q",
+    "fusion_annealer:s",
     "random",
     "one_exchange",
     "gw",
@@ -108,11 +123,17 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "spiking": _spiking,
     "qaoa": _qaoa,
     "fusion_qaoa": _fusion_qaoa,
+    "annealer": _spiking,
+    "fusion_annealer": _fusion,
 }
 
 
 def method_config(inst: MaxCutInstance, method: str, ticks: int, shots: int) -> dict[str, Any]:
-    cfg = config_of(inst, ticks=ticks, shots=shots, seed=int(inst.seed or 0))
+    seed = int(inst.seed or 0)
+    if method in ANNEALER_METHODS:
+        cfg = annealer_config_of(inst, ticks=ticks, shots=shots, seed=seed)
+    else:
+        cfg = config_of(inst, ticks=ticks, shots=shots, seed=seed)
     CHANGES[method](cfg)
     return cfg
 
@@ -127,12 +148,14 @@ def _run(raw: dict[str, Any], run_dir: str) -> dict[str, Any]:
     summary = run_point(validate_config(raw), Path(run_dir))
     events = last_events(RunDirectory(Path(run_dir)).ledger, 1)
     fields = events[-1][1].get("maxcut") if events else None
+    annealer = (events[-1][1].get("annealer") or {}) if events else {}
     return {
         "status": summary.get("status"),
         "final_root": summary.get("final_root"),
         "wall_seconds": summary.get("wall_seconds"),
         "tick_seconds": (summary.get("seconds") or {}).get("per_tick"),
         "maxcut": fields,
+        "neuron_updates": annealer.get("updates_total"),
     }
 
 
@@ -204,6 +227,8 @@ PAIRS = (
     ("fusion", "qaoa"),
     ("fusion_qaoa", "qaoa"),
     ("fusion_qaoa", "fusion"),
+    ("fusion_annealer", "annealer"),
+    ("annealer", "random"),
 )
 
 
@@ -287,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--shots", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--methods", default=",".join(LOOP_METHODS), help="loop methods")
+    parser.add_argument(
+        "--methods",
+        default=",".join(DEFAULT_METHODS),
+        help=f"loop methods, of {','.join(LOOP_METHODS)}",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/maxcut-study"))
     args = parser.parse_args(argv)
 
@@ -328,12 +357,16 @@ def main(argv: list[str] | None = None) -> int:
             got = future.result()
             mc = got["maxcut"] or {}
             base = {"graph": inst.name, "family": inst.family, "n": inst.n}
-            timing = {"wall_seconds": got["wall_seconds"], "final_root": got["final_root"]}
+            timing = {
+                "wall_seconds": got["wall_seconds"],
+                "final_root": got["final_root"],
+                "neuron_updates": got["neuron_updates"],
+            }
             if m in PAIRED_READINGS:
                 rows.append({**base, "method": m, "cut": mc.get("best_cut"), **timing})
                 rows.append({**base, "method": f"{m}:q", "cut": mc.get("best_quantum")})
                 rows.append({**base, "method": f"{m}:s", "cut": mc.get("best_spikes")})
-            elif m == "spiking":
+            elif m in ("spiking", "annealer"):
                 rows.append({**base, "method": m, "cut": mc.get("best_spikes"), **timing})
             else:
                 rows.append({**base, "method": m, "cut": mc.get("best_quantum"), **timing})
@@ -361,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds",
         "final_root",
         "bound",
+        "neuron_updates",
     ]
     with open(args.out / "study.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore", lineterminator="\n")
