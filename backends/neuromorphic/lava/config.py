@@ -97,7 +97,11 @@ def loihi2_status() -> str:
         host = "SLURM (sinfo found)"
     else:
         host = "no host configured (set NXSDKHOST, or use SLURM)"
-    return f"Loihi 2: {sdk} installed; {host}; not contacted until a run"
+    solver = lava_optimization_sdk()
+    annealer = (
+        f"annealer: {solver}" if solver else "annealer: needs lava-optimization (not installed)"
+    )
+    return f"Loihi 2: {sdk} installed; {host}; {annealer}; not contacted until a run"
 
 
 Target = Literal["sim", "loihi2"]
@@ -371,7 +375,7 @@ LAVA_PLUGIN = BackendPlugin(
     distribution="lava-nc",
     summary=(
         "Lava LIF + Dense processes, built once; Loihi 2 (lava-loihi) or Lava's CPU simulator; "
-        "Brian2 fallback"
+        "Brian2 fallback; spiking Ising annealer (CPU; Loihi 2 via lava-optimization)"
     ),
     probe="backends.neuromorphic.lava.config:loihi2_status",
     annealer="backends.neuromorphic.lava.annealer:LavaAnnealer",
