@@ -29,13 +29,17 @@ and, on the same graph, without the loop:
     random      ticks * shots uniform random assignments (the shot budget spent blindly)
     one_exchange  networkx greedy one-flip local search (seed = graph seed)
     gw          Goemans-Williamson, 100 hyperplane roundings of the cvxpy SDP
-    exact       brute force (n <= 16): the denominator of every ratio
+    sa          dwave-samplers' simulated annealing, one read of ticks x 5 sweeps (the
+                annealer's sweeps), its default beta range; the final state's cut
+    exact       brute force (n <= 20): the denominator of every ratio
 
 The loop's cut is the decoder's best over the run (``maxcut.best_cut``/``best_quantum``/
 ``best_spikes`` of the last FusionEvent). For fusion the table also shows what its shots
 alone and its spikes alone found (``fusion:q``, ``fusion:s``), so that "the coupling helped"
-can be told from "two readers see more than one". Runs land in OUT/runs/<graph>/<method>/
-(ordinary run directories: rerunning the command reads finished runs back); OUT/study.csv has
+can be told from "two readers see more than one"; for the annealer arms ``:final`` is the
+last tick's assignment (the anneal's final state, what ``sa`` reports). Runs land in
+OUT/runs/<graph>/<method>/ (ordinary run directories: rerunning the command reads finished
+runs back); OUT/study.csv has
 one row per graph and method (cut, optimum, ratio, wall seconds, final_root), OUT/summary.md
 the tables of docs/results.md: mean ratio, standard deviation, 95 % bootstrap CI of the mean
 (2000 resamples over graphs, rng seed 0), fraction solved exactly, mean wall seconds;
@@ -63,6 +67,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from orchestrator.tasks.maxcut.configs import (  # noqa: E402
+    ANNEALER_SWEEPS_PER_TICK,
     QAOA_LEARNING,
     annealer_config_of,
     config_of,
@@ -86,12 +91,15 @@ ORDER = (
     "fusion_qaoa:q",
     "fusion_qaoa:s",
     "annealer",
+    "annealer:final",
     "fusion_annealer",
     "fusion_annealer:q",
     "fusion_annealer:s",
+    "fusion_annealer:final",
     "random",
     "one_exchange",
     "gw",
+    "sa",
 )
 
 
@@ -163,6 +171,7 @@ def classical(inst: MaxCutInstance, ticks: int, shots: int) -> list[dict[str, An
     from orchestrator.tasks.maxcut.exact import brute_force
     from orchestrator.tasks.maxcut.goemans_williamson import goemans_williamson
     from orchestrator.tasks.maxcut.local_search import one_exchange
+    from orchestrator.tasks.maxcut.simulated_annealing import simulated_annealing
 
     seed = int(inst.seed or 0)
     exact = brute_force(inst)
@@ -173,11 +182,13 @@ def classical(inst: MaxCutInstance, ticks: int, shots: int) -> list[dict[str, An
     random_s = time.perf_counter() - started
     ox = one_exchange(inst, seed)
     gw = goemans_williamson(inst, seed)
+    sa = simulated_annealing(inst, ticks * ANNEALER_SWEEPS_PER_TICK, seed)
     return [
         {"method": "exact", "cut": exact.value, "wall_seconds": exact.wall_seconds},
         {"method": "random", "cut": random_cut, "wall_seconds": random_s},
         {"method": "one_exchange", "cut": ox.value, "wall_seconds": ox.wall_seconds},
         {"method": "gw", "cut": gw.value, "wall_seconds": gw.wall_seconds, "bound": gw.bound},
+        {"method": "sa", "cut": sa.value, "wall_seconds": sa.wall_seconds},
     ]
 
 
@@ -229,6 +240,7 @@ PAIRS = (
     ("fusion_qaoa", "fusion"),
     ("fusion_annealer", "annealer"),
     ("annealer", "random"),
+    ("annealer:final", "sa"),
 )
 
 
@@ -362,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                 "final_root": got["final_root"],
                 "neuron_updates": got["neuron_updates"],
             }
+            if m in ANNEALER_METHODS:  # the last tick's assignment: the anneal's final state
+                rows.append({**base, "method": f"{m}:final", "cut": mc.get("cut_spikes")})
             if m in PAIRED_READINGS:
                 rows.append({**base, "method": m, "cut": mc.get("best_cut"), **timing})
                 rows.append({**base, "method": f"{m}:q", "cut": mc.get("best_quantum")})
