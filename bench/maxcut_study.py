@@ -19,19 +19,27 @@ for --ticks ticks, under run.seed = the graph's seed, with these changes:
     fusion_qaoa the same learned QAOA layer inside the fusion loop (the spike   shots and spikes
                 feedback on: each tick starts from the backward PCI's preparation;
                 the ``*_qaoa.yaml`` configs)
+    annealer    the spiking Ising annealer alone (``configs.annealer_config_of``:   its assignments
+                one stochastic neuron per vertex, 5 sweeps a tick, alpha = beta = 0)
+    fusion_annealer  the annealer in the fusion loop: the quantum Bloch     shots and assignments
+                components as a bias (alpha = beta = 4 mV), spike feedback on
 
 and, on the same graph, without the loop:
 
     random      ticks * shots uniform random assignments (the shot budget spent blindly)
     one_exchange  networkx greedy one-flip local search (seed = graph seed)
     gw          Goemans-Williamson, 100 hyperplane roundings of the cvxpy SDP
-    exact       brute force (n <= 16): the denominator of every ratio
+    sa          dwave-samplers' simulated annealing, one read of ticks x 5 sweeps (the
+                annealer's sweeps), its default beta range; the final state's cut
+    exact       brute force (n <= 20): the denominator of every ratio
 
 The loop's cut is the decoder's best over the run (``maxcut.best_cut``/``best_quantum``/
 ``best_spikes`` of the last FusionEvent). For fusion the table also shows what its shots
 alone and its spikes alone found (``fusion:q``, ``fusion:s``), so that "the coupling helped"
-can be told from "two readers see more than one". Runs land in OUT/runs/<graph>/<method>/
-(ordinary run directories: rerunning the command reads finished runs back); OUT/study.csv has
+can be told from "two readers see more than one"; for the annealer arms ``:final`` is the
+last tick's assignment (the anneal's final state, what ``sa`` reports). Runs land in
+OUT/runs/<graph>/<method>/ (ordinary run directories: rerunning the command reads finished
+runs back); OUT/study.csv has
 one row per graph and method (cut, optimum, ratio, wall seconds, final_root), OUT/summary.md
 the tables of docs/results.md: mean ratio, standard deviation, 95 % bootstrap CI of the mean
 (2000 resamples over graphs, rng seed 0), fraction solved exactly, mean wall seconds;
@@ -58,12 +66,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from orchestrator.tasks.maxcut.configs import QAOA_LEARNING, config_of  # noqa: E402
+from orchestrator.tasks.maxcut.configs import (  # noqa: E402
+    ANNEALER_SWEEPS_PER_TICK,
+    QAOA_LEARNING,
+    annealer_config_of,
+    config_of,
+)
 from orchestrator.tasks.maxcut.cut import cut_values  # noqa: E402
 from orchestrator.tasks.maxcut.instances import MaxCutInstance, catalogue  # noqa: E402
 
-LOOP_METHODS = ("fusion", "quantum", "spiking", "qaoa", "fusion_qaoa")
-PAIRED_READINGS = ("fusion", "fusion_qaoa")  # loop runs read from shots and spikes
+LOOP_METHODS = ("fusion", "quantum", "spiking", "qaoa", "fusion_qaoa", "annealer",
+                "fusion_annealer")
+DEFAULT_METHODS = ("fusion", "quantum", "spiking", "qaoa", "fusion_qaoa")
+ANNEALER_METHODS = ("annealer", "fusion_annealer")  # configs.annealer_config_of
+PAIRED_READINGS = ("fusion", "fusion_qaoa", "fusion_annealer")  # read from shots and spikes
 ORDER = (
     "fusion",
     "fusion:q",
@@ -74,9 +90,16 @@ ORDER = (
     "fusion_qaoa",
     "fusion_qaoa:q",
     "fusion_qaoa:s",
+    "annealer",
+    "annealer:final",
+    "fusion_annealer",
+    "fusion_annealer:q",
+    "fusion_annealer:s",
+    "fusion_annealer:final",
     "random",
     "one_exchange",
     "gw",
+    "sa",
 )
 
 
@@ -108,11 +131,17 @@ CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "spiking": _spiking,
     "qaoa": _qaoa,
     "fusion_qaoa": _fusion_qaoa,
+    "annealer": _spiking,
+    "fusion_annealer": _fusion,
 }
 
 
 def method_config(inst: MaxCutInstance, method: str, ticks: int, shots: int) -> dict[str, Any]:
-    cfg = config_of(inst, ticks=ticks, shots=shots, seed=int(inst.seed or 0))
+    seed = int(inst.seed or 0)
+    if method in ANNEALER_METHODS:
+        cfg = annealer_config_of(inst, ticks=ticks, shots=shots, seed=seed)
+    else:
+        cfg = config_of(inst, ticks=ticks, shots=shots, seed=seed)
     CHANGES[method](cfg)
     return cfg
 
@@ -127,12 +156,14 @@ def _run(raw: dict[str, Any], run_dir: str) -> dict[str, Any]:
     summary = run_point(validate_config(raw), Path(run_dir))
     events = last_events(RunDirectory(Path(run_dir)).ledger, 1)
     fields = events[-1][1].get("maxcut") if events else None
+    annealer = (events[-1][1].get("annealer") or {}) if events else {}
     return {
         "status": summary.get("status"),
         "final_root": summary.get("final_root"),
         "wall_seconds": summary.get("wall_seconds"),
         "tick_seconds": (summary.get("seconds") or {}).get("per_tick"),
         "maxcut": fields,
+        "neuron_updates": annealer.get("updates_total"),
     }
 
 
@@ -140,6 +171,7 @@ def classical(inst: MaxCutInstance, ticks: int, shots: int) -> list[dict[str, An
     from orchestrator.tasks.maxcut.exact import brute_force
     from orchestrator.tasks.maxcut.goemans_williamson import goemans_williamson
     from orchestrator.tasks.maxcut.local_search import one_exchange
+    from orchestrator.tasks.maxcut.simulated_annealing import simulated_annealing
 
     seed = int(inst.seed or 0)
     exact = brute_force(inst)
@@ -150,11 +182,13 @@ def classical(inst: MaxCutInstance, ticks: int, shots: int) -> list[dict[str, An
     random_s = time.perf_counter() - started
     ox = one_exchange(inst, seed)
     gw = goemans_williamson(inst, seed)
+    sa = simulated_annealing(inst, ticks * ANNEALER_SWEEPS_PER_TICK, seed)
     return [
         {"method": "exact", "cut": exact.value, "wall_seconds": exact.wall_seconds},
         {"method": "random", "cut": random_cut, "wall_seconds": random_s},
         {"method": "one_exchange", "cut": ox.value, "wall_seconds": ox.wall_seconds},
         {"method": "gw", "cut": gw.value, "wall_seconds": gw.wall_seconds, "bound": gw.bound},
+        {"method": "sa", "cut": sa.value, "wall_seconds": sa.wall_seconds},
     ]
 
 
@@ -204,6 +238,9 @@ PAIRS = (
     ("fusion", "qaoa"),
     ("fusion_qaoa", "qaoa"),
     ("fusion_qaoa", "fusion"),
+    ("fusion_annealer", "annealer"),
+    ("annealer", "random"),
+    ("annealer:final", "sa"),
 )
 
 
@@ -287,7 +324,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--shots", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--methods", default=",".join(LOOP_METHODS), help="loop methods")
+    parser.add_argument(
+        "--methods",
+        default=",".join(DEFAULT_METHODS),
+        help=f"loop methods, of {','.join(LOOP_METHODS)}",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/maxcut-study"))
     args = parser.parse_args(argv)
 
@@ -328,12 +369,18 @@ def main(argv: list[str] | None = None) -> int:
             got = future.result()
             mc = got["maxcut"] or {}
             base = {"graph": inst.name, "family": inst.family, "n": inst.n}
-            timing = {"wall_seconds": got["wall_seconds"], "final_root": got["final_root"]}
+            timing = {
+                "wall_seconds": got["wall_seconds"],
+                "final_root": got["final_root"],
+                "neuron_updates": got["neuron_updates"],
+            }
+            if m in ANNEALER_METHODS:  # the last tick's assignment: the anneal's final state
+                rows.append({**base, "method": f"{m}:final", "cut": mc.get("cut_spikes")})
             if m in PAIRED_READINGS:
                 rows.append({**base, "method": m, "cut": mc.get("best_cut"), **timing})
                 rows.append({**base, "method": f"{m}:q", "cut": mc.get("best_quantum")})
                 rows.append({**base, "method": f"{m}:s", "cut": mc.get("best_spikes")})
-            elif m == "spiking":
+            elif m in ("spiking", "annealer"):
                 rows.append({**base, "method": m, "cut": mc.get("best_spikes"), **timing})
             else:
                 rows.append({**base, "method": m, "cut": mc.get("best_quantum"), **timing})
@@ -361,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_seconds",
         "final_root",
         "bound",
+        "neuron_updates",
     ]
     with open(args.out / "study.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore", lineterminator="\n")

@@ -19,18 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
-from pydantic_core import InitErrorDetails
 
-from orchestrator.config.bounds import NumberRefused, number_checker
+from orchestrator.config.annealer import AnnealerConfig
+from orchestrator.config.strict import StrictModel
 
 __all__ = [
     "MAX_NEURONS",
@@ -53,50 +50,6 @@ MAX_STEPS_PER_TICK = 100_000  # integration steps of one fusion tick (tick_ms / 
 MAX_NEURONS = 1_000_000  # the largest network a config may ask for, explicitly or through 2^n
 SYNAPSE_BYTES = 128  # one synapse in Brian2 (indices, weight, delay, counts, queue), rounded up
 SYNAPSE_STDP_BYTES = 64  # what STDP adds per synapse (two traces, last update, code temporaries)
-
-
-class StrictModel(BaseModel):
-    """Base of every config model: unknown keys, NaN and infinities are errors; every number
-    field, however it was written, keeps the bounds of ``orchestrator.config.bounds`` (a
-    quoted number or a boolean is refused there, ``-0.0`` becomes ``0.0``)."""
-
-    model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _number_bounds(cls, data: Any) -> Any:
-        # a model validator, not a field one: pydantic refuses "before" validators on the
-        # discriminator fields a wildcard would include. Runs after a subclass's own "before"
-        # validators, so values they fill in (from a NIR graph) are checked too.
-        if not isinstance(data, Mapping):
-            return data
-        out: dict[str, Any] | None = None
-        refused: list[InitErrorDetails] = []
-        for name, value in data.items():
-            field = cls.model_fields.get(name) if isinstance(name, str) else None
-            check = None if field is None else number_checker(field.annotation)
-            if check is None:
-                continue
-            try:
-                new = check(value)
-            except NumberRefused as exc:
-                refused.append(
-                    InitErrorDetails(
-                        type="value_error",
-                        loc=(name, *exc.loc),
-                        input=exc.value,
-                        ctx={"error": exc.message},
-                    )
-                )
-                continue
-            if new is not value:
-                out = dict(data) if out is None else out
-                out[name] = new
-        if refused:
-            raise ValidationError.from_exception_data(cls.__name__, refused)
-        return data if out is None else out
 
 
 @dataclass(frozen=True)
@@ -302,7 +255,8 @@ class NetworkSource(StrictModel):
 # Noise and random initial potentials live in their own module, built on StrictModel above.
 from orchestrator.config.noise import NoiseConfig, VInitConfig  # noqa: E402
 
-_OMITTED_WHEN_ABSENT = ("network", "noise", "v_init")  # optional fields newer than the hashes
+# optional fields newer than the hashes: omitted when absent, so old configs hash as before
+_OMITTED_WHEN_ABSENT = ("network", "annealer", "noise", "v_init")
 
 
 class SpikingBackendConfig(StrictModel, ABC):
@@ -344,6 +298,23 @@ class SpikingBackendConfig(StrictModel, ABC):
             "v_th_mv, v_reset_mv and the synapses (recurrent: null); absent: these fields."
         ),
     )
+    annealer: AnnealerConfig | None = Field(
+        None,
+        description=(
+            "Make the network an Ising / QUBO annealer: one stochastic binary neuron per "
+            "variable, couplings as synapses, fields as biases, a temperature schedule over "
+            "the run (design §20); tau_m_ms, v_th_mv, v_reset_mv, refractory_ms and recurrent "
+            "do not apply. Absent: the LIF network."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _annealer_has_no_random_synapses(cls, data: Any) -> Any:
+        annealer = isinstance(data, Mapping) and data.get("annealer") is not None
+        if annealer and "recurrent" not in data:  # its synapses are the problem's couplings
+            return {**data, "recurrent": None}
+        return data
 
     noise: NoiseConfig | None = Field(
         None,
@@ -428,9 +399,10 @@ class SpikingBackendConfig(StrictModel, ABC):
     def capabilities(self) -> SpikingCapabilities:
         """What this backend can do with these settings (pure data, no SDK import).
 
-        Default: everything a software simulator does (snapshot, weights, plasticity).
+        Default: everything a software simulator does (snapshot, weights, plasticity); an
+        annealer network has no plasticity (its synapses are its problem).
         """
-        return SpikingCapabilities()
+        return SpikingCapabilities(plasticity=self.annealer is None)
 
     def synapse_bytes(self, n_neurons: int, n_synapses: int) -> int:
         """Memory of ``n_synapses`` recurrent synapses among ``n_neurons`` in this backend,

@@ -101,6 +101,10 @@ def n_synapses(cfg: RunConfig, n_neurons: int) -> int:
     s = cfg.spiking
     if s.network is not None:
         return n_neurons * n_neurons
+    if s.annealer is not None:
+        from orchestrator.config.annealer import annealer_synapses
+
+        return annealer_synapses(cfg)
     if s.recurrent is None:
         return 0
     return round(s.recurrent.expected_synapses(n_neurons))

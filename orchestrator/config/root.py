@@ -17,6 +17,7 @@ from typing import Any, Union
 import rfc8785
 from pydantic import Field, ValidationError, create_model
 
+from orchestrator.config.annealer import annealer_problems
 from orchestrator.config.base import (
     MAX_NEURONS,
     QuantumBackendConfig,
@@ -103,6 +104,10 @@ class RunConfig(StrictModel):
         """Network size: ``spiking.neurons`` or what the PCI mapping needs."""
         if self.spiking.neurons is not None:
             return self.spiking.neurons
+        if self.spiking.annealer is not None:
+            from orchestrator.config.annealer import annealer_variables
+
+            return annealer_variables(self)
         n = self.build_hamiltonian().n_qubits
         return 2**n if self.pci.mapping == "amplitude" else n
 
@@ -208,6 +213,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
                 f"installed: {plugin.install}"
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
+    problems += annealer_problems(cfg)
     problems += memory_problems(cfg)
     problems += maxcut_problems(cfg)
     problems += phase_problems(cfg)

@@ -55,12 +55,17 @@ class ImplementationPlugin:
 
     def load(self) -> type:
         """Import the implementation; ``BackendUnavailable`` names what to install."""
+        return self.load_object(self.implementation)
+
+    def load_object(self, path: str) -> type:
+        """Import ``"module:Name"`` of this plugin (its implementation, or another class it
+        declares) once its required modules are there; ``BackendUnavailable`` otherwise."""
         gone = self.missing()
         if gone:
             raise BackendUnavailable(
                 f"{self.role} '{self.kind}' needs {', '.join(gone)}: {self.install}"
             )
-        module, _, name = self.implementation.partition(":")
+        module, _, name = path.partition(":")
         return getattr(importlib.import_module(module), name)
 
 

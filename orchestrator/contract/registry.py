@@ -43,7 +43,8 @@ class ConformanceCase:
         quantisation: say why in the plugin's module).
     refuses: spiking only; features this case must refuse when the backend is built, each
         mapped to a regular expression its ``ValueError`` must match. Known features:
-        ``stdp``, ``refractory``, ``noise``. Asserted, never skipped.
+        ``stdp``, ``refractory``, ``noise``, ``annealer`` (its annealer implementation refuses
+        the case's config). Asserted, never skipped.
     """
 
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -73,6 +74,11 @@ class BackendPlugin(ImplementationPlugin):
         the hardware behind the backend (reachable or not, and why) for ``qnf backends``.
     conformance: the named cases the conformance suite runs this backend with; default one
         case with the config's defaults.
+    annealer: spiking only; ``"module:Class"`` of the ``SpikingBackend`` that runs annealer
+        networks (``spiking.annealer``, ``NetworkSpec.annealer``) on this backend's SDK, or
+        None: the backend runs none (validation refuses the section). The annealer
+        conformance suite (``orchestrator.testing.annealer``) runs it with ``conformance``'s
+        cases.
     """
 
     layer: Layer
@@ -82,10 +88,18 @@ class BackendPlugin(ImplementationPlugin):
     conformance: Mapping[str, ConformanceCase] = field(
         default_factory=lambda: {"default": ConformanceCase()}
     )
+    annealer: str | None = None
 
     @property
     def role(self) -> str:  # type: ignore[override]
         return f"{self.layer} backend"
+
+    def load_annealer(self) -> type:
+        """Import the annealer implementation (``annealer``); ``BackendUnavailable`` names what
+        to install; ``TypeError`` when the backend declares none."""
+        if self.annealer is None:
+            raise TypeError(f"{self.role} '{self.kind}' runs no annealer networks")
+        return self.load_object(self.annealer)
 
     def identity(self) -> dict[str, str]:
         """What every event records of a backend of this plugin: kind, package, version."""

@@ -33,6 +33,7 @@ import numpy as np
 from orchestrator.config.base import SpikingBackendConfig, SpikingCapabilities, StdpConfig
 
 __all__ = [
+    "AnnealerSpec",
     "NetworkSpec",
     "NetworkState",
     "NeuronNoise",
@@ -78,6 +79,35 @@ class NeuronNoise:
 
 
 @dataclass(frozen=True)
+class AnnealerSpec:
+    """An Ising / QUBO annealer network: one stochastic binary neuron per variable (issue 21).
+
+    The dynamics are ``orchestrator.physics.annealing``'s, the same on every backend: at
+    integration step t (counted from the run's start) the neurons of colour class t mod
+    ``n_colours`` update at once, neuron k firing (state x_k = 1) iff
+    ``bias_mv[k] + drive[k] + sum_j W_kj x_j + T_s xi_{s,k} > 0`` with W the network's synapses
+    (``NetworkSpec.pre``/``post``/``weight_mv``, both directions of every coupling), T_s the
+    temperature of sweep s = t // n_colours and xi the logistic noise of (``seed``, s); the
+    others keep their state. The LIF fields of ``NetworkSpec`` (tau_m, v_th, v_reset) do not
+    apply; its ``refractory_ms`` is the on period n_colours * dt_ms.
+
+    bias_mv: (N,) b_k, mV. colours: (N,) int64 in [0, n_colours), no synapse inside a class.
+    schedule, t0_mv, t1_mv, sweeps: T_s = ``physics.annealing.temperatures(schedule, t0_mv,
+        t1_mv, sweeps, s)`` (mV). seed: the noise stream (``physics.annealing.logistic_noise``)
+        and the initial state (``initial_state``) at step 0.
+    """
+
+    bias_mv: np.ndarray
+    colours: np.ndarray
+    n_colours: int
+    schedule: Literal["geometric", "linear"]
+    t0_mv: float
+    t1_mv: float
+    sweeps: int
+    seed: int
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """The spiking network of spec §3.2, resolved to numbers every backend builds alike.
 
@@ -93,6 +123,9 @@ class NetworkSpec:
         run it refuses it in ``SpikingBackendConfig.problems()``.
     v_init_mv: shape (N,), the membrane potentials a network at rest starts from instead of
         0 mV (ignored with ``start``: a checkpoint holds its own).
+    annealer: the neurons are the stochastic binary neurons of an Ising annealer
+        (``AnnealerSpec``) instead of LIF neurons; drive_mode is then ``current`` (the drive is
+        a bias) and there is no STDP. None: LIF.
     """
 
     n_neurons: int
@@ -112,6 +145,7 @@ class NetworkSpec:
     start: NetworkState | None = None
     noise: NeuronNoise | None = None
     v_init_mv: np.ndarray | None = None
+    annealer: AnnealerSpec | None = None
 
     @property
     def tick_ms(self) -> float:
@@ -124,13 +158,21 @@ class SpikeWindow:
 
     neurons, times_ms: equal-length arrays, one entry per spike, times relative to t0_ms and
         on the dt grid, sorted by time.
-    voltages_mv: shape (N,), membrane potentials at the end of the window.
+    voltages_mv: shape (N,), membrane potentials at the end of the window (an annealer: the
+        potential u_k each neuron would see at its next update, bias and drive included).
+    states: an annealer's binary states x (N,) uint8 at the end of the window: the variable
+        assignment the tick read out (``AnnealerSpec``); None for LIF neurons.
+    neuron_updates: an annealer's neuron updates in this window (each one stochastic decision
+        of one variable, the unit a single-flip proposal of simulated annealing is counted
+        in); None for LIF neurons.
     """
 
     t0_ms: float
     neurons: np.ndarray
     times_ms: np.ndarray
     voltages_mv: np.ndarray
+    states: np.ndarray | None = None
+    neuron_updates: int | None = None
 
 
 class SpikingBackend(ABC):

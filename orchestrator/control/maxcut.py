@@ -2,7 +2,9 @@
 
 Each tick the rule reads candidate assignments (``orchestrator.tasks.maxcut.decode``): the
 distinct Z-basis outcomes of a shot run, or the ``maxcut.top_k`` most probable basis states of
-a statevector run, and the two spike readings (group rates, group phases). It adds one field
+a statevector run, and the two spike readings (group rates, group phases), or, when the
+network is the spiking annealer (``spiking.annealer``), its assignment of the tick (vertex k =
+neuron k's state; one reading). It adds one field
 to the FusionEvent,
 
     maxcut: {cut, cut_quantum, cut_spikes, best_cut, best_assignment, best_tick,
@@ -68,6 +70,9 @@ class MaxCutRule(ControlRule):
 
     def spike_candidates(self, reading: TickReading) -> np.ndarray:
         n = self.instance.n
+        window = reading.spikes.window
+        if window.states is not None:  # an annealer: its assignment is the reading
+            return np.asarray(window.states, dtype=np.uint8)[:n].reshape(1, n)
         rate = decode.rate_assignment(reading.spikes.window.neurons, self.n_neurons, n)
         phase = decode.phase_assignment(np.asarray(reading.spikes.phasors)[:n])
         return np.stack([rate, phase])

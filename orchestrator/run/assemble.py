@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -22,13 +23,26 @@ from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.config.root import RunConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.contract.registry import BackendPlugin, plugins
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, NeuronNoise, SpikingBackend
+from orchestrator.contract.spiking import (
+    AnnealerSpec,
+    NetworkSpec,
+    NetworkState,
+    NeuronNoise,
+    SpikingBackend,
+)
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
 
+if TYPE_CHECKING:
+    from orchestrator.physics.ising import IsingProblem
+
 __all__ = [
+    "ANNEALER_STREAM",
     "OpenBackends",
     "Selection",
+    "annealer_seed",
+    "annealer_spec",
+    "build_annealer",
     "build_network",
     "build_program",
     "derive_seed",
@@ -44,6 +58,7 @@ __all__ = [
 
 QUANTUM_STREAM = 1
 CONNECTIVITY_STREAM = 2
+ANNEALER_STREAM = 23  # the spiking annealer's noise and initial state (spiking.annealer)
 NOISE_STREAM = 31  # the neurons' noise current (spiking.noise; per tick, common/noise.py)
 V_INIT_STREAM = 32  # random initial membrane potentials (spiking.v_init)
 
@@ -168,8 +183,95 @@ def _with_graph_synapses(
     )
 
 
+def annealer_seed(config: RunConfig) -> int:
+    """The annealer's noise seed: ``spiking.annealer.seed``, or derived from ``run.seed``."""
+    section = config.spiking.annealer
+    assert section is not None
+    if section.seed is not None:
+        return section.seed
+    return derive_seed(config.run.seed, ANNEALER_STREAM)
+
+
+def annealer_spec(
+    problem: IsingProblem,
+    *,
+    seed: int,
+    ticks: int,
+    steps_per_tick: int = 0,
+    sweeps_per_tick: int = 0,
+    dt_ms: float = 0.1,
+    mv_per_unit: float = 1.0,
+    t0_mv: float | None = None,
+    t1_mv: float | None = None,
+    schedule: Literal["geometric", "linear"] = "geometric",
+    sweeps: int | None = None,
+    kick_cap_mv: float = 15.0,
+) -> NetworkSpec:
+    """The annealer network of ``problem`` (design §20): ticks of ``steps_per_tick`` steps of
+    ``dt_ms``, or of ``sweeps_per_tick`` whole sweeps (C steps each); the schedule spans
+    ``sweeps`` sweeps (default: every whole sweep of the ``ticks`` ticks); temperatures None:
+    the defaults of ``physics.annealing.default_temperatures``."""
+    from orchestrator.tasks.ising.problem import annealer_network
+
+    wired = annealer_network(problem, mv_per_unit, t0_mv, t1_mv)
+    c = wired.n_colours
+    if (steps_per_tick > 0) == (sweeps_per_tick > 0):
+        raise ValueError("give steps_per_tick or sweeps_per_tick (> 0)")
+    steps_per_tick = steps_per_tick or sweeps_per_tick * c
+    if sweeps is None:
+        sweeps = max(1, ticks * steps_per_tick // c)
+    return NetworkSpec(
+        n_neurons=problem.n,
+        tau_m_ms=20.0,  # LIF constants: unused by annealer networks
+        v_th_mv=20.0,
+        v_reset_mv=0.0,
+        refractory_ms=c * dt_ms,  # on for one update period (the PCI's N_cap)
+        dt_ms=dt_ms,
+        steps_per_tick=steps_per_tick,
+        ticks=ticks,
+        drive_mode="current",
+        kick_cap_mv=kick_cap_mv,
+        pre=wired.neurons.pre,
+        post=wired.neurons.post,
+        weight_mv=wired.neurons.weight_mv,
+        annealer=AnnealerSpec(
+            bias_mv=wired.neurons.bias_mv,
+            colours=wired.colours,
+            n_colours=c,
+            schedule=schedule,
+            t0_mv=wired.t0_mv,
+            t1_mv=wired.t1_mv,
+            sweeps=sweeps,
+            seed=seed,
+        ),
+    )
+
+
+def build_annealer(config: RunConfig) -> NetworkSpec:
+    """The ``spiking.annealer`` network: one stochastic neuron per variable (design §20)."""
+    from orchestrator.tasks.ising.problem import annealer_problem
+
+    s = config.spiking
+    section = s.annealer
+    assert section is not None
+    return annealer_spec(
+        annealer_problem(section, config.build_hamiltonian()),
+        seed=annealer_seed(config),
+        ticks=config.run.ticks,
+        steps_per_tick=s.steps_per_tick,
+        dt_ms=s.dt_ms,
+        mv_per_unit=section.mv_per_unit,
+        t0_mv=section.t0_mv,
+        t1_mv=section.t1_mv,
+        schedule=section.schedule,
+        kick_cap_mv=config.safety.voltage_cap * s.v_th_mv,
+    )
+
+
 def build_network(config: RunConfig) -> NetworkSpec:
     s = config.spiking
+    if s.annealer is not None:
+        return build_annealer(config)
     n = config.n_neurons()
     pre = post = np.zeros(0, dtype=np.int64)
     weight = np.zeros(0)
@@ -248,7 +350,10 @@ def select_spiking(section: SpikingBackendConfig) -> Selection:
 def open_spiking(config: RunConfig, start: NetworkState | None = None) -> SpikingBackend:
     """Build the spiking backend, at rest or continuing from ``start``."""
     selection = select_spiking(config.spiking)
-    spiking_cls = selection.plugin.load()
+    if config.spiking.annealer is not None:
+        spiking_cls = selection.plugin.load_annealer()
+    else:
+        spiking_cls = selection.plugin.load()
     return spiking_cls(selection.config, replace(build_network(config), start=start))
 
 

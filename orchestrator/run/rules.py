@@ -9,6 +9,8 @@ Order matters: a rule sees the next tick as the rules before it left it. Today:
     federation §12 consensus pull of a federated node (only with a ``federation`` section)
     learning   §7/§8 fused gradients and meta-evolution every epoch (with a ``learning``
                section; it calls the run's quantum backend for the parameter-shift batch)
+    annealer   the spiking annealer's read-out: energy of the tick's assignment, updates
+               (with ``spiking.annealer``)
     maxcut     issue 15's cut decoder (with a ``maxcut`` section whose ``decode`` is true)
     stability  §13/§14 entropy slope and spike rule, with det J_fusion when a ``jacobian``
                section asks and the backend gives statevectors: the tick's verdict (always last)
@@ -76,6 +78,19 @@ def _maxcut_rule(config: RunConfig) -> ControlRule:
     assert config.maxcut is not None and config.hamiltonian.kind == "ising"
     graph = instance_of_edges(config.build_hamiltonian().n_qubits, config.hamiltonian.edges)
     return MaxCutRule(config.maxcut, graph, config.n_neurons())
+
+
+def _annealer_rule(config: RunConfig) -> ControlRule:
+    from orchestrator.control.annealer import AnnealerRule
+    from orchestrator.run.assemble import build_annealer
+    from orchestrator.tasks.ising.problem import annealer_problem
+
+    section = config.spiking.annealer
+    assert section is not None
+    spec = build_annealer(config).annealer
+    assert spec is not None
+    problem = annealer_problem(section, config.build_hamiltonian())
+    return AnnealerRule(problem, spec, config.spiking.steps_per_tick)
 
 
 def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
@@ -157,6 +172,8 @@ def control_rules(config: RunConfig, quantum: QuantumBackend | None = None) -> l
         if quantum is None:
             raise ValueError("the learning rule needs the run's quantum backend")
         rules.append(_learning_rule(config, quantum))
+    if config.spiking.annealer is not None:
+        rules.append(_annealer_rule(config))
     if config.maxcut is not None and config.maxcut.decode:
         rules.append(_maxcut_rule(config))
     return [*rules, StabilityRule(config.stability, jacobian_estimator(config))]

@@ -14,10 +14,13 @@ pytest then runs every test of the suite once per conformance case the plugin de
 (``BackendPlugin.conformance``: the config options a case needs to run offline, and for spiking
 backends the rate tolerance and the features a case must refuse). A backend whose SDK is not
 installed is skipped with its install hint. The built-in backends run the same suites
-(``tests/backends/conformance/``). Needs pytest (imported here, not by ``orchestrator``).
+(``tests/backends/conformance/``). A spiking plugin that declares an annealer implementation
+(``BackendPlugin.annealer``) also runs ``AnnealerBackendSuite``. Needs pytest (imported here,
+not by ``orchestrator``).
 """
 
+from orchestrator.testing.annealer import AnnealerBackendSuite
 from orchestrator.testing.quantum import QuantumBackendSuite
 from orchestrator.testing.spiking import SpikingBackendSuite
 
-__all__ = ["QuantumBackendSuite", "SpikingBackendSuite"]
+__all__ = ["AnnealerBackendSuite", "QuantumBackendSuite", "SpikingBackendSuite"]

@@ -47,7 +47,11 @@ BRIAN2_PLUGIN = BackendPlugin(
     requires=("brian2",),
     install="uv sync (brian2 is a core dependency of qnfusion)",
     distribution="brian2",
-    summary="Brian2 LIF network, built once, one continuous run handing off at tick boundaries",
+    summary=(
+        "Brian2 LIF network, built once, one continuous run handing off at tick boundaries; "
+        "spiking Ising annealer"
+    ),
+    annealer="backends.neuromorphic.brian2.annealer:Brian2Annealer",
     conformance={
         "brian2": ConformanceCase({"brian2": {"codegen_target": "numpy"}}),
         "brian2-lava-timing": ConformanceCase(

@@ -28,6 +28,10 @@ import numpy as np
 from pydantic import Field
 
 from backends.neuromorphic.brian2.config import Brian2Config, Brian2Options
+from backends.neuromorphic.lava.loihi2_annealer import (
+    LAVA_OPTIMIZATION_HOWTO,
+    lava_optimization_sdk,
+)
 from backends.neuromorphic.lava.mapping import fixed_point_problems, lava_refractory_period
 from orchestrator.config.base import (
     SpikingBackendConfig,
@@ -52,6 +56,7 @@ __all__ = [
 
 LAVA_MAX_NEURONS = 8192  # a dense 8192^2 float64 matrix is 512 MiB, held a few times over
 LAVA_DENSE_COPIES = 3
+LAVA_SPARSE_SYNAPSE_BYTES = 24 + 3 * 12  # (pre, post, w) arrays + the CSR three times over
 
 LOIHI2_HOWTO = (
     "lava-loihi, Intel's Loihi extension of Lava, and a Loihi 2 system it can reach (SLURM or "
@@ -93,7 +98,11 @@ def loihi2_status() -> str:
         host = "SLURM (sinfo found)"
     else:
         host = "no host configured (set NXSDKHOST, or use SLURM)"
-    return f"Loihi 2: {sdk} installed; {host}; not contacted until a run"
+    solver = lava_optimization_sdk()
+    annealer = (
+        f"annealer: {solver}" if solver else "annealer: needs lava-optimization (not installed)"
+    )
+    return f"Loihi 2: {sdk} installed; {host}; {annealer}; not contacted until a run"
 
 
 Target = Literal["sim", "loihi2"]
@@ -198,7 +207,7 @@ class LavaConfig(SpikingBackendConfig):
     def capabilities(self) -> SpikingCapabilities:
         """Lava's CPU simulator snapshots and learns (floating point); a Loihi 2 chip does not
         snapshot here (reading the chip's state back is not implemented); on the Brian2
-        fallback, Brian2's."""
+        fallback, Brian2's. An annealer network does not learn."""
         plan = self.plan()
         if plan.engine == "brian2":
             return self.as_brian2().capabilities()
@@ -206,7 +215,7 @@ class LavaConfig(SpikingBackendConfig):
         return SpikingCapabilities(
             snapshot=not chip,
             weights=not chip,
-            plasticity=self.lava.tag() == "floating_pt",
+            plasticity=self.lava.tag() == "floating_pt" and self.annealer is None,
             hardware=chip,
         )
 
@@ -244,6 +253,8 @@ class LavaConfig(SpikingBackendConfig):
         times (built here, the process model's copy, STDP's mask); Brian2's on the fallback."""
         if self.plan().engine == "brian2":
             return self.as_brian2().synapse_bytes(n_neurons, n_synapses)
+        if self.annealer is not None:  # Sparse: a CSR matrix
+            return LAVA_SPARSE_SYNAPSE_BYTES * n_synapses
         if n_synapses == 0:
             return 0
         return LAVA_DENSE_COPIES * 8 * n_neurons * n_neurons
@@ -254,6 +265,8 @@ class LavaConfig(SpikingBackendConfig):
             return [plan.refusal]
         if plan.engine == "brian2":
             return []  # Brian2 runs this network; Lava's constraints do not apply here
+        if self.annealer is not None:
+            return self.annealer_problems()
         n = self.neurons
         if n is not None and n > LAVA_MAX_NEURONS and self.recurrent is not None:
             return [
@@ -273,6 +286,22 @@ class LavaConfig(SpikingBackendConfig):
             stdp=self.stdp if self.stdp.enabled else None,
             noisy=self.noise is not None,
         )
+
+    def annealer_problems(self) -> list[str]:
+        """What Lava cannot run of ``spiking.annealer`` here (the LIF checks do not apply)."""
+        if self.lava.target == "sim" and self.lava.tag() != "floating_pt":
+            return [
+                "lava.select_tag: the annealer's stochastic neurons have a floating-point "
+                "model only (Lava 0.10 has no fixed-point stochastic neuron on its CPU "
+                "simulator); use floating_pt, or kind: brian2"
+            ]
+        if self.lava.target == "loihi2" and lava_optimization_sdk() is None:
+            return [
+                "lava.target: the annealer on Loihi 2 runs lava-optimization's QUBO solver, "
+                f"which needs {LAVA_OPTIMIZATION_HOWTO}; it is not installed here (use "
+                "target: sim, or kind: brian2)"
+            ]
+        return []
 
 
 NOISE_REFUSAL = (
@@ -357,9 +386,10 @@ LAVA_PLUGIN = BackendPlugin(
     distribution="lava-nc",
     summary=(
         "Lava LIF + Dense processes, built once; Loihi 2 (lava-loihi) or Lava's CPU simulator; "
-        "Brian2 fallback"
+        "Brian2 fallback; spiking Ising annealer (CPU; Loihi 2 via lava-optimization)"
     ),
     probe="backends.neuromorphic.lava.config:loihi2_status",
+    annealer="backends.neuromorphic.lava.annealer:LavaAnnealer",
     conformance={
         "lava-floating_pt": ConformanceCase({"lava": {"select_tag": "floating_pt"}}),
         # Fixed point: no refractory model on Lava's CPU simulator; the rate tolerance adds the
@@ -372,6 +402,7 @@ LAVA_PLUGIN = BackendPlugin(
             refuses={
                 "stdp": "stdp.enabled: Lava's fixed-point learning engine",
                 "noise": "noise: Lava has no noise for fixed-point",
+                "annealer": "select_tag: the annealer's stochastic neurons",
             },
         ),
     },

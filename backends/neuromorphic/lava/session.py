@@ -42,22 +42,17 @@ here); such a session has no ``state()`` (``snapshot`` refuses it).
 
 from __future__ import annotations
 
-import queue
-import time
 from collections.abc import Mapping
 from typing import Literal, final
 
 import numpy as np
-from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
-from lava.magma.runtime.mgmt_token_enums import MGMT_RESPONSE, enum_equal
 from lava.proc.dense.process import Dense
 from lava.proc.io.extractor import Extractor, PyLoihiExtractorModel
 from lava.proc.io.injector import Injector, PyLoihiInjectorModel
 from lava.proc.lif.process import LIF, LIFRefractory
 
 from backends.neuromorphic.common.noise import initial_eta
-from backends.neuromorphic.lava import workers as lava_workers
 from backends.neuromorphic.lava.mapping import FixedPoint, decay, lava_refractory_period
 from backends.neuromorphic.lava.processes.bounded_learning import (
     PlasticDense,
@@ -72,21 +67,15 @@ from backends.neuromorphic.lava.processes.noisy_lif import (
     noise_params,
 )
 from backends.neuromorphic.lava.processes.state_tap import StateTap, connect_state
+from backends.neuromorphic.lava.runtime import LavaFailure, RuntimeSession
 from backends.neuromorphic.lava.state import StateLayout
 from orchestrator.contract.spiking import NetworkSpec
 
-__all__ = ["LavaSession"]
-
-_POLL_S = 0.25  # how often a waiting host checks that the workers live
+__all__ = ["LavaFailure", "LavaSession"]
 
 
 @final
-class LavaFailure(RuntimeError):
-    """Lava's workers failed; they have been ended."""
-
-
-@final
-class LavaSession:
+class LavaSession(RuntimeSession):
     """The network of ``NetworkSpec`` as Lava processes (see the module docstring).
 
     fixed: the integer representation for ``fixed_pt`` (None: floating point).
@@ -107,14 +96,10 @@ class LavaSession:
         io: Literal["bridge", "injector_extractor"] = "bridge",
         start: Mapping[str, np.ndarray] | None = None,
     ) -> None:
+        self._prepare(stop_timeout_s)
         self.network = network
         self.tag = tag
         self._fixed = fixed
-        self._stop_timeout_s = stop_timeout_s
-        self._workers: set[int] = set()
-        self._runtime = None
-        self._state: Literal["new", "paused", "running", "closed"] = "new"
-        self.ended_by: Literal["stop", "kill"] | None = None
         n, spt = network.n_neurons, network.steps_per_tick
         period = lava_refractory_period(network.refractory_ms, network.dt_ms)
         self.layout = StateLayout.of(network, fixed=fixed is not None, refractory=period > 0)
@@ -154,15 +139,7 @@ class LavaSession:
         }
         cfg_class = Loihi2HwCfg if hardware else Loihi2SimCfg
         self.run_config_name = "Loihi2HwCfg" if hardware else "Loihi2SimCfg"
-        self.run_config = cfg_class(select_tag=tag, exception_proc_model_map=models)
-        executable = self.lif.compile(self.run_config)
-        try:
-            with lava_workers.forking_workers() as self._workers:
-                self.lif.create_runtime(executable=executable)
-        except BaseException:
-            self._end(kill=True)
-            raise
-        self._runtime = self.lif.runtime
+        self._launch(self.lif, cfg_class(select_tag=tag, exception_proc_model_map=models))
         if io == "bridge":
             self._spike_port = bridge.spikes.external_pipe_csp_recv_port
             self._tap_port = bridge.state.external_pipe_csp_recv_port
@@ -172,7 +149,6 @@ class LavaSession:
         self._learning_port = None
         if isinstance(self.dense, PlasticDense):
             self._learning_port = self.dense.state.external_pipe_csp_recv_port
-        self._state = "paused"
 
     # ------------------------------------------------------------------- building
 
@@ -257,11 +233,6 @@ class LavaSession:
         dense.a_out.connect(self.lif.a_in)
         return dense
 
-    @property
-    def workers(self) -> frozenset[int]:
-        """Pids of Lava's worker processes of this network (empty before the runtime)."""
-        return frozenset(self._workers)
-
     # --------------------------------------------------------------------- ticks
 
     def tick(self, first: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -270,10 +241,8 @@ class LavaSession:
         Returns (spikes, v): spikes (steps, N) bool; v (N,) at the end, in Lava's units (mV,
         or fixed-point units). ``state()`` is then the state after this tick.
         """
-        if self._state != "paused":
-            raise RuntimeError(f"the Lava network is {self._state}; it cannot run again")
+        self._begin_tick()
         spt, n = self.network.steps_per_tick, self.network.n_neurons
-        self._state = "running"  # until the tick is complete (an interrupt leaves it so)
         if self.io == "bridge":
             self.io_processes[0].send(first, rest)
         else:
@@ -281,8 +250,7 @@ class LavaSession:
             injector.send(first)
             for _ in range(spt - 1):
                 injector.send(rest)
-        self.lif.run(condition=RunSteps(num_steps=spt, blocking=False), run_cfg=self.run_config)
-        self._await_run()
+        self._run_steps(spt)
         if self.io == "bridge":
             self._await(self._spike_port)
             spikes = self._spike_port.recv().astype(bool)
@@ -300,7 +268,7 @@ class LavaSession:
         self._steps += spt
         if self._last is not None:
             self._last = self._read(rows, learned)
-        self._state = "paused"
+        self._end_tick()
         return spikes, rows[0]
 
     def _read(self, rows: np.ndarray, learned: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -313,37 +281,13 @@ class LavaSession:
                 state[f"stdp.{trace}"] = learned[s + i * n : s + (i + 1) * n].copy()
         return state
 
-    def _await_run(self) -> None:
-        for port in self._runtime.service_to_runtime:
-            self._await(port)
-            if not enum_equal(port.peek(), MGMT_RESPONSE.DONE):
-                self._fail("Lava's runtime reported an error during the run")
-        self._runtime.wait()
-
-    def _await(self, port: object) -> None:
-        """Block until ``port`` holds a message, checking every _POLL_S that workers live."""
-        while True:
-            try:
-                port._queue.get(timeout=_POLL_S, peek=True)  # type: ignore[attr-defined]
-                return
-            except queue.Empty:
-                dead = [pid for pid in self._workers if not lava_workers.alive(pid)]
-                if dead:
-                    self._fail(f"Lava worker process(es) {sorted(dead)} ended during the run")
-
-    def _fail(self, reason: str) -> None:
-        details = _worker_errors(self._runtime)
-        self._end(kill=True)
-        raise LavaFailure(f"{reason}{details}; all Lava workers were stopped")
-
     def state(self) -> dict[str, np.ndarray] | None:
         """The network's state after the last tick (``lava_state``; not a copy); None on a chip.
 
         Only between ticks: a tick that did not complete (an interrupt, a failure) leaves the
         network somewhere unknown, and this raises.
         """
-        if self._state != "paused":
-            raise RuntimeError(f"the Lava network is {self._state}: its state is unknown")
+        self._check_paused()
         return self._last
 
     def weights(self) -> np.ndarray:
@@ -353,51 +297,3 @@ class LavaSession:
         if self.dense is None:
             return np.zeros((self.network.n_neurons,) * 2)
         return np.asarray(self.dense.weights.get())
-
-    # ------------------------------------------------------------------- ending
-
-    def close(self) -> None:
-        """Stop the runtime (bounded wait), kill what did not stop. Idempotent."""
-        if self._state != "closed":
-            self._end(kill=False)
-
-    def _end(self, kill: bool) -> None:
-        """Orderly stop unless ``kill`` (or it fails); then SIGKILL any worker still alive."""
-        runtime = self.lif.runtime
-        self._state = "closed"
-        if not kill and runtime is not None:
-            # Lava 0.10's stop() signals the workers only once the runtime has run; a network
-            # built and never run would be left waiting (and stop() would hang joining it).
-            runtime._is_started = True
-            kill = lava_workers.stop_within(self.lif.stop, self._stop_timeout_s) is not None
-        self.ended_by = "kill" if kill or runtime is None else "stop"
-        left = lava_workers.kill(self._workers)
-        if runtime is not None:
-            runtime._is_started = False  # Runtime.__del__ must not stop() dead workers again
-        if left:
-            raise RuntimeError(f"Lava worker process(es) {sorted(left)} survived SIGKILL")
-
-
-def _worker_errors(runtime: object, grace_s: float = 1.0) -> str:
-    """The last line of each failed worker's exception, as Lava's SystemProcess recorded it.
-
-    A failing model reports ERROR to the runtime first and sends its exception as it exits,
-    so wait up to ``grace_s`` for the workers to exit (those that hang are killed after).
-    Best effort: Lava internals, no guarantee.
-    """
-    try:
-        actors = list(runtime._messaging_infrastructure.actors)  # type: ignore[attr-defined]
-    except AttributeError:
-        return ""
-    deadline = time.monotonic() + grace_s
-    while any(actor.is_alive() for actor in actors) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    lines = []
-    for actor in actors:
-        try:
-            error = None if actor.is_alive() else actor.exception
-        except (OSError, ValueError, EOFError):
-            continue
-        if error:
-            lines.append(str(error[1]).strip().splitlines()[-1])
-    return (": " + "; ".join(lines)) if lines else ""

@@ -22,6 +22,13 @@ One config per graph of the seeded catalogue (``instances.catalogue``), for the 
   (``NOISY_SPIKING``: ``spiking.noise`` and random initial potentials), so the 4 neurons of a
   vertex are no longer 4 identical copies of one deterministic neuron.
 
+``annealer=True`` (``annealer_config_of``; files ``*_annealer.yaml``) replaces the LIF network by
+the spiking Ising annealer (``spiking.annealer``, design §20): one stochastic neuron per vertex
+wired from the same Ising cost, default temperatures, a tick of ``ANNEALER_SWEEPS_PER_TICK``
+sweeps (``tick_ms`` = sweeps x C x dt, C the graph's colour classes), no drive offset, and
+``pci.alpha = pci.beta = ANNEALER_DRIVE_MV`` (the quantum side's Bloch components as a bias of
+a few mV, the scale of one coupling); alpha = beta = 0 is the annealer alone.
+
 The file is plain YAML written by this module; ``configs/maxcut/regular3_n8.yaml`` is its
 output for the first 3-regular graph at n = 8.
 """
@@ -38,7 +45,17 @@ from typing import Any
 from orchestrator.tasks.maxcut.cut import ising_hamiltonian
 from orchestrator.tasks.maxcut.instances import Family, MaxCutInstance, catalogue
 
-__all__ = ["DEFAULTS", "NOISY_SPIKING", "QAOA_LEARNING", "config_of", "main", "write_configs"]
+__all__ = [
+    "ANNEALER_DRIVE_MV",
+    "ANNEALER_SWEEPS_PER_TICK",
+    "DEFAULTS",
+    "NOISY_SPIKING",
+    "QAOA_LEARNING",
+    "annealer_config_of",
+    "config_of",
+    "main",
+    "write_configs",
+]
 
 TRANSVERSE_FIELD = 1.0
 NEURONS_PER_VERTEX = 4
@@ -120,6 +137,40 @@ def config_of(
 
 
 VARIANTS = ((False, False, ""), (True, False, "_qaoa"), (False, True, "_noisy"))
+ANNEALER_SWEEPS_PER_TICK = 5
+ANNEALER_DRIVE_MV = 4.0  # |alpha|, |beta|: one edge's synapse is 4 mV (kappa = 1)
+
+
+def annealer_config_of(
+    inst: MaxCutInstance,
+    ticks: int = 20,
+    shots: int = 64,
+    seed: int = 1,
+    sweeps_per_tick: int = ANNEALER_SWEEPS_PER_TICK,
+) -> dict[str, Any]:
+    """``config_of`` with the spiking annealer as the network (module docstring)."""
+    import numpy as np
+
+    from orchestrator.physics.annealing import colouring
+
+    edges = np.array([(i, j) for i, j, _ in inst.edges], dtype=np.int64).reshape(-1, 2)
+    colours = colouring(inst.n, np.concatenate([edges[:, 0], edges[:, 1]]),
+                        np.concatenate([edges[:, 1], edges[:, 0]]))
+    dt_ms = 0.1
+    config = config_of(inst, ticks, shots, seed)
+    config["spiking"] = {
+        "kind": "brian2",
+        "dt_ms": dt_ms,
+        "tick_ms": round(sweeps_per_tick * (int(colours.max()) + 1) * dt_ms, 10),
+        "annealer": {"mv_per_unit": 1.0, "schedule": "geometric"},
+        "brian2": {"codegen_target": "numpy"},
+    }
+    config["pci"].update(
+        alpha=ANNEALER_DRIVE_MV, beta=ANNEALER_DRIVE_MV, drive_offset_mv=0.0, drive_clip_mv=60.0
+    )
+    config["maxcut"] = {"decode": True}
+    config["safety"]["max_qubits"] = max(config["safety"]["max_qubits"], inst.n)
+    return config
 
 
 def _yaml(data: dict[str, Any], inst: MaxCutInstance) -> str:
@@ -148,6 +199,9 @@ def write_configs(
                     data = config_of(inst, ticks, shots, learned=learned, noisy=noisy)
                     path.write_text(_yaml(data, inst))
                     written.append(path)
+                path = out / f"{family}_n{n}{suffix}_annealer.yaml"
+                path.write_text(_yaml(annealer_config_of(inst, ticks, shots), inst))
+                written.append(path)
     sweep = out / "sweep.yaml"
     sweep.write_text(
         "# qnf sweep --file configs/maxcut/sweep.yaml: the n = 8 3-regular graph, fusion vs\n"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 
-from backends.neuromorphic.brian2 import backend as brian2_backend
+from backends.neuromorphic.brian2 import ticking as brian2_ticking
 from backends.neuromorphic.brian2.backend import Brian2Backend, kick
 from backends.neuromorphic.brian2.config import Brian2Config
 from orchestrator.config.base import StdpConfig
@@ -197,7 +197,7 @@ def test_ticks_give_the_spikes_of_one_plain_run(build, case: str) -> None:
 
 
 def test_emptying_the_monitor_loses_no_spike(build, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(brian2_backend, "_TRIM_SPIKES", 7)  # empty it after almost every tick
+    monkeypatch.setattr(brian2_ticking, "_TRIM_SPIKES", 7)  # empty it after almost every tick
     spec = make_spec(40, ticks=5, p=0.2, weight_mv=0.5, seed=3)
     drive = np.random.default_rng(4).uniform(16.0, 30.0, spec.n_neurons)
     ids, steps = run_ticks(build(spec), drive, 12)

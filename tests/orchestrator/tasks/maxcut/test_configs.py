@@ -12,6 +12,7 @@ from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
+from orchestrator.run.assemble import build_network
 from orchestrator.run.sweep import load_sweep_file
 from orchestrator.tasks.maxcut.configs import config_of, write_configs
 from orchestrator.tasks.maxcut.cut import ising_hamiltonian
@@ -28,19 +29,26 @@ def test_every_written_config_validates_and_decodes_its_graph(tmp_path) -> None:
             f"{f}_n{n}{tail}.yaml"
             for f in ("regular3", "erdos_renyi")
             for n in (8, 12, 16)
-            for tail in ("", "_qaoa", "_noisy")
+            for tail in ("", "_qaoa", "_noisy", "_annealer")
         ]
         + ["sweep.yaml"]
     )
     for path in paths[:-1]:
         cfg = load_config(path)
         assert cfg.maxcut is not None and cfg.maxcut.decode
-        assert cfg.n_neurons() == 4 * cfg.build_hamiltonian().n_qubits
         assert (cfg.learning is not None) == path.stem.endswith("_qaoa")
         assert (cfg.spiking.noise is not None) == path.stem.endswith("_noisy")
+        n = cfg.build_hamiltonian().n_qubits
+        if path.stem.endswith("_annealer"):  # one neuron per vertex, 5 whole sweeps a tick
+            spec = build_network(cfg).annealer
+            assert spec is not None and cfg.n_neurons() == n
+            assert cfg.spiking.steps_per_tick == 5 * spec.n_colours
+        else:
+            assert cfg.n_neurons() == 4 * n
     base, axes, seeds = load_sweep_file(tmp_path / "sweep.yaml")
     assert base == tmp_path / "regular3_n8.yaml" and seeds == 3 and axes
-    for name in ("regular3_n8.yaml", "regular3_n8_qaoa.yaml", "regular3_n8_noisy.yaml"):
+    for name in ("regular3_n8.yaml", "regular3_n8_qaoa.yaml", "regular3_n8_noisy.yaml",
+                 "regular3_n8_annealer.yaml"):
         committed = (ROOT / "configs" / "maxcut" / name).read_text()
         assert (tmp_path / name).read_text() == committed
     committed = (ROOT / "configs" / "maxcut" / "regular3_n8.yaml").read_text()

@@ -1,0 +1,61 @@
+"""``StrictModel``: the base of every config model (``orchestrator.config.base`` re-exports it).
+
+Its own module so that section modules which ``base`` needs (``orchestrator.config.annealer``)
+can build on it without importing ``base``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic_core import InitErrorDetails
+
+from orchestrator.config.bounds import NumberRefused, number_checker
+
+__all__ = ["StrictModel"]
+
+
+class StrictModel(BaseModel):
+    """Base of every config model: unknown keys, NaN and infinities are errors; every number
+    field, however it was written, keeps the bounds of ``orchestrator.config.bounds`` (a
+    quoted number or a boolean is refused there, ``-0.0`` becomes ``0.0``)."""
+
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_bounds(cls, data: Any) -> Any:
+        # a model validator, not a field one: pydantic refuses "before" validators on the
+        # discriminator fields a wildcard would include. Runs after a subclass's own "before"
+        # validators, so values they fill in (from a NIR graph) are checked too.
+        if not isinstance(data, Mapping):
+            return data
+        out: dict[str, Any] | None = None
+        refused: list[InitErrorDetails] = []
+        for name, value in data.items():
+            field = cls.model_fields.get(name) if isinstance(name, str) else None
+            check = None if field is None else number_checker(field.annotation)
+            if check is None:
+                continue
+            try:
+                new = check(value)
+            except NumberRefused as exc:
+                refused.append(
+                    InitErrorDetails(
+                        type="value_error",
+                        loc=(name, *exc.loc),
+                        input=exc.value,
+                        ctx={"error": exc.message},
+                    )
+                )
+                continue
+            if new is not value:
+                out = dict(data) if out is None else out
+                out[name] = new
+        if refused:
+            raise ValidationError.from_exception_data(cls.__name__, refused)
+        return data if out is None else out
