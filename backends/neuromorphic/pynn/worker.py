@@ -44,6 +44,7 @@ __all__ = ["LocalSession", "Session", "WorkerSession"]
 _POLL_S = 0.5
 _STOP_S = 10.0
 _PR_SET_PDEATHSIG = 1
+_BUILDING = "building the network"
 _QUIET = "backends.neuromorphic.pynn.quiet"  # imported first by the fork server
 
 
@@ -150,7 +151,7 @@ class WorkerSession(Session):
         child.close()
         self._closed = False
         try:
-            kind, *payload = self._receive(options.start_timeout_s, "building the network")
+            kind, *payload = self._receive(options.start_timeout_s, _BUILDING)
         except BaseException:
             self._kill()
             raise
@@ -165,7 +166,8 @@ class WorkerSession(Session):
     def call(self, *request: Any) -> Any:
         if self._closed:
             raise RuntimeError("pynn backend is closed")
-        self._conn.send(request)
+        with contextlib.suppress(OSError):  # a dead worker: _receive says so
+            self._conn.send(request)
         kind, *payload = self._receive(None, request[0])
         if kind == "error":
             error, message, _ = payload
@@ -177,27 +179,27 @@ class WorkerSession(Session):
     def _receive(self, timeout_s: float | None, doing: str) -> tuple[Any, ...]:
         """The worker's next message; ``RuntimeError`` when it died or ran past ``timeout_s``."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        while not self._conn.poll(_POLL_S):
-            if not self._process.is_alive() and not self._conn.poll(0):
-                self._closed = True
-                raise RuntimeError(
-                    f"pynn worker died while {doing} (exit code {self._process.exitcode})"
-                )
-            if deadline is not None and time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"pynn worker: {doing} took more than {timeout_s:g} s "
-                    "(spiking.pynn.start_timeout_s)"
-                )
         try:
+            while not self._conn.poll(_POLL_S):
+                if not self._process.is_alive() and not self._conn.poll(0):
+                    raise EOFError
+                if deadline is not None and time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"pynn worker: {doing} took more than {timeout_s:g} s "
+                        "(spiking.pynn.start_timeout_s)"
+                    )
             return self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             self._process.join(_STOP_S)
             self._closed = True
-            raise RuntimeError(
-                f"pynn worker ended while {doing} (exit code {self._process.exitcode}; a "
-                "script that builds one needs multiprocessing's `if __name__ == '__main__':` "
-                "guard)"
-            ) from None
+            code = self._process.exitcode
+            hint = (
+                "; a script that builds it needs multiprocessing's "
+                "`if __name__ == '__main__':` guard"
+                if code == 1 and doing == _BUILDING
+                else ""
+            )
+            raise RuntimeError(f"pynn worker died while {doing} (exit code {code}{hint})") from None
 
     def close(self) -> None:
         if self._closed:
