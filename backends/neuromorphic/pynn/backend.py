@@ -20,6 +20,7 @@ from typing import final
 import numpy as np
 
 from backends.neuromorphic.pynn.config import PynnConfig
+from backends.neuromorphic.pynn.driver import refuse_unsupported
 from backends.neuromorphic.pynn.worker import Session, WorkerSession
 from orchestrator.contract.spiking import NetworkSpec, SpikeWindow, SpikingBackend
 
@@ -37,13 +38,7 @@ class PynnBackend(SpikingBackend):
 
     def __init__(self, config: PynnConfig, network: NetworkSpec) -> None:
         super().__init__(config, network)
-        if network.stdp is not None and network.stdp.enabled:
-            raise ValueError(
-                "stdp.enabled: the pynn backend runs static synapses only; "
-                "set stdp.enabled: false"
-            )
-        if network.start is not None:
-            raise ValueError("the pynn backend cannot restore a network state (no snapshot)")
+        refuse_unsupported(network)  # before a worker starts
         self._session = open_session(network, config)
         self._ticks = 0
         self._closed = False

@@ -22,7 +22,7 @@ import numpy as np
 from backends.neuromorphic.pynn.config import PynnOptions
 from orchestrator.contract.spiking import NetworkSpec
 
-__all__ = ["DRIVERS", "Driver", "Tick"]
+__all__ = ["DRIVERS", "Driver", "Tick", "refuse_unsupported", "spec_order"]
 
 Tick = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -67,3 +67,13 @@ def spec_order(pre: np.ndarray, post: np.ndarray, net: NetworkSpec) -> np.ndarra
     out = np.empty(pre.size, dtype=np.int64)
     out[ours] = theirs
     return out
+
+
+def refuse_unsupported(net: NetworkSpec) -> None:
+    """``ValueError`` for what the pynn backend does not run (see ``config.PynnConfig``)."""
+    if net.stdp is not None and net.stdp.enabled:
+        raise ValueError(
+            "stdp.enabled: the pynn backend runs static synapses only; set stdp.enabled: false"
+        )
+    if net.start is not None:
+        raise ValueError("the pynn backend cannot restore a network state (it cannot snapshot)")

@@ -45,21 +45,11 @@ from nest import nestkernel_api
 
 from backends.neuromorphic.common.drive import kick
 from backends.neuromorphic.pynn.config import PynnOptions
-from backends.neuromorphic.pynn.driver import Driver, Tick, spec_order
+from backends.neuromorphic.pynn.driver import Driver, Tick, refuse_unsupported, spec_order
 from backends.neuromorphic.pynn.mapping import cell_mapping
 from orchestrator.contract.spiking import NetworkSpec
 
-__all__ = ["NestDriver", "refuse_unsupported"]
-
-
-def refuse_unsupported(net: NetworkSpec) -> None:
-    """``ValueError`` for what the pynn backend does not run (see ``config.PynnConfig``)."""
-    if net.stdp is not None and net.stdp.enabled:
-        raise ValueError(
-            "stdp.enabled: the pynn backend runs static synapses only; set stdp.enabled: false"
-        )
-    if net.start is not None:
-        raise ValueError("the pynn backend cannot restore a network state (it cannot snapshot)")
+__all__ = ["NestDriver"]
 
 
 def _set_each(nodes: nest.NodeCollection, key: str, values: np.ndarray) -> None:
