@@ -57,6 +57,11 @@ def _set_each(nodes: nest.NodeCollection, key: str, values: np.ndarray) -> None:
     nestkernel_api.llapi_set_nc_status(nodes._datum, [{key: float(v)} for v in values])
 
 
+def _clear(recorder: nest.NodeCollection) -> None:
+    """Forget a recorder's events (``NodeCollection.set`` would fetch them all first)."""
+    nestkernel_api.llapi_set_nc_status(recorder._datum, [{"n_events": 0}])
+
+
 @final
 class NestDriver(Driver):
     """The §3.2 network on NEST; see the module docstring."""
@@ -144,7 +149,7 @@ class NestDriver(Driver):
         nest.Simulate(net.tick_ms)
 
         events = self._spikes.get("events")
-        self._spikes.set(n_events=0)
+        _clear(self._spikes)
         ids = np.asarray(events["senders"], dtype=np.int64) - self._first
         steps = np.rint(np.asarray(events["times"]) / self._h).astype(np.int64) - 1
         end = (k + 1) * self._spt - 1
@@ -155,7 +160,7 @@ class NestDriver(Driver):
 
         if self._meter is not None:
             sample = self._meter.get("events")
-            self._meter.set(n_events=0)
+            _clear(self._meter)
             v_before = np.empty(n)
             v_before[np.asarray(sample["senders"], dtype=np.int64) - self._first] = sample["V_m"]
             spikers = ids[steps == end - 1]
