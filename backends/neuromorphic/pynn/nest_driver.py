@@ -163,12 +163,12 @@ class NestDriver(Driver):
             _clear(self._meter)
             v_before = np.empty(n)
             v_before[np.asarray(sample["senders"], dtype=np.int64) - self._first] = sample["V_m"]
-            spikers = ids[steps == end - 1]
+            spikers = np.sort(ids[steps == end - 1])
         else:
             v_before = v_start
             spikers = self._last_step_spikers
         self._v = self._end_voltages(v_before, spikers, end)
-        self._last_step_spikers = ids[steps == end]
+        self._last_step_spikers = np.sort(ids[steps == end])
         self._ticks = k + 1
         order = np.lexsort((ids, local))
         return ids[order], local[order], self._v.copy()
@@ -176,9 +176,12 @@ class NestDriver(Driver):
     def _end_voltages(self, v_before: np.ndarray, spikers: np.ndarray, end: int) -> np.ndarray:
         """V after step ``end`` from V after step ``end - 1`` (see the module docstring)."""
         inputs = np.zeros(self.network.n_neurons)
-        if spikers.size:
-            starts, stops = self._out_start[spikers], self._out_start[spikers + 1]
-            index = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops)])
+        if spikers.size:  # the outgoing synapses of every spiker, in pre order
+            starts = self._out_start[spikers]
+            counts = self._out_start[spikers + 1] - starts
+            index = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(
+                counts.sum()
+            )
             np.add.at(inputs, self._targets[index], self._target_w[index])
         v = self._p30 * (0.0 + self._i_e) + self._p33 * v_before + inputs
         since = end - self._last_spike
