@@ -101,8 +101,7 @@ class QiskitBackend(QuantumBackend):
         except Exception as exc:
             message = str(exc).splitlines()[0] if str(exc) else ""
             raise QuantumBackendFailure(
-                f"qiskit: {self._provider.backend.name} failed: {type(exc).__name__}: {message} "
-                "(the run stopped at this tick; qnf resume continues it)",
+                f"qiskit: {self._provider.backend.name} failed: {type(exc).__name__}: {message}",
                 permanent=False,
             ) from exc
         results = tuple(
