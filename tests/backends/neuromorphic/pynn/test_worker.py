@@ -113,3 +113,19 @@ def test_what_the_backend_does_not_run_is_refused_before_a_worker_starts() -> No
     state = NetworkState(kind="pynn", tick=3, arrays={"voltages_mv": np.zeros(5)})
     with pytest.raises(ValueError, match="cannot restore"):
         PynnBackend(config, network(5, start=state))
+
+
+def test_more_nest_threads_run_the_same_network() -> None:
+    net = network(40, p=0.2, w=2.0, mixed=True)
+    inputs = drives(40, 6)
+    runs = []
+    for threads in (1, 2):
+        backend = PynnBackend(PynnConfig(kind="pynn", pynn={"threads": threads}), net)
+        runs.append([backend.advance(d) for d in inputs])
+        assert backend.identity()["threads"] == str(threads)
+        backend.close()
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a.neurons, b.neurons)
+        np.testing.assert_array_equal(a.times_ms, b.times_ms)
+        np.testing.assert_allclose(a.voltages_mv, b.voltages_mv, rtol=0, atol=1e-12)
+    assert sum(len(w.neurons) for w in runs[0]) > 0
