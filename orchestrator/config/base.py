@@ -62,6 +62,8 @@ class QuantumCapabilities:
     noisy: results carry device noise.
     trainable: builds programs with free evolution angles (``QuantumProgram.layers`` > 0),
         which the learning rule (``learning``, §7) needs.
+    seeded: a call's samples are reproduced by its seed (simulators that take one); False for
+        devices and unseeded simulators, whose runs cannot be replayed bit for bit.
     """
 
     statevector: bool
@@ -69,6 +71,7 @@ class QuantumCapabilities:
     hardware: bool = False
     noisy: bool = False
     trainable: bool = False
+    seeded: bool = True
 
 
 @dataclass(frozen=True)

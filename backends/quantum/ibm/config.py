@@ -178,6 +178,7 @@ class IbmConfig(QuantumBackendConfig):
             max_qubits=FAKE_DEVICES[self.device][0] if fake else None,
             hardware=not fake,
             noisy=True,
+            seeded=fake,  # a device samples as it will; a snapshot runs at the tick's seed
         )
 
     def calibrations(self, ticks: int) -> int:

@@ -53,6 +53,12 @@ MEMBERS: dict[str, dict[str, Any]] = {
     "IbmConfig": {"kind": "ibm", "device": "fake_sherbrooke"},
     "Brian2Config": SMALL["spiking"],
     "LavaConfig": {**SMALL["spiking"], "kind": "lava"},
+    "QiskitConfig": {
+        "kind": "qiskit",
+        "shots": 256,
+        "qiskit": {"backend": "qiskit_aer:AerSimulator"},
+    },
+    "PynnConfig": {**SMALL["spiking"], "kind": "pynn"},
 }
 SECTIONS: dict[str, Any] = {
     "learning": {"params": ["alpha"]},

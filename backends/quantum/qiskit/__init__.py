@@ -1,0 +1,1 @@
+"""Any Qiskit provider: a BackendV2 or SamplerV2 named by import path (Braket, IonQ, IQM, ...)."""
