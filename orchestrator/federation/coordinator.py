@@ -4,7 +4,10 @@ Per round r, with the answers of every node to ``advance`` (a signed contributio
 engine's ``NodeDown``), in sorted node order:
 
     missing     nodes that did not answer (their process died, they failed, timed out)
-    rejected    contributions the intake refused (forged, unknown key, replayed round, ...)
+    rejected    contributions the intake refused (forged, unknown key, replayed round, ...);
+                each answer is bound to the node it was asked of and to this round: another
+                node's message given as a node's answer is "relayed" (recorded with whose it
+                was and for which round) and uses up nothing of that other node's round
     rejoining   nodes back after missing a round or a delivery: left out of this round's
                 consensus whatever their phases (they resumed from a checkpoint and may lag)
     consensus   ``consensus.consensus`` over the accepted phases of the other nodes, radius
@@ -38,7 +41,7 @@ import numpy as np
 from orchestrator.contract.federation import NodeDown
 from orchestrator.federation.consensus import consensus
 from orchestrator.federation.protocol import Delivery
-from orchestrator.federation.signing import Contribution, Intake
+from orchestrator.federation.signing import Contribution, Intake, Rejection
 
 __all__ = ["Coordinator", "RoundOutcome"]
 
@@ -120,8 +123,13 @@ class Coordinator:
                 why = answer.reason if isinstance(answer, NodeDown) else "no answer"
                 out.missing[node] = why if isinstance(why, str) else str(why)
                 continue
-            refused = self.intake.admit(answer, round)
-            if refused is not None:
+            refused = self.intake.admit(answer, round, channel=node)
+            if refused is Rejection.RELAYED:
+                out.rejected[node] = (
+                    f"relayed: carries node {answer.node_id}'s contribution to round "
+                    f"{answer.round}"
+                )
+            elif refused is not None:
                 out.rejected[node] = refused.value
             elif node in self.absent:
                 out.rejoining.append(node)

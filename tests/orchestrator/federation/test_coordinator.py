@@ -129,3 +129,31 @@ def test_a_node_that_stays_outside_is_pulled_back_then_decoupled_again():
     # decoupled (0), ramped back while outside (1/2, 1), decoupled again once fully coupled
     assert seen == [(0.0, 0.0, []), (0.5, 0.5, []), (1.0, 1.0, []), (0.0, 0.0, []), (0.5, 0.5, [])]
     assert all(out.coupling[n] == 1.0 for n in "abc")
+
+
+def test_a_relayed_contribution_is_refused_and_the_honest_node_keeps_its_place():
+    """F2: node a answers with b's authentic message of this round (no key stolen)."""
+    c = coordinator()
+    c.collect(0, 10, signed(0, CLOSE))
+    answers = signed(1, CLOSE)
+    answers["a"] = answers["b"]  # a relays b's current-round message
+    out = c.collect(1, 20, answers)
+    assert out.rejected == {"a": "relayed: carries node b's contribution to round 1"}
+    assert out.members == ["b", "c", "d"] and out.decoupled == {}
+    assert out.coupling["b"] == 1.0 and not out.deliveries["b"].decoupled
+    assert out.coupling["a"] == 0.0 and out.deliveries["a"].decoupled
+    assert set(out.signatures) == {"b", "c", "d"}
+    # the relayer's own next message is still accepted: nothing of its round was used up
+    out = c.collect(2, 30, signed(2, CLOSE))
+    assert out.rejected == {} and out.members == list(IDS)
+
+
+def test_a_contribution_for_another_round_on_its_own_channel_is_refused():
+    c = coordinator()
+    c.collect(0, 10, signed(0, CLOSE))
+    answers = signed(1, CLOSE)
+    answers["c"] = sign(KEYS["c"], RUN, 2, "c", CLOSE["c"])  # signed ahead, for round 2
+    out = c.collect(1, 20, answers)
+    assert out.rejected == {"c": "not the current round"}
+    out = c.collect(2, 30, signed(2, CLOSE))
+    assert out.rejected == {} and "c" in out.members
