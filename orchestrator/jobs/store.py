@@ -10,9 +10,12 @@ A job is a validated config waiting for, running on, or finished by a worker. St
 ``resume`` set, so the next worker continues its run directory from the last checkpoint.
 
 Leases: a worker claims a job in one IMMEDIATE transaction (so two workers never take the
-same job) and must renew the lease before ``lease_expires``; a heartbeat thread does it. A job
-whose lease expired, or whose worker process on this host is gone, reads as ``interrupted``
-instead of staying "running" forever.
+same job) and must renew the lease before ``lease_expires``; its lease keeper process does it
+(``orchestrator.jobs.keeper``), whatever the worker's ticks do to its GIL. Whether a running
+job is lost (reads ``interrupted``) is decided by the best witness: for a worker on this host,
+its process (pid and start time recorded at claim; a zombie or a reused pid is gone:
+``orchestrator.jobs.proc``), never the lease, so a live worker's job cannot turn
+``interrupted`` however late a renewal is; for a worker on another host, the lease.
 
 QNF_HOME defaults to ``$XDG_STATE_HOME/qnfusion`` (``~/.local/state/qnfusion``). It holds
 ``jobs.sqlite``, ``runs/<job id>/`` (unless the config names ``run.out``) and ``logs/``, all
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator.jobs.proc import alive, start_time
 from orchestrator.jobs.storefile import JobStoreError, open_store, reason
 from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
@@ -90,18 +94,6 @@ def durable_ticks(run_dir: Path, recorded: int) -> int:
         if event.get("kind") == "revert":
             return int(event["tick"])
     return recorded
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass(frozen=True)
@@ -195,9 +187,10 @@ class JobStore:
 
     @staticmethod
     def _lost(r: dict[str, Any]) -> bool:
-        if r["lease_expires"] is not None and r["lease_expires"] < time.time():
-            return True
-        return r["worker_host"] == socket.gethostname() and not _alive(r["worker_pid"])
+        """Whether a running job's worker is gone (module docstring: the best witness)."""
+        if r["worker_host"] == socket.gethostname():
+            return not alive(r["worker_pid"], r.get("worker_started"))
+        return r["lease_expires"] is not None and r["lease_expires"] < time.time()
 
     def get(self, job_id: str) -> Job:
         """The job with this id, or the only one whose id starts with it (literally)."""
@@ -276,8 +269,17 @@ class JobStore:
                 return None
             c.execute(
                 "UPDATE jobs SET state = 'running', worker_id = ?, worker_pid = ?, "
-                "worker_host = ?, lease_expires = ?, updated_at = ?, error = NULL WHERE id = ?",
-                (worker_id, os.getpid(), socket.gethostname(), now + lease_s, now, row[0]),
+                "worker_started = ?, worker_host = ?, lease_expires = ?, updated_at = ?, "
+                "error = NULL WHERE id = ?",
+                (
+                    worker_id,
+                    os.getpid(),
+                    start_time(os.getpid()),
+                    socket.gethostname(),
+                    now + lease_s,
+                    now,
+                    row[0],
+                ),
             )
         return self.get(row[0])
 
@@ -359,7 +361,8 @@ class JobStore:
         with self._tx() as c:
             c.execute(
                 "UPDATE jobs SET state = 'queued', resume = 1, cancel_requested = 0, "
-                "worker_id = NULL, worker_pid = NULL, lease_expires = NULL, error = NULL, "
+                "worker_id = NULL, worker_pid = NULL, worker_started = NULL, "
+                "lease_expires = NULL, error = NULL, "
                 "updated_at = ? WHERE id = ?",
                 (time.time(), job.id),
             )
@@ -391,5 +394,5 @@ class JobStore:
         return [
             (r["id"], r["pid"])
             for r in rows
-            if r["heartbeat"] >= cutoff and (r["host"] != host or _alive(r["pid"]))
+            if r["heartbeat"] >= cutoff and (r["host"] != host or alive(r["pid"]))
         ]
