@@ -5,7 +5,7 @@ yet) as for a live one, and for whatever process got the pid after the first one
 Here a process is identified by its pid *and* its start time (field 22 of ``/proc/PID/stat``,
 clock ticks after boot), recorded when it claims a job; state ``Z`` (zombie) or ``X`` (dead)
 counts as gone. Where ``/proc`` cannot be read (another OS, a hidepid mount) it falls back to
-``kill -0``.
+``kill -0``. Standard library only: the lease keeper process runs it without the orchestrator.
 """
 
 from __future__ import annotations

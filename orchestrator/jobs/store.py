@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator.jobs import lease
+from orchestrator.jobs.lease import lease_seconds
 from orchestrator.jobs.proc import alive, start_time
 from orchestrator.jobs.storefile import JobStoreError, open_store, reason
 from orchestrator.record.ledger import last_events
@@ -65,9 +67,6 @@ TERMINAL = ("completed", "failed", "cancelled", "stopped")
 ACTIVE = ("queued", "running")
 
 
-def lease_seconds() -> float:
-    """Lease length: ``$QNF_LEASE_SECONDS`` or 30 s (renewed every third of it)."""
-    return float(os.environ.get("QNF_LEASE_SECONDS", "30"))
 
 
 
@@ -292,23 +291,19 @@ class JobStore:
         lease_s: float | None = None,
     ) -> bool:
         """Extend the lease and record progress; False if the worker no longer holds it."""
-        now = time.time()
-        lease_s = lease_seconds() if lease_s is None else lease_s
         with self._tx() as c:
-            cur = c.execute(
-                "UPDATE jobs SET lease_expires = ?, updated_at = ?, ticks_done = ?, "
-                "last_metrics = COALESCE(?, last_metrics) "
-                "WHERE id = ? AND worker_id = ? AND state = 'running'",
-                (
-                    now + lease_s,
-                    now,
-                    ticks_done,
-                    None if last_metrics is None else json.dumps(last_metrics),
-                    job_id,
-                    worker_id,
-                ),
-            )
+            cur = c.execute(*lease.renew(job_id, worker_id, ticks_done, last_metrics, lease_s))
             return cur.rowcount == 1
+
+    def stop_reason(self, job_id: str, worker_id: str) -> str | None:
+        """Why the worker must stop the job at this tick boundary: ``cancel`` (``qnf cancel``),
+        ``lost`` (it no longer holds the job), or None (go on). One read, no write."""
+        row = self._conn.execute(
+            "SELECT cancel_requested, worker_id, state FROM jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        if row is None or row["worker_id"] != worker_id or row["state"] != "running":
+            return "lost"
+        return "cancel" if row["cancel_requested"] else None
 
     def cancel_requested(self, job_id: str) -> bool:
         row = self._conn.execute(
@@ -380,7 +375,7 @@ class JobStore:
 
     def heartbeat(self, worker_id: str) -> None:
         with self._tx() as c:
-            c.execute("UPDATE workers SET heartbeat = ? WHERE id = ?", (time.time(), worker_id))
+            c.execute(*lease.heartbeat(worker_id))
 
     def unregister_worker(self, worker_id: str) -> None:
         with self._tx() as c:
