@@ -115,7 +115,8 @@ def stop_on_signals() -> Iterator[SignalStop]:
     def on_first(signum: int) -> None:
         name = signal.Signals(signum).name
         err.print(
-            f"{name}: stopping after this tick (send it again to stop at once)", highlight=False
+            f"{name}: stopping after this {stop.boundary} (send it again to stop at once)",
+            highlight=False,
         )
 
     with SignalStop(on_first) as stop:

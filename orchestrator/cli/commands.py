@@ -271,8 +271,14 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
     from orchestrator.config.root import load_config
     from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
+    from orchestrator.run.federation_resume import is_federation
     from orchestrator.run.resume import ResumeError, resume
 
+    if is_federation(run_dir):
+        from orchestrator.cli.federation import resume_foreground
+
+        resume_foreground(run_dir)
+        return
     files = RunDirectory(run_dir)
     done = (read_summary(files) or {}).get("ticks", 0)
     done = done if isinstance(done, int) and done >= 0 else 0

@@ -28,6 +28,11 @@ engine's ``NodeDown``), in sorted node order:
 Every node that answered gets a ``Delivery`` (consensus, coupling, decoupled and why); a node
 whose delivery fails is treated as missing from then on (it rejoins decoupled). The round's
 outcome is one block of the federation ledger (``orchestrator.federation.record``).
+
+The coordinator's state between rounds (each node's coupling, who was absent, the last round
+accepted from each node) is a function of the round events it produced, so a resumed
+federation rebuilds it from its ledger (``replay``) and decides the next round exactly as the
+uninterrupted coordinator would.
 """
 
 from __future__ import annotations
@@ -162,6 +167,21 @@ class Coordinator:
             )
         out.decoupled = dict(sorted(out.decoupled.items()))
         return out
+
+    def replay(self, event: Mapping[str, Any]) -> None:
+        """Take the state after a round from its committed ``round`` event (``event()`` plus
+        ``undelivered``), as ``collect`` and ``delivered`` left it."""
+        round, missing, rejected = event["round"], event["missing"], event["rejected"]
+        for node in event["rejoining"]:
+            self.absent.discard(node)
+        for node in self.nodes:
+            if node not in missing and node not in rejected:
+                self.intake.note(node, round)
+        self.absent.update(missing)
+        self.coupling.update({n: float(k) for n, k in event["coupling"].items()})
+        for node in event["undelivered"]:
+            self.absent.add(node)
+            self.coupling[node] = 0.0
 
     def _couple(self, out: RoundOutcome, node: str) -> None:
         before = self.coupling[node]

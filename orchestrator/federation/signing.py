@@ -181,6 +181,11 @@ class Intake:
         """The last round accepted from ``node_id``, None if none yet."""
         return self._last.get(node_id)
 
+    def note(self, node_id: str, round: int) -> None:
+        """Record that ``node_id``'s contribution to ``round`` was accepted (a resumed
+        coordinator replays the rounds its ledger holds)."""
+        self._last[node_id] = round
+
     def admit(
         self, contribution: Contribution, current_round: int, channel: str | None = None
     ) -> Rejection | None:

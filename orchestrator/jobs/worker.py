@@ -48,6 +48,7 @@ from orchestrator.record.fsutil import create_private, file_mode
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
+from orchestrator.run.federation_resume import is_federation, resume_federation
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import HISTORY, TickRecord, snapshot_of
 from orchestrator.run.resume import resume
@@ -213,21 +214,24 @@ def run_job(
             "on_commit": on_commit,
             "interrupt": interrupt,
         }
+        federated = {
+            "should_stop": should_stop,
+            "on_commit": on_commit,
+            "on_round": lambda outcome: log.info("round %d", outcome.round),
+            "interrupt": interrupt,
+        }
         if job.resume and _has_genesis(job.run_dir):
             log.info("resuming %s from its last checkpoint", job.run_dir)
-            result = resume(job.run_dir, **options)
+            if is_federation(job.run_dir):
+                result = resume_federation(job.run_dir, **federated)
+            else:
+                result = resume(job.run_dir, **options)
         else:
             if job.run_dir.exists() and not _has_genesis(job.run_dir):
                 shutil.rmtree(job.run_dir)  # an attempt that died before acknowledging anything
             log.info("starting %s into %s", job.config_path, job.run_dir)
             if config.federation is not None:
-                result = run_federation(
-                    config,
-                    job.run_dir,
-                    should_stop=should_stop,
-                    on_commit=on_commit,
-                    on_round=lambda outcome: log.info("round %d", outcome.round),
-                )
+                result = run_federation(config, job.run_dir, **federated)
             else:
                 result = execute(config, job.run_dir, **options)
         state = result.status

@@ -24,7 +24,7 @@ import contextlib
 import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, final
 
 import ray
@@ -77,7 +77,9 @@ class RayEngine(FederationEngine):
         self.restarting: set[str] = set()
         self.down: set[str] = set()
 
-    def start(self, nodes: Sequence[NodeSpec]) -> None:
+    def start(
+        self, nodes: Sequence[NodeSpec], should_stop: Callable[[], bool] | None = None
+    ) -> bool:
         host = ray.remote(NodeHost)
         for spec in nodes:
             options: dict[str, Any] = {
@@ -106,6 +108,7 @@ class RayEngine(FederationEngine):
             except (RayActorError, RayTaskError) as exc:
                 self.close()
                 raise RuntimeError(f"node {node_id} could not be built: {exc}") from None
+        return True
 
     def call(
         self, method: str, args: Mapping[str, tuple[Any, ...]], timeout_s: float

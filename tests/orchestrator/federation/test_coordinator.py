@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
@@ -157,3 +158,40 @@ def test_a_contribution_for_another_round_on_its_own_channel_is_refused():
     assert out.rejected == {"c": "not the current round"}
     out = c.collect(2, 30, signed(2, CLOSE))
     assert out.rejected == {} and "c" in out.members
+
+
+def test_a_coordinator_rebuilt_from_its_round_events_decides_the_next_round_identically():
+    """A resumed coordinator replays the round blocks of its ledger (issue 26 part 3): its
+    next round must equal the uninterrupted coordinator's, whatever the history held."""
+    far = dict(CLOSE, d=(2.0, 3.0))
+    history = [  # (answers, failed deliveries) per round: every path of collect and delivered
+        (signed(0, far), {}),
+        (dict(signed(1, CLOSE), c=NodeDown("c", "process died", restarted=True)), {}),
+        (dict(signed(2, CLOSE), b=sign(KEYS["b"], RUN, 1, "b", CLOSE["b"])), {"a": "timeout"}),
+        (dict(signed(3, CLOSE), d=signed(3, CLOSE)["a"]), {}),  # d relays a
+        (signed(4, far), {}),
+        (signed(5, CLOSE), {}),
+        (signed(6, CLOSE), {}),
+    ]
+    live = coordinator(ramp_rounds=2)
+    events = []
+    for r, (answers, failed) in enumerate(history):
+        rebuilt = coordinator(ramp_rounds=2)
+        for event in events:
+            rebuilt.replay(event)
+        assert rebuilt.coupling == live.coupling and rebuilt.absent == live.absent
+        assert {n: rebuilt.intake.last_round(n) for n in IDS} == {
+            n: live.intake.last_round(n) for n in IDS
+        }
+        out = live.collect(r, 10 * (r + 1), answers)
+        again = rebuilt.collect(r, 10 * (r + 1), answers)
+        receipts = {n: {} for n in out.deliveries} | {
+            n: NodeDown(n, why, restarted=True) for n, why in failed.items()
+        }
+        live.delivered(out, receipts)
+        rebuilt.delivered(again, receipts)
+        assert again.event() == out.event() and again.deliveries == out.deliveries
+        events.append(json.loads(json.dumps(out.event())))  # as the ledger gives it back
+    kinds = {k for e in events for k in ("missing", "rejected", "rejoining", "undelivered",
+                                         "resynchronised") if e[k]}  # fmt: skip
+    assert kinds == {"missing", "rejected", "rejoining", "undelivered", "resynchronised"}
