@@ -116,8 +116,8 @@ def stop_on_signals() -> Iterator[SignalStop]:
     def on_first(signum: int) -> None:
         name = signal.Signals(signum).name
         err.print(
-            f"{name}: stopping after this tick (send it again, {REPEAT_WINDOW_S:g} s or more "
-            "later, to stop at once)",
+            f"{name}: stopping after this {stop.boundary} (send it again, "
+            f"{REPEAT_WINDOW_S:g} s or more later, to stop at once)",
             highlight=False,
         )
 

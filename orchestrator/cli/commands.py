@@ -274,8 +274,14 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
     from orchestrator.config.root import load_config
     from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
+    from orchestrator.run.federation_resume import is_federation
     from orchestrator.run.resume import ResumeError, refuse_completed, resume
 
+    if is_federation(run_dir):
+        from orchestrator.cli.federation import resume_foreground
+
+        resume_foreground(run_dir)
+        return
     files = RunDirectory(run_dir)
     try:
         refuse_completed(run_dir)  # before the progress bar and before building anything

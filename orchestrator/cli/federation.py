@@ -1,7 +1,9 @@
-"""Federation commands: ``qnf federation keys``; the foreground federated run; node lines.
+"""Federation commands: ``qnf federation keys``; the foreground federated run and its resume;
+node lines.
 
 ``qnf run`` and the job worker hand a config with a ``federation`` section to
-``orchestrator.run.federation.run_federation``; ``qnf watch`` shows one line per node
+``orchestrator.run.federation.run_federation``; ``qnf resume`` of a federation's directory
+goes to ``orchestrator.run.federation_resume``; ``qnf watch`` shows one line per node
 (``node_lines``).
 """
 
@@ -9,17 +11,21 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 
-from orchestrator.cli.app import app, err, fail, say
+from orchestrator.cli.app import active_stop, app, err, fail, say
+from orchestrator.config.errors import ConfigError
 from orchestrator.config.federation import NODE_ID
 from orchestrator.config.root import RunConfig
 from orchestrator.record.fsutil import make_dir
 from orchestrator.record.ledger import last_events
+from orchestrator.record.rundir import RunDirectory
+from orchestrator.run.interrupt import Interrupted, SignalStop
 
 federation_app = typer.Typer(help="Federated runs (spec §12): node keys.", no_args_is_help=True)
 app.add_typer(federation_app, name="federation")
@@ -90,7 +96,55 @@ def run_foreground(cfg: RunConfig, run_dir: Path) -> None:
         f"{fed.rounds_every_ticks} ticks",
         highlight=False,
     )
+    interrupt = active_stop()
+    _closing(
+        lambda on_round: run_federation(cfg, run_dir, on_round=on_round, interrupt=interrupt),
+        run_dir,
+        rounds,
+        interrupt,
+    )
+
+
+def resume_foreground(run_dir: Path) -> None:
+    """``qnf resume`` of a federation's run directory: the rounds go on from the last one
+    committed (``orchestrator.run.federation_resume``), with a line each."""
+    from orchestrator.config.root import load_config
+    from orchestrator.record.rundir import RunBusy
+    from orchestrator.run.federation_resume import resume_federation
+    from orchestrator.run.resume import ResumeError
+
+    try:
+        cfg = load_config(RunDirectory(run_dir).config)
+    except ConfigError as exc:
+        fail(exc.problems)
+    fed = cfg.federation
+    assert fed is not None
+    rounds = cfg.run.ticks // fed.rounds_every_ticks
+    err.print(f"federation: resuming {run_dir} on engine {fed.engine}", highlight=False)
+    interrupt = active_stop()
+    try:
+        _closing(
+            lambda on_round: resume_federation(run_dir, on_round=on_round, interrupt=interrupt),
+            run_dir,
+            rounds,
+            interrupt,
+        )
+    except (ResumeError, RunBusy) as exc:
+        fail([str(exc)])
+
+
+def _closing(
+    start: Callable[[Callable[[Any], None]], Any],
+    run_dir: Path,
+    rounds: int,
+    interrupt: SignalStop | None,
+) -> None:
+    """Run ``start(on_round)``, a line per round, then the closing lines and the exit code:
+    0 completed; 1 failed or cancelled; 2 bad input (nodes that cannot be placed, nothing
+    written); 128 + N interrupted by a signal (summary.json says how to resume)."""
     started = time.perf_counter()
+    if interrupt is not None:
+        interrupt.boundary = "round"  # the first signal's line: stopping after this round
 
     def on_round(outcome: Any) -> None:
         err.print(
@@ -101,18 +155,34 @@ def run_foreground(cfg: RunConfig, run_dir: Path) -> None:
         )
 
     try:
-        result = run_federation(cfg, run_dir, on_round=on_round)
+        result = start(on_round)
+    except ConfigError as exc:
+        fail(exc.problems)
+    except Interrupted as exc:
+        fail([f"{exc}; nothing was written"], code=exc.exit_code)
     except KeyboardInterrupt:
-        err.print("interrupted", highlight=False)
+        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
         raise typer.Exit(130) from None
     summary = result.summary
     say(f"run directory: {result.run_dir}")
     say(f"status:        {result.status}")
-    say(f"rounds:        {summary['rounds']}")
+    say(f"rounds:        {summary['rounds']} of {rounds}")
     say(f"final root:    {result.final_root}")
     for node, outcome in summary["nodes"].items():
         say(f"node {node}: {outcome['status']}, root {outcome.get('final_root')}")
     say(f"check it:      qnf ledger verify {result.run_dir}")
+    if summary.get("resume"):
+        say(f"continue it:   {summary['resume']}")
+    if result.status == "interrupted" and interrupt is not None and interrupt.requested:
+        fail(
+            [
+                f"{interrupt.reason} after round {summary['rounds']} of {rounds}; every "
+                f"committed round and tick is kept; continue with: qnf resume {run_dir}"
+            ],
+            code=interrupt.exit_code,
+        )
+    if result.status == "failed" and summary.get("error"):
+        fail([str(summary["error"])], code=1)
     if result.status != "completed":
         raise typer.Exit(1)
 

@@ -134,6 +134,16 @@ class FederationConfig(StrictModel):
     round_timeout_s: float = Field(
         600.0, gt=0, description="Seconds the coordinator waits for a node in one round."
     )
+    placement_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        le=86400,
+        description=(
+            "Engines with placement (ray): seconds to wait for the cluster to reserve every "
+            "node's num_cpus and resources before the run fails with what is missing (nodes "
+            "the cluster can never hold are refused at once, before anything is written)."
+        ),
+    )
 
     @field_validator("engine")
     @classmethod

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -82,12 +82,23 @@ class FederationEngine(ABC):
     def __init__(self, config: FederationConfig) -> None:
         """Connect to where nodes will run (a cluster address, or nothing for in-process)."""
 
-    @abstractmethod
-    def start(self, nodes: Sequence[NodeSpec]) -> None:
-        """Build every node (each ``NodeSpec.build`` where that node runs).
+    def check(self, nodes: Sequence[NodeSpec]) -> list[str]:
+        """Why ``nodes`` can never be placed here, one ``field: message`` line per problem
+        that says what to change (empty: they can be). Asked before anything is written, so
+        a federation that cannot run is refused as bad input. Default: nothing to check."""
+        return []
 
+    @abstractmethod
+    def start(
+        self, nodes: Sequence[NodeSpec], should_stop: Callable[[], bool] | None = None
+    ) -> bool:
+        """Build every node (each ``NodeSpec.build`` where that node runs); True when built.
+
+        should_stop(): asked while waiting for placement (at least every second) and between
+        nodes; when it says True the engine lets go of what it started and returns False.
         Raises when a node cannot be placed or built at all (a missing resource, a factory
-        that fails on its first try): the federation cannot start.
+        that fails on its first try, placement that does not come in time): the federation
+        cannot start.
         """
 
     @abstractmethod

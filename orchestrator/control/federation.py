@@ -16,8 +16,10 @@ over several rounds instead of snapping onto the consensus.
 
 The pull is applied between two ticks, to the next tick's preparation, like a rollback's
 decoupling; the node records it as a ``consensus`` block with a checkpoint, so a resumed node
-starts after it. The rule's state (the last round and coupling received) is checkpointed with
-the loop; every tick event carries ``federation_coupling``.
+starts after it. The rule's state (the last round and coupling received, and the phases the
+node had before that round's pull, bit for bit: its contribution to that round, which a
+resumed coordinator may ask for again) is checkpointed with the loop; every tick event
+carries ``federation_coupling``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class FederationRule(ControlRule):
         self.pull = config.pull
         self.round = -1
         self.coupling = 1.0
+        self.before: np.ndarray | None = None  # the phases before round ``round``'s pull
 
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
         return RuleOutcome(proposal, {"federation_coupling": self.coupling})
@@ -81,6 +84,7 @@ class FederationRule(ControlRule):
             weight = self.pull * delivery.coupling
         after = before if weight == 0.0 else pulled(before, np.array(delivery.consensus), weight)
         self.round, self.coupling = delivery.round, delivery.coupling
+        self.before = np.array(before, dtype=np.float64, copy=True)
         fields = {
             "round": delivery.round,
             "consensus": None if delivery.consensus is None else list(delivery.consensus),
@@ -97,8 +101,11 @@ class FederationRule(ControlRule):
         return replace(next_tick, preparation=preparation), fields
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return {"round": self.round, "coupling": self.coupling}, {}
+        arrays = {} if self.before is None else {"before": self.before}
+        return {"round": self.round, "coupling": self.coupling}, arrays
 
     def restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
         self.round = int(meta.get("round", -1))
         self.coupling = float(meta.get("coupling", 1.0))
+        before = arrays.get("before")
+        self.before = None if before is None else np.array(before, dtype=np.float64, copy=True)

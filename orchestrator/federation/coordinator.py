@@ -4,7 +4,10 @@ Per round r, with the answers of every node to ``advance`` (a signed contributio
 engine's ``NodeDown``), in sorted node order:
 
     missing     nodes that did not answer (their process died, they failed, timed out)
-    rejected    contributions the intake refused (forged, unknown key, replayed round, ...)
+    rejected    contributions the intake refused (forged, unknown key, replayed round, ...);
+                each answer is bound to the node it was asked of and to this round: another
+                node's message given as a node's answer is "relayed" (recorded with whose it
+                was and for which round) and uses up nothing of that other node's round
     rejoining   nodes back after missing a round or a delivery: left out of this round's
                 consensus whatever their phases (they resumed from a checkpoint and may lag)
     consensus   ``consensus.consensus`` over the accepted phases of the other nodes, radius
@@ -25,6 +28,11 @@ engine's ``NodeDown``), in sorted node order:
 Every node that answered gets a ``Delivery`` (consensus, coupling, decoupled and why); a node
 whose delivery fails is treated as missing from then on (it rejoins decoupled). The round's
 outcome is one block of the federation ledger (``orchestrator.federation.record``).
+
+The coordinator's state between rounds (each node's coupling, who was absent, the last round
+accepted from each node) is a function of the round events it produced, so a resumed
+federation rebuilds it from its ledger (``replay``) and decides the next round exactly as the
+uninterrupted coordinator would.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ import numpy as np
 from orchestrator.contract.federation import NodeDown
 from orchestrator.federation.consensus import consensus
 from orchestrator.federation.protocol import Delivery
-from orchestrator.federation.signing import Contribution, Intake
+from orchestrator.federation.signing import Contribution, Intake, Rejection
 
 __all__ = ["Coordinator", "RoundOutcome"]
 
@@ -120,8 +128,13 @@ class Coordinator:
                 why = answer.reason if isinstance(answer, NodeDown) else "no answer"
                 out.missing[node] = why if isinstance(why, str) else str(why)
                 continue
-            refused = self.intake.admit(answer, round)
-            if refused is not None:
+            refused = self.intake.admit(answer, round, channel=node)
+            if refused is Rejection.RELAYED:
+                out.rejected[node] = (
+                    f"relayed: carries node {answer.node_id}'s contribution to round "
+                    f"{answer.round}"
+                )
+            elif refused is not None:
                 out.rejected[node] = refused.value
             elif node in self.absent:
                 out.rejoining.append(node)
@@ -154,6 +167,21 @@ class Coordinator:
             )
         out.decoupled = dict(sorted(out.decoupled.items()))
         return out
+
+    def replay(self, event: Mapping[str, Any]) -> None:
+        """Take the state after a round from its committed ``round`` event (``event()`` plus
+        ``undelivered``), as ``collect`` and ``delivered`` left it."""
+        round, missing, rejected = event["round"], event["missing"], event["rejected"]
+        for node in event["rejoining"]:
+            self.absent.discard(node)
+        for node in self.nodes:
+            if node not in missing and node not in rejected:
+                self.intake.note(node, round)
+        self.absent.update(missing)
+        self.coupling.update({n: float(k) for n, k in event["coupling"].items()})
+        for node in event["undelivered"]:
+            self.absent.add(node)
+            self.coupling[node] = 0.0
 
     def _couple(self, out: RoundOutcome, node: str) -> None:
         before = self.coupling[node]

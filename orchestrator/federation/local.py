@@ -12,7 +12,7 @@ interrupt a call in the same process and is not enforced.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, final
 
 from orchestrator.contract.federation import EnginePlugin, FederationEngine, NodeDown, NodeSpec
@@ -34,16 +34,22 @@ class LocalEngine(FederationEngine):
         self.restarts: dict[str, int] = {}
         self.down: set[str] = set()
 
-    def start(self, nodes: Sequence[NodeSpec]) -> None:
+    def start(
+        self, nodes: Sequence[NodeSpec], should_stop: Callable[[], bool] | None = None
+    ) -> bool:
         for spec in nodes:
             self.specs[spec.node_id] = spec
             self.restarts[spec.node_id] = 0
         try:
             for spec in nodes:
+                if should_stop is not None and should_stop():
+                    self.close()
+                    return False
                 self.nodes[spec.node_id] = spec.build()
         except BaseException:
             self.close()
             raise
+        return True
 
     def call(
         self, method: str, args: Mapping[str, tuple[Any, ...]], timeout_s: float

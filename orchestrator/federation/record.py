@@ -17,7 +17,9 @@ Blocks of the federation ledger, one event each:
   is the nodes' logical clock (ticks done times tick length, microseconds). Meta: each
   accepted contribution's signature, wall time.
 - ``end``: every node's outcome (status, ticks, final root of its ledger), which ties the
-  node ledgers to this one.
+  node ledgers to this one. Written once every round was held and the nodes finished: a
+  federation stopped by a signal or ``qnf cancel`` has none until it is resumed (its chain is
+  then that of a run never stopped).
 
 What depends on the run's random id (the signatures) is in the meta chain, so two runs of the
 same config on deterministic backends end at the same final root, as single runs do.

@@ -20,11 +20,14 @@ to itself.
 
 The intake accepts a contribution only if, in this order (the first failure is the reason
 recorded): it is well formed; its phases are finite; its node is listed; the public key it
-names is the one listed for that node; the signature verifies with the listed key; its run id
-is this run's; its round is newer than the node's last accepted round (equal: a replay; older:
-stale); it is for the current round; it has the run's number of channels. Authentication
-comes before the run, round and channel checks, so those reasons always describe what the
-node itself signed, and a rejected contribution never changes the intake's state.
+names is the one listed for that node; the signature verifies with the listed key; it came on
+its own node's channel (the coordinator passes the node it asked: an authentic message of
+node b given as node a's answer is *relayed*); its run id is this run's; its round is newer
+than the node's last accepted round (equal: a replay; older: stale); it is for the current
+round; it has the run's number of channels. Authentication comes before the channel, run,
+round and count checks, so those reasons always describe what the node itself signed, and a
+rejected contribution never changes the intake's state: a relayed copy of b's message uses up
+nothing of b's round, so b's own answer is still accepted (issue 27, F2).
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class Rejection(str, Enum):
     UNKNOWN_NODE = "unknown node"
     UNKNOWN_KEY = "unknown key"
     BAD_SIGNATURE = "bad signature"
+    RELAYED = "relayed"
     WRONG_RUN = "wrong run id"
     REPLAYED_ROUND = "replayed round"
     STALE_ROUND = "stale round"
@@ -177,9 +181,18 @@ class Intake:
         """The last round accepted from ``node_id``, None if none yet."""
         return self._last.get(node_id)
 
-    def admit(self, contribution: Contribution, current_round: int) -> Rejection | None:
+    def note(self, node_id: str, round: int) -> None:
+        """Record that ``node_id``'s contribution to ``round`` was accepted (a resumed
+        coordinator replays the rounds its ledger holds)."""
+        self._last[node_id] = round
+
+    def admit(
+        self, contribution: Contribution, current_round: int, channel: str | None = None
+    ) -> Rejection | None:
         """None if ``contribution`` is accepted for ``current_round``, else why not.
 
+        channel: the node whose answer this is (the one the coordinator asked); a
+        contribution signed by another node is ``RELAYED``. None: not bound to a channel.
         Accepting records the node's round: a second contribution for it is a replay.
         """
         c = contribution
@@ -204,6 +217,8 @@ class Intake:
             listed.verify(bytes.fromhex(c.signature), message)
         except InvalidSignature:
             return Rejection.BAD_SIGNATURE
+        if channel is not None and c.node_id != channel:
+            return Rejection.RELAYED
         if c.run_id != self._run_id:
             return Rejection.WRONG_RUN
         last = self._last.get(c.node_id)

@@ -10,9 +10,12 @@ A job is a validated config waiting for, running on, or finished by a worker. St
 ``resume`` set, so the next worker continues its run directory from the last checkpoint.
 
 Leases: a worker claims a job in one IMMEDIATE transaction (so two workers never take the
-same job) and must renew the lease before ``lease_expires``; a heartbeat thread does it. A job
-whose lease expired, or whose worker process on this host is gone, reads as ``interrupted``
-instead of staying "running" forever.
+same job) and must renew the lease before ``lease_expires``; its lease keeper process does it
+(``orchestrator.jobs.keeper``), whatever the worker's ticks do to its GIL. Whether a running
+job is lost (reads ``interrupted``) is decided by the best witness: for a worker on this host,
+its process (pid and start time recorded at claim; a zombie or a reused pid is gone:
+``orchestrator.jobs.proc``), never the lease, so a live worker's job cannot turn
+``interrupted`` however late a renewal is; for a worker on another host, the lease.
 
 QNF_HOME defaults to ``$XDG_STATE_HOME/qnfusion`` (``~/.local/state/qnfusion``). It holds
 ``jobs.sqlite``, ``runs/<job id>/`` (unless the config names ``run.out``) and ``logs/``, all
@@ -41,6 +44,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator.jobs import lease
+from orchestrator.jobs.lease import lease_seconds
+from orchestrator.jobs.proc import alive, start_time
 from orchestrator.jobs.storefile import JobStoreError, is_disk_full, open_store, reason
 from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
@@ -61,9 +67,6 @@ TERMINAL = ("completed", "failed", "cancelled", "stopped")
 ACTIVE = ("queued", "running")
 
 
-def lease_seconds() -> float:
-    """Lease length: ``$QNF_LEASE_SECONDS`` or 30 s (renewed every third of it)."""
-    return float(os.environ.get("QNF_LEASE_SECONDS", "30"))
 
 
 
@@ -90,18 +93,6 @@ def durable_ticks(run_dir: Path, recorded: int) -> int:
         if event.get("kind") == "revert":
             return int(event["tick"])
     return recorded
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass(frozen=True)
@@ -201,9 +192,10 @@ class JobStore:
 
     @staticmethod
     def _lost(r: dict[str, Any]) -> bool:
-        if r["lease_expires"] is not None and r["lease_expires"] < time.time():
-            return True
-        return r["worker_host"] == socket.gethostname() and not _alive(r["worker_pid"])
+        """Whether a running job's worker is gone (module docstring: the best witness)."""
+        if r["worker_host"] == socket.gethostname():
+            return not alive(r["worker_pid"], r.get("worker_started"))
+        return r["lease_expires"] is not None and r["lease_expires"] < time.time()
 
     def get(self, job_id: str) -> Job:
         """The job with this id, or the only one whose id starts with it (literally)."""
@@ -282,8 +274,17 @@ class JobStore:
                 return None
             c.execute(
                 "UPDATE jobs SET state = 'running', worker_id = ?, worker_pid = ?, "
-                "worker_host = ?, lease_expires = ?, updated_at = ?, error = NULL WHERE id = ?",
-                (worker_id, os.getpid(), socket.gethostname(), now + lease_s, now, row[0]),
+                "worker_started = ?, worker_host = ?, lease_expires = ?, updated_at = ?, "
+                "error = NULL WHERE id = ?",
+                (
+                    worker_id,
+                    os.getpid(),
+                    start_time(os.getpid()),
+                    socket.gethostname(),
+                    now + lease_s,
+                    now,
+                    row[0],
+                ),
             )
         return self.get(row[0])
 
@@ -296,23 +297,19 @@ class JobStore:
         lease_s: float | None = None,
     ) -> bool:
         """Extend the lease and record progress; False if the worker no longer holds it."""
-        now = time.time()
-        lease_s = lease_seconds() if lease_s is None else lease_s
         with self._tx() as c:
-            cur = c.execute(
-                "UPDATE jobs SET lease_expires = ?, updated_at = ?, ticks_done = ?, "
-                "last_metrics = COALESCE(?, last_metrics) "
-                "WHERE id = ? AND worker_id = ? AND state = 'running'",
-                (
-                    now + lease_s,
-                    now,
-                    ticks_done,
-                    None if last_metrics is None else json.dumps(last_metrics),
-                    job_id,
-                    worker_id,
-                ),
-            )
+            cur = c.execute(*lease.renew(job_id, worker_id, ticks_done, last_metrics, lease_s))
             return cur.rowcount == 1
+
+    def stop_reason(self, job_id: str, worker_id: str) -> str | None:
+        """Why the worker must stop the job at this tick boundary: ``cancel`` (``qnf cancel``),
+        ``lost`` (it no longer holds the job), or None (go on). One read, no write."""
+        row = self._conn.execute(
+            "SELECT cancel_requested, worker_id, state FROM jobs WHERE id = ?", (job_id,)
+        ).fetchone()
+        if row is None or row["worker_id"] != worker_id or row["state"] != "running":
+            return "lost"
+        return "cancel" if row["cancel_requested"] else None
 
     def cancel_requested(self, job_id: str) -> bool:
         row = self._conn.execute(
@@ -365,7 +362,8 @@ class JobStore:
         with self._tx() as c:
             c.execute(
                 "UPDATE jobs SET state = 'queued', resume = 1, cancel_requested = 0, "
-                "worker_id = NULL, worker_pid = NULL, lease_expires = NULL, error = NULL, "
+                "worker_id = NULL, worker_pid = NULL, worker_started = NULL, "
+                "lease_expires = NULL, error = NULL, "
                 "updated_at = ? WHERE id = ?",
                 (time.time(), job.id),
             )
@@ -383,7 +381,7 @@ class JobStore:
 
     def heartbeat(self, worker_id: str) -> None:
         with self._tx() as c:
-            c.execute("UPDATE workers SET heartbeat = ? WHERE id = ?", (time.time(), worker_id))
+            c.execute(*lease.heartbeat(worker_id))
 
     def unregister_worker(self, worker_id: str) -> None:
         with self._tx() as c:
@@ -397,5 +395,5 @@ class JobStore:
         return [
             (r["id"], r["pid"])
             for r in rows
-            if r["heartbeat"] >= cutoff and (r["host"] != host or _alive(r["pid"]))
+            if r["heartbeat"] >= cutoff and (r["host"] != host or alive(r["pid"]))
         ]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from orchestrator.record.fsutil import create_private, make_dir
 
-__all__ = ["SCHEMA", "JobStoreError", "is_disk_full", "open_store", "reason"]
+__all__ = ["ADDED_COLUMNS", "SCHEMA", "JobStoreError", "is_disk_full", "open_store", "reason"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS workers (
     heartbeat  REAL NOT NULL
 );
 """
+
+# Columns added after stores were first made: added to a store that lacks them when it is
+# opened for writing (a read-only store without them reads as if they were NULL).
+ADDED_COLUMNS = {"worker_started": "INTEGER"}  # the worker's start time (orchestrator.jobs.proc)
 
 _CORRUPT = ("file is not a database", "database disk image is malformed")
 
@@ -143,6 +147,10 @@ def _writable(home: Path, path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(SCHEMA)
+        have = {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
     except BaseException:
         conn.close()
         raise

@@ -1,11 +1,13 @@
 """Workers: take queued jobs from the store and run them, one at a time, under a lease.
 
 ``work()`` is the loop behind ``qnf worker``; ``qnf submit`` starts one in the background
-(``spawn``) when no live worker exists. While a job runs, a heartbeat thread renews the lease
-every third of its length, publishes progress (ticks whose blocks are committed, the last
-H_coh / E_coh, and the §15 monitor snapshot of the tick the loop continues from, the one
-``FusionLoop.monitor_entropy()`` gives) and watches for ``qnf cancel``; the run then stops at
-the next tick boundary.
+(``spawn``) when no live worker exists. A worker starts its lease keeper first
+(``orchestrator.jobs.keeper``, a process, so no tick can starve it of the GIL): while
+a job runs, the keeper renews the lease every third of its length and publishes the progress
+the worker hands it (ticks whose blocks are committed, the last H_coh / E_coh, and the §15
+monitor snapshot of the tick the loop continues from, the one
+``FusionLoop.monitor_entropy()`` gives). At every tick boundary (every round of a federated
+job) the worker reads the store once: ``qnf cancel`` or a lost lease stops the run there.
 
 A job that was resumed (``qnf resume ID``) continues its run directory from the last
 checkpoint; a job whose first attempt died before its genesis block was committed starts over
@@ -38,7 +40,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import traceback
 import uuid
@@ -48,13 +49,15 @@ from typing import Any, final
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import load_config_text
 from orchestrator.control.monitor import EntropySnapshot
+from orchestrator.jobs.keeper import LeaseKeeper
 from orchestrator.jobs.spare import keep_spare, release
-from orchestrator.jobs.store import Job, JobStore, JobStoreError, lease_seconds
+from orchestrator.jobs.store import Job, JobStore, JobStoreError
 from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.fsutil import create_private, file_mode
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
+from orchestrator.run.federation_resume import is_federation, resume_federation
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import HISTORY, TickRecord, snapshot_of
 from orchestrator.run.resume import resume
@@ -110,40 +113,6 @@ def ensure_worker(store: JobStore) -> int | None:
         return spawn(store.home, fd)
     finally:
         os.close(fd)  # the worker's inherited copy keeps the lock
-
-
-class _Heartbeat(threading.Thread):
-    """Renews the lease, publishes progress, notices cancellation and a lost lease."""
-
-    def __init__(self, home: Path, job: Job, worker_id: str) -> None:
-        super().__init__(name=f"qnf-heartbeat-{job.id}", daemon=True)
-        self.home, self.job, self.worker_id = home, job, worker_id
-        self.ticks = job.ticks_done
-        self.metrics: dict[str, Any] | None = None
-        self.stop_requested = threading.Event()
-        self.lost = False
-        self._done = threading.Event()
-
-    def beat(self, store: JobStore) -> None:
-        if not store.renew(self.job.id, self.worker_id, self.ticks, self.metrics):
-            self.lost = True
-            self.stop_requested.set()
-        elif store.cancel_requested(self.job.id):
-            self.stop_requested.set()
-        store.heartbeat(self.worker_id)
-
-    def run(self) -> None:
-        store = JobStore(self.home)
-        try:
-            while not self._done.wait(lease_seconds() / 3):
-                with contextlib.suppress(JobStoreError):  # a full disk: try at the next beat
-                    self.beat(store)
-        finally:
-            store.close()
-
-    def finish(self) -> None:
-        self._done.set()
-        self.join()
 
 
 @final
@@ -214,12 +183,39 @@ def _has_genesis(run_dir: Path) -> bool:
     return files.is_run() and verify(files.ledger).blocks > 0
 
 
+class _Progress:
+    """What the worker knows of its job's progress, and whether the job is still its own."""
+
+    def __init__(self, job: Job, keeper: LeaseKeeper) -> None:
+        self.keeper = keeper
+        self.ticks = job.ticks_done
+        self.metrics: dict[str, Any] | None = None
+        self.lost = False
+
+    def publish(self) -> None:
+        self.keeper.progress(self.ticks, self.metrics)
+
+
 def run_job(
-    store: JobStore, job: Job, worker_id: str, interrupt: SignalStop | None = None
+    store: JobStore,
+    job: Job,
+    worker_id: str,
+    interrupt: SignalStop | None = None,
+    keeper: LeaseKeeper | None = None,
 ) -> str:
-    """Run (or resume) one claimed job to its end; return the state recorded for it."""
+    """Run (or resume) one claimed job to its end; return the state recorded for it.
+
+    keeper: the worker's lease keeper (``work`` starts one); None: one is started for this job.
+    """
+    if keeper is None:
+        keeper = LeaseKeeper.start(store.home, worker_id)
+        try:
+            return run_job(store, job, worker_id, interrupt, keeper)
+        finally:
+            keeper.close()
     log = _job_logger(store.home, job)
-    beat = _Heartbeat(store.home, job, worker_id)
+    beat = _Progress(job, keeper)
+    keeper.hold(job.id, job.ticks_done)
     snapshots: dict[int, dict[str, Any]] = {}  # tick -> monitor snapshot, on the current path
     empty = EntropySnapshot().as_dict()
 
@@ -254,8 +250,15 @@ def run_job(
             restored = snapshots.get(event["tick"] - 1, empty)
             beat.metrics = {**(beat.metrics or {}), "monitor": restored}
             log.info("revert to block %d (%s)", event["to_block"], event["reason"])
+        else:
+            return
+        beat.publish()
 
-    beat.start()
+    def should_stop() -> bool:
+        reason = store.stop_reason(job.id, worker_id)
+        beat.lost = beat.lost or reason == "lost"
+        return reason is not None
+
     try:
         config = load_config_text(job.config_yaml, f"job {job.id} config")
 
@@ -267,25 +270,28 @@ def run_job(
         options = {
             "on_start": on_start,
             "on_tick": on_tick,
-            "should_stop": lambda: beat.stop_requested.is_set() or store.cancel_requested(job.id),
+            "should_stop": should_stop,
             "on_commit": on_commit,
+            "interrupt": interrupt,
+        }
+        federated = {
+            "should_stop": should_stop,
+            "on_commit": on_commit,
+            "on_round": lambda outcome: log.info("round %d", outcome.round),
             "interrupt": interrupt,
         }
         if job.resume and _has_genesis(job.run_dir):
             log.info("resuming %s from its last checkpoint", job.run_dir)
-            result = resume(job.run_dir, **options)
+            if is_federation(job.run_dir):
+                result = resume_federation(job.run_dir, **federated)
+            else:
+                result = resume(job.run_dir, **options)
         else:
             if job.run_dir.exists() and not _has_genesis(job.run_dir):
                 shutil.rmtree(job.run_dir)  # an attempt that died before acknowledging anything
             log.info("starting %s into %s", job.config_path, job.run_dir)
             if config.federation is not None:
-                result = run_federation(
-                    config,
-                    job.run_dir,
-                    should_stop=options["should_stop"],
-                    on_commit=on_commit,
-                    on_round=lambda outcome: log.info("round %d", outcome.round),
-                )
+                result = run_federation(config, job.run_dir, **federated)
             else:
                 result = execute(config, job.run_dir, **options)
         state = result.status
@@ -324,7 +330,7 @@ def run_job(
         _record_end(store, job, worker_id, "failed", beat.ticks, None, message)
         return "failed"
     finally:
-        beat.finish()
+        keeper.release()
         for handler in list(log.handlers):
             handler.close()
             log.removeHandler(handler)
@@ -354,16 +360,23 @@ def work(
     lock = _inherited_lock()
     if lock is None:
         lock = take_worker_lock(home)  # a foreground worker takes it when free, else runs beside
-    store = JobStore(home)
-    keep_spare(home)  # room to record a full disk (module docstring)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    store.register_worker(worker_id)
     try:
+        store = JobStore(home)
+    except BaseException:
+        if lock is not None:
+            os.close(lock)
+        raise
+    keep_spare(home)  # room to record a full disk (module docstring)
+    keeper: LeaseKeeper | None = None
+    try:
+        keeper = LeaseKeeper.start(home, worker_id)  # after the store exists: it opens it
+        store.register_worker(worker_id)
         while interrupt is None or not interrupt.requested:
             job = store.claim(worker_id)
             if job is not None:
                 _say(f"worker {worker_id}: running job {job.id}")
-                state = run_job(store, job, worker_id, interrupt)
+                state = run_job(store, job, worker_id, interrupt, keeper)
                 _say(f"worker {worker_id}: job {job.id} {state}")
                 continue
             if exit_when_idle:
@@ -377,8 +390,12 @@ def work(
             time.sleep(poll_seconds)
         return interrupt.exit_code if interrupt is not None else 0
     finally:
-        with contextlib.suppress(JobStoreError):  # a full disk: its heartbeat just goes stale
-            store.unregister_worker(worker_id)
-        store.close()
-        if lock is not None:
-            os.close(lock)
+        try:
+            if keeper is not None:
+                keeper.close()  # before the worker's row goes: the keeper beats it until then
+            with contextlib.suppress(JobStoreError):  # a full disk: its heartbeat goes stale
+                store.unregister_worker(worker_id)
+            store.close()
+        finally:
+            if lock is not None:
+                os.close(lock)

@@ -8,6 +8,11 @@ while writing block ``<block>``. Phases, in the order a tick meets them:
     ledger-commit     the block's rows are inserted, the transaction is not committed
     after-commit      the block is committed, its CSV rows are not written
 
+and, in a federation's coordinator (its own ledger, written in its own process):
+
+    federation-commit  the federation block's row is inserted, the transaction not committed
+    federation-after   the federation block is committed, nothing after it is done
+
 ``QNF_DISK_FULL_AT=<block>`` makes the run's writer fail every write of block ``<block>`` and
 later with ENOSPC, naming the file, as a full disk does: the documented seam of the full-disk
 tests where no small tmpfs can be mounted (they use a real one where they can).

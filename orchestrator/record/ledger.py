@@ -105,7 +105,12 @@ class PreparedBlock:
 
 
 class Ledger:
-    """An open, append-only ledger file. One writer; use as a context manager."""
+    """An open, append-only ledger file. One writer; use as a context manager.
+
+    crash_phase: the name of its crash point inside a commit (``record.faults``; a
+    federation's ledger is ``federation-commit``)."""
+
+    crash_phase = "ledger-commit"
 
     def __init__(self, conn: sqlite3.Connection, height: int, root: bytes, meta_root: bytes):
         self._conn: sqlite3.Connection | None = conn
@@ -242,7 +247,7 @@ class Ledger:
         """Write a prepared block in one durable transaction (event, meta and spikes)."""
         if self._conn is None:
             raise LedgerError("this ledger was released to a writer process")
-        commit_block(self._conn, block)
+        commit_block(self._conn, block, self.crash_phase)
 
     def release(self) -> None:
         """Close this process's connection: another process commits from now on.
@@ -270,8 +275,12 @@ def connect(path: Path) -> sqlite3.Connection:
     return Ledger._connect(path)
 
 
-def commit_block(conn: sqlite3.Connection, block: PreparedBlock) -> None:
-    """Write a prepared block in one durable transaction (event, meta and spikes)."""
+def commit_block(
+    conn: sqlite3.Connection, block: PreparedBlock, crash_phase: str = "ledger-commit"
+) -> None:
+    """Write a prepared block in one durable transaction (event, meta and spikes).
+
+    crash_phase: the name of the crash point between INSERT and COMMIT (``record.faults``)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute(
@@ -280,7 +289,7 @@ def commit_block(conn: sqlite3.Connection, block: PreparedBlock) -> None:
         )
         if block.spikes is not None:
             conn.execute("INSERT INTO spikes VALUES (?, ?, ?)", (block.height, *block.spikes))
-        crash_point("ledger-commit", block.height)
+        crash_point(crash_phase, block.height)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:  # SQLite rolls back by itself when COMMIT fails on a full disk

@@ -1,15 +1,22 @@
 """A federated run from its config to a verifying federation ledger (spec §12; design §12).
 
-    check the directory is free -> config.yaml, federation ledger with its genesis block ->
-    the engine builds every node (each a normal run under nodes/<id>) -> rounds: advance
+    check the directory is free -> connect the engine, check it can place the nodes (else
+    ``ConfigError``, nothing written) -> config.yaml, federation ledger with its genesis block
+    -> the engine builds every node (each a normal run under nodes/<id>) -> rounds: advance
     every node to the round's tick, the coordinator's round, deliveries, one ``round`` block
-    -> every node finishes its remaining ticks (or, cancelled, stops where it is, resumable)
-    -> ``end`` block, summary.json
+    -> every node finishes its remaining ticks -> ``end`` block, summary.json
 
 A node that fails (its process dies, it raises, it does not answer in time) is missing from
 that round; its engine restarts it from its checkpoint while ``max_restarts`` allows, and it
 rejoins decoupled. The federation never stops for one node: it ends ``completed`` when every
 node completed, else ``failed`` naming the nodes that did not.
+
+Stopping: before every round (and while the engine places the nodes) ``should_stop`` and the
+``interrupt`` (a signal: Ctrl+C, SIGTERM, SIGHUP) are asked; either ends the rounds there:
+every node stops where it is and writes what it did, no ``end`` block is written, and
+summary.json says ``cancelled`` or ``interrupted`` with the resume command. Everything that
+is committed stays; ``orchestrator.run.federation_resume`` continues the run from it (also
+after ``kill -9``) to the root of a run never interrupted.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
 from orchestrator.federation.record import end_event, genesis_event, node_dir
+from orchestrator.record import faults
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
 from orchestrator.record.rundir import RunDirectory
@@ -40,15 +48,28 @@ from orchestrator.run.federation_keys import (
     repository_keys,
     repository_keys_line,
 )
+from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.runner import RunResult, check_run_dir
 from orchestrator.run.session import now
 
-__all__ = ["NODE_FACTORY", "channels", "node_specs", "open_engine", "run_federation"]
+__all__ = [
+    "NODE_FACTORY",
+    "Appender",
+    "channels",
+    "drive",
+    "federation_summary",
+    "node_specs",
+    "open_engine",
+    "run_federation",
+    "stopping",
+]
 
 NODE_FACTORY = "orchestrator.run.node:open_node"
 
 RoundCallback = Callable[[RoundOutcome], None]
 CommitCallback = Callable[[int, dict[str, Any]], None]
+Appender = Callable[[dict[str, Any], dict[str, Any]], None]
+Stopping = Callable[[], str | None]
 
 
 def channels(config: RunConfig) -> int:
@@ -87,6 +108,37 @@ def node_specs(
     ]
 
 
+def stopping(
+    should_stop: Callable[[], bool] | None, interrupt: SignalStop | None
+) -> Stopping:
+    """Why the rounds must end now: ``interrupted`` (a signal), ``cancelled`` (should_stop),
+    or None."""
+
+    def why() -> str | None:
+        if interrupt is not None and interrupt.requested:
+            return "interrupted"
+        if should_stop is not None and should_stop():
+            return "cancelled"
+        return None
+
+    return why
+
+
+def appender(ledger: Ledger, on_commit: CommitCallback | None) -> Appender:
+    """Append an event (and its meta) to the federation ledger, then tell ``on_commit``."""
+
+    ledger.crash_phase = "federation-commit"
+
+    def append(event: dict[str, Any], meta: dict[str, Any]) -> None:
+        height = ledger.height
+        ledger.append(event, meta)
+        faults.crash_point("federation-after", height)
+        if on_commit is not None:
+            on_commit(height, dict(event, block=height))
+
+    return append
+
+
 def run_federation(
     config: RunConfig,
     run_dir: Path,
@@ -95,14 +147,17 @@ def run_federation(
     should_stop: Callable[[], bool] | None = None,
     on_commit: CommitCallback | None = None,
     factory: str = NODE_FACTORY,
+    interrupt: SignalStop | None = None,
 ) -> RunResult:
     """Run the federation ``config`` into ``run_dir`` (which must not exist).
 
     engine: an engine to use instead of the one the config names (it is closed at the end).
     factory: the nodes' factory (``node_specs``); the default makes fusion nodes.
     on_round(outcome): after each round's block is committed. should_stop(): checked before
-    each round; True ends the rounds ("cancelled"; each node stops where it is and closes).
-    on_commit(height, event): after each federation block is committed.
+    each round; True ends the rounds ("cancelled"). interrupt: a signal ends them the same way
+    ("interrupted"); see the module docstring. on_commit(height, event): after each federation
+    block is committed. Raises ``ConfigError`` when the engine cannot place the nodes (nothing
+    is written), ``Interrupted`` when a signal came before anything was written.
     """
     fed = config.federation
     if fed is None:
@@ -114,43 +169,82 @@ def run_federation(
     warning = repository_keys_line(fed)
     if warning is not None:
         print(warning, file=sys.stderr, flush=True)
+    faults.arm()
     started = time.perf_counter()
     files = RunDirectory(run_dir)
     run_id = uuid.uuid4().hex
     keys = {n.id: n.public_key for n in fed.nodes}
     m = channels(config)
+    specs = node_specs(config, run_dir, run_id, factory)
     engine = engine if engine is not None else open_engine(config)
     try:
+        if interrupt is not None:
+            interrupt.settle()  # an engine's SDK may have put its own handlers in (Ray does)
+        problems = engine.check(specs)
+        if problems:
+            raise ConfigError(problems)
+        if interrupt is not None and interrupt.requested:
+            raise Interrupted(interrupt.signum or 0)
         make_dir(run_dir / "nodes", parents=True)  # private, as a run's (fsutil)
         with files.locked():
             write_atomic(files.config, dump_yaml(config.resolved()).encode())
             with Ledger.create(files.ledger) as ledger:
-
-                def append(event: dict[str, Any], meta: dict[str, Any]) -> None:
-                    height = ledger.height
-                    ledger.append(event, meta)
-                    if on_commit is not None:
-                        on_commit(height, dict(event, block=height))
-
+                append = appender(ledger, on_commit)
                 resolved = config.resolved()
                 resolved["run"].pop("out", None)
                 append(
                     genesis_event(resolved, config.config_hash(), keys, m),
                     _genesis_meta(run_id, fed.engine, repository_keys(fed)),
                 )
-                specs = node_specs(config, run_dir, run_id, factory)
-                status, rounds, nodes = _rounds(
-                    config, run_id, specs, engine, append, on_round, should_stop
-                )
-                tick_us = config.spiking.tick_ms * 1000
-                append(
-                    end_event(round(config.run.ticks * tick_us), rounds, nodes),
-                    {"wall_time": now()},
-                )
-            summary = _summary(config, run_dir, status, rounds, nodes, started)
-            write_atomic(files.summary, (json.dumps(summary, indent=2) + "\n").encode())
+                coordinator = Coordinator(run_id, keys, m, fed.eps_phi, fed.ramp_rounds)
+                return drive(
+                    config, run_dir, specs, engine, coordinator, 0, append,
+                    on_round, stopping(should_stop, interrupt), started, 0, interrupt,
+                )  # fmt: skip
     finally:
         engine.close()
+
+
+def drive(
+    config: RunConfig,
+    run_dir: Path,
+    specs: list[NodeSpec],
+    engine: FederationEngine,
+    coordinator: Coordinator,
+    first_round: int,
+    append: Appender,
+    on_round: RoundCallback | None,
+    why_stop: Stopping,
+    started: float,
+    resumes: int,
+    interrupt: SignalStop | None = None,
+) -> RunResult:
+    """Start the nodes and hold rounds ``first_round`` on (the caller holds the directory's
+    lock and the ledger); ``end`` block when they ran out, summary.json either way."""
+    fed = config.federation
+    assert fed is not None
+    error = None
+    try:
+        placed = engine.start(specs, should_stop=lambda: why_stop() is not None)
+    except Exception as exc:  # not placed in time, a node that cannot be built: said in one
+        placed, error = False, str(exc)  # line; the run resumes once the cause is fixed
+    if placed:
+        status, held, nodes = _rounds(
+            config, specs, engine, coordinator, first_round, append, on_round, why_stop
+        )
+    else:  # the nodes were never all started: none of them went on
+        status, held = ("failed" if error else why_stop() or "interrupted"), first_round
+        nodes = {s.node_id: {"status": "not started", "ticks": None, "final_root": None}
+                 for s in specs}  # fmt: skip
+    if placed and status in ("completed", "failed"):
+        tick_us = config.spiking.tick_ms * 1000
+        append(end_event(round(config.run.ticks * tick_us), held, nodes), {"wall_time": now()})
+    if status == "interrupted" and interrupt is not None:
+        error = interrupt.reason
+    summary = federation_summary(
+        config, run_dir, status, held, nodes, started, resumes, error, resumable=not placed
+    )
+    write_atomic(RunDirectory(run_dir).summary, (json.dumps(summary, indent=2) + "\n").encode())
     return RunResult(
         run_dir,
         summary["status"],
@@ -163,27 +257,25 @@ def run_federation(
 
 def _rounds(
     config: RunConfig,
-    run_id: str,
     specs: list[NodeSpec],
     engine: FederationEngine,
-    append: Callable[[dict[str, Any], dict[str, Any]], None],
+    coordinator: Coordinator,
+    first_round: int,
+    append: Appender,
     on_round: RoundCallback | None,
-    should_stop: Callable[[], bool] | None,
+    why_stop: Stopping,
 ) -> tuple[str, int, dict[str, dict[str, Any]]]:
-    """Build the nodes, hold every round, finish the nodes: (status, rounds, node outcomes)."""
+    """Hold every round from ``first_round`` on, finish the nodes: (status, rounds held in the
+    ledger, node outcomes). Stopped, the nodes stop where they are (``finish(False)``)."""
     fed = config.federation
     assert fed is not None
     ids = [s.node_id for s in specs]
-    engine.start(specs)
-    coordinator = Coordinator(
-        run_id, {n.id: n.public_key for n in fed.nodes}, channels(config), fed.eps_phi,
-        fed.ramp_rounds,
-    )
     tick_us = config.spiking.tick_ms * 1000
-    status, held = "completed", 0
-    for r in range(config.run.ticks // fed.rounds_every_ticks):
-        if should_stop is not None and should_stop():
-            status = "cancelled"
+    status, held = "completed", first_round
+    for r in range(first_round, config.run.ticks // fed.rounds_every_ticks):
+        why = why_stop()
+        if why is not None:
+            status = why
             break
         until = (r + 1) * fed.rounds_every_ticks
         began = time.perf_counter()
@@ -200,7 +292,7 @@ def _rounds(
             "signatures": outcome.signatures,
         }
         append(event, meta)
-        held += 1
+        held = r + 1
         if on_round is not None:
             on_round(outcome)
     complete = status == "completed"
@@ -231,21 +323,29 @@ def _genesis_meta(run_id: str, engine: str, published: list[str]) -> dict[str, A
     return meta
 
 
-def _summary(
+def federation_summary(
     config: RunConfig,
     run_dir: Path,
     status: str,
     rounds: int,
     nodes: dict[str, dict[str, Any]],
     started: float,
+    resumes: int,
+    error: str | None = None,
+    resumable: bool = False,
 ) -> dict[str, Any]:
+    """The federation's summary.json as it stands (``orchestrator.federation.record``);
+    ``resume`` names the command that continues it unless it ended (completed, or failed
+    after its last round: resumable=False)."""
     files = RunDirectory(run_dir)
     bad = sorted(n for n, o in nodes.items() if o["status"] != "completed")
     wall = time.perf_counter() - started
-    ticks = min((o.get("ticks", 0) for o in nodes.values()), default=0)
-    return {
+    ticks = min((o.get("ticks") or 0 for o in nodes.values()), default=0)
+    if error is None and bad and status in ("completed", "failed"):
+        error = f"nodes not completed: {', '.join(bad)}"
+    summary = {
         "status": status,
-        "error": f"nodes not completed: {', '.join(bad)}" if bad else None,
+        "error": error,
         "final_root": verify(files.ledger).root,
         "rounds": rounds,
         "ticks": ticks,
@@ -254,8 +354,12 @@ def _summary(
         "nodes": {
             n: dict(o, run_dir=str(node_dir(run_dir, n))) for n, o in sorted(nodes.items())
         },
+        "resumes": resumes,
         "finished_at": now(),
         "wall_seconds": wall,
         "seconds": {"per_round": wall / max(rounds, 1)},
         "last_tick": None,
     }
+    if resumable or status not in ("completed", "failed"):
+        summary["resume"] = f"qnf resume {run_dir}"
+    return summary

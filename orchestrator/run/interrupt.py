@@ -59,6 +59,7 @@ class SignalStop:
     def __init__(self, on_first: Callable[[int], None] | None = None) -> None:
         self.signum: int | None = None
         self._first_at = 0.0
+        self.boundary = "tick"  # where the run stops: "tick", or "round" for a federation
         self._on_first = on_first
         self._previous: dict[int, Any] = {}
         self._ignored: set[int] = set()

@@ -81,6 +81,15 @@ class FusionNode(FederatedNode):
 
     def advance(self, round: int, until_tick: int) -> Contribution:
         loop = self.session.loop
+        if self.rule.round >= round:
+            # it received this round's delivery before the coordinator stopped (killed before
+            # the round's block was committed): the same contribution again, from before the pull
+            if self.rule.round != round or self.rule.before is None or loop.tick != until_tick:
+                raise ValueError(
+                    f"node {self.node_id} received round {self.rule.round} at tick {loop.tick}; "
+                    f"cannot contribute to round {round} at tick {until_tick}"
+                )
+            return sign(self.key, self.run_id, round, self.node_id, self.rule.before)
         if loop.tick > until_tick:
             raise ValueError(f"node {self.node_id} is at tick {loop.tick}, past {until_tick}")
         status = self.session.drive(should_stop=lambda: loop.tick >= until_tick)

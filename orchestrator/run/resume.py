@@ -67,6 +67,15 @@ def resume(
     recorded, or not a regular file) are set aside as ``<name>.rejected`` and named in a
     notice passed to ``on_start`` (``{"resume": {"notice": ...}}``).
     """
+    files = RunDirectory(run_dir)
+    if files.is_run() and files.path.parent.name == "nodes":
+        from orchestrator.run.federation_resume import is_federation
+
+        if is_federation(files.path.parent.parent):  # a node goes on with its federation only
+            raise ResumeError(
+                f"{run_dir} is a node of the federation {files.path.parent.parent}; resume "
+                f"the federation: qnf resume {files.path.parent.parent}"
+            )
     with resumed_run(run_dir, on_commit, on_start, interrupt) as run:
         return finish(
             run.session,
@@ -104,8 +113,8 @@ def resumed_run(
         blocks = [(h, e) for h, e, _ in read_blocks(files.ledger)]
         if blocks and blocks[0][1].get("kind") == GENESIS_KIND:
             raise ResumeError(
-                f"{run_dir}: a federation's coordinator cannot be resumed (its node runs, "
-                f"{run_dir}/nodes/<id>, can)"
+                f"{run_dir}: a federation's run directory (resume it with "
+                "orchestrator.run.federation_resume, as `qnf resume` does)"
             )
         if not blocks or blocks[0][1].get("config_sha256") != config.config_hash():
             raise ResumeError(f"{files.config} does not match the config the run started with")

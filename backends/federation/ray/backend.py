@@ -16,20 +16,34 @@ and the node stays down.
 
 The driver connects with ``ray.init(address=federation.address)``; when it started Ray
 itself (no address) it shuts Ray down again in ``close``.
+
+Placement (issue 26 part 2): actors that cannot be placed wait in Ray without a word (four
+nodes of ``num_cpus: 1`` on a 2-CPU host waited 200 s in silence). So ``check`` compares the
+nodes' demands with the cluster's resources before anything is written, and refuses, one line
+each, what the cluster can never hold: more CPUs (or of a custom resource) than it has in all,
+or a node that no single host can hold. Then ``start`` reserves every node's bundle
+(``num_cpus`` and its ``resources``) in one placement group and waits for it at most
+``placement_timeout_s`` (asking ``should_stop`` every second: a SIGTERM while waiting stops the
+run at once), then creates each node's actor in its bundle; a restarted actor comes back in the
+same bundle. Waiting longer fails the start with what is missing, free now.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, final
 
 import ray
 from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError
+from ray.util.placement_group import PlacementGroup, placement_group, remove_placement_group
+from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
+from orchestrator.config.errors import ConfigError
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec
 
 if TYPE_CHECKING:
@@ -64,20 +78,73 @@ class RayEngine(FederationEngine):
         self.config = config
         self.owned = not ray.is_initialized()
         if self.owned:
-            ray.init(
-                address=config.address,
-                namespace="qnfusion",
-                logging_level="WARNING",
-                log_to_driver=False,
-                include_dashboard=False,
-            )
+            try:
+                ray.init(
+                    address=config.address,
+                    namespace="qnfusion",
+                    logging_level="WARNING",
+                    log_to_driver=False,
+                    include_dashboard=False,
+                )
+            except ConnectionError as exc:  # one line, not Ray's traceback
+                raise ConfigError(
+                    [
+                        f"federation.address: cannot connect to the Ray cluster at "
+                        f"{config.address} ({exc}); start it (ray start --head) or give the "
+                        "address of a running head"
+                    ]
+                ) from None
         self.actors: dict[str, Any] = {}
         self.incarnation: dict[str, str] = {}
         self.failures: dict[str, int] = {}
         self.restarting: set[str] = set()
         self.down: set[str] = set()
+        self.group: PlacementGroup | None = None
 
-    def start(self, nodes: Sequence[NodeSpec]) -> None:
+    def check(self, nodes: Sequence[NodeSpec]) -> list[str]:
+        total = ray.cluster_resources()
+        hosts = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
+        address = self.config.address
+        where = f"the Ray cluster at {address}" if address else "the Ray started here"
+        lines = []
+        demand = _total({s.node_id: _bundle(s) for s in nodes}.values())
+        for name, need in sorted(demand.items()):
+            have = total.get(name, 0.0)
+            if need > have + 1e-9:
+                if name == "CPU":
+                    each = math.floor(have / len(nodes) * 100) / 100
+                    fix = (
+                        f"set num_cpus: {each:g} on each node, or give the cluster more CPUs "
+                        "(ray start --num-cpus N on this host, or more hosts)"
+                    )
+                    what = f"reserve {need:g} CPUs together (num_cpus)"
+                else:
+                    fix = f"start hosts that declare it (ray start --resources '{{\"{name}\": N}}')"
+                    what = f"hold {need:g} of resource {name!r} together"
+                lines.append(
+                    f"federation.nodes: the {len(nodes)} nodes {what}, but {where} has "
+                    f"{have:g}: {fix}"
+                )
+        for spec in nodes:
+            bundle = _bundle(spec)
+            if not any(all(host.get(k, 0.0) >= v for k, v in bundle.items()) for host in hosts):
+                lines.append(
+                    f"federation.nodes ({spec.node_id}): needs {_describe(bundle)} on one host, "
+                    f"but no host of {where} has that much (largest: "
+                    f"{_describe(_largest(hosts, bundle))}); lower its num_cpus or resources"
+                )
+        return lines
+
+    def start(
+        self, nodes: Sequence[NodeSpec], should_stop: Callable[[], bool] | None = None
+    ) -> bool:
+        bundles = {s.node_id: _bundle(s) for s in nodes}
+        held = [s.node_id for s in nodes if bundles[s.node_id]]
+        if held:
+            self.group = placement_group([bundles[i] for i in held], strategy="PACK")
+            if not self._placed(bundles, should_stop):
+                self.close()
+                return False
         host = ray.remote(NodeHost)
         for spec in nodes:
             options: dict[str, Any] = {
@@ -87,25 +154,65 @@ class RayEngine(FederationEngine):
             }
             if spec.resources:
                 options["resources"] = dict(spec.resources)
+            if spec.node_id in held:
+                options["scheduling_strategy"] = PlacementGroupSchedulingStrategy(
+                    placement_group=self.group,
+                    placement_group_bundle_index=held.index(spec.node_id),
+                )
             self.actors[spec.node_id] = host.options(**options).remote(spec)
             self.failures[spec.node_id] = 0
         pending = {i: a.hello.remote() for i, a in self.actors.items()}
-        ready, _ = ray.wait(
-            list(pending.values()), num_returns=len(pending), timeout=self.config.round_timeout_s
-        )
-        for node_id, ref in pending.items():
-            if ref not in ready:
+        deadline = time.monotonic() + self.config.round_timeout_s
+        waiting = list(pending.values())
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            _, waiting = ray.wait(waiting, num_returns=len(waiting), timeout=min(1.0, left))
+            if waiting and should_stop is not None and should_stop():
                 self.close()
-                wanted = {s.node_id: dict(s.resources) for s in nodes}[node_id]
+                return False
+        for node_id, ref in pending.items():
+            if ref in waiting:
+                self.close()
                 raise RuntimeError(
-                    f"node {node_id} was not placed within {self.config.round_timeout_s:g} s "
-                    f"(does the cluster have {wanted or 'a free CPU'}?)"
+                    f"node {node_id} was not built within round_timeout_s = "
+                    f"{self.config.round_timeout_s:g} s"
                 )
             try:
                 self.incarnation[node_id], _ = ray.get(ref)
             except (RayActorError, RayTaskError) as exc:
                 self.close()
                 raise RuntimeError(f"node {node_id} could not be built: {exc}") from None
+        return True
+
+    def _placed(
+        self, bundles: dict[str, dict[str, float]], should_stop: Callable[[], bool] | None
+    ) -> bool:
+        """Wait for the placement group (module docstring); False if should_stop said so."""
+        timeout = self.config.placement_timeout_s
+        deadline = time.monotonic() + timeout
+        ready = self.group.ready()
+        while True:
+            left = deadline - time.monotonic()
+            done, _ = ray.wait([ready], timeout=max(0.0, min(1.0, left)))
+            if done:
+                return True
+            if should_stop is not None and should_stop():
+                return False
+            if left <= 0:
+                break
+        free = ray.available_resources()
+        need = _total(bundles.values())
+        short = {k: v for k, v in need.items() if free.get(k, 0.0) < v}
+        self.close()
+        raise RuntimeError(
+            f"the {len(bundles)} nodes were not placed within placement_timeout_s = "
+            f"{timeout:g} s: they need {_describe(need)}, and the Ray cluster has "
+            f"{_describe({k: free.get(k, 0.0) for k in short}) or 'enough'} free now (other "
+            "jobs hold the rest); free them, lower the nodes' num_cpus, or wait longer "
+            "(federation.placement_timeout_s)"
+        )
 
     def call(
         self, method: str, args: Mapping[str, tuple[Any, ...]], timeout_s: float
@@ -175,9 +282,38 @@ class RayEngine(FederationEngine):
                 with contextlib.suppress(Exception):
                     ray.kill(actor, no_restart=True)
         self.down.update(self.actors)
+        if self.group is not None:
+            with contextlib.suppress(Exception):
+                remove_placement_group(self.group)
+            self.group = None
         if self.owned and ray.is_initialized():
             ray.shutdown()
             self.owned = False
+
+
+def _bundle(spec: NodeSpec) -> dict[str, float]:
+    """What a node's actor reserves: its CPUs and custom resources (none at 0)."""
+    bundle = {"CPU": float(spec.num_cpus), **{k: float(v) for k, v in spec.resources.items()}}
+    return {k: v for k, v in bundle.items() if v > 0}
+
+
+def _total(bundles: Iterable[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for bundle in bundles:
+        for name, amount in bundle.items():
+            total[name] = total.get(name, 0.0) + amount
+    return total
+
+
+def _largest(hosts: list[dict[str, float]], bundle: dict[str, float]) -> dict[str, float]:
+    """The most of each of ``bundle``'s resources that one host has."""
+    return {k: max((h.get(k, 0.0) for h in hosts), default=0.0) for k in bundle}
+
+
+def _describe(resources: dict[str, float]) -> str:
+    return ", ".join(
+        f"{v:g} CPU" if k == "CPU" else f"{v:g} {k}" for k, v in sorted(resources.items())
+    )
 
 
 def _first_line(exc: BaseException) -> str:

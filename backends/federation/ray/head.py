@@ -5,11 +5,15 @@ group, with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 (without it Ray 2.60 swaps in th
 routable address and listens there), its own temporary directory and HOME (Ray writes an auth
 token under HOME), and usage statistics off. The same variables are set in this process for
 the duration (Ray reads them when it is imported and connects: import it only inside the
-``with``), which is entered once ``ray start`` says the runtime started (a driver waits 60 s
-for the node; on a loaded machine the head alone took 35-57 s here). On leaving, the driver
-is disconnected and the head's process group is stopped by
-its id: SIGTERM, then SIGKILL for what is left after ``grace_s`` (Ray's own graceful stop
-takes ~30 s here). ``ray stop`` would stop every Ray on the host, other people's included.
+``with``). Every port a head would take at a fixed default (the dashboard agent's 52365, ...)
+gets a free one, so the heads of several tests or users on one host do not compete for it. It
+yields once the head says "Ray runtime started." (a driver's ``ray.init`` gives up on a head
+still starting). On a loaded host (load 12-18 on 2 cores) the raylet gives up on its slow
+dashboard agent after a fixed 15 s (ray-project/ray#65983) and the start fails "timed out
+during startup": it is tried ``attempts`` times, then ``HeadFailed`` with the end of its log.
+On leaving, the driver is disconnected and the head's process group is stopped by its id:
+SIGTERM, then SIGKILL for what is left after ``grace_s`` (Ray's own graceful stop takes ~30 s
+here). ``ray stop`` would stop every Ray on the host, other people's included.
 """
 
 from __future__ import annotations
@@ -26,12 +30,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-__all__ = ["LoopbackHead", "loopback_head"]
+__all__ = ["HeadFailed", "LoopbackHead", "loopback_head"]
 
 RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_USAGE_STATS_ENABLED": "0"}
-HEAD_ATTEMPTS = 3  # a head whose raylet did not register in Ray's 30 s is started again
 
 
 @dataclass(frozen=True)
@@ -44,87 +46,113 @@ class LoopbackHead:
     home: Path
 
 
-@contextlib.contextmanager
-def loopback_head(num_cpus: int = 4, grace_s: float = 10.0) -> Iterator[LoopbackHead]:
-    """Start a loopback-only head; stop it by its process group id afterwards (docstring)."""
-    home = Path(tempfile.mkdtemp(prefix="qnfray-", dir="/tmp"))  # Ray's socket paths are short
-    saved = {name: os.environ.get(name) for name in ("HOME", *RAY_ENV)}
-    os.environ.update(HOME=str(home), **RAY_ENV)
-    log = open(home / "head.log", "w")  # noqa: SIM115
-    head, port = _start(home, num_cpus, log)
+# Ports a head takes at a fixed default (the dashboard agent's 52365, ...): a second head on
+# the host (another test, another user's) then fails to start ("The current node timed out
+# during startup"). Each gets a free port of its own.
+_FIXED_PORTS = (
+    "dashboard-agent-listen-port",
+    "dashboard-agent-grpc-port",
+    "runtime-env-agent-port",
+    "metrics-export-port",
+)  # not --ray-client-server-port (10001): without ray[client] installed no client server runs
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports free on 127.0.0.1 now."""
+    sockets = [socket.socket() for _ in range(count)]
     try:
-        for attempt in range(1, HEAD_ATTEMPTS + 1):
-            try:
-                _wait_until_started(head, home / "head.log")
-                break
-            except RuntimeError:  # the raylet took over Ray's own 30 s to register (a load)
-                if attempt == HEAD_ATTEMPTS:
-                    raise
-                _kill_group(head)
-                log.write(f"\n--- attempt {attempt} failed; starting the head again ---\n")
-                log.flush()
-                head, port = _start(home, num_cpus, log)
-        yield LoopbackHead(f"127.0.0.1:{port}", head.pid, home)
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
     finally:
-        ray = sys.modules.get("ray")
-        if ray is not None and ray.is_initialized():
-            ray.shutdown()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGTERM)
+        for s in sockets:
+            s.close()
+
+
+class HeadFailed(RuntimeError):
+    """The head did not start (the message holds the end of its log)."""
+
+
+def _wait_started(head: subprocess.Popen, log: Path, start_s: float) -> None:
+    deadline = time.monotonic() + start_s
+    while "Ray runtime started." not in log.read_text(errors="replace"):
+        if head.poll() is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise HeadFailed(f"the Ray head did not start (exit {head.poll()}):\n{tail}")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def loopback_head(
+    num_cpus: int = 4, grace_s: float = 10.0, start_s: float = 900.0, attempts: int = 3
+) -> Iterator[LoopbackHead]:
+    """Start a loopback-only head; stop it by its process group id afterwards (docstring).
+
+    attempts: starts tried before ``HeadFailed`` (on a loaded host the raylet gives up on a
+    slow dashboard agent after a fixed 15 s, ray-project/ray#65983; a second try often lands).
+    """
+    saved = {name: os.environ.get(name) for name in ("HOME", *RAY_ENV)}
+    try:
+        for attempt in range(attempts):
+            home = Path(tempfile.mkdtemp(prefix="qnfray-", dir="/tmp"))  # short socket paths
+            os.environ.update(HOME=str(home), **RAY_ENV)
+            head, port = _start(home, num_cpus)
+            try:
+                _wait_started(head, home / "head.log", start_s)
+                break
+            except HeadFailed:
+                _stop(head, grace_s, home)
+                if attempt + 1 == attempts:
+                    raise
         try:
-            head.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
-        deadline = time.monotonic() + grace_s
-        while _alive_in_group(head.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(head.pid, signal.SIGKILL)
-        log.close()
+            yield LoopbackHead(f"127.0.0.1:{port}", head.pid, home)
+        finally:
+            ray = sys.modules.get("ray")
+            if ray is not None and ray.is_initialized():
+                ray.shutdown()
+            _stop(head, grace_s, home)
+    finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        shutil.rmtree(home, ignore_errors=True)
 
 
-def _start(home: Path, num_cpus: int, log: IO[str]) -> tuple[subprocess.Popen, int]:
-    """``ray start --head --block`` on a free loopback port, in its own process group."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def _start(home: Path, num_cpus: int) -> tuple[subprocess.Popen, int]:
+    """``ray start --head --block`` in its own process group, logging to ``home/head.log``."""
+    port, *others = _free_ports(len(_FIXED_PORTS) + 1)
     ray_bin = Path(sys.executable).parent / "ray"
     command = [
         str(ray_bin), "start", "--head", "--block", "--node-ip-address=127.0.0.1",
         f"--port={port}", f"--temp-dir={home}/ray", f"--num-cpus={num_cpus}",
         "--include-dashboard=false", "--disable-usage-stats",
+        *(f"--{name}={p}" for name, p in zip(_FIXED_PORTS, others)),
     ]  # fmt: skip
-    head = subprocess.Popen(
-        command, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    with open(home / "head.log", "w") as log:
+        head = subprocess.Popen(
+            command, env=dict(os.environ, PYTHONUNBUFFERED="1"), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     return head, port
 
 
-def _kill_group(head: subprocess.Popen) -> None:
+def _stop(head: subprocess.Popen, grace_s: float, home: Path) -> None:
+    """Stop the head's process group (SIGTERM, SIGKILL after ``grace_s``); remove ``home``."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(head.pid, signal.SIGTERM)
+    try:
+        head.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)
+        head.wait()
+    deadline = time.monotonic() + grace_s
+    while _alive_in_group(head.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(head.pid, signal.SIGKILL)
-    head.wait()
-    while _alive_in_group(head.pid):
-        time.sleep(0.2)
-
-
-def _wait_until_started(head: subprocess.Popen, log: Path, patience_s: float = 600.0) -> None:
-    """Until ``ray start`` says the runtime started: on a loaded machine that takes longer than
-    a driver's ``ray.init`` waits for the node (60 s), which then fails to connect."""
-    deadline = time.monotonic() + patience_s
-    while "Ray runtime started" not in log.read_text(errors="replace"):
-        if head.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the Ray head did not start: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _alive_in_group(pgid: int) -> bool:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from orchestrator.config.federation import FederationConfig
 from orchestrator.contract.quantum import QuantumRequest
-from orchestrator.control.federation import FederationRule, pulled
+from orchestrator.control.federation import FederationRule, phase_vector, pulled
 from orchestrator.control.rule import NextTick
 from orchestrator.federation.protocol import Delivery
 from orchestrator.physics.pci import AceState
@@ -64,7 +64,14 @@ def test_qubit_preparation_keeps_theta_and_moves_phi():
     assert np.allclose(after.preparation.phi, [0.2 + 0.25 * 0.4, -2.0 - 0.25 * 0.4])
     assert fields["pull_weight"] == 0.25 and fields["round"] == 3
     assert after.coupling == COUPLING
-    assert r.state() == ({"round": 3, "coupling": 0.5}, {})
+    meta, arrays = r.state()
+    # the phases before the pull, bit for bit: the node's contribution to round 3, which a
+    # resumed coordinator may ask for again after the pull (issue 26 part 3)
+    assert meta == {"round": 3, "coupling": 0.5} and list(arrays) == ["before"]
+    assert arrays["before"].tobytes() == phase_vector(prep.preparation).tobytes()
+    restored = rule(pull=0.5)
+    restored.restore(meta, arrays)
+    assert restored.round == 3 and restored.before.tobytes() == arrays["before"].tobytes()
 
 
 def test_amplitude_preparation_keeps_moduli():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
@@ -129,3 +130,68 @@ def test_a_node_that_stays_outside_is_pulled_back_then_decoupled_again():
     # decoupled (0), ramped back while outside (1/2, 1), decoupled again once fully coupled
     assert seen == [(0.0, 0.0, []), (0.5, 0.5, []), (1.0, 1.0, []), (0.0, 0.0, []), (0.5, 0.5, [])]
     assert all(out.coupling[n] == 1.0 for n in "abc")
+
+
+def test_a_relayed_contribution_is_refused_and_the_honest_node_keeps_its_place():
+    """F2: node a answers with b's authentic message of this round (no key stolen)."""
+    c = coordinator()
+    c.collect(0, 10, signed(0, CLOSE))
+    answers = signed(1, CLOSE)
+    answers["a"] = answers["b"]  # a relays b's current-round message
+    out = c.collect(1, 20, answers)
+    assert out.rejected == {"a": "relayed: carries node b's contribution to round 1"}
+    assert out.members == ["b", "c", "d"] and out.decoupled == {}
+    assert out.coupling["b"] == 1.0 and not out.deliveries["b"].decoupled
+    assert out.coupling["a"] == 0.0 and out.deliveries["a"].decoupled
+    assert set(out.signatures) == {"b", "c", "d"}
+    # the relayer's own next message is still accepted: nothing of its round was used up
+    out = c.collect(2, 30, signed(2, CLOSE))
+    assert out.rejected == {} and out.members == list(IDS)
+
+
+def test_a_contribution_for_another_round_on_its_own_channel_is_refused():
+    c = coordinator()
+    c.collect(0, 10, signed(0, CLOSE))
+    answers = signed(1, CLOSE)
+    answers["c"] = sign(KEYS["c"], RUN, 2, "c", CLOSE["c"])  # signed ahead, for round 2
+    out = c.collect(1, 20, answers)
+    assert out.rejected == {"c": "not the current round"}
+    out = c.collect(2, 30, signed(2, CLOSE))
+    assert out.rejected == {} and "c" in out.members
+
+
+def test_a_coordinator_rebuilt_from_its_round_events_decides_the_next_round_identically():
+    """A resumed coordinator replays the round blocks of its ledger (issue 26 part 3): its
+    next round must equal the uninterrupted coordinator's, whatever the history held."""
+    far = dict(CLOSE, d=(2.0, 3.0))
+    history = [  # (answers, failed deliveries) per round: every path of collect and delivered
+        (signed(0, far), {}),
+        (dict(signed(1, CLOSE), c=NodeDown("c", "process died", restarted=True)), {}),
+        (dict(signed(2, CLOSE), b=sign(KEYS["b"], RUN, 1, "b", CLOSE["b"])), {"a": "timeout"}),
+        (dict(signed(3, CLOSE), d=signed(3, CLOSE)["a"]), {}),  # d relays a
+        (signed(4, far), {}),
+        (signed(5, CLOSE), {}),
+        (signed(6, CLOSE), {}),
+    ]
+    live = coordinator(ramp_rounds=2)
+    events = []
+    for r, (answers, failed) in enumerate(history):
+        rebuilt = coordinator(ramp_rounds=2)
+        for event in events:
+            rebuilt.replay(event)
+        assert rebuilt.coupling == live.coupling and rebuilt.absent == live.absent
+        assert {n: rebuilt.intake.last_round(n) for n in IDS} == {
+            n: live.intake.last_round(n) for n in IDS
+        }
+        out = live.collect(r, 10 * (r + 1), answers)
+        again = rebuilt.collect(r, 10 * (r + 1), answers)
+        receipts = {n: {} for n in out.deliveries} | {
+            n: NodeDown(n, why, restarted=True) for n, why in failed.items()
+        }
+        live.delivered(out, receipts)
+        rebuilt.delivered(again, receipts)
+        assert again.event() == out.event() and again.deliveries == out.deliveries
+        events.append(json.loads(json.dumps(out.event())))  # as the ledger gives it back
+    kinds = {k for e in events for k in ("missing", "rejected", "rejoining", "undelivered",
+                                         "resynchronised") if e[k]}  # fmt: skip
+    assert kinds == {"missing", "rejected", "rejoining", "undelivered", "resynchronised"}

@@ -194,3 +194,14 @@ def test_config_with_a_key_listed_twice_is_refused():
     shared = public_key_hex(KEYS["alpha"])
     with pytest.raises(ValueError):
         Intake(RUN, {"alpha": shared, "beta": shared.upper()}, channels=4)
+
+
+def test_a_contribution_is_bound_to_the_channel_it_came_from(intake):
+    """F2: alpha's authentic message arriving on beta's channel is refused, alpha unharmed."""
+    c = sign(KEYS["alpha"], RUN, 0, "alpha", PHASES)
+    assert intake.admit(c, current_round=0, channel="beta") is Rejection.RELAYED
+    assert intake.last_round("alpha") is None and intake.last_round("beta") is None
+    assert intake.admit(c, current_round=0, channel="alpha") is None
+    forged = dataclasses.replace(c, phases=(0.2, 2.5, 6.2, 1e-7))
+    # authentication comes first: a forgery on another channel is a bad signature
+    assert intake.admit(forged, current_round=1, channel="beta") is Rejection.BAD_SIGNATURE

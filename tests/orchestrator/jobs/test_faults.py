@@ -118,6 +118,8 @@ def test_ticks_done_of_an_interrupted_job_comes_from_its_ledger(home: Path) -> N
     store = JobStore(home)
     job = store.claim("gone-worker", lease_s=-1.0)  # its lease has already run out
     assert job is not None and job.id == job_id
+    # ... on another host (on this one its process, this test's, would say it still runs)
+    store._conn.execute("UPDATE jobs SET worker_host = 'another-host' WHERE id = ?", (job_id,))
     execute(load_config(SMALL, {"run.ticks": 3}), job.run_dir, draw_report=False)
     job = store.get(job_id)
     assert job.state == "interrupted" and job.ticks_done == 3

@@ -47,18 +47,13 @@ def test_status_carries_the_monitor_snapshot_fresh_after_each_rollback(
     monkeypatch.setenv("QNF_LEASE_SECONDS", "1")
     published: list[dict] = []
 
-    class Recording(worker._Heartbeat):  # every snapshot the worker publishes, in order
-        @property
-        def metrics(self):
-            return self.__dict__.get("_m")
+    publish = worker._Progress.publish
 
-        @metrics.setter
-        def metrics(self, value):
-            self.__dict__["_m"] = value
-            if value is not None:
-                published.append(value["monitor"])
+    def recording(self) -> None:  # every snapshot the worker hands its lease keeper, in order
+        published.append(self.metrics["monitor"])
+        publish(self)
 
-    monkeypatch.setattr(worker, "_Heartbeat", Recording)
+    monkeypatch.setattr(worker._Progress, "publish", recording)
     submitted = runner.invoke(app, ["submit", str(ASSETS / "unstable.yaml"), "--no-worker"])
     job_id = submitted.stdout.split()[-1]
     assert work(tmp_path / "home", exit_when_idle=True) == 0

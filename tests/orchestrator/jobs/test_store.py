@@ -44,11 +44,24 @@ def test_an_expired_lease_reads_as_interrupted_and_can_be_resumed(tmp_path: Path
     job_id = _submit(store)
     job = store.claim("w1", lease_s=0.05)
     assert job is not None and job.state == "running"
+    # the lease is the witness for a worker on another host (this host's: its process)
+    store._conn.execute("UPDATE jobs SET worker_host = 'another-host' WHERE id = ?", (job_id,))
     time.sleep(0.1)
     assert store.get(job_id).state == "interrupted"
     assert not store.renew(job_id, "someone-else", 1, None)
     again = store.requeue(job_id)
     assert again.state == "queued" and again.resume
+
+
+def test_a_live_worker_on_this_host_keeps_its_job_whatever_its_lease_says(
+    tmp_path: Path,
+) -> None:
+    store = JobStore(tmp_path)
+    job_id = _submit(store)
+    store.claim("w1", lease_s=-1.0)  # expired at once: a renewal that came late
+    assert store.get(job_id).state == "running"
+    with pytest.raises(JobError, match="only a stopped job resumes"):
+        store.requeue(job_id)
 
 
 def test_a_dead_worker_process_reads_as_interrupted_at_once(tmp_path: Path) -> None:
@@ -95,3 +108,22 @@ def test_qnf_home_moves_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("QNF_HOME")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
     assert qnf_home() == tmp_path / "xdg" / "qnfusion"
+
+
+def test_a_store_made_before_worker_started_existed_gains_the_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from orchestrator.jobs.storefile import SCHEMA
+
+    tmp_path.mkdir(exist_ok=True)
+    old = sqlite3.connect(tmp_path / "jobs.sqlite")
+    old.executescript(SCHEMA)  # the tables as the first stores had them
+    old.close()
+    read_only = JobStore(tmp_path, write=False)  # opened as it is (here: writable, so migrated)
+    read_only.close()
+    store = JobStore(tmp_path)
+    job_id = _submit(store)
+    store.claim("w1")
+    assert store.get(job_id).state == "running"
+    columns = {r[1] for r in store._conn.execute("PRAGMA table_info(jobs)")}
+    assert "worker_started" in columns

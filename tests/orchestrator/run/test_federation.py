@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import load_config
+from orchestrator.contract.federation import FederationEngine
+from orchestrator.federation.local import LocalEngine
 from orchestrator.federation.signing import generate_private_key, sign
 from orchestrator.record.federation_report import federation_figure
 from orchestrator.record.ledger import read_blocks
@@ -149,7 +151,45 @@ def test_a_cancelled_federation_stops_its_nodes_where_they_are(tmp_path):
         should_stop=lambda: len(held) >= 2,
     )
     assert result.status == "cancelled" and result.summary["rounds"] == 2
-    end = [e for _, e, _ in read_blocks(tmp_path / "fed" / "ledger.sqlite")][-1]
-    assert end["kind"] == "end" and end["rounds"] == 2
-    assert {n["status"] for n in end["nodes"].values()} == {"cancelled"}
-    assert {n["ticks"] for n in end["nodes"].values()} == {4}
+    # no `end` block: the run is not over, `qnf resume` continues it (test_federation_resume)
+    kinds = [e["kind"] for _, e, _ in read_blocks(tmp_path / "fed" / "ledger.sqlite")]
+    assert kinds == ["federation", "round", "round"]
+    nodes = result.summary["nodes"]
+    assert {n["status"] for n in nodes.values()} == {"cancelled"}
+    assert {n["ticks"] for n in nodes.values()} == {4}
+    assert result.summary["resume"] == f"qnf resume {tmp_path / 'fed'}"
+
+
+class RelayingWire(FederationEngine):
+    """The local engine behind a wire on which n0 answers round 2 with n1's message (F2)."""
+
+    def __init__(self, config: Any) -> None:
+        self.inner = LocalEngine(config)
+
+    def start(self, nodes, should_stop=None) -> bool:
+        return self.inner.start(nodes, should_stop)
+
+    def call(self, method: str, args, timeout_s: float) -> dict[str, Any]:
+        answers = self.inner.call(method, args, timeout_s)
+        if method == "advance" and args["n0"][0] == 2:
+            answers["n0"] = answers["n1"]  # authentic, current round, another node's
+        return answers
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_relayed_contribution_is_recorded_and_the_honest_node_stays_a_member(tmp_path):
+    config, _ = write_federation(tmp_path, 3, ticks=8, rounds_every_ticks=2, eps_phi=3.0)
+    cfg = load_config(config)
+    out = tmp_path / "fed"
+    result = run_federation(cfg, out, engine=RelayingWire(cfg.federation), factory=PHASE_NODE)
+    assert result.status == "completed"
+    held = rounds(out)
+    assert held[2]["rejected"] == {"n0": "relayed: carries node n1's contribution to round 2"}
+    assert held[2]["members"] == ["n1", "n2"] and held[2]["coupling"]["n1"] == 1.0
+    assert "n1" not in held[2]["decoupled"] and held[2]["coupling"]["n0"] == 0.0
+    assert held[3]["rejected"] == {} and held[3]["members"] == ["n0", "n1", "n2"]
+    signatures = [m["signatures"] for _, e, m in read_blocks(out / "ledger.sqlite")
+                  if e["kind"] == "round"]
+    assert set(signatures[2]) == {"n1", "n2"}

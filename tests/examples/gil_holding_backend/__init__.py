@@ -1,0 +1,1 @@
+"""A test-only quantum backend whose every call holds the GIL for a set time (issue 26)."""
