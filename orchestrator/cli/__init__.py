@@ -2,6 +2,7 @@
 
 from orchestrator.cli import (  # noqa: F401
     commands,
+    events,
     federation,
     job_views,
     jobs,

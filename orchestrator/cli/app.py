@@ -218,6 +218,10 @@ def print_result(result: Any, interrupt: SignalStop | None = None) -> None:
             f"last tick:     H_coh/(n ln 2) {last['H_coh_normalised']:.4f}, "
             f"E_coh {last['E_coh']:.4f}, fusion energy {last['fusion_energy']:.4f}"
         )
+    from orchestrator.record.result import describe
+
+    for i, line in enumerate(describe(summary.get("result"))):
+        lines.append(f"{'result:' if i == 0 else '':<15}{line}")
     lines.append(f"check it:      qnf ledger verify {result.run_dir}")
     if result.status == "stopped":
         fail(
