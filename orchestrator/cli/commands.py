@@ -128,9 +128,11 @@ def validate(config: ConfigArg) -> None:
     """Check CONFIG without running anything: exit 0 if it can run, else 2 with the problems."""
     cfg = load(config)
     h = cfg.build_hamiltonian()
+    exact = cfg.quantum.capabilities().statevector
+    reading = "exact statevector, no shots" if exact else f"{cfg.quantum.shots} shots"
     say(
         f"ok: {cfg.hamiltonian.kind} Hamiltonian on {h.n_qubits} qubits ({len(h.terms)} terms); "
-        f"quantum {cfg.quantum.kind} ({cfg.quantum.shots} shots); "
+        f"quantum {cfg.quantum.kind} ({reading}); "
         f"spiking {cfg.spiking.kind} ({cfg.n_neurons()} neurons); "
         f"{cfg.pci.mapping} mapping; {cfg.run.ticks} ticks, seed {cfg.run.seed}"
     )
@@ -208,9 +210,14 @@ def ledger_verify(run_dir: RunDirArg) -> None:
     the ledger); exit 1 naming the first bad block or file (a flipped byte, a missing or
     reordered block, a summary, config or checkpoint that disagrees).
     """
+    from orchestrator.api.runs import not_a_run
+    from orchestrator.record.rundir import RunDirectory
     from orchestrator.run.audit import audit
 
-    result = audit(run_dir if run_dir.is_dir() else run_dir.parent)
+    target = run_dir if run_dir.is_dir() else run_dir.parent
+    if not RunDirectory(target).is_run():
+        fail([not_a_run(run_dir)])
+    result = audit(target)
     if not result.ok:
         fail(result.problems, code=1)
     for note in result.notes:
@@ -246,21 +253,25 @@ def report(run_dir: RunDirArg) -> None:
 def export_nir_cmd(
     run_dir: RunDirArg,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="NIR file to write; default RUN_DIR's name.nir.")
+        Path | None,
+        typer.Option("--out", help="NIR file to write; default RUN_DIR/network.nir."),
     ] = None,
 ) -> None:
     """Write RUN_DIR's spiking network as a NIR graph, with its learned (STDP) weights.
 
     Other tools (snnTorch, Norse, Lava-dl, Rockpool, ...) read NIR; `spiking.network:
-    {nir: FILE}` runs it here again.
+    {nir: FILE}` runs it here again. A federation's directory holds one network per node:
+    give the node's directory (RUN_DIR/nodes/ID).
 
-    Example:
+    Examples:
 
-      qnf export-nir runs/demo-20250101-120000 --out demo.nir
+      qnf export-nir runs/demo-20250101-120000          (writes its network.nir)
+
+      qnf export-nir runs/fed/nodes/lab-a --out lab-a.nir
     """
     from orchestrator.run.export_nir import export_nir
 
-    target = out_path or Path(f"{run_dir.resolve().name}.nir")
+    target = out_path or run_dir / "network.nir"
     try:
         say(str(export_nir(run_dir, target)))
     except ConfigError as exc:

@@ -39,6 +39,12 @@ def export_nir(run_dir: Path, out: Path) -> Path:
     if not files.is_run():
         raise ValueError(f"{run_dir}: not a run directory (no {files.LEDGER})")
     config = load_config(files.config)
+    if config.federation is not None:
+        nodes = [node.id for node in config.federation.nodes]
+        raise ValueError(
+            f"{run_dir}: a federation's directory holds one network per node; export a "
+            f"node's: qnf export-nir {run_dir / 'nodes' / nodes[0]} (nodes: {', '.join(nodes)})"
+        )
     n = config.n_neurons()
     has_synapses = config.spiking.network is not None or (
         config.spiking.recurrent is not None and config.spiking.recurrent.expected_synapses(n)
