@@ -1,6 +1,7 @@
 """The ``qnf`` command line (Typer): ``orchestrator.cli.app`` plus the modules adding commands."""
 
 from orchestrator.cli import (  # noqa: F401
+    backends,
     commands,
     events,
     federation,

@@ -27,7 +27,13 @@ from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.interrupt import Interrupted, SignalStop
 
-federation_app = typer.Typer(help="Federated runs (spec §12): node keys.", no_args_is_help=True)
+federation_app = typer.Typer(
+    help=(
+        "Federated runs (spec §12): node keys.\n\n"
+        "Example:\n\n  qnf federation keys lab-a lab-b --out keys"
+    ),
+    no_args_is_help=True,
+)
 app.add_typer(federation_app, name="federation")
 
 

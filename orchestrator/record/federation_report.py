@@ -1,4 +1,4 @@
-"""Plots of what a federation did (``qnf report`` on a federation's run directory, §12).
+"""Plots of what a federation did (``qnf report`` on a federation's run directory, spec §12).
 
 ``report.png``, drawn from the federation ledger's ``round`` events and each node's own
 ledger, four panels:

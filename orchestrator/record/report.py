@@ -8,12 +8,12 @@ stops are drawn as vertical lines: after a rollback the loop's own tick numbers 
 x axis counts ticks as they ran (it equals the tick number in a run without rollbacks).
 
 Phase dynamics (issue 11), each panel only when the run recorded its fields: the PSN's order
-parameter r(t) at the end of each tick (``psn_r``, §9) with the E_coh the coherence flow
-predicted before and after its descent steps (``coherence_flow_energies``, §5); and J_fusion's
-determinant and spectral radius (``jacobian_det``, ``jacobian_spectral_radius``, §13) on the
+parameter r(t) at the end of each tick (``psn_r``, spec §9) with the E_coh the coherence flow
+predicted before and after its descent steps (``coherence_flow_energies``, spec §5); and J_fusion's
+determinant and spectral radius (``jacobian_det``, ``jacobian_spectral_radius``, spec §13) on the
 ticks where J was computed, with det = 0 and radius = 1 marked.
 
-A run with ``learning`` (§7, §8) gets a fifth panel: the loss and its parts (task energy
+A run with ``learning`` (spec §7, §8) gets a fifth panel: the loss and its parts (task energy
 <H_E>, neural loss L_N, E_coh) per training epoch, from each epoch's ``learning`` field, with
 the fused gradient's norm on a second axis; epochs are in the order they ran (a rollback
 repeats epoch numbers).
@@ -109,7 +109,7 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
 
     ax = axes[1]
     ax.plot(t, series("fusion_energy"), label="fusion energy <H>")
-    ax.plot(t, series("coherence_energy"), label="E_coh (§5)")
+    ax.plot(t, series("coherence_energy"), label="E_coh (spec §5)")
     ax.set_ylabel("energy")
     ax.set_title("Energies")
     ax.legend(loc="best", fontsize=8)
@@ -117,7 +117,7 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
     ax = axes[2]
     ax.plot(t, series("avg_phase_diff"), ".-", ms=3, label="avg |phi_psi - phi_S|")
     bound = config.get("safety", {}).get("resonance_bound", math.pi / 4)
-    ax.axhline(bound, color="red", ls="--", lw=1, label="resonance bound (§14)")
+    ax.axhline(bound, color="red", ls="--", lw=1, label="resonance bound (spec §14)")
     ax.set_ylabel("rad")
     ax2 = ax.twinx()
     ax2.bar(t, series("resonance_violations"), color="orange", alpha=0.3, label="violations")
@@ -187,7 +187,7 @@ def _phase_panel(ax, t: np.ndarray, ticks: list[dict], series) -> None:
         ax2.vlines(t, after, before, color="gray", lw=0.8)
         ax2.set_ylabel("predicted E_coh")
         ax2.legend(loc="upper right", fontsize=8)
-    ax.set_title("Phase synchronization (§9) and coherence flow (§5)")
+    ax.set_title("Phase synchronization (spec §9) and coherence flow (spec §5)")
 
 
 def _jacobian_panel(ax, t: np.ndarray, series) -> None:
@@ -203,7 +203,7 @@ def _jacobian_panel(ax, t: np.ndarray, series) -> None:
     ax2.axhline(1.0, color="tab:brown", ls=":", lw=1)
     ax2.set_ylabel("spectral radius")
     ax2.legend(loc="upper right", fontsize=8)
-    ax.set_title("Stability Jacobian (§13)")
+    ax.set_title("Stability Jacobian (spec §13)")
 
 
 def _learning_panel(ax, epochs: list[dict]) -> None:
@@ -221,5 +221,5 @@ def _learning_panel(ax, epochs: list[dict]) -> None:
     ax2 = ax.twinx()
     ax2.plot(x, [e["grad_norm"]["fused"] for e in epochs], color="gray", lw=1, alpha=0.6)
     ax2.set_ylabel("|fused gradient|", color="gray")
-    ax.set_title("Learning (§7, §8): loss and its parts per epoch")
+    ax.set_title("Learning (spec §7, §8): loss and its parts per epoch")
     ax.legend(loc="best", fontsize=8)

@@ -26,8 +26,8 @@ def test_phase_panels_show_r_the_descent_and_the_jacobian(tmp_path):
     fig = report_figure(result.run_dir)
     try:
         titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-        assert "Phase synchronization (§9) and coherence flow (§5)" in titles
-        assert "Stability Jacobian (§13)" in titles
+        assert "Phase synchronization (spec §9) and coherence flow (spec §5)" in titles
+        assert "Stability Jacobian (spec §13)" in titles
         phase = next(ax for ax in fig.axes if ax.get_title().startswith("Phase synchronization"))
         r = phase.get_lines()[0].get_ydata()
         assert r.size == 4 and np.all((r >= 0) & (r <= 1))
