@@ -43,13 +43,28 @@ def keys(
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Directory for the private key files.")
     ] = Path("keys"),
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="A federated config: print it whole with its federation.nodes replaced by "
+            "these nodes (a config that validates; its comments are not kept).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Make an Ed25519 key pair per node: OUT/<id>.key (private, mode 600) and, on stdout,
-    the `federation.nodes` entries listing their public keys.
+    the `nodes:` entries listing their public keys (to put under `federation:`), or with
+    --config a whole config using them.
 
-    Example:
+    Examples:
 
-      qnf federation keys lab-a lab-b lab-c --out keys >> configs/federated.yaml
+      qnf federation keys lab-a lab-b lab-c --out keys --config configs/federated.yaml > mine.yaml
+
+      qnf run mine.yaml
+
+      qnf federation keys lab-e --out keys         (the entry to add under federation.nodes)
     """
     from orchestrator.federation.signing import (
         generate_private_key,
@@ -72,6 +87,9 @@ def keys(
             for node in nodes
             if os.path.lexists(out_dir / f"{node}.key")
         ]
+    raw: dict | None = None
+    if base is not None:
+        raw = _federated_base(base, problems)
     if problems:  # checked before anything is written: nothing to clean up, a rerun works
         fail(problems)
     try:
@@ -87,7 +105,36 @@ def keys(
         with os.fdopen(fd, "w") as handle:
             handle.write(private_key_hex(key) + "\n")
         entries.append({"id": node, "public_key": public_key_hex(key), "key_file": str(path)})
-    say(yaml.safe_dump({"nodes": entries}, sort_keys=False).rstrip())
+    if raw is None:
+        say(yaml.safe_dump({"nodes": entries}, sort_keys=False).rstrip())
+        return
+    from orchestrator.config.root import load_config_text
+    from orchestrator.config.yaml_input import dump_yaml
+
+    raw["federation"]["nodes"] = entries
+    text = dump_yaml(raw)
+    try:
+        load_config_text(text, f"{base} with the new nodes")
+    except ConfigError as exc:
+        fail([*exc.problems, f"(the keys are written under {out_dir})"])
+    say(f"# {base} with federation.nodes made by: qnf federation keys {' '.join(nodes)}")
+    say(text.rstrip())
+
+
+def _federated_base(path: Path, problems: list[str]) -> dict | None:
+    """The raw data of the --config file (a mapping with a `federation` mapping), or None
+    with the problem appended."""
+    from orchestrator.config.yaml_input import parse_yaml, read_text
+
+    try:
+        raw = parse_yaml(read_text(path), str(path)).data
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("federation"), dict):
+        problems.append(f"--config: {path} has no federation section")
+        return None
+    return raw
 
 
 def run_foreground(cfg: RunConfig, run_dir: Path) -> None:
