@@ -201,7 +201,8 @@ def _closing(
 
     def on_round(outcome: Any) -> None:
         err.print(
-            f"round {outcome.round + 1}/{rounds}  members {len(outcome.members)}  "
+            f"round {outcome.round} ({outcome.round + 1}/{rounds} done)  "
+            f"members {len(outcome.members)}  "
             f"decoupled {len(outcome.decoupled)}  rejected {len(outcome.rejected)}  "
             f"missing {len(outcome.missing)}  ({time.perf_counter() - started:.1f} s)",
             highlight=False,
@@ -256,7 +257,7 @@ def node_lines(run_dir: Path) -> list[str]:
             continue
         tick = ticks[-1]
         line += (
-            f"tick {tick['tick'] + 1}  H_coh/(n ln 2) {tick['coherence_entropy_normalised']:.4f}"
+            f"tick {tick['tick']}  H_coh/(n ln 2) {tick['coherence_entropy_normalised']:.4f}"
             f"  coupling {tick.get('federation_coupling', 1.0):.2f}"
         )
         if rounds:

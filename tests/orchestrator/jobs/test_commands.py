@@ -71,7 +71,7 @@ def test_submit_then_worker_then_status_and_results(home: Path, small_config: Pa
     listing = _json("jobs", "--json")
     assert [j["id"] for j in listing] == [job_id]
     logs = runner.invoke(app, ["logs", job_id])
-    assert "tick 6/6" in logs.stdout and "completed" in logs.stdout
+    assert "tick 5 (6/6 done)" in logs.stdout and "completed" in logs.stdout
     watched = runner.invoke(app, ["watch", job_id])
     assert watched.exit_code == 0 and "completed after 6 ticks" in watched.stdout
 

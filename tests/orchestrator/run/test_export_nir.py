@@ -91,7 +91,8 @@ def test_export_of_a_federation_directory_names_the_nodes_to_choose_from(tmp_pat
 
     config, _ = write_federation(tmp_path / "given", nodes=2, ticks=1, rounds_every_ticks=1)
     fed = tmp_path / "fed"
-    assert CliRunner().invoke(app, ["run", str(config), "--out", str(fed)]).exit_code == 0
+    ran = CliRunner().invoke(app, ["run", str(config), "--out", str(fed)])
+    assert ran.exit_code == 0 and "round 0 (1/1 done)" in ran.output  # numbered from 0
     result = CliRunner().invoke(app, ["export-nir", str(fed)])
     assert result.exit_code == 2
     assert "one network per node" in result.output and "nodes: n0, n1" in result.output
