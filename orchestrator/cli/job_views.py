@@ -161,6 +161,10 @@ def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
         say(f"{key:14} {summary.get(key)}")
     for key, value in (summary.get("last_tick") or {}).items():
         say(f"{'last ' + key:14} {value}")
+    from orchestrator.record.result import describe
+
+    for i, line in enumerate(describe(summary.get("result"))):
+        say(f"{'result' if i == 0 else '':14} {line}")
     say(f"{'run directory':14} {job.run_dir}")
     if data["report"]:
         say(f"{'plots':14} {data['report']}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from orchestrator.config.nir_graph import graph_from_network
 from orchestrator.config.root import load_config
+from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks
@@ -39,7 +40,8 @@ def export_nir(run_dir: Path, out: Path) -> Path:
     if not files.is_run():
         raise ValueError(f"{run_dir}: not a run directory (no {files.LEDGER})")
     config = load_config(files.config)
-    if config.federation is not None:
+    genesis = next(read_blocks(files.ledger), (0, {}, {}))[1]
+    if config.federation is not None and genesis.get("kind") == FEDERATION_GENESIS:
         nodes = [node.id for node in config.federation.nodes]
         raise ValueError(
             f"{run_dir}: a federation's directory holds one network per node; export a "

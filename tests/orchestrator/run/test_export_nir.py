@@ -98,3 +98,6 @@ def test_export_of_a_federation_directory_names_the_nodes_to_choose_from(tmp_pat
     assert "one network per node" in result.output and "nodes: n0, n1" in result.output
     assert f"qnf export-nir {fed / 'nodes' / 'n0'}" in result.output
     assert not list(fed.glob("*.nir")) and not list(tmp_path.glob("*.nir"))
+    node = CliRunner().invoke(app, ["export-nir", str(fed / "nodes" / "n0")])  # its config has
+    assert node.exit_code == 0, node.output  # the federation section too: a node exports
+    assert (fed / "nodes" / "n0" / "network.nir").is_file()
