@@ -1,7 +1,9 @@
 """The ``qnf`` command line (Typer): ``orchestrator.cli.app`` plus the modules adding commands."""
 
 from orchestrator.cli import (  # noqa: F401
+    backends,
     commands,
+    events,
     federation,
     job_views,
     jobs,

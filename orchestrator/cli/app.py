@@ -62,12 +62,63 @@ app = typer.Typer(
         "spiking network, feeds its spike phases back into the next circuit, and appends a "
         "hash-chained FusionEvent to the run's ledger.\n\n"
         "Start with:  qnf run configs/demo.yaml     (foreground)\n\n"
-        "or:          qnf submit configs/demo.yaml  (background job; then qnf watch ID)"
+        "or:          qnf submit configs/demo.yaml  (background job; then qnf watch ID)\n\n"
+        "Ticks (and federation rounds, learning epochs) are numbered from 0 in every output. "
+        "Shell completion: qnf --install-completion (bash, zsh, fish, PowerShell).\n\n"
+        "Examples:\n\n"
+        "  qnf run configs/demo.yaml --ticks 20 --out runs/first\n\n"
+        "  qnf events runs/first --field maxcut.best_cut\n\n"
+        "  qnf ledger verify runs/first"
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
 )
+
+
+def _no_flag_metavar() -> None:
+    """Typer 0.29's rich help shows a ``<bool>`` type beside every flag (``--json <bool>``),
+    which reads as if the flag took a value: a flag shows no type here."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "_qnf_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._qnf_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_no_flag_metavar()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"qnf (qnfusion) {version('qnfusion')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=_version,
+        ),
+    ] = False,
+) -> None:
+    """qnfusion's command line (the help text is the app's)."""
+
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -218,6 +269,10 @@ def print_result(result: Any, interrupt: SignalStop | None = None) -> None:
             f"last tick:     H_coh/(n ln 2) {last['H_coh_normalised']:.4f}, "
             f"E_coh {last['E_coh']:.4f}, fusion energy {last['fusion_energy']:.4f}"
         )
+    from orchestrator.record.result import describe
+
+    for i, line in enumerate(describe(summary.get("result"))):
+        lines.append(f"{'result:' if i == 0 else '':<15}{line}")
     lines.append(f"check it:      qnf ledger verify {result.run_dir}")
     if result.status == "stopped":
         fail(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from orchestrator.cli.app import (
     EXIT_IO,
@@ -23,7 +21,6 @@ from orchestrator.cli.app import (
     interruptible,
     io_fault,
     load,
-    out,
     print_notices,
     print_result,
     say,
@@ -32,13 +29,17 @@ from orchestrator.cli.app import (
 from orchestrator.config.circuit_cost import circuit_cost
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.footprint import BIG_CHECKPOINT, estimate, human
-from orchestrator.contract.plugin import ImplementationPlugin
 from orchestrator.contract.quantum import QuantumBackendFailure
-from orchestrator.contract.registry import BackendPlugin, plugins
 from orchestrator.record.failure import RecorderError
 from orchestrator.run.interrupt import Interrupted
 
-ledger_app = typer.Typer(help="Check the tamper-evident record of a run.", no_args_is_help=True)
+ledger_app = typer.Typer(
+    help=(
+        "Check the tamper-evident record of a run.\n\n"
+        "Example:\n\n  qnf ledger verify runs/demo-20250101-120000"
+    ),
+    no_args_is_help=True,
+)
 app.add_typer(ledger_app, name="ledger")
 
 
@@ -125,12 +126,19 @@ def write_fault_line(exc: RecorderError, run_dir: Path) -> str:
 
 @app.command()
 def validate(config: ConfigArg) -> None:
-    """Check CONFIG without running anything: exit 0 if it can run, else 2 with the problems."""
+    """Check CONFIG without running anything: exit 0 if it can run, else 2 with the problems.
+
+    Example:
+
+      qnf validate configs/demo.yaml
+    """
     cfg = load(config)
     h = cfg.build_hamiltonian()
+    exact = cfg.quantum.capabilities().statevector
+    reading = "exact statevector, no shots" if exact else f"{cfg.quantum.shots} shots"
     say(
         f"ok: {cfg.hamiltonian.kind} Hamiltonian on {h.n_qubits} qubits ({len(h.terms)} terms); "
-        f"quantum {cfg.quantum.kind} ({cfg.quantum.shots} shots); "
+        f"quantum {cfg.quantum.kind} ({reading}); "
         f"spiking {cfg.spiking.kind} ({cfg.n_neurons()} neurons); "
         f"{cfg.pci.mapping} mapping; {cfg.run.ticks} ticks, seed {cfg.run.seed}"
     )
@@ -145,60 +153,6 @@ def validate(config: ConfigArg) -> None:
         )
 
 
-def _plugin_row(layer: str, kind: str, plugin: ImplementationPlugin) -> dict[str, Any]:
-    """One row of ``qnf backends``; hardware and devices only backends declare."""
-    missing = plugin.missing()
-    backend = isinstance(plugin, BackendPlugin)
-    return {
-        "layer": layer,
-        "kind": kind,
-        "installed": not missing,
-        "missing": missing,
-        "install": plugin.install if missing else None,
-        "version": plugin.version(),
-        "package": plugin.distribution,
-        "hardware": plugin.hardware() if backend else None,
-        "summary": plugin.summary,
-        "devices": plugin.list_devices() if backend else [],
-    }
-
-
-@app.command()
-def backends(
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
-    """List the registered backends: installed or not, version, hardware, what each can do.
-
-    Besides the quantum and spiking backends: the federation engines (``federation.engine``)
-    and the sweep pools (``qnf sweep --pool``)."""
-    from orchestrator.contract.federation import engine_plugins
-    from orchestrator.contract.sweep_pool import pool_plugins
-
-    groups = [(layer, plugins(layer)) for layer in ("quantum", "spiking")]
-    groups += [("federation", engine_plugins()), ("sweep", pool_plugins())]
-    rows = [_plugin_row(layer, kind, p) for layer, found in groups for kind, p in found.items()]
-    if as_json:
-        out.print_json(json.dumps(rows))
-        return
-    table = Table(title="qnfusion backends")
-    for col in ("layer", "kind", "installed", "package", "version", "what it does"):
-        table.add_column(col)
-    for r in rows:
-        installed = "yes" if r["installed"] else f"no: {r['install']}"
-        summary = r["summary"] if r["hardware"] is None else f"{r['summary']}\n{r['hardware']}"
-        table.add_row(r["layer"], r["kind"], installed, r["package"], r["version"] or "-", summary)
-    out.print(table)
-    for r in rows:
-        if r["devices"]:
-            devices = Table(title=f"{r['kind']} devices (`device:` in the {r['layer']} section)")
-            for col in ("name", "qubits", "kind", "what it is"):
-                devices.add_column(col)
-            for d in r["devices"]:
-                qubits = "-" if d.get("qubits") is None else str(d["qubits"])
-                devices.add_row(d["name"], qubits, d["kind"], d.get("summary", ""))
-            out.print(devices)
-
-
 @ledger_app.command("verify")
 def ledger_verify(run_dir: RunDirArg) -> None:
     """Recompute the hash chain of RUN_DIR's ledger and check what the directory claims.
@@ -207,10 +161,21 @@ def ledger_verify(run_dir: RunDirArg) -> None:
     and the checkpoints agree with the ledger (it says when no summary.json anchors the end of
     the ledger); exit 1 naming the first bad block or file (a flipped byte, a missing or
     reordered block, a summary, config or checkpoint that disagrees).
+
+    Examples:
+
+      qnf ledger verify runs/demo-20250101-120000
+
+      qnf ledger verify runs/fed/nodes/lab-a
     """
+    from orchestrator.api.runs import not_a_run
+    from orchestrator.record.rundir import RunDirectory
     from orchestrator.run.audit import audit
 
-    result = audit(run_dir if run_dir.is_dir() else run_dir.parent)
+    target = run_dir if run_dir.is_dir() else run_dir.parent
+    if not RunDirectory(target).is_run():
+        fail([not_a_run(run_dir)])
+    result = audit(target)
     if not result.ok:
         fail(result.problems, code=1)
     for note in result.notes:
@@ -224,7 +189,12 @@ def report(run_dir: RunDirArg) -> None:
 
     On a federated run's directory (a config with `federation:`): consensus members and
     failures per round, each node's coupling, the consensus's coherence, and each node's
-    fusion energy."""
+    fusion energy.
+
+    Example:
+
+      qnf report runs/demo-20250101-120000
+    """
     from orchestrator.federation.record import GENESIS_KIND, node_dir
     from orchestrator.record.federation_report import draw_federation_report
     from orchestrator.record.ledger import read_blocks
@@ -246,21 +216,25 @@ def report(run_dir: RunDirArg) -> None:
 def export_nir_cmd(
     run_dir: RunDirArg,
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="NIR file to write; default RUN_DIR's name.nir.")
+        Path | None,
+        typer.Option("--out", help="NIR file to write; default RUN_DIR/network.nir."),
     ] = None,
 ) -> None:
     """Write RUN_DIR's spiking network as a NIR graph, with its learned (STDP) weights.
 
     Other tools (snnTorch, Norse, Lava-dl, Rockpool, ...) read NIR; `spiking.network:
-    {nir: FILE}` runs it here again.
+    {nir: FILE}` runs it here again. A federation's directory holds one network per node:
+    give the node's directory (RUN_DIR/nodes/ID).
 
-    Example:
+    Examples:
 
-      qnf export-nir runs/demo-20250101-120000 --out demo.nir
+      qnf export-nir runs/demo-20250101-120000          (writes its network.nir)
+
+      qnf export-nir runs/fed/nodes/lab-a --out lab-a.nir
     """
     from orchestrator.run.export_nir import export_nir
 
-    target = out_path or Path(f"{run_dir.resolve().name}.nir")
+    target = out_path or run_dir / "network.nir"
     try:
         say(str(export_nir(run_dir, target)))
     except ConfigError as exc:

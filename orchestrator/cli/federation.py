@@ -27,7 +27,13 @@ from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.interrupt import Interrupted, SignalStop
 
-federation_app = typer.Typer(help="Federated runs (spec §12): node keys.", no_args_is_help=True)
+federation_app = typer.Typer(
+    help=(
+        "Federated runs (spec §12): node keys.\n\n"
+        "Example:\n\n  qnf federation keys lab-a lab-b --out keys"
+    ),
+    no_args_is_help=True,
+)
 app.add_typer(federation_app, name="federation")
 
 
@@ -37,13 +43,28 @@ def keys(
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Directory for the private key files.")
     ] = Path("keys"),
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="A federated config: print it whole with its federation.nodes replaced by "
+            "these nodes (a config that validates; its comments are not kept).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Make an Ed25519 key pair per node: OUT/<id>.key (private, mode 600) and, on stdout,
-    the `federation.nodes` entries listing their public keys.
+    the `nodes:` entries listing their public keys (to put under `federation:`), or with
+    --config a whole config using them.
 
-    Example:
+    Examples:
 
-      qnf federation keys lab-a lab-b lab-c --out keys >> configs/federated.yaml
+      qnf federation keys lab-a lab-b lab-c --out keys --config configs/federated.yaml > mine.yaml
+
+      qnf run mine.yaml
+
+      qnf federation keys lab-e --out keys         (the entry to add under federation.nodes)
     """
     from orchestrator.federation.signing import (
         generate_private_key,
@@ -66,6 +87,9 @@ def keys(
             for node in nodes
             if os.path.lexists(out_dir / f"{node}.key")
         ]
+    raw: dict | None = None
+    if base is not None:
+        raw = _federated_base(base, problems)
     if problems:  # checked before anything is written: nothing to clean up, a rerun works
         fail(problems)
     try:
@@ -81,7 +105,36 @@ def keys(
         with os.fdopen(fd, "w") as handle:
             handle.write(private_key_hex(key) + "\n")
         entries.append({"id": node, "public_key": public_key_hex(key), "key_file": str(path)})
-    say(yaml.safe_dump({"nodes": entries}, sort_keys=False).rstrip())
+    if raw is None:
+        say(yaml.safe_dump({"nodes": entries}, sort_keys=False).rstrip())
+        return
+    from orchestrator.config.root import load_config_text
+    from orchestrator.config.yaml_input import dump_yaml
+
+    raw["federation"]["nodes"] = entries
+    text = dump_yaml(raw)
+    try:
+        load_config_text(text, f"{base} with the new nodes")
+    except ConfigError as exc:
+        fail([*exc.problems, f"(the keys are written under {out_dir})"])
+    say(f"# {base} with federation.nodes made by: qnf federation keys {' '.join(nodes)}")
+    say(text.rstrip())
+
+
+def _federated_base(path: Path, problems: list[str]) -> dict | None:
+    """The raw data of the --config file (a mapping with a `federation` mapping), or None
+    with the problem appended."""
+    from orchestrator.config.yaml_input import parse_yaml, read_text
+
+    try:
+        raw = parse_yaml(read_text(path), str(path)).data
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("federation"), dict):
+        problems.append(f"--config: {path} has no federation section")
+        return None
+    return raw
 
 
 def run_foreground(cfg: RunConfig, run_dir: Path) -> None:
@@ -148,7 +201,8 @@ def _closing(
 
     def on_round(outcome: Any) -> None:
         err.print(
-            f"round {outcome.round + 1}/{rounds}  members {len(outcome.members)}  "
+            f"round {outcome.round} ({outcome.round + 1}/{rounds} done)  "
+            f"members {len(outcome.members)}  "
             f"decoupled {len(outcome.decoupled)}  rejected {len(outcome.rejected)}  "
             f"missing {len(outcome.missing)}  ({time.perf_counter() - started:.1f} s)",
             highlight=False,
@@ -203,7 +257,7 @@ def node_lines(run_dir: Path) -> list[str]:
             continue
         tick = ticks[-1]
         line += (
-            f"tick {tick['tick'] + 1}  H_coh/(n ln 2) {tick['coherence_entropy_normalised']:.4f}"
+            f"tick {tick['tick']}  H_coh/(n ln 2) {tick['coherence_entropy_normalised']:.4f}"
             f"  coupling {tick.get('federation_coupling', 1.0):.2f}"
         )
         if rounds:

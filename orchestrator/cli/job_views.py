@@ -46,7 +46,14 @@ def list_jobs(
         ),
     ] = False,
 ) -> None:
-    """List jobs: state, ticks done, backends, age."""
+    """List jobs: state, ticks done, backends, age.
+
+    Examples:
+
+      qnf jobs
+
+      qnf jobs --json
+    """
     if rebuild:
         from orchestrator.jobs.recover import rebuild_store
         from orchestrator.jobs.store import qnf_home
@@ -89,7 +96,12 @@ def _status_dict(job: Job) -> dict[str, Any]:
 
 @app.command()
 def status(job_id: JobArg, as_json: JsonOpt = False) -> None:
-    """State of a job: state, ticks done, worker pid, final root when done."""
+    """State of a job: state, ticks done, worker pid, final root when done.
+
+    Example:
+
+      qnf status 3f9a2c01bd --json
+    """
     job = job_or_exit(store_or_exit(write=False), job_id)
     data = _status_dict(job)
     if as_json:
@@ -121,7 +133,12 @@ def status(job_id: JobArg, as_json: JsonOpt = False) -> None:
 
 @app.command()
 def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
-    """A job's results: its summary.json, the path to its plots and how to check the ledger."""
+    """A job's results: its summary.json, the path to its plots and how to check the ledger.
+
+    Example:
+
+      qnf results 3f9a2c01bd
+    """
     job = job_or_exit(store_or_exit(write=False), job_id)
     files = RunDirectory(job.run_dir)
     summary = read_summary(files)
@@ -144,6 +161,10 @@ def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
         say(f"{key:14} {summary.get(key)}")
     for key, value in (summary.get("last_tick") or {}).items():
         say(f"{'last ' + key:14} {value}")
+    from orchestrator.record.result import describe
+
+    for i, line in enumerate(describe(summary.get("result"))):
+        say(f"{'result' if i == 0 else '':14} {line}")
     say(f"{'run directory':14} {job.run_dir}")
     if data["report"]:
         say(f"{'plots':14} {data['report']}")
@@ -171,7 +192,7 @@ def _last_events(run_dir: Path, count: int = 4) -> list[str]:
 
 
 def _monitor_text(monitor: dict[str, Any]) -> str:
-    """One line of the §15 snapshot the loop continues from (``qnf watch``)."""
+    """One line of the spec §15 snapshot the loop continues from (``qnf watch``)."""
     slope = monitor["entropy_slope"]
     extra = "".join(f" {k} {monitor[k]:.3f}" for k in ("psn_r", "det_j") if monitor[k] is not None)
     return (
@@ -190,6 +211,10 @@ def watch(
     """Follow a job live: progress, current H_coh / E_coh, last events. Ends with the job.
 
     Exit 0 when the job completes, 1 when it fails, is cancelled or interrupted.
+
+    Example:
+
+      qnf watch 3f9a2c01bd
     """
     store = store_or_exit(write=False)
     job = job_or_exit(store, job_id)
@@ -242,7 +267,12 @@ def logs(
         bool, typer.Option("--follow", "-f", help="Keep printing until the job ends.")
     ] = False,
 ) -> None:
-    """Print a job's log (one line per tick, resumes, reverts, errors with their traceback)."""
+    """Print a job's log (one line per tick, resumes, reverts, errors with their traceback).
+
+    Example:
+
+      qnf logs 3f9a2c01bd -f
+    """
     store = store_or_exit(write=False)
     job = job_or_exit(store, job_id)
     path = store.home / "logs" / f"{job.id}.log"

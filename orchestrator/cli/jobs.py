@@ -102,7 +102,12 @@ def worker(
     ] = False,
     poll: Annotated[float, typer.Option(help="Seconds between looks at the queue.")] = 0.5,
 ) -> None:
-    """Run queued jobs in the foreground, one at a time (Ctrl+C leaves the job resumable)."""
+    """Run queued jobs in the foreground, one at a time (Ctrl+C leaves the job resumable).
+
+    Example:
+
+      qnf worker --exit-when-idle
+    """
     from orchestrator.jobs.worker import work
 
     store = store_or_exit()
@@ -127,7 +132,12 @@ def worker(
 
 @app.command()
 def cancel(job_id: JobArg) -> None:
-    """Cancel a job: a queued job at once, a running one at the next tick boundary."""
+    """Cancel a job: a queued job at once, a running one at the next tick boundary.
+
+    Example:
+
+      qnf cancel 3f9a2c01bd
+    """
     store = store_or_exit()
     try:
         job = store.request_cancel(job_id)
@@ -194,6 +204,12 @@ def resume_cmd(
     With a job id the job is queued again for a background worker (started if none runs) and
     its id is printed last. With a run directory the run continues here, in the foreground.
     On simulators the resumed run ends with the same final root as an uninterrupted one.
+
+    Examples:
+
+      qnf resume 3f9a2c01bd                      (a job)
+
+      qnf resume runs/demo-20250101-120000      (a run directory)
     """
     path = Path(target)
     if RunDirectory(path).is_run():

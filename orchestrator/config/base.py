@@ -229,7 +229,13 @@ class NetworkSource(StrictModel):
     """Where the spiking network comes from instead of the section's own fields (a NIR graph:
     ``orchestrator.config.nir_graph`` says what maps)."""
 
-    nir: Path = Field(description="A NIR graph file (LIF/CubaLIF neurons, Linear/Affine synapses).")
+    nir: Path = Field(
+        description=(
+            "A NIR graph file (LIF/CubaLIF neurons, Linear/Affine synapses). A relative path is "
+            "taken from the current directory (where `qnf` runs), not from the config file's; "
+            "the resolved config (config.yaml) records it absolute, with its sha256."
+        )
+    )
     sha256: str | None = Field(
         None,
         description=(

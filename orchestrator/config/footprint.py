@@ -79,7 +79,8 @@ class Footprint:
     def line(self) -> str:
         """One line for ``qnf validate``."""
         return (
-            f"memory estimate: {human(self.total)} (quantum state {human(self.quantum)}, "
+            f"memory estimate: {human(self.total)} (Python with the SDKs loaded "
+            f"{human(BASE_BYTES)}, quantum state {human(self.quantum)}, "
             f"{self.n_neurons} neurons {human(self.neurons)}, {self.n_synapses} synapses "
             f"{human(self.synapses)}, checkpoints {human(self.checkpoints_held)}); "
             f"{human(self.checkpoint)} per checkpoint"

@@ -224,7 +224,8 @@ def run_job(
             del snapshots[t]  # a repeated tick number: the path after a rollback
         snapshots[record.tick] = snapshot_of(record).as_dict()
         log.info(
-            "tick %d/%d  H_coh/(n ln 2) %.4f  E_coh %.4f  spikes %d",
+            "tick %d (%d/%d done)  H_coh/(n ln 2) %.4f  E_coh %.4f  spikes %d",
+            record.tick,
             done,
             total,
             record.quantum.entropy.normalised,

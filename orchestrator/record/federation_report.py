@@ -1,4 +1,4 @@
-"""Plots of what a federation did (``qnf report`` on a federation's run directory, §12).
+"""Plots of what a federation did (``qnf report`` on a federation's run directory, spec §12).
 
 ``report.png``, drawn from the federation ledger's ``round`` events and each node's own
 ledger, four panels:
@@ -40,25 +40,30 @@ def federation_figure(run_dir: Path, node_dirs: Mapping[str, Path]):  # -> Figur
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rounds = [
-        e for _, e, _ in read_blocks(RunDirectory(run_dir).ledger) if e.get("kind") == "round"
-    ]
+    from orchestrator.record.plot_labels import H_UNITS, run_title
+
+    events = [e for _, e, _ in read_blocks(RunDirectory(run_dir).ledger)]
+    rounds = [e for e in events if e.get("kind") == "round"]
+    config = events[0].get("config", {}) if events else {}
+    genesis = {"seed": config.get("run", {}).get("seed")}  # the nodes' base seed
     x = [e["round"] for e in rounds]
     fig, axes = plt.subplots(4, 1, figsize=(10, 11), sharex=False)
+    fig.suptitle(run_title(run_dir, genesis), fontsize=11)
     ax = axes[0]
     for name, counts in round_counts(rounds).items():
         ax.plot(x, counts, marker="o", ms=3, label=name)
-    ax.set_ylabel("nodes")
+    ax.set_ylabel("nodes (count)")
+    ax.set_xlabel("round (from 0)")
     ax.set_title(f"federation: {len(node_dirs)} nodes, {len(rounds)} rounds")
     ax.legend(fontsize="small", ncol=4)
 
     ax = axes[1]
     for node in sorted(node_dirs):
         ax.plot(x, [e.get("coupling", {}).get(node, np.nan) for e in rounds], label=node)
-    ax.set_ylabel("coupling to consensus")
+    ax.set_ylabel("coupling to consensus (fraction)")
+    ax.set_xlabel("round (from 0)")
     ax.set_ylim(-0.05, 1.05)
-    if len(node_dirs) <= 12:
-        ax.legend(fontsize="small", ncol=6)
+    ax.legend(fontsize="small", ncol=6)
 
     ax = axes[2]
     coherence = [
@@ -67,9 +72,10 @@ def federation_figure(run_dir: Path, node_dirs: Mapping[str, Path]):  # -> Figur
         else float(np.abs(np.exp(1j * np.array(e["consensus"])).mean()))
         for e in rounds
     ]
-    ax.plot(x, coherence, marker="o", ms=3, color="k")
-    ax.set_ylabel("|mean exp(i phi)| of consensus")
-    ax.set_xlabel("round")
+    ax.plot(x, coherence, marker="o", ms=3, color="k", label="consensus coherence")
+    ax.set_ylabel("|mean exp(i phi)| of consensus (dimensionless)")
+    ax.set_xlabel("round (from 0)")
+    ax.legend(fontsize="small")
     ax.set_ylim(-0.05, 1.05)
 
     ax = axes[3]
@@ -81,10 +87,9 @@ def federation_figure(run_dir: Path, node_dirs: Mapping[str, Path]):  # -> Figur
             else []
         )
         ax.plot([e["tick"] for e in ticks], [e.get("fusion_energy") for e in ticks], label=node)
-    ax.set_xlabel("tick (each node's own)")
-    ax.set_ylabel("fusion energy <H>")
-    if len(node_dirs) <= 12:
-        ax.legend(fontsize="small", ncol=6)
+    ax.set_xlabel("tick (each node's own, from 0)")
+    ax.set_ylabel(f"fusion energy <H> ({H_UNITS})")
+    ax.legend(fontsize="small", ncol=6)
     fig.tight_layout()
     return fig
 

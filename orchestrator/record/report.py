@@ -8,12 +8,12 @@ stops are drawn as vertical lines: after a rollback the loop's own tick numbers 
 x axis counts ticks as they ran (it equals the tick number in a run without rollbacks).
 
 Phase dynamics (issue 11), each panel only when the run recorded its fields: the PSN's order
-parameter r(t) at the end of each tick (``psn_r``, §9) with the E_coh the coherence flow
-predicted before and after its descent steps (``coherence_flow_energies``, §5); and J_fusion's
-determinant and spectral radius (``jacobian_det``, ``jacobian_spectral_radius``, §13) on the
+parameter r(t) at the end of each tick (``psn_r``, spec §9) with the E_coh the coherence flow
+predicted before and after its descent steps (``coherence_flow_energies``, spec §5); and J_fusion's
+determinant and spectral radius (``jacobian_det``, ``jacobian_spectral_radius``, spec §13) on the
 ticks where J was computed, with det = 0 and radius = 1 marked.
 
-A run with ``learning`` (§7, §8) gets a fifth panel: the loss and its parts (task energy
+A run with ``learning`` (spec §7, §8) gets a fifth panel: the loss and its parts (task energy
 <H_E>, neural loss L_N, E_coh) per training epoch, from each epoch's ``learning`` field, with
 the fused gradient's norm on a second axis; epochs are in the order they ran (a rollback
 repeats epoch numbers).
@@ -29,6 +29,7 @@ import numpy as np
 
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks, read_spikes
+from orchestrator.record.plot_labels import H_UNITS, run_title
 from orchestrator.record.rundir import RunDirectory
 
 __all__ = ["draw_report", "report_figure", "save_report"]
@@ -92,6 +93,7 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
     epochs = [e["learning"] for e in ticks if "learning" in e]
     rows = 4 + has_phase + has_jacobian + bool(epochs)
     fig, axes = plt.subplots(rows, 1, figsize=(10, 3 * rows), constrained_layout=True)
+    fig.suptitle(run_title(run_dir, genesis), fontsize=11)
     ax = axes[0]
     ax.plot(t, series("coherence_entropy_normalised"), label="H_coh / (n ln 2)")
     threshold = config.get("ace", {}).get("max_entropy")
@@ -103,27 +105,29 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
     stable = [k for k, e in enumerate(ticks) if e.get("stable")]
     if stable:
         ax.plot(stable, [-0.02] * len(stable), "^", color="green", ms=3, label="stable block")
-    ax.set_ylabel("normalised entropy")
+    ax.set_ylabel("H_coh / (n ln 2) (dimensionless)")
     ax.set_title("Coherence entropy (spec §6)")
     ax.legend(loc="best", fontsize=8)
 
     ax = axes[1]
     ax.plot(t, series("fusion_energy"), label="fusion energy <H>")
-    ax.plot(t, series("coherence_energy"), label="E_coh (§5)")
-    ax.set_ylabel("energy")
+    ax.plot(t, series("coherence_energy"), label="E_coh (spec §5)")
+    ax.set_ylabel(f"energy ({H_UNITS})")
     ax.set_title("Energies")
     ax.legend(loc="best", fontsize=8)
 
     ax = axes[2]
     ax.plot(t, series("avg_phase_diff"), ".-", ms=3, label="avg |phi_psi - phi_S|")
     bound = config.get("safety", {}).get("resonance_bound", math.pi / 4)
-    ax.axhline(bound, color="red", ls="--", lw=1, label="resonance bound (§14)")
-    ax.set_ylabel("rad")
+    ax.axhline(bound, color="red", ls="--", lw=1, label="resonance bound (spec §14)")
+    ax.set_ylabel("phase difference (rad)")
     ax2 = ax.twinx()
-    ax2.bar(t, series("resonance_violations"), color="orange", alpha=0.3, label="violations")
-    ax2.set_ylabel("violations")
+    ax2.bar(
+        t, series("resonance_violations"), color="orange", alpha=0.3, label="resonance violations"
+    )
+    ax2.set_ylabel("violations (count per tick)")
     ax.set_title("Phase difference and resonance check")
-    ax.legend(loc="upper left", fontsize=8)
+    _legend(ax, ax2, loc="upper left")
 
     extra = list(axes[4:])
     if has_phase:
@@ -142,15 +146,19 @@ def report_figure(run_dir: Path):  # -> matplotlib.figure.Figure
         if all_n.size > MAX_RASTER_SPIKES:
             keep = np.linspace(0, all_n.size - 1, MAX_RASTER_SPIKES).astype(int)
             all_n, all_t = all_n[keep], all_t[keep]
-        ax.scatter(all_t, all_n, s=1, c="k", marker="|", linewidths=0.5, rasterized=True)
+        ax.scatter(
+            all_t, all_n, s=1, c="k", marker="|", linewidths=0.5, rasterized=True,
+            label=f"spike ({all_n.size} shown)",
+        )  # fmt: skip
+        ax.legend(loc="upper right", fontsize=8)
     ax.set_xlim(0, max(len(ticks), 1) * tick_ms)
     ax.set_xlabel("network time simulated (ms)")
-    ax.set_ylabel("neuron")
+    ax.set_ylabel("neuron (index)")
     ax.set_title("Spike raster")
     for a in [*axes[:3], *axes[4:]]:
         if a is learning_ax:
             continue
-        a.set_xlabel("tick (in the order they ran)")
+        a.set_xlabel("tick (from 0, in the order they ran)")
         for position, _ in marks:
             a.axvline(position - 0.5, color="purple", ls=":", lw=1)
     for position, label in marks:
@@ -175,8 +183,8 @@ def _phase_panel(ax, t: np.ndarray, ticks: list[dict], series) -> None:
     if any("psn_r" in e for e in ticks):
         ax.plot(t, series("psn_r"), ".-", ms=3, color="tab:blue", label="PSN r (end of tick)")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("order parameter r")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_ylabel("order parameter r (dimensionless)")
+    ax2 = None
     flows = [e.get("coherence_flow_energies") for e in ticks]
     if any(flows):
         before = np.array([f[0] if f else np.nan for f in flows], dtype=float)
@@ -184,26 +192,25 @@ def _phase_panel(ax, t: np.ndarray, ticks: list[dict], series) -> None:
         ax2 = ax.twinx()
         ax2.plot(t, before, "x", color="tab:orange", ms=4, label="E_coh predicted, before")
         ax2.plot(t, after, "o", color="tab:green", ms=3, label="after descent")
-        ax2.vlines(t, after, before, color="gray", lw=0.8)
-        ax2.set_ylabel("predicted E_coh")
-        ax2.legend(loc="upper right", fontsize=8)
-    ax.set_title("Phase synchronization (§9) and coherence flow (§5)")
+        ax2.vlines(t, after, before, color="gray", lw=0.8, label="descent")
+        ax2.set_ylabel(f"predicted E_coh ({H_UNITS})")
+    _legend(ax, ax2, loc="upper left")
+    ax.set_title("Phase synchronization (spec §9) and coherence flow (spec §5)")
 
 
 def _jacobian_panel(ax, t: np.ndarray, series) -> None:
     """det J_fusion (left axis) and its spectral radius (right axis) where J was computed."""
     ax.plot(t, series("jacobian_det"), "s", ms=3, color="tab:purple", label="det J")
     ax.axhline(0.0, color="red", ls="--", lw=1, label="det J = 0")
-    ax.set_ylabel("det J")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_ylabel("det J (dimensionless)")
     ax2 = ax.twinx()
     ax2.plot(
         t, series("jacobian_spectral_radius"), "^", ms=3, color="tab:brown", label="spectral radius"
     )
-    ax2.axhline(1.0, color="tab:brown", ls=":", lw=1)
-    ax2.set_ylabel("spectral radius")
-    ax2.legend(loc="upper right", fontsize=8)
-    ax.set_title("Stability Jacobian (§13)")
+    ax2.axhline(1.0, color="tab:brown", ls=":", lw=1, label="spectral radius = 1")
+    ax2.set_ylabel("spectral radius (dimensionless)")
+    _legend(ax, ax2, loc="upper left")
+    ax.set_title("Stability Jacobian (spec §13)")
 
 
 def _learning_panel(ax, epochs: list[dict]) -> None:
@@ -216,10 +223,23 @@ def _learning_panel(ax, epochs: list[dict]) -> None:
         ("coherence", "E_coh"),
     ):
         ax.plot(x, [e["loss"][key] for e in epochs], ".-", ms=3, label=label)
-    ax.set_xlabel("training epoch (in the order they ran)")
-    ax.set_ylabel("loss")
+    ax.set_xlabel("training epoch (from 0, in the order they ran)")
+    ax.set_ylabel(f"loss ({H_UNITS})")
     ax2 = ax.twinx()
-    ax2.plot(x, [e["grad_norm"]["fused"] for e in epochs], color="gray", lw=1, alpha=0.6)
-    ax2.set_ylabel("|fused gradient|", color="gray")
-    ax.set_title("Learning (§7, §8): loss and its parts per epoch")
-    ax.legend(loc="best", fontsize=8)
+    ax2.plot(
+        x, [e["grad_norm"]["fused"] for e in epochs], color="gray", lw=1, alpha=0.6,
+        label="|fused gradient|",
+    )  # fmt: skip
+    ax2.set_ylabel("|fused gradient| (per rad)", color="gray")
+    ax.set_title("Learning (spec §7, §8): loss and its parts per epoch")
+    _legend(ax, ax2, loc="best")
+
+
+def _legend(ax, twin, loc: str) -> None:
+    """One legend on ``ax`` for the series of ``ax`` and its twin axis ``twin`` (or None)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if twin is not None:
+        more = twin.get_legend_handles_labels()
+        handles, labels = handles + more[0], labels + more[1]
+    if handles:
+        ax.legend(handles, labels, loc=loc, fontsize=8)

@@ -5,6 +5,8 @@
     checkpoints/   <block height, 8 digits>.ckpt: the state after that block
     metrics.csv    one row per tick (a view of the tick events)
     qubits.csv     tick, qubit, <X>, <Y>, <Z> (a view of the tick events)
+    learning.csv   one row per learning epoch: losses, expected cut fraction, Theta (runs
+                   with ``learning:``; a view of the tick events, written with the summary)
     summary.json   status, final_root, ticks, seed, backends with versions, wall time, ...
     report.png     what the run did, drawn from the ledger
 
@@ -56,6 +58,7 @@ class RunDirectory:
     CHECKPOINTS = "checkpoints"
     METRICS = "metrics.csv"
     QUBITS = "qubits.csv"
+    LEARNING = "learning.csv"
     SUMMARY = "summary.json"
     REPORT = "report.png"
 
@@ -78,6 +81,10 @@ class RunDirectory:
     @property
     def qubits(self) -> Path:
         return self.path / self.QUBITS
+
+    @property
+    def learning(self) -> Path:
+        return self.path / self.LEARNING
 
     @property
     def summary(self) -> Path:

@@ -9,22 +9,21 @@ carries them (within the last ``LOOKBACK`` blocks), dotted (``maxcut.best_cut``,
 Wall times differ between identical runs and go to ``timings.csv`` (point, wall_seconds,
 seconds per tick, whether it was read back, and ``host:pid`` of the worker that had it).
 
-``sweep.png`` plots a metric (default the last tick's ``fusion_energy``) against the first
-swept key, mean and standard deviation over the other keys' equal values and the seeds: one
-line per combination of the remaining keys (seeds pooled).
+``sweep.png`` (``orchestrator.record.sweep_plot``) plots a metric against the first swept key,
+every seed visible.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from orchestrator.record.events import METRICS_COLUMNS
 from orchestrator.record.fsutil import write_atomic
+from orchestrator.record.sweep_plot import PLOT, plot_sweep
 
 __all__ = [
     "PLOT",
@@ -37,7 +36,7 @@ __all__ = [
     "write_table",
 ]
 
-TABLE, TIMINGS, PLOT = "table.csv", "timings.csv", "sweep.png"
+TABLE, TIMINGS = "table.csv", "timings.csv"
 LAST_TICK = tuple(c for c in METRICS_COLUMNS if c not in ("tick", "block"))
 SECTIONS = ("maxcut", "learning", "memory")  # event sections whose scalars join the table
 LOOKBACK = 64  # blocks searched back for the last event carrying a section
@@ -133,40 +132,3 @@ def write_table(
     ]
     write_atomic(out / TIMINGS, _csv(timings, list(timings[0]) if timings else ["point"]))
     return rows
-
-
-def plot_sweep(out: Path, rows: Sequence[dict[str, Any]], keys: Sequence[str], metric: str) -> Path:
-    """Draw ``sweep.png``: ``metric`` against ``keys[0]`` (see the module docstring)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    x_key, others = keys[0], [k for k in keys[1:] if k != "run.seed"]
-    series: dict[tuple[Any, ...], dict[Any, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        if row.get(metric) is not None and row.get("status") == "completed":
-            series[tuple(row[k] for k in others)][row[x_key]].append(float(row[metric]))
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label, points in sorted(series.items(), key=lambda kv: str(kv[0])):
-        xs = list(points)
-        means = [float(np.mean(points[x])) for x in xs]
-        spread = [float(np.std(points[x])) for x in xs]
-        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
-        pos = xs if numeric else list(range(len(xs)))
-        name = ", ".join(f"{k}={v}" for k, v in zip(others, label)) or metric
-        ax.errorbar(pos, means, yerr=spread, marker="o", capsize=3, label=name)
-        if not numeric:
-            ax.set_xticks(pos, [str(x) for x in xs])
-    ax.set_xlabel(x_key)
-    ax.set_ylabel(f"{metric} (last tick; mean +- sd over seeds)")
-    ax.set_title(f"sweep over {', '.join(keys)}")
-    if len(series) > 1:
-        ax.legend(fontsize="small")
-    fig.tight_layout()
-    path, image = out / PLOT, io.BytesIO()
-    fig.savefig(image, format="png", dpi=110)
-    plt.close(fig)
-    write_atomic(path, image.getvalue())  # private, as a run's files (fsutil)
-    return path

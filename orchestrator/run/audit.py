@@ -16,8 +16,9 @@ the chain:
    ``completed`` status needs every planned tick in the ledger and no error, a ledger ending
    in a ``stop`` block needs ``stopped``; ``last_tick`` is the metrics row of the ledger's last
    tick; ``backends`` are the identities the ledger's last block ran with (a run resumed on
-   other package versions only to write its summary would show here); ``reverts`` and
-   ``ticks_planned`` are the ledger's;
+   other package versions only to write its summary would show here); ``reverts``,
+   ``ticks_planned`` and ``result`` (``orchestrator.record.result``, recomputed from the
+   events) are the ledger's;
 5. every checkpoint file belongs to a block that records its SHA-256 and matches it; a file
    past the ledger's end by more than the one block a crash can leave uncommitted shows
    blocks are missing at the end.
@@ -46,6 +47,7 @@ from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
 from orchestrator.record.canonical import canonical
 from orchestrator.record.ledger import read_blocks
+from orchestrator.record.result import run_result
 from orchestrator.record.rundir import RunDirectory, load_summary
 from orchestrator.record.verify import verify
 from orchestrator.run.audit_federation import check_federation
@@ -237,6 +239,12 @@ def _check_run_outcome(
     if "backends" in summary and recorded and not _same(summary["backends"], recorded[-1]):
         result.problems.append(
             f"{where} records backends other than the ones the ledger's last block ran on"
+        )
+    if "result" in summary and not _same(
+        summary["result"], run_result(events[h] for h in sorted(events))
+    ):
+        result.problems.append(
+            f"{where} records a result that is not the one its ledger's events give"
         )
     reverts = [events[h].get("reverts") for h in sorted(events) if events[h]["kind"] == "revert"]
     if "reverts" in summary and summary["reverts"] != (reverts[-1] if reverts else 0):

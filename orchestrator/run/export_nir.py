@@ -19,6 +19,7 @@ from pathlib import Path
 
 from orchestrator.config.nir_graph import graph_from_network
 from orchestrator.config.root import load_config
+from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks
@@ -39,6 +40,13 @@ def export_nir(run_dir: Path, out: Path) -> Path:
     if not files.is_run():
         raise ValueError(f"{run_dir}: not a run directory (no {files.LEDGER})")
     config = load_config(files.config)
+    genesis = next(read_blocks(files.ledger), (0, {}, {}))[1]
+    if config.federation is not None and genesis.get("kind") == FEDERATION_GENESIS:
+        nodes = [node.id for node in config.federation.nodes]
+        raise ValueError(
+            f"{run_dir}: a federation's directory holds one network per node; export a "
+            f"node's: qnf export-nir {run_dir / 'nodes' / nodes[0]} (nodes: {', '.join(nodes)})"
+        )
     n = config.n_neurons()
     has_synapses = config.spiking.network is not None or (
         config.spiking.recurrent is not None and config.spiking.recurrent.expected_synapses(n)

@@ -42,6 +42,7 @@ from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
 from orchestrator.record.recorder import RunRecorder
+from orchestrator.record.result import ResultReader, learning_csv
 from orchestrator.record.rundir import RunBusy, RunDirectory
 from orchestrator.run.assemble import open_backends, open_spiking
 from orchestrator.run.environment import numeric_environment
@@ -346,8 +347,12 @@ def finish(
                 status, error, failure = "failed", str(exc), exc
         finally:
             recorder.close()
-    summary = summarise(session, status, error, started, setup_seconds, resumes)
+    reader = ResultReader()
+    summary = summarise(session, status, error, started, setup_seconds, resumes, reader)
     try:
+        learning = learning_csv(reader)
+        if learning is not None:
+            write_atomic(files.learning, learning)
         write_atomic(files.summary, (json.dumps(summary, indent=2) + "\n").encode())
     except OSError as exc:
         summary["summary_error"] = str(write_failure(exc, files.summary))

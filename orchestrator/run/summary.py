@@ -7,6 +7,7 @@ blocks, ticks, ticks_planned, reverts, resumes, seed, config_sha256, backends,
 n_qubits, n_neurons, checkpoints (whether the run keeps them), finished_at,
 wall_seconds, seconds {writing, setup, quantum, spiking, per_tick},
 last_tick     the metrics.csv row of the last tick
+result        what the run found: the task's result (``orchestrator.record.result``)
 resume        the command that continues it (when not completed)
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from orchestrator.record.events import METRICS_COLUMNS, metrics_row
 from orchestrator.record.ledger import read_blocks
+from orchestrator.record.result import ResultReader
 from orchestrator.record.verify import verify
 from orchestrator.run.session import Session, now
 
@@ -30,13 +32,17 @@ def summarise(
     started: float,
     setup_seconds: float,
     resumes: int,
+    reader: ResultReader | None = None,
 ) -> dict[str, Any]:
-    """The summary of ``session``'s run as it stands now."""
+    """The summary of ``session``'s run as it stands now; ``reader`` (when given, fresh) is
+    left holding the run's events for ``learning.csv``."""
+    reader = ResultReader() if reader is None else reader
     run_dir = session.recorder.run_dir
     config = session.config
     height, ticks, reverts, last = -1, 0, 0, None
     for h, event, _ in read_blocks(run_dir.ledger):
         height = h
+        reader.add(event)
         if event["kind"] == "tick":
             ticks, last = event["tick"] + 1, event
         elif event["kind"] == "revert":
@@ -67,6 +73,7 @@ def summarise(
             "per_tick": (wall - setup_seconds) / max(session.ticks_run, 1),
         },
         "last_tick": None if last is None else last_tick_metrics(last),
+        "result": reader.result(),
     }
     if status != "completed":
         summary["resume"] = f"qnf resume {run_dir}"

@@ -43,6 +43,10 @@ def test_dockerfile_uses_python_310_the_lock_and_the_ray_extra():
     for line in re.findall(r"^COPY (.*)$", text, re.M):
         *sources, _ = line.split()
         assert all((ROOT / s).exists() for s in sources), line
+    copied = {line.split()[0] for line in re.findall(r"^COPY (.*)$", text, re.M)}
+    packages = re.search(r"^packages = \[(.*)\]$", (ROOT / "pyproject.toml").read_text(), re.M)
+    for package in re.findall(r'"(\w+)"', packages.group(1)):
+        assert package in copied, f"the wheel's package {package} is not copied into the image"
 
 
 def test_the_federated_demo_configs_validate():

@@ -62,6 +62,9 @@ def test_submit_then_worker_then_status_and_results(home: Path, small_config: Pa
     assert status["worker_pid"] and len(status["final_root"]) == 64
     results = _json("results", job_id, "--json")
     assert results["summary"]["final_root"] == status["final_root"]
+    assert results["summary"]["result"]["task"] == "fusion"  # issue 24: the result in sight
+    shown = runner.invoke(app, ["results", job_id]).stdout
+    assert "result" in shown and "mean over 6 ticks: fusion energy" in shown
     assert results["report"].endswith("report.png")
     reference = execute(
         load_config(small_config, {"run.ticks": 6}), home / "ref", draw_report=False
@@ -71,7 +74,7 @@ def test_submit_then_worker_then_status_and_results(home: Path, small_config: Pa
     listing = _json("jobs", "--json")
     assert [j["id"] for j in listing] == [job_id]
     logs = runner.invoke(app, ["logs", job_id])
-    assert "tick 6/6" in logs.stdout and "completed" in logs.stdout
+    assert "tick 5 (6/6 done)" in logs.stdout and "completed" in logs.stdout
     watched = runner.invoke(app, ["watch", job_id])
     assert watched.exit_code == 0 and "completed after 6 ticks" in watched.stdout
 

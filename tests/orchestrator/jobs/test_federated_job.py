@@ -34,7 +34,8 @@ def test_submit_watch_and_verify_a_federated_job(tmp_path: Path, monkeypatch: py
     shown = watched.output
     assert "round 1 at tick 4" in shown and f"final root {job.final_root}" in shown
     for node in ("n0", "n1"):
-        assert f"node {node}: tick 4" in shown and "round 1: member" in shown
+        # ticks are numbered from 0 (issue 24): the last of 4 ticks is tick 3
+        assert f"node {node}: tick 3" in shown and "round 1: member" in shown
         assert verify(job.run_dir / "nodes" / node / "ledger.sqlite").ok
     checked = runner.invoke(app, ["ledger", "verify", str(job.run_dir)])
     assert checked.exit_code == 0 and job.final_root in checked.stdout

@@ -71,3 +71,33 @@ def test_export_refuses_a_network_too_large_for_a_dense_matrix(tmp_path, monkeyp
     assert result.exit_code == 2, result.output
     assert "dense N x N matrix" in result.stderr and "at most 5 neurons" in result.stderr
     assert not out.exists()
+
+
+def test_export_writes_into_the_run_directory_by_default(tmp_path, monkeypatch) -> None:
+    """Issue 24: not into the current directory."""
+    run = execute(load_config(ASSETS / "small.yaml", {"run.ticks": 1}), tmp_path / "run",
+                  draw_report=False).run_dir  # fmt: skip
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(app, ["export-nir", str(run)])
+    assert result.exit_code == 0, result.output
+    assert (run / "network.nir").is_file() and not list(elsewhere.iterdir())
+
+
+def test_export_of_a_federation_directory_names_the_nodes_to_choose_from(tmp_path) -> None:
+    """Issue 24: a federation holds one network per node; none is picked silently."""
+    from tests.federated import write_federation
+
+    config, _ = write_federation(tmp_path / "given", nodes=2, ticks=1, rounds_every_ticks=1)
+    fed = tmp_path / "fed"
+    ran = CliRunner().invoke(app, ["run", str(config), "--out", str(fed)])
+    assert ran.exit_code == 0 and "round 0 (1/1 done)" in ran.output  # numbered from 0
+    result = CliRunner().invoke(app, ["export-nir", str(fed)])
+    assert result.exit_code == 2
+    assert "one network per node" in result.output and "nodes: n0, n1" in result.output
+    assert f"qnf export-nir {fed / 'nodes' / 'n0'}" in result.output
+    assert not list(fed.glob("*.nir")) and not list(tmp_path.glob("*.nir"))
+    node = CliRunner().invoke(app, ["export-nir", str(fed / "nodes" / "n0")])  # its config has
+    assert node.exit_code == 0, node.output  # the federation section too: a node exports
+    assert (fed / "nodes" / "n0" / "network.nir").is_file()

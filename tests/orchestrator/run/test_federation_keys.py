@@ -160,3 +160,26 @@ def test_federation_keys_with_an_out_that_is_a_file_or_holds_a_key_writes_nothin
     code, errors, _ = _keys("lab-a", "lab-b", "--out", str(keys))
     assert code == 2 and errors == [f"{keys / 'lab-b.key'} exists; keys are never overwritten"]
     assert sorted(p.name for p in keys.iterdir()) == ["lab-b.key"]  # lab-a.key not written
+
+
+def test_the_documented_example_makes_a_config_that_validates(tmp_path: Path) -> None:
+    """Issue 24: `qnf federation keys ... --config configs/federated.yaml > mine.yaml`."""
+    code, errors, stdout = _keys(
+        "lab-a", "lab-b", "--out", str(tmp_path / "keys"), "--config",
+        str(ROOT / "configs" / "federated.yaml"),
+    )  # fmt: skip
+    assert code == 0 and errors == []
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(stdout)
+    config = load_config(mine)
+    assert [n.id for n in config.federation.nodes] == ["lab-a", "lab-b"]
+    assert not {n.public_key for n in config.federation.nodes} & set(REPOSITORY_PUBLIC_KEYS)
+    assert config.run.ticks == load_config(ROOT / "configs" / "federated.yaml").run.ticks
+
+
+def test_keys_with_a_config_that_is_not_federated_writes_nothing(tmp_path: Path) -> None:
+    code, errors, _ = _keys("lab-a", "--out", str(tmp_path / "keys"), "--config",
+                            str(ROOT / "configs" / "demo.yaml"))  # fmt: skip
+    assert code == 2 and errors == [f"--config: {ROOT / 'configs' / 'demo.yaml'} has no "
+                                    "federation section"]  # fmt: skip
+    assert not (tmp_path / "keys").exists()

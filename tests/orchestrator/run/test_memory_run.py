@@ -98,3 +98,23 @@ def test_memory_config_is_refused_where_it_cannot_run(tmp_path) -> None:
         load_config(_config(tmp_path, bits=3, patterns=["0101"]))
     with pytest.raises(ConfigError, match="symmetric"):
         load_config(_config(tmp_path, couplings=[[0, 1], [2, 0]]))
+
+
+def test_the_summary_counts_the_ops_of_the_final_timeline_only(memory_run) -> None:
+    """summary.json's ``result`` (issue 24): rolled-back ticks' ops do not count."""
+    import json
+
+    _, result = memory_run
+    live: dict[int, dict] = {}
+    for _, event, _ in read_blocks(result.run_dir / "ledger.sqlite"):
+        if event["kind"] == "revert":
+            live = {t: op for t, op in live.items() if t < event["tick"]}
+        elif "memory" in event:
+            live[event["tick"]] = event["memory"]
+    found = json.loads((result.run_dir / "summary.json").read_text())["result"]
+    assert found["task"] == "memory"
+    ops = [live[t]["op"] for t in sorted(live)]
+    assert (found["recalls"], found["writes"]) == (ops.count("recall"), ops.count("write"))
+    last = live[max(live)]
+    assert found["stored"] == last["stored"] and found["last"]["tick"] == max(live)
+    assert found["last"]["recalled"] == last["recalled"]

@@ -62,5 +62,8 @@ def test_backends_lists_the_snapshots_and_says_why_no_real_device(tmp_path: Path
     assert "no IBM Quantum account" in note["summary"]
     assert rows[("quantum", "aer")]["devices"] == []
     table = runner.invoke(app, ["backends"], env={"QISKIT_IBM_TOKEN": ""})
-    assert table.exit_code == 0
-    assert "fake_sherbrooke" in table.stdout and "ibm devices" in table.stdout
+    assert table.exit_code == 0  # compact: the devices folded into a count (issue 24)
+    assert f"devices: {len(snapshots)}" in table.stdout and "snapshots" in table.stdout
+    assert "fake_sherbrooke" not in table.stdout and "--devices" in table.stdout
+    listed = runner.invoke(app, ["backends", "--devices"], env={"QISKIT_IBM_TOKEN": ""})
+    assert "fake_sherbrooke" in listed.stdout and "ibm devices" in listed.stdout
