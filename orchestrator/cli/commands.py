@@ -249,7 +249,12 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     from orchestrator.config.root import load_config
     from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
     from orchestrator.run.federation_resume import is_federation
-    from orchestrator.run.resume import ResumeError, refuse_completed, resume
+    from orchestrator.run.resume import (
+        ResumeError,
+        refuse_completed,
+        refuse_node_alone,
+        resume,
+    )
 
     if is_federation(run_dir):
         from orchestrator.cli.federation import resume_foreground
@@ -258,6 +263,7 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
         return
     files = RunDirectory(run_dir)
     try:
+        refuse_node_alone(run_dir)  # a node's own state says nothing: its federation's does
         refuse_completed(run_dir)  # before the progress bar and before building anything
     except ResumeError as exc:
         fail([str(exc)])

@@ -41,7 +41,7 @@ from orchestrator.run.runner import (
 from orchestrator.run.session import ReplayMismatch, Session, TickCallback
 from orchestrator.run.state import StablePoint, decode_state
 
-__all__ = ["ResumeError", "refuse_completed", "resume", "resumed_run"]
+__all__ = ["ResumeError", "refuse_completed", "refuse_node_alone", "resume", "resumed_run"]
 
 
 class ResumeError(RuntimeError):
@@ -67,15 +67,7 @@ def resume(
     recorded, or not a regular file) are set aside as ``<name>.rejected`` and named in a
     notice passed to ``on_start`` (``{"resume": {"notice": ...}}``).
     """
-    files = RunDirectory(run_dir)
-    if files.is_run() and files.path.parent.name == "nodes":
-        from orchestrator.run.federation_resume import is_federation
-
-        if is_federation(files.path.parent.parent):  # a node goes on with its federation only
-            raise ResumeError(
-                f"{run_dir} is a node of the federation {files.path.parent.parent}; resume "
-                f"the federation: qnf resume {files.path.parent.parent}"
-            )
+    refuse_node_alone(run_dir)
     with resumed_run(run_dir, on_commit, on_start, interrupt) as run:
         return finish(
             run.session,
@@ -180,6 +172,20 @@ def resumed_run(
             raise
         previous = _previous_resumes(files)
         yield OpenRun(session, started, time.perf_counter() - started, previous + 1)
+
+
+def refuse_node_alone(run_dir: Path) -> None:
+    """``ResumeError`` when ``run_dir`` is a node of a federation: a node goes on with its
+    federation only (``qnf resume FEDERATION_DIR``), whatever its own state."""
+    files = RunDirectory(run_dir)
+    if files.is_run() and files.path.parent.name == "nodes":
+        from orchestrator.run.federation_resume import is_federation
+
+        if is_federation(files.path.parent.parent):
+            raise ResumeError(
+                f"{run_dir} is a node of the federation {files.path.parent.parent}; resume "
+                f"the federation: qnf resume {files.path.parent.parent}"
+            )
 
 
 def refuse_completed(run_dir: Path) -> None:
