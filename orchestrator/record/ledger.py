@@ -25,6 +25,7 @@ covered by the chain without bloating it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ import numpy as np
 from orchestrator.record.canonical import canonical
 from orchestrator.record.chain import GENESIS, next_meta_root, next_root, sha256
 from orchestrator.record.faults import crash_point
-from orchestrator.record.fsutil import create_private
+from orchestrator.record.fsutil import create_private, fsync_dir
 
 __all__ = [
     "Ledger",
@@ -124,10 +125,26 @@ class Ledger:
         """A new, empty ledger at ``path`` (which must not exist)."""
         if path.exists():
             raise LedgerError(f"{path} already exists; a ledger is never overwritten")
-        create_private(path)
-        conn = cls._connect(path)
-        conn.executescript(_SCHEMA)
-        return cls(conn, 0, GENESIS, GENESIS)
+        # Built under a temporary name and renamed: a reader (or a resume after a kill) never
+        # finds a ledger file without its tables.
+        building = path.with_name(f".{path.name}.new")
+        for leftover in (building, *(Path(f"{building}{end}") for end in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        create_private(building)
+        conn = cls._connect(building)
+        try:
+            conn.executescript(_SCHEMA)
+        except BaseException:
+            conn.close()
+            building.unlink(missing_ok=True)
+            raise
+        conn.close()  # the last connection checkpoints and removes the -wal/-shm files
+        if path.exists():
+            building.unlink()
+            raise LedgerError(f"{path} already exists; a ledger is never overwritten")
+        os.replace(building, path)
+        fsync_dir(path.parent)
+        return cls(cls._connect(path), 0, GENESIS, GENESIS)
 
     @classmethod
     def open(cls, path: Path, height: int | None = None) -> Ledger:

@@ -163,6 +163,29 @@ def test_an_existing_ledger_is_never_overwritten(tmp_path: Path) -> None:
         Ledger.create(path)
 
 
+def test_a_ledger_appears_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A creation that fails half-way (here: the second table of the schema) leaves no file at
+    the ledger's path, so a reader or a resume never meets a ledger without its tables."""
+    from orchestrator.record import ledger as ledger_module
+
+    schema = ledger_module._SCHEMA
+    broken = schema.replace("CREATE TABLE spikes", "CREATE TABLE spikes(x); CREATE TABLE spikes", 1)
+    assert broken != schema
+    monkeypatch.setattr(ledger_module, "_SCHEMA", broken)
+    path = tmp_path / "ledger.sqlite"
+    with pytest.raises(sqlite3.OperationalError):
+        Ledger.create(path)
+    assert not path.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    monkeypatch.setattr(ledger_module, "_SCHEMA", schema)
+    with Ledger.create(path) as ledger:
+        assert list(read_blocks(path)) == []
+        assert ledger.height == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite"]
+
+
 def test_garbage_file_does_not_verify(tmp_path: Path) -> None:
     path = tmp_path / "l.sqlite"
     path.write_bytes(b"not a database" * 100)
