@@ -37,7 +37,7 @@ def study(
 
     Example:
 
-      qnf study docs/results/studies/a_feedback.yaml --out studies/a
+      qnf study docs/results/studies/a_n12.yaml --out studies/a_n12
     """
     from pydantic import ValidationError
 
