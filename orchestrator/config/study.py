@@ -18,8 +18,9 @@ classical single-flip proposal or cut evaluation. Every arm stops at ``budget.un
 - ``loop``: a fusion-loop run of ``tasks.maxcut.configs.config_of`` (the quench loop of issue
   15, Aer + Brian2) with ``overrides`` applied (dotted keys), ``maxcut.optimum`` set to the
   brute-force optimum; it runs ceil(units / (3 shots + 1)) ticks (3 bases + 1 spike reading a
-  quench tick) and is read only up to its last tick whose running sum of units (from the
-  events' ``budget``) is <= ``budget.units``: a learned arm's gradient shots stop it earlier.
+  quench tick; or the arm's ``ticks``) and is read only up to its last tick whose running sum
+  of units (from the events' ``budget``) is <= ``budget.units``: a learned arm's gradient
+  shots stop it earlier.
   ``annealer: true`` uses ``annealer_config_of`` (the spiking annealer as the network).
 - ``annealer_alone``: the spiking annealer (design §20) on the spiking backend with no loop
   and no quantum side: ticks of ``sweeps`` sweeps, n neuron updates a sweep + 1 reading a tick,
