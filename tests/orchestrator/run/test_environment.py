@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_info
@@ -22,9 +23,16 @@ def test_it_names_the_cpu_numpy_and_each_blas_kernel() -> None:
     assert env["numpy"]["version"] == np.__version__
     assert set(env["numpy"]["simd_baseline"]) <= set(env["numpy"]["simd_found"])
     assert env["cpu"]["logical_cpus"] == os.cpu_count()
-    loaded = {info["internal_api"]: info.get("architecture") for info in threadpool_info()}
-    recorded = {row["api"]: row["kernel"] for row in env["blas"]}
-    assert recorded.get("openblas") == str(loaded.get("openblas") or "")
+    # one row per loaded library: several OpenBLAS builds may be loaded at once (numpy's,
+    # scipy's, another package's), each with its own kernel
+    loaded = {
+        (info["internal_api"], Path(str(info.get("filepath", ""))).name): str(
+            info.get("architecture") or ""
+        )
+        for info in threadpool_info()
+    }
+    recorded = {(row["api"], row["library"]): row["kernel"] for row in env["blas"]}
+    assert recorded == loaded
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # as this process has them
         assert env["variables"].get(name) == os.environ.get(name)
 
