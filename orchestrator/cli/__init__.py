@@ -8,6 +8,7 @@ from orchestrator.cli import (  # noqa: F401
     job_views,
     jobs,
     reproduce,
+    study,
     sweep,
 )
 from orchestrator.cli.app import app, main

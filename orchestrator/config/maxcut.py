@@ -45,6 +45,15 @@ class MaxCutConfig(StrictModel):
             "each tick (shot runs read every outcome that was measured)."
         ),
     )
+    optimum: float | None = Field(
+        None,
+        description=(
+            "The graph's known maximum cut (brute force, or a proven bound's attained value); "
+            "with it, each tick's `maxcut` field counts the Z-basis shots and the spike "
+            "readings whose cut reaches it (`hits_quantum`, `hits_spikes`): the per-shot "
+            "probability of the optimum (p_hit) of a study. null: not counted."
+        ),
+    )
     edge_weight_mv: float | None = Field(
         None,
         description=(

@@ -39,6 +39,7 @@ from orchestrator.config.phase import (
     PsnConfig,
     phase_problems,
 )
+from orchestrator.config.placebo import PlaceboConfig
 from orchestrator.config.sections import (
     AceConfig,
     CheckpointConfig,
@@ -94,6 +95,13 @@ class RunConfig(StrictModel):
     maxcut: MaxCutConfig | None = Field(
         None,
         description="MaxCut on the Ising graph: per-tick cut decoder, graph wiring; absent: none.",
+    )
+    placebo: PlaceboConfig | None = Field(
+        None,
+        description=(
+            "A placebo of the spike feedback (issue 22): the spike phasors permuted across "
+            "channels each tick before the backward update; absent: the real feedback."
+        ),
     )
 
     def build_hamiltonian(self) -> PauliHamiltonian:

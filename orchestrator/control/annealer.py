@@ -27,6 +27,7 @@ import numpy as np
 from orchestrator.contract.spiking import AnnealerSpec
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics.annealing import temperatures
+from orchestrator.physics.budget import TickBudget
 from orchestrator.physics.ising import IsingProblem, energies
 from orchestrator.physics.readings import TickReading
 
@@ -51,6 +52,10 @@ class AnnealerRule(ControlRule):
         self.best_assignment = ""
         self.best_tick: int | None = None
         self.updates_total = 0
+
+    def spent(self) -> TickBudget:
+        """One energy evaluation a tick (the assignment read out)."""
+        return TickBudget(evaluations=1)
 
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
         window = reading.spikes.window

@@ -78,6 +78,7 @@ from orchestrator.control.optimizers import make_optimizer
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics import coherence_gradient as cg
 from orchestrator.physics import fixed_order, measurement
+from orchestrator.physics.budget import TickBudget, circuits_of, shots_of
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.neural_surrogate import LifModel, measured_rates_hz, neural_gradient
 from orchestrator.physics.parameter_shift import (
@@ -149,6 +150,7 @@ class LearningRule(ControlRule):
         self.run_config = config
         self.quantum = quantum
         self.owns_backend = owns_backend
+        self._spent = TickBudget()
         self.batch_seed = batch_seed
         self.mutation_seed = mutation_seed
         h = config.build_hamiltonian()
@@ -211,6 +213,7 @@ class LearningRule(ControlRule):
         return self.layout.term_angles(self.angles)
 
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
+        self._spent = TickBudget()
         coupling = reading.coupling if reading.coupling is not None else proposal.coupling
         self._accumulate(reading, coupling)
         fields: dict[str, Any] = {}
@@ -220,6 +223,10 @@ class LearningRule(ControlRule):
         prep = self.hold if self.hold is not None else proposal.preparation
         request = QuantumRequest(theta=prep.theta, phi=prep.phi, evolution=self.evolution())
         return RuleOutcome(NextTick(request, next_coupling), fields)
+
+    def spent(self) -> TickBudget:
+        """The parameter-shift batch of an epoch tick (nothing on other ticks)."""
+        return self._spent
 
     def _accumulate(self, reading: TickReading, coupling: AceState) -> None:
         spikes, psi = reading.spikes, reading.quantum.psi
@@ -279,6 +286,9 @@ class LearningRule(ControlRule):
             QuantumRequest(theta=prep.theta, phi=prep.phi, evolution=e) for e in shifted_angles(x)
         ]
         result = self.quantum.execute(requests, self.batch_seed(self.epoch))
+        samples = [r.samples for r in result.results]
+        bases = self.quantum.program.bases
+        self._spent = TickBudget(shots_of(bases, samples), circuits_of(bases, samples))
         measured = [self._measure(r) for r in result.results]
         energies = np.array([m[0] for m in measured])
         blochs = np.stack([m[1] for m in measured])

@@ -13,7 +13,10 @@ to the FusionEvent,
 ``cut`` = max(cut_quantum, cut_spikes) of this tick; ``best_cut`` the largest ``cut`` of the
 run so far, ``best_assignment`` its sides as a string of n bits (vertex 0 first, vertex 0 on
 side 0), ``best_tick`` the first tick that reached it; ``best_quantum`` / ``best_spikes`` the
-best of each substrate's cuts alone (what a quantum-only or spiking-only study reads). The
+best of each substrate's cuts alone (what a quantum-only or spiking-only study reads). With
+``maxcut.optimum`` set, ``hits_quantum`` / ``hits_spikes`` count this tick's Z-basis shots (with
+multiplicity; None on a statevector run) and spike readings whose cut reaches the optimum
+(issue 22's p_hit). The
 rule changes nothing about the next tick. The bests are its state (checkpointed, restored on
 resume and rollback: a rolled-back run forgets cuts found after its rollback target).
 """
@@ -27,8 +30,11 @@ import numpy as np
 
 from orchestrator.config.maxcut import MaxCutConfig
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
+from orchestrator.physics.budget import TickBudget
 from orchestrator.physics.readings import TickReading
 from orchestrator.tasks.maxcut import decode
+from orchestrator.tasks.maxcut.cut import cut_values
+from orchestrator.tasks.maxcut.decode import TIE
 from orchestrator.tasks.maxcut.instances import MaxCutInstance
 from orchestrator.tasks.maxcut.wiring import merged_edges
 
@@ -58,6 +64,7 @@ class MaxCutRule(ControlRule):
         self.best_tick: int | None = None
         self.best_quantum = float("-inf")
         self.best_spikes = float("-inf")
+        self._evaluations = 0
 
     def quantum_candidates(self, reading: TickReading) -> np.ndarray:
         q = reading.quantum
@@ -77,9 +84,26 @@ class MaxCutRule(ControlRule):
         phase = decode.phase_assignment(np.asarray(reading.spikes.phasors)[:n])
         return np.stack([rate, phase])
 
+    def hits(self, bits: np.ndarray) -> int:
+        """How many rows of ``bits`` (with multiplicity) reach ``maxcut.optimum``."""
+        optimum = self.config.optimum
+        assert optimum is not None
+        x = np.asarray(bits, dtype=np.uint8).reshape(-1, self.instance.n)
+        if x.shape[0] == 0:
+            return 0
+        scale = max(1.0, sum(abs(w) for _, _, w in self.instance.edges))
+        return int(np.count_nonzero(cut_values(self.instance, x) >= optimum - TIE * scale))
+
+    def spent(self) -> TickBudget:
+        """The cut evaluations of the tick (distinct shots or top-k states, spike readings)."""
+        return TickBudget(evaluations=self._evaluations)
+
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
-        quantum = decode.best_of(self.instance, self.quantum_candidates(reading))
-        spikes = decode.best_of(self.instance, self.spike_candidates(reading))
+        q_candidates = self.quantum_candidates(reading)
+        s_candidates = self.spike_candidates(reading)
+        self._evaluations = len(q_candidates) + len(s_candidates)
+        quantum = decode.best_of(self.instance, q_candidates)
+        spikes = decode.best_of(self.instance, s_candidates)
         tick_best = quantum if quantum.value >= spikes.value else spikes
         if tick_best.value > self.best.value:
             self.best, self.best_tick = tick_best, reading.tick
@@ -95,6 +119,10 @@ class MaxCutRule(ControlRule):
             "best_quantum": _finite(self.best_quantum),
             "best_spikes": _finite(self.best_spikes),
         }
+        if self.config.optimum is not None:
+            z = reading.quantum.z_samples
+            fields["hits_quantum"] = None if z is None else self.hits(z)
+            fields["hits_spikes"] = self.hits(s_candidates)
         return RuleOutcome(proposal, {"maxcut": fields})
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

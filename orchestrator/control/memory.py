@@ -27,6 +27,7 @@ from orchestrator.config.memory import MemoryConfig
 from orchestrator.contract.memory import QuantumMemory
 from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
+from orchestrator.physics.budget import TickBudget
 from orchestrator.physics.readings import TickReading
 
 __all__ = ["MemoryRule", "spike_cue"]
@@ -59,14 +60,18 @@ class MemoryRule(ControlRule):
         self.memory = memory
         self.n_neurons = n_neurons
         self.seed_of_tick = seed_of_tick
+        self._spent = TickBudget()
 
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
+        self._spent = TickBudget()
         if reading.tick % self.config.every:
             return RuleOutcome(proposal)
         rates = spike_cue(reading.spikes.window, self.n_neurons, self.memory.n_bits)
         pattern = (rates >= 0.5).astype(np.uint8)
         cue = rates if self.config.cue == "rates" else pattern.astype(float)
         recall = self.memory.recall(cue, self.seed_of_tick(reading.tick))
+        if recall.shots:  # sampled recall: its shots in the memory backend's own bases
+            self._spent = TickBudget({"memory": int(recall.shots)})
         capacity = self.config.capacity or self.memory.n_bits
         novel = recall.index is None or float(recall.overlaps.max()) < self.config.novelty
         write = self.config.write == "novel" and novel and len(self.memory.patterns) < capacity
@@ -78,6 +83,10 @@ class MemoryRule(ControlRule):
             "stored": len(self.memory.patterns),
         }
         return RuleOutcome(proposal, {"memory": fields})
+
+    def spent(self) -> TickBudget:
+        """The sampled recall's shots (none when exact)."""
+        return self._spent
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {"patterns": ["".join(map(str, p)) for p in self.memory.patterns]}, {}

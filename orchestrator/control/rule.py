@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from orchestrator.contract.quantum import QuantumRequest
+from orchestrator.physics.budget import TickBudget
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import TickReading
 
@@ -93,3 +94,8 @@ class ControlRule(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the rule holds (a backend of its own) when the loop closes."""
+
+    def spent(self) -> TickBudget | None:
+        """What the rule's last ``apply`` spent (circuits and shots it executed, candidates it
+        evaluated: ``orchestrator.physics.budget``); default None (nothing)."""
+        return None

@@ -39,6 +39,7 @@ from orchestrator.config.sections import StabilityConfig
 from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome, Verdict
 from orchestrator.physics import fixed_order
+from orchestrator.physics.budget import TickBudget
 from orchestrator.physics.readings import TickReading
 
 __all__ = ["Assessment", "StabilityRule", "StabilityState", "assess", "assess_fusion"]
@@ -129,13 +130,20 @@ class StabilityRule(ControlRule):
         self.config = config
         self.jacobian = jacobian
         self.memory = StabilityState()
+        self._spent = TickBudget()
+
+    def spent(self) -> TickBudget:
+        """The Jacobian's statevector circuits on a tick that computes J (4n), else none."""
+        return self._spent
 
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
         x = reading.quantum.entropy.normalised
+        self._spent = TickBudget()
         if self.jacobian is None or not self.jacobian.due(reading.tick):
             self.memory, assessment = assess(self.memory, x, self.config)
             return RuleOutcome(proposal, {"entropy_slope": assessment.slope}, assessment.verdict)
         summary = self.jacobian.estimate(reading)
+        self._spent = TickBudget(circuits=4 * len(reading.quantum.bloch))
         self.memory, assessment, failed = assess_fusion(
             self.memory, x, summary.det, summary.spectral_radius, self.config, self.jacobian.config
         )

@@ -10,7 +10,7 @@ units of H (hbar = 1), phases in radians, drives in mV, seconds of wall time.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,8 @@ class QuantumReading:
     request: the preparation this tick ran (None where a reading is built by hand).
     z_samples: (shots, n) uint8, the Z-basis samples of a shot run (entry [s, q]: qubit q's
         bit in shot s, raw); None in statevector mode and in hand-built readings.
+    shots: shots executed by the call, per basis label (issue 22's budget); circuits: its
+        circuits (one per basis with shots, one without: statevector).
     """
 
     bloch: np.ndarray
@@ -66,6 +68,8 @@ class QuantumReading:
     seconds: float
     request: QuantumRequest | None = None
     z_samples: np.ndarray | None = None
+    shots: Mapping[str, int] = field(default_factory=dict)
+    circuits: int = 0
 
 
 @dataclass(frozen=True)

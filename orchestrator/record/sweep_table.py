@@ -2,7 +2,9 @@
 
 ``table.csv`` holds only what the runs' ledgers determine, so the same sweep gives the same
 bytes (roots included): the point's name, its overrides (one column per swept key), status,
-ticks, final_root, the last tick's metrics (``metrics.csv`` columns), then the task and
+ticks, final_root, the last tick's metrics (``metrics.csv`` columns), what the run spent
+(summary.json's ``budget``: units, shots in all and per basis, circuits, spike readings, neuron
+updates, evaluations; issue 22), then the task and
 learning results: every scalar of the sections ``SECTIONS`` of the last FusionEvent that
 carries them (within the last ``LOOKBACK`` blocks), dotted (``maxcut.best_cut``,
 ``learning.loss.energy``; lists are left out), columns sorted, empty where a point has none.
@@ -21,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from orchestrator.record.budget import BUDGET_COLUMNS, budget_columns
 from orchestrator.record.events import METRICS_COLUMNS
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.sweep_plot import PLOT, plot_sweep
@@ -87,6 +90,7 @@ def table_rows(
             error=summary.get("error") or "",
         )
         row.update({column: last.get(column) for column in LAST_TICK})
+        row.update(budget_columns(summary))
         row.update(values)
         rows.append(row)
     return rows
@@ -118,7 +122,10 @@ def write_table(
     rows = table_rows(names, overrides, summaries, sections)
     keys = list(dict.fromkeys(k for over in overrides for k in over))
     found = sorted({k for values in sections or [] for k in values})
-    columns = ["point", *keys, "status", "ticks", "final_root", *LAST_TICK, *found, "error"]
+    bases = sorted({k for row in rows for k in row if k.startswith("budget.shots.")})
+    spent = [*BUDGET_COLUMNS, *bases] if any("budget.units" in row for row in rows) else []
+    columns = ["point", *keys, "status", "ticks", "final_root", *LAST_TICK, *spent, *found]
+    columns.append("error")
     write_atomic(out / TABLE, _csv(rows, columns))
     timings = [
         {

@@ -45,6 +45,7 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.config.yaml_input import parse_yaml, read_text
 from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
+from orchestrator.record.budget import budget_totals
 from orchestrator.record.canonical import canonical
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.result import run_result
@@ -197,7 +198,8 @@ def _check_run_outcome(
     summary: dict[str, Any],
     result: Audit,
 ) -> None:
-    """summary.json's status, last_tick, backends, reverts and ticks_planned against the ledger."""
+    """summary.json's status, last_tick, budget, backends, reverts and ticks_planned against the
+    ledger."""
     last = max(events)
     config = genesis.get("config") if isinstance(genesis.get("config"), Mapping) else {}
     run = config.get("run") if isinstance(config.get("run"), Mapping) else {}
@@ -234,6 +236,14 @@ def _check_run_outcome(
             result.problems.append(
                 f"{where} records a last_tick that is not the ledger's last tick "
                 f"(tick {expected['tick'] if expected else None})"
+            )
+    if "budget" in summary:
+        expected_budget = budget_totals(events[h] for h in sorted(events))
+        if not _same(summary["budget"], expected_budget):
+            result.problems.append(
+                f"{where} records a budget that is not the sum of the ledger's tick events' "
+                f"budgets (the ledger: {expected_budget['shots_total']} shots, "
+                f"{expected_budget['circuits']} circuits)"
             )
     recorded = [events[h]["backends"] for h in sorted(events) if "backends" in events[h]]
     if "backends" in summary and recorded and not _same(summary["backends"], recorded[-1]):

@@ -5,8 +5,10 @@ The spec's fields (``timestamp``, ``coherence_entropy``, ``avg_phase_diff``, ``f
 the entropy estimates, E_coh, the resonance count, the spike count (the spike trains are stored
 beside the event and hashed into it), the coupling constants used and proposed, the Bloch
 vectors, the next preparation, the stability verdict, the backends that ran it, the SHA-256 of
-the checkpoint taken after it, and the fields of every control rule
-(``orchestrator.control.rule``). Other kinds of events: ``orchestrator.record.events``.
+the checkpoint taken after it, what the tick spent (``budget``: shots per basis, circuits,
+spike readings, neuron updates, evaluations; ``orchestrator.physics.budget``), and the fields
+of every control rule (``orchestrator.control.rule``). Other kinds of events:
+``orchestrator.record.events``.
 """
 
 from __future__ import annotations
@@ -49,7 +51,10 @@ def tick_event(
         "backends": backends,
         "config_sha256": config_hash,
         "checkpoint_sha256": checkpoint_sha256,
+        "budget": record.budget.as_fields(),
     }
+    if record.placebo is not None:
+        event["placebo_permutation"] = list(record.placebo)
     if quantum.readout is not None:
         event["readout_rates"] = quantum.readout
     prep = record.next.preparation

@@ -34,12 +34,13 @@ import numpy as np
 
 from orchestrator.config.root import RunConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
-from orchestrator.contract.spiking import SpikingBackend
+from orchestrator.contract.spiking import SpikeWindow, SpikingBackend
 from orchestrator.control.meta_graph import perturb_meta_graph
 from orchestrator.control.monitor import EntropySnapshot, entropy_snapshot
 from orchestrator.control.rule import ControlRule, NextTick, Verdict
 from orchestrator.control.semantic import Basis, PhaseHistory, PhaseSemantics, project_drifts
 from orchestrator.physics import coherence, measurement, pci
+from orchestrator.physics.budget import TickBudget, circuits_of, shots_of
 from orchestrator.physics.parameter_shift import term_layout
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
@@ -51,6 +52,7 @@ __all__ = ["FusionLoop", "TickRecord", "snapshot_of"]
 
 HISTORY = 1024  # recent ticks kept for the §15 interfaces
 META_STREAM = 15  # seeds of inject_meta_graph (design §6)
+PLACEBO_STREAM = 41  # the placebo's per-tick channel permutation (config/placebo.py)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ class TickRecord:
     next: what the next tick starts from (after every rule). fields: the rules' event fields.
     verdict: the tick's stability verdict (the stage's last).
     timestamp_us: the network time at the end of the tick (the ledger's logical clock).
+    budget: what the tick spent (``orchestrator.physics.budget``): the tick's circuits and
+        shots, the rules' (learning batch, Jacobian, memory), the spike reading, the neuron
+        updates of an annealer, the decoders' evaluations.
+    placebo: with a ``placebo`` section, the permutation pi of the channels this tick's push
+        used (channel c was pushed by the phasor of channel pi[c]); None otherwise.
     """
 
     tick: int
@@ -71,6 +78,8 @@ class TickRecord:
     next: NextTick
     fields: Mapping[str, Any]
     verdict: Verdict
+    budget: TickBudget
+    placebo: tuple[int, ...] | None = None
 
 
 def snapshot_of(record: TickRecord) -> EntropySnapshot:
@@ -157,9 +166,12 @@ class FusionLoop:
         drive = self.forward(quantum.psi, coupling)
         window, seconds = self.spike(drive)
         spikes = self.backward(quantum, drive, window, seconds, omega)
-        proposal = NextTick(self.propose(quantum, spikes.phasors, coupling.gamma), coupling)
+        permutation = self.placebo_permutation()
+        pushed = spikes.phasors if permutation is None else spikes.phasors[permutation]
+        proposal = NextTick(self.propose(quantum, pushed, coupling.gamma), coupling)
         reading = TickReading(self.tick, quantum, spikes, preparation, coupling)
         self.next, fields, verdict = self.control(reading, proposal)
+        budget = self.spent(quantum, window)
         record = TickRecord(
             tick=self.tick,
             timestamp_us=round((self.tick + 1) * self.spiking.network.tick_ms * 1000),
@@ -169,6 +181,8 @@ class FusionLoop:
             next=self.next,
             fields=fields,
             verdict=verdict,
+            budget=budget,
+            placebo=None if permutation is None else tuple(int(i) for i in permutation),
         )
         self.tick += 1
         self._remember(record)
@@ -215,7 +229,24 @@ class FusionLoop:
             seconds=seconds,
             request=preparation,
             z_samples=None if sv is not None else measured.samples[0],
+            shots=shots_of(self.program.bases, [measured.samples]),
+            circuits=circuits_of(self.program.bases, [measured.samples]),
         )
+
+    def spent(self, quantum: QuantumReading, window: SpikeWindow) -> TickBudget:
+        """The tick's budget: its own circuits and shots, one spike reading, an annealer's
+        neuron updates, and what every rule's ``spent()`` reports."""
+        budget = TickBudget(
+            dict(quantum.shots),
+            quantum.circuits,
+            spike_readings=1,
+            neuron_updates=int(window.neuron_updates or 0),
+        )
+        for rule in self.rules:
+            extra = rule.spent()
+            if extra is not None:
+                budget.add(extra)
+        return budget
 
     def entropy(self, probabilities: np.ndarray, shots: int | None) -> EntropyReading:
         """H_coh (§6) of the Z distribution, both estimates, and the one the ACE uses."""
@@ -271,6 +302,13 @@ class FusionLoop:
             coherence_energy=coherence.coherence_energy(quantum.psi, phasors, ace.lambda_c),
             seconds=seconds,
         )
+
+    def placebo_permutation(self) -> np.ndarray | None:
+        """This tick's placebo permutation of the channels (``config/placebo.py``), or None."""
+        if self.config.placebo is None:
+            return None
+        rng = np.random.default_rng(derive_seed(self.config.run.seed, PLACEBO_STREAM, self.tick))
+        return rng.permutation(self.channels.n_channels)
 
     def propose(self, quantum: QuantumReading, phasors: np.ndarray, gamma: float) -> QuantumRequest:
         """The backward update psi + gamma F, realised as the next preparation (§3.3)."""

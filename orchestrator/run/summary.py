@@ -8,6 +8,8 @@ n_qubits, n_neurons, checkpoints (whether the run keeps them), finished_at,
 wall_seconds, seconds {writing, setup, quantum, spiking, per_tick},
 last_tick     the metrics.csv row of the last tick
 result        what the run found: the task's result (``orchestrator.record.result``)
+budget        what the run spent: the sums of its tick events' ``budget`` fields
+              (``orchestrator.record.budget``; issue 22)
 resume        the command that continues it (when not completed)
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from orchestrator.record.budget import budget_totals
 from orchestrator.record.events import METRICS_COLUMNS, metrics_row
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.result import ResultReader
@@ -40,9 +43,11 @@ def summarise(
     run_dir = session.recorder.run_dir
     config = session.config
     height, ticks, reverts, last = -1, 0, 0, None
+    events = []
     for h, event, _ in read_blocks(run_dir.ledger):
         height = h
         reader.add(event)
+        events.append(event)
         if event["kind"] == "tick":
             ticks, last = event["tick"] + 1, event
         elif event["kind"] == "revert":
@@ -74,6 +79,7 @@ def summarise(
         },
         "last_tick": None if last is None else last_tick_metrics(last),
         "result": reader.result(),
+        "budget": budget_totals(events),
     }
     if status != "completed":
         summary["resume"] = f"qnf resume {run_dir}"

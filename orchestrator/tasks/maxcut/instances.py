@@ -8,6 +8,9 @@ The catalogue draws two families of unweighted graphs (every w = 1) with network
 
 - ``regular3``: random 3-regular graphs, ``networkx.random_regular_graph(3, n, seed)``
   (n even, 3n/2 edges: 12, 18, 24 at n = 8, 12, 16);
+- ``regular3_weighted`` (issue 22): the ``regular3`` graph of the same seed with weights
+  drawn uniform on (0, 1]: w = 1 - u, u from ``numpy.random.default_rng(seed).random(m)`` in
+  the order of ``graph.edges()`` (unit weights make many cuts tie; these rank samplers);
 - ``erdos_renyi``: G(n, p) graphs, ``networkx.gnp_random_graph(n, ER_EDGE_PROBABILITY, seed)``
   with p = 0.5 (on average p n (n-1) / 2 edges: 14, 33, 60 at n = 8, 12, 16).
 
@@ -45,7 +48,7 @@ __all__ = [
     "instance",
 ]
 
-Family = Literal["regular3", "erdos_renyi"]
+Family = Literal["regular3", "erdos_renyi", "regular3_weighted"]
 ER_EDGE_PROBABILITY = 0.5  # p of the erdos_renyi family
 _MAX_SEEDS_PER_INSTANCE = 100  # rejection budget: give up after this many seeds per instance
 
@@ -121,7 +124,7 @@ class MaxCutInstance:
 def _check_family(family: str, n: int) -> None:
     if family not in get_args(Family):
         raise ValueError(f"unknown family {family!r}; choose one of {get_args(Family)}")
-    if family == "regular3" and (n < 4 or n % 2):
+    if family.startswith("regular3") and (n < 4 or n % 2):
         raise ValueError(f"a 3-regular graph needs an even n >= 4, got {n}")
     if family == "erdos_renyi" and n < 2:
         raise ValueError(f"an Erdos-Renyi graph needs n >= 2, got {n}")
@@ -131,14 +134,20 @@ def _draw(family: Family, n: int, seed: int) -> MaxCutInstance | None:
     """The graph that ``seed`` draws, or ``None`` when it is disconnected."""
     import networkx as nx
 
-    if family == "regular3":
+    if family.startswith("regular3"):
         graph = nx.random_regular_graph(3, n, seed=seed)
     else:
         graph = nx.gnp_random_graph(n, ER_EDGE_PROBABILITY, seed=seed)
     if graph.number_of_nodes() != n or not nx.is_connected(graph):
         return None
+    pairs = list(graph.edges())
+    weights = [1.0] * len(pairs)
+    if family == "regular3_weighted":
+        import numpy as np
+
+        weights = [float(w) for w in 1.0 - np.random.default_rng(seed).random(len(pairs))]
     return MaxCutInstance.from_edges(
-        f"{family}-n{n}-seed{seed}", n, ((i, j, 1.0) for i, j in graph.edges()),
+        f"{family}-n{n}-seed{seed}", n, ((i, j, w) for (i, j), w in zip(pairs, weights)),
         seed=seed, family=family,
     )
 
