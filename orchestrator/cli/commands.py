@@ -168,9 +168,8 @@ def ledger_verify(run_dir: RunDirArg) -> None:
 
       qnf ledger verify runs/fed/nodes/lab-a
     """
-    from orchestrator.api.runs import not_a_run
-    from orchestrator.record.rundir import RunDirectory
-    from orchestrator.run.audit import audit
+    from orchestrator.record.audit import audit
+    from orchestrator.record.rundir import RunDirectory, not_a_run
 
     target = run_dir if run_dir.is_dir() else run_dir.parent
     if not RunDirectory(target).is_run():
@@ -195,7 +194,7 @@ def report(run_dir: RunDirArg) -> None:
 
       qnf report runs/demo-20250101-120000
     """
-    from orchestrator.federation.record import GENESIS_KIND, node_dir
+    from orchestrator.record.federation_ledger import GENESIS_KIND, node_dir
     from orchestrator.record.federation_report import draw_federation_report
     from orchestrator.record.ledger import read_blocks
     from orchestrator.record.report import draw_report

@@ -37,8 +37,8 @@ from orchestrator.config.root import RunConfig
 from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
-from orchestrator.federation.record import end_event, genesis_event, node_dir
 from orchestrator.record import faults
+from orchestrator.record.federation_ledger import end_event, genesis_event, node_dir
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
 from orchestrator.record.rundir import RunDirectory
@@ -334,7 +334,7 @@ def federation_summary(
     error: str | None = None,
     resumable: bool = False,
 ) -> dict[str, Any]:
-    """The federation's summary.json as it stands (``orchestrator.federation.record``);
+    """The federation's summary.json as it stands (``orchestrator.record.federation_ledger``);
     ``resume`` names the command that continues it unless it ended (completed, or failed
     after its last round: resumable=False)."""
     files = RunDirectory(run_dir)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.config.root import load_config
-from orchestrator.federation.record import GENESIS_KIND
 from orchestrator.record import checkpoint, faults
 from orchestrator.record.failure import write_failure
+from orchestrator.record.federation_ledger import GENESIS_KIND
 from orchestrator.record.ledger import Ledger, read_blocks
 from orchestrator.record.recorder import RunRecorder, rebuild_csv
 from orchestrator.record.rundir import RunDirectory, read_summary

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import load_config
+from orchestrator.record.audit import config_digest
 from orchestrator.record.rundir import RunDirectory
-from orchestrator.run.audit import config_digest
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS

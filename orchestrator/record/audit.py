@@ -26,7 +26,7 @@ the chain:
 A federation's coordinator directory (genesis kind ``federation``) is checked by 1-3 without
 the seed and tick counts (its summary counts the nodes' ticks), keeps no checkpoints, and its
 ``end`` block and summary are checked against the rounds and against every node's directory,
-each audited as a run (``orchestrator.run.audit_federation``).
+each audited as a run (``orchestrator.record.audit_federation``).
 
 Files are read bounded (config.yaml through the config reader's limits, summary.json up to
 1 MiB, checkpoints only as regular files), so a hostile directory cannot stall the check.
@@ -43,16 +43,16 @@ from typing import Any
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.yaml_input import parse_yaml, read_text
-from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
+from orchestrator.record.audit_federation import check_federation
 from orchestrator.record.budget import budget_totals
 from orchestrator.record.canonical import canonical
+from orchestrator.record.events import last_tick_metrics
+from orchestrator.record.federation_ledger import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.result import run_result
 from orchestrator.record.rundir import RunDirectory, load_summary
 from orchestrator.record.verify import verify
-from orchestrator.run.audit_federation import check_federation
-from orchestrator.run.summary import last_tick_metrics
 
 __all__ = ["STATUSES", "Audit", "audit", "config_digest"]
 
