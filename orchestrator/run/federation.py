@@ -32,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from orchestrator.config.digest import hashed_config
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
 from orchestrator.config.yaml_input import dump_yaml
@@ -190,10 +191,8 @@ def run_federation(
             write_atomic(files.config, dump_yaml(config.resolved()).encode())
             with Ledger.create(files.ledger) as ledger:
                 append = appender(ledger, on_commit)
-                resolved = config.resolved()
-                resolved["run"].pop("out", None)
                 append(
-                    genesis_event(resolved, config.config_hash(), keys, m),
+                    genesis_event(hashed_config(config.resolved()), config.config_hash(), keys, m),
                     _genesis_meta(run_id, fed.engine, repository_keys(fed)),
                 )
                 coordinator = Coordinator(run_id, keys, m, fed.eps_phi, fed.ramp_rounds)

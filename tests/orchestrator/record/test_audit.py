@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import load_config
-from orchestrator.record.audit import config_digest
+from orchestrator.config.digest import config_digest, hashed_config
+from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
@@ -66,6 +67,13 @@ def test_an_intact_run_verifies(done: Path, tmp_path: Path) -> None:
 def test_the_config_hash_of_the_audit_is_the_run_config_s(done: Path) -> None:
     cfg = load_config(done / "config.yaml")
     assert config_digest(yaml.safe_load((done / "config.yaml").read_text())) == cfg.config_hash()
+
+
+def test_the_genesis_block_records_the_digest_of_the_config_it_holds(done: Path) -> None:
+    genesis = next(iter(read_blocks(done / "ledger.sqlite")))[1]
+    cfg = load_config(done / "config.yaml")
+    assert genesis["config"] == hashed_config(cfg.resolved())
+    assert genesis["config_sha256"] == config_digest(genesis["config"]) == cfg.config_hash()
 
 
 @pytest.mark.parametrize(
