@@ -46,6 +46,7 @@ from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
 from orchestrator.run.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
+from orchestrator.run.closing import close_backends
 from orchestrator.run.rules import control_rules
 
 __all__ = ["FusionLoop", "TickRecord", "no_snapshot", "snapshot_of"]
@@ -451,11 +452,4 @@ class FusionLoop:
     def close(self) -> None:
         """Close both backends (spiking first: it may hold a simulation thread), then what the
         rules hold."""
-        try:
-            self.spiking.close()
-        finally:
-            try:
-                self.quantum.close()
-            finally:
-                for rule in self.rules:
-                    rule.close()
+        close_backends(self.spiking, self.quantum, *(rule.close for rule in self.rules))

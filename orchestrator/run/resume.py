@@ -136,10 +136,7 @@ def resumed_run(
                     notice = "; ".join(rejected) + f"; resuming from block {start_height}"
                     on_start({"resume": {"notice": notice}})
         except BaseException:
-            try:
-                opened.spiking.close()
-            finally:
-                opened.quantum.close()
+            opened.close()
             raise
         recorder = RunRecorder(
             files,

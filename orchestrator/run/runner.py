@@ -217,10 +217,7 @@ def started_run(
         except OSError as exc:
             raise write_failure(exc, run_dir) from None
     except BaseException:
-        try:
-            opened.spiking.close()
-        finally:
-            opened.quantum.close()
+        opened.close()
         raise
     with files.locked() as lock:
         recorder = None
