@@ -118,6 +118,23 @@ def test_an_edited_config_yaml_fails(done: Path, tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("value", ["2020-01-01", "1152921504606846976"], ids=["date", "big-int"])
+def test_a_config_yaml_json_cannot_hold_fails_in_one_line(
+    done: Path, tmp_path: Path, value: str
+) -> None:
+    """A config.yaml edited to hold what the digest's JSON cannot (a date, an integer past
+    2^53) does not hash to the genesis block's value: one line, no traceback."""
+    run = _copy(done, tmp_path)
+    path = run / "config.yaml"
+    path.write_text(path.read_text() + f"extra: {value}\n")
+    code, errors, _ = _verify(run)
+    assert code == 1
+    assert errors == [
+        "FAILED: config.yaml does not hash to the config_sha256 of the genesis block "
+        "(changed after the run started)"
+    ]
+
+
 def test_a_checkpoint_that_does_not_match_its_block_fails(done: Path, tmp_path: Path) -> None:
     run = _copy(done, tmp_path)
     path = RunDirectory(run).checkpoint(3)
