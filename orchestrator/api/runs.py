@@ -74,30 +74,14 @@ def verify(run_dir: str | Path) -> Verification:
     """Check a run directory as ``qnf ledger verify RUN_DIR`` does (the hash chain, then
     config.yaml, summary.json and the checkpoints against it). A directory that is not a run
     is a ``Verification`` with ok False and one problem saying so."""
-    from orchestrator.record.rundir import RunDirectory
-    from orchestrator.run.audit import audit
+    from orchestrator.record.audit import audit
+    from orchestrator.record.rundir import RunDirectory, not_a_run
 
     path = Path(run_dir)
     if not RunDirectory(path).is_run():
         return Verification(False, 0, "", [not_a_run(path)])
     found = audit(path)
     return Verification(found.ok, found.blocks, found.root, found.problems, found.notes)
-
-
-def not_a_run(path: Path) -> str:
-    """The line for a path that is not a run directory (what to give instead)."""
-    from orchestrator.record.rundir import RunDirectory
-
-    files = RunDirectory(path)
-    inside = (
-        sorted(p.name for p in path.iterdir() if RunDirectory(p).is_run()) if path.is_dir() else []
-    )
-    hint = (
-        f"; it holds run directories: {', '.join(inside[:5])}{' ...' if len(inside) > 5 else ''}"
-        if inside
-        else "; give the directory `qnf run` wrote (it holds ledger.sqlite)"
-    )
-    return f"{path}: not a run directory (no {files.LEDGER}){hint}"
 
 
 def _columns(path: Path) -> dict[str, np.ndarray]:
@@ -126,7 +110,7 @@ class Run:
     """
 
     def __init__(self, path: str | Path) -> None:
-        from orchestrator.record.rundir import RunDirectory
+        from orchestrator.record.rundir import RunDirectory, not_a_run
 
         self.path = Path(path)
         self.files = RunDirectory(self.path)

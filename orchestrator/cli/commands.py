@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -86,22 +88,37 @@ def run(
         f"{circuit_cost(cfg).short()})",
         highlight=False,
     )
+    with run_failures(run_dir, "nothing was written"), tick_progress(cfg.run.ticks) as on_tick:
+        result = execute(
+            cfg,
+            run_dir,
+            on_tick=on_tick,
+            draw_report=report,
+            on_start=print_notices,
+            interrupt=active_stop(),
+        )
+    print_result(result, active_stop())
+
+
+@contextmanager
+def run_failures(
+    run_dir: Path, interrupted: str, refusals: tuple[type[Exception], ...] = ()
+) -> Iterator[None]:
+    """The one ladder from what a foreground run or resume of ``run_dir`` raises to its lines
+    and exit code: a config problem or one of ``refusals`` (its text) 2; a backend that refused
+    while building 2 for a budget, else 1 (nothing was written); a signal before the first
+    block 128 + its number, ``interrupted`` saying what that left; the disk refusing
+    ``EXIT_IO``; a second Ctrl+C 130 with how to go on."""
     try:
-        with tick_progress(cfg.run.ticks) as on_tick:
-            result = execute(
-                cfg,
-                run_dir,
-                on_tick=on_tick,
-                draw_report=report,
-                on_start=print_notices,
-                interrupt=active_stop(),
-            )
+        yield
     except ConfigError as exc:
         fail(exc.problems)
-    except QuantumBackendFailure as exc:  # refused while building: nothing was written
+    except refusals as exc:
+        fail([str(exc)])
+    except QuantumBackendFailure as exc:
         fail([str(exc)], code=2 if exc.reason == "budget" else 1)
     except Interrupted as exc:
-        fail([f"{exc}; nothing was written"], code=exc.exit_code)
+        fail([f"{exc}; {interrupted}"], code=exc.exit_code)
     except RecorderError as exc:
         fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
     except OSError as exc:
@@ -109,7 +126,6 @@ def run(
     except KeyboardInterrupt:
         err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
         raise typer.Exit(130) from None
-    print_result(result, active_stop())
 
 
 def write_fault_line(exc: RecorderError, run_dir: Path) -> str:
@@ -168,9 +184,8 @@ def ledger_verify(run_dir: RunDirArg) -> None:
 
       qnf ledger verify runs/fed/nodes/lab-a
     """
-    from orchestrator.api.runs import not_a_run
-    from orchestrator.record.rundir import RunDirectory
-    from orchestrator.run.audit import audit
+    from orchestrator.record.audit import audit
+    from orchestrator.record.rundir import RunDirectory, not_a_run
 
     target = run_dir if run_dir.is_dir() else run_dir.parent
     if not RunDirectory(target).is_run():
@@ -195,7 +210,7 @@ def report(run_dir: RunDirArg) -> None:
 
       qnf report runs/demo-20250101-120000
     """
-    from orchestrator.federation.record import GENESIS_KIND, node_dir
+    from orchestrator.record.federation_ledger import GENESIS_KIND, node_dir
     from orchestrator.record.federation_report import draw_federation_report
     from orchestrator.record.ledger import read_blocks
     from orchestrator.record.report import draw_report
@@ -269,7 +284,7 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
         fail([str(exc)])
     done = (read_summary(files) or {}).get("ticks", 0)
     done = done if isinstance(done, int) and done >= 0 else 0
-    try:
+    with run_failures(run_dir, "nothing changed, resume again", (ResumeError, RunBusy)):
         total = load_config(files.config).run.ticks
         with tick_progress(total, done) as on_tick:
             result = resume(
@@ -279,19 +294,4 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
                 on_start=print_notices,
                 interrupt=active_stop(),
             )
-    except ConfigError as exc:
-        fail(exc.problems)
-    except (ResumeError, RunBusy) as exc:
-        fail([str(exc)])
-    except QuantumBackendFailure as exc:
-        fail([str(exc)], code=2 if exc.reason == "budget" else 1)
-    except Interrupted as exc:
-        fail([f"{exc}; nothing changed, resume again"], code=exc.exit_code)
-    except RecorderError as exc:
-        fail([write_fault_line(exc, run_dir)], code=EXIT_IO)
-    except OSError as exc:
-        fail([io_fault(exc)], code=EXIT_IO)
-    except KeyboardInterrupt:
-        err.print(f"interrupted; continue with: qnf resume {run_dir}", highlight=False)
-        raise typer.Exit(130) from None
     print_result(result, active_stop())

@@ -8,13 +8,11 @@ backend is imported or any file is written.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Union
 
-import rfc8785
 from pydantic import Field, ValidationError, create_model
 
 from orchestrator.config.annealer import annealer_problems
@@ -26,6 +24,7 @@ from orchestrator.config.base import (
 )
 from orchestrator.config.bounds import number_problems
 from orchestrator.config.circuit_cost import circuit_problems
+from orchestrator.config.digest import config_digest
 from orchestrator.config.errors import ConfigError, format_validation_error
 from orchestrator.config.federation import FederationConfig
 from orchestrator.config.footprint import footprint_problems
@@ -128,10 +127,9 @@ class RunConfig(StrictModel):
         return {key: value for key, value in data.items() if value is not None}
 
     def config_hash(self) -> str:
-        """SHA-256 of the canonical JSON of everything that shapes the result (not run.out)."""
-        data = self.resolved()
-        data["run"].pop("out", None)
-        return hashlib.sha256(rfc8785.dumps(data)).hexdigest()
+        """SHA-256 of the canonical JSON of everything that shapes the result (not run.out):
+        ``orchestrator.config.digest.config_digest`` of ``resolved()``."""
+        return config_digest(self.resolved())
 
 
 @cache

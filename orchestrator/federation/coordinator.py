@@ -27,7 +27,7 @@ engine's ``NodeDown``), in sorted node order:
 
 Every node that answered gets a ``Delivery`` (consensus, coupling, decoupled and why); a node
 whose delivery fails is treated as missing from then on (it rejoins decoupled). The round's
-outcome is one block of the federation ledger (``orchestrator.federation.record``).
+outcome is one block of the federation ledger (``orchestrator.record.federation_ledger``).
 
 The coordinator's state between rounds (each node's coupling, who was absent, the last round
 accepted from each node) is a function of the round events it produced, so a resumed

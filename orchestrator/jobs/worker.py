@@ -48,7 +48,6 @@ from typing import Any, final
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import load_config_text
-from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.jobs.keeper import LeaseKeeper
 from orchestrator.jobs.spare import keep_spare, release
 from orchestrator.jobs.store import Job, JobStore, JobStoreError
@@ -59,7 +58,7 @@ from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
 from orchestrator.run.federation_resume import is_federation, resume_federation
 from orchestrator.run.interrupt import Interrupted, SignalStop
-from orchestrator.run.loop import HISTORY, TickRecord, snapshot_of
+from orchestrator.run.loop import HISTORY, TickRecord, no_snapshot, snapshot_of
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 
@@ -217,7 +216,7 @@ def run_job(
     beat = _Progress(job, keeper)
     keeper.hold(job.id, job.ticks_done)
     snapshots: dict[int, dict[str, Any]] = {}  # tick -> monitor snapshot, on the current path
-    empty = EntropySnapshot().as_dict()
+    empty = no_snapshot().as_dict()
 
     def on_tick(record: TickRecord, done: int, total: int) -> None:
         for t in [t for t in snapshots if t >= record.tick or t < record.tick - HISTORY]:

@@ -27,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "METRICS_COLUMNS",
+    "last_tick_metrics",
     "metrics_row",
     "qubit_rows",
     "revert_event",
@@ -122,3 +123,9 @@ def metrics_row(event: dict[str, Any]) -> list[Any]:
 def qubit_rows(event: dict[str, Any]) -> list[tuple[Any, ...]]:
     """The qubits.csv rows of a tick event: (tick, qubit, <X>, <Y>, <Z>)."""
     return [(event["tick"], q, x, y, z) for q, (x, y, z) in enumerate(event["bloch"])]
+
+
+def last_tick_metrics(event: dict[str, Any]) -> dict[str, Any]:
+    """summary.json's ``last_tick``: the metrics.csv row of the tick ``event``."""
+    row = dict(zip(METRICS_COLUMNS, metrics_row(event)))
+    return {k: (None if v == "" else v) for k, v in row.items()}

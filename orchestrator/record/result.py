@@ -18,7 +18,7 @@ What a run found, by task (the FusionEvent sections it carries; the last one tha
 A run with a task section also carries ``fusion``'s fields under ``result.fusion``. Only
 ticks on the run's final timeline count: a ``revert`` block drops the ticks it rolled back
 (their blocks stay in the ledger). Numbers come straight from the events, so ``qnf ledger
-verify`` recomputes the result and compares (``orchestrator.run.audit``).
+verify`` recomputes the result and compares (``orchestrator.record.audit``).
 
 ``learning.csv``: one row per epoch of the final timeline: epoch, tick, loss_total,
 loss_energy, loss_neural, loss_coherence, grad_norm_fused, expected_cut_fraction (empty where

@@ -32,6 +32,7 @@ __all__ = [
     "RunBusy",
     "RunDirectory",
     "load_summary",
+    "not_a_run",
     "read_summary",
 ]
 
@@ -170,3 +171,17 @@ def read_summary(files: RunDirectory) -> dict[str, Any] | None:
         return load_summary(files)
     except (OSError, ValueError):
         return None
+
+
+def not_a_run(path: Path) -> str:
+    """The line for a path that is not a run directory (what to give instead)."""
+    files = RunDirectory(path)
+    inside = (
+        sorted(p.name for p in path.iterdir() if RunDirectory(p).is_run()) if path.is_dir() else []
+    )
+    hint = (
+        f"; it holds run directories: {', '.join(inside[:5])}{' ...' if len(inside) > 5 else ''}"
+        if inside
+        else "; give the directory `qnf run` wrote (it holds ledger.sqlite)"
+    )
+    return f"{path}: not a run directory (no {files.LEDGER}){hint}"

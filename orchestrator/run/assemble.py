@@ -32,6 +32,7 @@ from orchestrator.contract.spiking import (
 )
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
+from orchestrator.run.closing import close_backends
 
 if TYPE_CHECKING:
     from orchestrator.physics.ising import IsingProblem
@@ -365,6 +366,10 @@ class OpenBackends:
     spiking: SpikingBackend
     identities: dict[str, dict[str, str]]
 
+    def close(self) -> None:
+        """Close both (``orchestrator.run.closing.close_backends``)."""
+        close_backends(self.spiking, self.quantum)
+
 
 def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenBackends:
     """Import, build and compile both backends (the expensive, once-per-run step)."""
@@ -381,10 +386,7 @@ def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenB
             "spiking": select_spiking(config.spiking).identity(spiking),
         }
     except BaseException:
-        try:
-            spiking.close()
-        finally:
-            quantum.close()
+        close_backends(spiking, quantum)
         raise
     return OpenBackends(quantum, spiking, identities)
 

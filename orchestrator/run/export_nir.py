@@ -19,8 +19,8 @@ from pathlib import Path
 
 from orchestrator.config.nir_graph import graph_from_network
 from orchestrator.config.root import load_config
-from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
+from orchestrator.record.federation_ledger import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory

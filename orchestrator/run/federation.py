@@ -32,13 +32,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from orchestrator.config.digest import hashed_config
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
 from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
-from orchestrator.federation.record import end_event, genesis_event, node_dir
 from orchestrator.record import faults
+from orchestrator.record.federation_ledger import end_event, genesis_event, node_dir
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
 from orchestrator.record.rundir import RunDirectory
@@ -190,10 +191,8 @@ def run_federation(
             write_atomic(files.config, dump_yaml(config.resolved()).encode())
             with Ledger.create(files.ledger) as ledger:
                 append = appender(ledger, on_commit)
-                resolved = config.resolved()
-                resolved["run"].pop("out", None)
                 append(
-                    genesis_event(resolved, config.config_hash(), keys, m),
+                    genesis_event(hashed_config(config.resolved()), config.config_hash(), keys, m),
                     _genesis_meta(run_id, fed.engine, repository_keys(fed)),
                 )
                 coordinator = Coordinator(run_id, keys, m, fed.eps_phi, fed.ramp_rounds)
@@ -334,7 +333,7 @@ def federation_summary(
     error: str | None = None,
     resumable: bool = False,
 ) -> dict[str, Any]:
-    """The federation's summary.json as it stands (``orchestrator.federation.record``);
+    """The federation's summary.json as it stands (``orchestrator.record.federation_ledger``);
     ``resume`` names the command that continues it unless it ended (completed, or failed
     after its last round: resumable=False)."""
     files = RunDirectory(run_dir)

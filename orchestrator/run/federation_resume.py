@@ -34,8 +34,8 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import load_config
 from orchestrator.contract.federation import FederationEngine
 from orchestrator.federation.coordinator import Coordinator
-from orchestrator.federation.record import GENESIS_KIND
 from orchestrator.record import faults
+from orchestrator.record.federation_ledger import GENESIS_KIND
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import Ledger, read_blocks
 from orchestrator.record.rundir import RunDirectory, read_summary

@@ -46,9 +46,10 @@ from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
 from orchestrator.run.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
+from orchestrator.run.closing import close_backends
 from orchestrator.run.rules import control_rules
 
-__all__ = ["FusionLoop", "TickRecord", "snapshot_of"]
+__all__ = ["FusionLoop", "TickRecord", "no_snapshot", "snapshot_of"]
 
 HISTORY = 1024  # recent ticks kept for the §15 interfaces
 META_STREAM = 15  # seeds of inject_meta_graph (design §6)
@@ -80,6 +81,11 @@ class TickRecord:
     verdict: Verdict
     budget: TickBudget
     placebo: tuple[int, ...] | None = None
+
+
+def no_snapshot() -> EntropySnapshot:
+    """The §15 monitor snapshot before any tick: ``tick`` and every metric None."""
+    return EntropySnapshot()
 
 
 def snapshot_of(record: TickRecord) -> EntropySnapshot:
@@ -408,7 +414,7 @@ class FusionLoop:
         rules compute them, the stability verdict, resonance violations; the empty snapshot
         before the first tick (after a resume, after a rollback to the run's start).
         """
-        return self._snapshots[-1] if self._snapshots else EntropySnapshot()
+        return self._snapshots[-1] if self._snapshots else no_snapshot()
 
     def phase_to_semantic(self, basis: Basis = None, window: int | None = None) -> PhaseSemantics:
         """§15 Semantic Plasticity Layer: the quantum phase drifts of the last ``window`` ticks
@@ -446,11 +452,4 @@ class FusionLoop:
     def close(self) -> None:
         """Close both backends (spiking first: it may hold a simulation thread), then what the
         rules hold."""
-        try:
-            self.spiking.close()
-        finally:
-            try:
-                self.quantum.close()
-            finally:
-                for rule in self.rules:
-                    rule.close()
+        close_backends(self.spiking, self.quantum, *(rule.close for rule in self.rules))

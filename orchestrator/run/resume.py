@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.config.root import load_config
-from orchestrator.federation.record import GENESIS_KIND
 from orchestrator.record import checkpoint, faults
 from orchestrator.record.failure import write_failure
+from orchestrator.record.federation_ledger import GENESIS_KIND
 from orchestrator.record.ledger import Ledger, read_blocks
 from orchestrator.record.recorder import RunRecorder, rebuild_csv
 from orchestrator.record.rundir import RunDirectory, read_summary
@@ -136,10 +136,7 @@ def resumed_run(
                     notice = "; ".join(rejected) + f"; resuming from block {start_height}"
                     on_start({"resume": {"notice": notice}})
         except BaseException:
-            try:
-                opened.spiking.close()
-            finally:
-                opened.quantum.close()
+            opened.close()
             raise
         recorder = RunRecorder(
             files,

@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from orchestrator.config.digest import hashed_config
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
 from orchestrator.config.yaml_input import dump_yaml
@@ -216,10 +217,7 @@ def started_run(
         except OSError as exc:
             raise write_failure(exc, run_dir) from None
     except BaseException:
-        try:
-            opened.spiking.close()
-        finally:
-            opened.quantum.close()
+        opened.close()
         raise
     with files.locked() as lock:
         recorder = None
@@ -234,12 +232,10 @@ def started_run(
             )
             recorder.on_commit = on_commit
             stable, data, sha = _initial_checkpoint(loop, on_start)
-            genesis_config = config.resolved()
-            genesis_config["run"].pop("out", None)
             genesis = {
                 "kind": "genesis",
                 "timestamp": 0,
-                "config": genesis_config,
+                "config": hashed_config(config.resolved()),
                 "config_sha256": config.config_hash(),
                 "seed": config.run.seed,
                 "backends": backends,

@@ -19,13 +19,13 @@ import time
 from typing import Any
 
 from orchestrator.record.budget import budget_totals
-from orchestrator.record.events import METRICS_COLUMNS, metrics_row
+from orchestrator.record.events import last_tick_metrics
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.result import ResultReader
 from orchestrator.record.verify import verify
 from orchestrator.run.session import Session, now
 
-__all__ = ["last_tick_metrics", "summarise"]
+__all__ = ["summarise"]
 
 
 def summarise(
@@ -85,8 +85,3 @@ def summarise(
         summary["resume"] = f"qnf resume {run_dir}"
     return summary
 
-
-def last_tick_metrics(event: dict[str, Any]) -> dict[str, Any]:
-    """summary.json's ``last_tick``: the metrics.csv row of the tick ``event``."""
-    row = dict(zip(METRICS_COLUMNS, metrics_row(event)))
-    return {k: (None if v == "" else v) for k, v in row.items()}

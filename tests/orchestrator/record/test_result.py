@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config.root import load_config_text
+from orchestrator.record.audit import audit
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.result import ResultReader, describe
-from orchestrator.run.audit import audit
 from orchestrator.run.runner import execute
 
 # depth-1 QAOA on a ring of 4 (W = 4), exact energies; three epochs of one tick

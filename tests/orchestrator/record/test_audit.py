@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import load_config
+from orchestrator.config.digest import config_digest, hashed_config
+from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory
-from orchestrator.run.audit import config_digest
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS
@@ -68,6 +69,13 @@ def test_the_config_hash_of_the_audit_is_the_run_config_s(done: Path) -> None:
     assert config_digest(yaml.safe_load((done / "config.yaml").read_text())) == cfg.config_hash()
 
 
+def test_the_genesis_block_records_the_digest_of_the_config_it_holds(done: Path) -> None:
+    genesis = next(iter(read_blocks(done / "ledger.sqlite")))[1]
+    cfg = load_config(done / "config.yaml")
+    assert genesis["config"] == hashed_config(cfg.resolved())
+    assert genesis["config_sha256"] == config_digest(genesis["config"]) == cfg.config_hash()
+
+
 @pytest.mark.parametrize(
     ("changes", "line"),
     [
@@ -107,6 +115,23 @@ def test_an_edited_config_yaml_fails(done: Path, tmp_path: Path) -> None:
         "FAILED: config.yaml does not hash to the config_sha256 of the genesis block "
         "(changed after the run started)",
         "FAILED: config.yaml names seed 4, the genesis block 3",
+    ]
+
+
+@pytest.mark.parametrize("value", ["2020-01-01", "1152921504606846976"], ids=["date", "big-int"])
+def test_a_config_yaml_json_cannot_hold_fails_in_one_line(
+    done: Path, tmp_path: Path, value: str
+) -> None:
+    """A config.yaml edited to hold what the digest's JSON cannot (a date, an integer past
+    2^53) does not hash to the genesis block's value: one line, no traceback."""
+    run = _copy(done, tmp_path)
+    path = run / "config.yaml"
+    path.write_text(path.read_text() + f"extra: {value}\n")
+    code, errors, _ = _verify(run)
+    assert code == 1
+    assert errors == [
+        "FAILED: config.yaml does not hash to the config_sha256 of the genesis block "
+        "(changed after the run started)"
     ]
 
 

@@ -26,7 +26,7 @@ the chain:
 A federation's coordinator directory (genesis kind ``federation``) is checked by 1-3 without
 the seed and tick counts (its summary counts the nodes' ticks), keeps no checkpoints, and its
 ``end`` block and summary are checked against the rounds and against every node's directory,
-each audited as a run (``orchestrator.run.audit_federation``).
+each audited as a run (``orchestrator.record.audit_federation``).
 
 Files are read bounded (config.yaml through the config reader's limits, summary.json up to
 1 MiB, checkpoints only as regular files), so a hostile directory cannot stall the check.
@@ -34,27 +34,26 @@ Files are read bounded (config.yaml through the config reader's limits, summary.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrator.config.digest import config_digest
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.yaml_input import parse_yaml, read_text
-from orchestrator.federation.record import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record import checkpoint
+from orchestrator.record.audit_federation import check_federation
 from orchestrator.record.budget import budget_totals
-from orchestrator.record.canonical import canonical
+from orchestrator.record.events import last_tick_metrics
+from orchestrator.record.federation_ledger import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.result import run_result
 from orchestrator.record.rundir import RunDirectory, load_summary
 from orchestrator.record.verify import verify
-from orchestrator.run.audit_federation import check_federation
-from orchestrator.run.summary import last_tick_metrics
 
-__all__ = ["STATUSES", "Audit", "audit", "config_digest"]
+__all__ = ["STATUSES", "Audit", "audit"]
 
 STATUSES = ("completed", "cancelled", "stopped", "failed", "interrupted")
 
@@ -74,12 +73,15 @@ class Audit:
         return not self.problems
 
 
-def config_digest(config: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical JSON of a resolved config without ``run.out``."""
-    data = dict(config)
-    if isinstance(data.get("run"), Mapping):
-        data["run"] = {k: v for k, v in data["run"].items() if k != "out"}
-    return hashlib.sha256(canonical(data)).hexdigest()
+def _digest(config: Any) -> str | None:
+    """The config digest (``orchestrator.config.digest``) of a mapping; None for anything else
+    or a mapping JSON cannot hold (it cannot be the hash of a config a run recorded)."""
+    if not isinstance(config, Mapping):
+        return None
+    try:
+        return config_digest(config)
+    except ValueError:
+        return None
 
 
 def audit(run_dir: Path) -> Audit:
@@ -109,7 +111,8 @@ def audit(run_dir: Path) -> Audit:
 
 def _check_genesis(genesis: dict[str, Any], result: Audit) -> None:
     config = genesis.get("config")
-    if not isinstance(config, Mapping) or config_digest(config) != genesis.get("config_sha256"):
+    digest = _digest(config)
+    if digest is None or digest != genesis.get("config_sha256"):
         result.problems.append(
             "FAILED at block 0: its config_sha256 is not the hash of the config it records"
         )
@@ -124,7 +127,8 @@ def _check_config(files: RunDirectory, genesis: dict[str, Any], result: Audit) -
     if not isinstance(config, Mapping):
         result.problems.append(f"FAILED: {files.CONFIG} is not a mapping of sections")
         return
-    if config_digest(config) != genesis.get("config_sha256"):
+    digest = _digest(config)
+    if digest is None or digest != genesis.get("config_sha256"):
         result.problems.append(
             f"FAILED: {files.CONFIG} does not hash to the config_sha256 of the genesis block "
             "(changed after the run started)"

@@ -1,7 +1,7 @@
 """``qnf ledger verify`` of a federation's directory: its summary and ``end`` block against the
 rounds it holds and against every node's own ledger (spec §11, §12; issue 27, F9).
 
-After the checks every ledger gets (``orchestrator.run.audit``: chain, genesis, config.yaml,
+After the checks every ledger gets (``orchestrator.record.audit``: chain, genesis, config.yaml,
 summary's root, blocks and config hash):
 
 1. the ``end`` block: there is at most one, it is the last block, its ``rounds`` is the number
@@ -22,13 +22,13 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.federation.record import node_dir
+from orchestrator.record.federation_ledger import node_dir
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
 
 if TYPE_CHECKING:
-    from orchestrator.run.audit import Audit
+    from orchestrator.record.audit import Audit
 
 __all__ = ["check_federation"]
 
@@ -137,7 +137,7 @@ def _check_summary_against_end(
 def _check_node(
     files: RunDirectory, node_id: str, recorded: Any, result: Audit, where: str
 ) -> None:
-    from orchestrator.run.audit import audit
+    from orchestrator.record.audit import audit
 
     path = node_dir(files.path, node_id)
     node = RunDirectory(path)
