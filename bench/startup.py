@@ -1,7 +1,7 @@
 """Issue 25 item 1: how long the quick `qnf` commands take to answer, against their targets.
 
     .venv/bin/python bench/startup.py --repeats 7
-    .venv/bin/python bench/startup.py --repeats 7 --base d9f3ab6      (before and after, side by side)
+    .venv/bin/python bench/startup.py --repeats 7 --base d9f3ab6     (before and after)
 
 Each command runs in a fresh process (``python -c "from orchestrator.cli import main; main()"``,
 what the ``qnf`` console script runs), from process start to exit, wall-clock; the commands (and
@@ -131,10 +131,12 @@ def main() -> None:
                         times.setdefault((cache, name, label), []).append(seconds)
     load_after = os.getloadavg()
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average before "
-          f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, after "
-          f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; "
-          f"median of {args.repeats} fresh processes, seconds")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average before "
+        f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, after "
+        f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; "
+        f"median of {args.repeats} fresh processes, seconds"
+    )
     labels = [label for label, _ in trees]
     head = f"{'cache':<7} {'command':<16} {'target':>6}"
     for label in labels:
