@@ -47,11 +47,13 @@ with open({report!r}, "w") as f:
 """
 
 
-def loaded_by(argv: list[str], home: Path, prelude: str = "") -> tuple[int, set[str]]:
+def loaded_by(
+    argv: list[str], home: Path, prelude: str = "", **env_vars: str
+) -> tuple[int, set[str]]:
     """(exit code, top-level modules loaded) of ``qnf ARGV`` run in a fresh interpreter."""
     report = home / "modules.json"
     code = PROBE.format(prelude=prelude, report=str(report))
-    env = {**os.environ, "QNF_HOME": str(home)}
+    env = {**os.environ, "QNF_HOME": str(home), **env_vars}
     subprocess.run(
         [sys.executable, "-c", code, json.dumps(argv)],
         cwd=ROOT,
@@ -109,3 +111,16 @@ def test_the_probe_sees_a_heavy_import_added_on_the_path(tmp_path) -> None:
     code, modules = loaded_by(["validate", "configs/demo.yaml"], tmp_path, "import scipy.sparse")
     assert code == 0
     assert sorted(modules & set(HEAVY)) == ["scipy"]
+
+
+@pytest.mark.parametrize("account_file", [None, "{}"])
+def test_backends_without_an_ibm_account_imports_no_sdk(account_file, tmp_path) -> None:
+    """`qnf backends` learns that there is no IBM account without importing qiskit (the
+    runtime's account file is absent or empty, QISKIT_IBM_TOKEN unset)."""
+    home = tmp_path / "user"
+    if account_file is not None:
+        (home / ".qiskit").mkdir(parents=True)
+        (home / ".qiskit" / "qiskit-ibm.json").write_text(account_file)
+    code, modules = loaded_by(["backends", "--json"], tmp_path, HOME=str(home), QISKIT_IBM_TOKEN="")
+    assert code == 0
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
