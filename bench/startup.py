@@ -16,6 +16,10 @@ PYTHONPYCACHEPREFIX, warmed by one untimed round); ``source``: PYTHONDONTWRITEBY
 module compiled from source on every start (what this machine's environment sets; a tree that
 was never imported from, or a read-only one, behaves so too).
 
+``--setup N``: instead, the demo's setup (what `qnf run configs/demo.yaml` does before tick 0)
+step by step in N fresh processes (``pyc``): the config, each SDK's import, each backend's
+build; seconds per step and run.
+
 ``--base COMMIT`` also runs a commit of this repository (unpacked with ``git archive``; the
 same interpreter and packages) beside this tree. The load average (``os.getloadavg``) is
 printed before and after.
@@ -43,6 +47,57 @@ TARGETS = {  # seconds (issue 25)
     "backends": 1.0,
 }
 REFERENCE = "python -c pass"  # the interpreter alone, for scale
+
+SETUP_STEPS = """
+import json, time
+steps = {}
+def step(name, start):
+    steps[name] = time.perf_counter() - start
+start = time.perf_counter()
+from orchestrator.config import load_config
+cfg = load_config("configs/demo.yaml")
+step("import the config models, validate configs/demo.yaml", start)
+start = time.perf_counter(); import qiskit, qiskit_aer
+step("import qiskit + qiskit_aer", start)
+start = time.perf_counter(); import qiskit_ibm_runtime
+step("import qiskit_ibm_runtime (the transpiler's stage plugins load it)", start)
+start = time.perf_counter(); import brian2
+step("import brian2 (with matplotlib's pylab, sympy, pytest)", start)
+from orchestrator.run.assemble import build_program, open_spiking, select_quantum
+start = time.perf_counter()
+quantum = select_quantum(cfg.quantum).plugin.load()(cfg.quantum, build_program(cfg))
+step("build the Aer backend (pass manager, transpile)", start)
+start = time.perf_counter(); spiking = open_spiking(cfg)
+step("build the Brian2 backend (network, code generation, boundary 0)", start)
+spiking.close(); quantum.close()
+print(json.dumps(steps))
+"""
+
+
+def setup_steps(runs: int) -> None:
+    """The demo's setup step by step, ``runs`` fresh processes (after one that warms .pyc)."""
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="qnf-setup-") as scratch:
+        env = environment("pyc", ROOT, Path(scratch) / "home", Path(scratch) / "pycache")
+        loads, rows = [], []
+        for r in range(runs + 1):
+            loads.append(os.getloadavg()[0])
+            proc = subprocess.run(
+                [sys.executable, "-c", SETUP_STEPS],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            if r:
+                rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    print(f"load average (1 min) at each start: {' '.join(f'{x:.2f}' for x in loads)}")
+    for name in rows[0]:
+        print(f"{name:<70} " + " ".join(f"{row[name]:6.2f}" for row in rows))
+    totals = [sum(row.values()) for row in rows]
+    print(f"{'total':<70} " + " ".join(f"{t:6.2f}" for t in totals))
 
 
 def argv_of(name: str, job_id: str) -> list[str]:
@@ -105,7 +160,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds (median)")
     parser.add_argument("--base", help="a commit to run beside this tree")
     parser.add_argument("--cache", choices=("pyc", "source", "both"), default="both")
+    parser.add_argument("--setup", type=int, metavar="N", help="the demo's setup, N runs")
     args = parser.parse_args()
+    if args.setup:
+        setup_steps(args.setup)
+        return
 
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="qnf-startup-") as scratch:
