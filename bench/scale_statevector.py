@@ -5,6 +5,7 @@ process (so ``ru_maxrss`` is that size's own peak).
     .venv/bin/python bench/scale_statevector.py mps 32 48                 # Aer MPS, shots
     .venv/bin/python bench/scale_statevector.py ibm 16 32 64 127          # IBM per-tick work
     .venv/bin/python bench/scale_statevector.py statevector 28 --json bench/results/x.json
+    .venv/bin/python bench/scale_statevector.py threads 24 26 --rounds 3  # issue 25 item 2
 
 Rows (one JSON line per size on stdout, a table at the end):
 
@@ -17,6 +18,12 @@ Rows (one JSON line per size on stdout, a table at the end):
   first preparation. Peak memory: ``ru_maxrss`` of each process (the run's writer process is a
   child: reported apart), and the baseline before the first quantum call, against one
   statevector (2^n x 16 bytes).
+- ``threads n``: issue 25's second core, side by side: the ``statevector n`` loop with the
+  estimators on one thread, the same loop with them on every CPU (the default), and Aer alone,
+  each in its own fresh process, the three alternating for ``--rounds`` rounds (a shared
+  machine's load falls on all three alike); medians of the per-round medians, the ratios of
+  each loop to Aer alone (target: threaded <= 1.15) and the 1-minute load average
+  (``os.getloadavg``) at the start of every process.
 - ``mps n``: a TFIM chain (J = 1, h = 0.5, dt 0.1, one Suzuki-2 step), Aer
   ``matrix_product_state``, 1024 shots x 3 bases, through ``execute``: weakly entangling (a
   product state evolved for 0.1 each tick).
@@ -96,8 +103,12 @@ def run_loop(cfg: Any) -> dict[str, Any]:
     }
 
 
-def child_statevector(n: int, ticks: int, alone: bool) -> dict[str, Any]:
+def child_statevector(n: int, ticks: int, alone: bool, workers: int = 0) -> dict[str, Any]:
     cfg = ring_config(n, ticks)
+    if workers:  # the estimators' thread count (0: the default, every CPU)
+        from orchestrator.physics import statevector
+
+        statevector.available_cpus = lambda: workers  # type: ignore[assignment]
     if not alone:
         import brian2  # noqa: F401  (the run's imports, in the baseline)
         import qiskit_aer  # noqa: F401
@@ -240,10 +251,12 @@ def child_ibm(n: int, ticks: int) -> dict[str, Any]:
     }
 
 
-def spawn(kind: str, n: int, ticks: int, alone: bool = False) -> dict[str, Any]:
+def spawn(kind: str, n: int, ticks: int, alone: bool = False, workers: int = 0) -> dict[str, Any]:
     args = [sys.executable, __file__, "--child", kind, str(n), str(ticks)]
     if alone:
         args.append("--alone")
+    if workers:
+        args += ["--workers", str(workers)]
     out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
     if out.returncode != 0:
         return {"n": n, "error": out.stderr.strip().splitlines()[-1:]}
@@ -256,13 +269,64 @@ def default_ticks(kind: str, n: int) -> int:
     return 6
 
 
+def threads(sizes: list[int], ticks: int | None, rounds: int) -> list[dict[str, Any]]:
+    """Issue 25 item 2: loop (estimators on 1 thread), loop (every CPU), Aer alone, alternating."""
+    import os
+
+    arms = {"loop_1_thread": (False, 1), "loop_all_cpus": (False, 0), "aer_alone": (True, 0)}
+    rows = []
+    for n in sizes:
+        count = ticks or default_ticks("statevector", n)
+        seen: dict[str, list[float]] = {arm: [] for arm in arms}
+        loads: list[float] = []
+        for _ in range(rounds):
+            for arm, (alone, workers) in arms.items():
+                loads.append(os.getloadavg()[0])
+                out = spawn("statevector", n, count, alone=alone, workers=workers)
+                if "error" in out:
+                    raise SystemExit(f"{arm} n={n}: {out['error']}")
+                seen[arm].append(out["aer_alone_s"] if alone else out["tick_s"])
+        med = {arm: float(np.median(v)) for arm, v in seen.items()}
+        row = {
+            "n": n,
+            "ticks": count,
+            "rounds": rounds,
+            "cpus": len(os.sched_getaffinity(0)),
+            **{f"{arm}_s": med[arm] for arm in arms},
+            **{f"{arm}_rounds_s": [round(x, 3) for x in v] for arm, v in seen.items()},
+            "one_thread_over_aer": med["loop_1_thread"] / med["aer_alone"],
+            "all_cpus_over_aer": med["loop_all_cpus"] / med["aer_alone"],
+            "all_cpus_over_one_thread": med["loop_all_cpus"] / med["loop_1_thread"],
+            "load_1min": [round(x, 2) for x in loads],
+        }
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    head = f"{'n':>3} {'1 thread s':>10} {'all CPUs s':>10} {'Aer alone s':>11}"
+    print(head + f" {'1thr/Aer':>8} {'all/Aer':>8} {'all/1thr':>8}  load (1 min) per process")
+    for r in rows:
+        print(
+            f"{r['n']:>3} {r['loop_1_thread_s']:>10.3f} {r['loop_all_cpus_s']:>10.3f} "
+            f"{r['aer_alone_s']:>11.3f} {r['one_thread_over_aer']:>8.2f} "
+            f"{r['all_cpus_over_aer']:>8.2f} {r['all_cpus_over_one_thread']:>8.2f}  "
+            f"{min(r['load_1min']):.1f}-{max(r['load_1min']):.1f}"
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("kind", choices=["statevector", "mps", "ibm"])
+    parser.add_argument("kind", choices=["statevector", "threads", "mps", "ibm"])
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--ticks", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3, help="threads: alternating rounds")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    if args.kind == "threads":
+        rows = threads(args.sizes, args.ticks, args.rounds)
+        if args.json is not None:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"kind": "threads", "rows": rows}, indent=1))
+        return
     rows = []
     for n in args.sizes:
         ticks = args.ticks or default_ticks(args.kind, n)
@@ -290,9 +354,9 @@ def main() -> None:
         args.json.write_text(json.dumps({"kind": args.kind, "rows": rows}, indent=1))
 
 
-def child(kind: str, n: int, ticks: int, alone: bool) -> None:
+def child(kind: str, n: int, ticks: int, alone: bool, workers: int) -> None:
     if kind == "statevector":
-        row = child_statevector(n, ticks, alone)
+        row = child_statevector(n, ticks, alone, workers)
     elif kind == "mps":
         row = child_mps(n, ticks)
     else:
@@ -304,6 +368,7 @@ def child(kind: str, n: int, ticks: int, alone: bool) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), "--alone" in sys.argv)
+        workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 0
+        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), "--alone" in sys.argv, workers)
     else:
         main()

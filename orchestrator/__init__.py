@@ -4,20 +4,51 @@ The public API, re-exported here. Nothing in this package imports a hardware SDK
 come from entry points (see ``orchestrator.contract.registry``).
 """
 
-from orchestrator.config import ConfigError, RunConfig, load_config, validate_config
-from orchestrator.contract.quantum import (
-    QuantumBackend,
-    QuantumProgram,
-    QuantumRequest,
-    QuantumResult,
-)
-from orchestrator.contract.registry import BackendPlugin, BackendUnavailable, plugins
-from orchestrator.contract.spiking import NetworkSpec, SpikeWindow, SpikingBackend
-from orchestrator.physics.hamiltonian import PauliHamiltonian, PauliTerm
-from orchestrator.physics.pci import AceState
-from orchestrator.record.ledger import Ledger
-from orchestrator.record.verify import verify
-from orchestrator.run.loop import FusionLoop, TickRecord
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# The public names and the module each lives in. They are imported on first use (PEP 562), so
+# that ``import orchestrator.cli`` (every ``qnf`` command) does not pay for numpy, scipy and the
+# whole loop before it knows what it was asked (issue 25 item 1; tests/orchestrator/test_imports).
+_EXPORTS = {
+    "ConfigError": "orchestrator.config",
+    "RunConfig": "orchestrator.config",
+    "load_config": "orchestrator.config",
+    "validate_config": "orchestrator.config",
+    "QuantumBackend": "orchestrator.contract.quantum",
+    "QuantumProgram": "orchestrator.contract.quantum",
+    "QuantumRequest": "orchestrator.contract.quantum",
+    "QuantumResult": "orchestrator.contract.quantum",
+    "BackendPlugin": "orchestrator.contract.registry",
+    "BackendUnavailable": "orchestrator.contract.registry",
+    "plugins": "orchestrator.contract.registry",
+    "NetworkSpec": "orchestrator.contract.spiking",
+    "SpikeWindow": "orchestrator.contract.spiking",
+    "SpikingBackend": "orchestrator.contract.spiking",
+    "PauliHamiltonian": "orchestrator.physics.hamiltonian",
+    "PauliTerm": "orchestrator.physics.hamiltonian",
+    "AceState": "orchestrator.physics.pci",
+    "Ledger": "orchestrator.record.ledger",
+    "verify": "orchestrator.record.verify",
+    "FusionLoop": "orchestrator.run.loop",
+    "TickRecord": "orchestrator.run.loop",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'orchestrator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "AceState",

@@ -22,7 +22,7 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -35,9 +35,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from orchestrator.config.errors import ConfigError
-from orchestrator.config.root import RunConfig, load_config
 from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
+
+if TYPE_CHECKING:
+    from orchestrator.config.root import RunConfig
 
 __all__ = [
     "EXIT_IO",
@@ -207,6 +208,9 @@ def load(
     path: Path, ticks: int | None = None, seed: int | None = None, out_dir: Path | None = None
 ) -> RunConfig:
     """Validate CONFIG with the CLI overrides applied, or exit 2 listing every problem."""
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.config.root import load_config
+
     overrides = {
         "run.ticks": ticks,
         "run.seed": seed,

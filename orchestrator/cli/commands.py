@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,12 +28,12 @@ from orchestrator.cli.app import (
     say,
     tick_progress,
 )
-from orchestrator.config.circuit_cost import circuit_cost
-from orchestrator.config.errors import ConfigError
-from orchestrator.config.footprint import BIG_CHECKPOINT, estimate, human
-from orchestrator.contract.quantum import QuantumBackendFailure
-from orchestrator.record.failure import RecorderError
-from orchestrator.run.interrupt import Interrupted
+
+if TYPE_CHECKING:
+    from orchestrator.record.failure import RecorderError
+
+# Each command imports what it uses inside its body: `qnf --help` and `qnf validate` must not
+# pay for numpy, scipy or a backend's SDK they never use (issue 25 item 1).
 
 ledger_app = typer.Typer(
     help=(
@@ -67,6 +67,11 @@ def run(
 
       qnf run configs/demo.yaml --ticks 200 --seed 7 --out runs/demo-seed7
     """
+    from orchestrator.config.circuit_cost import circuit_cost
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.contract.quantum import QuantumBackendFailure
+    from orchestrator.record.failure import RecorderError
+    from orchestrator.run.interrupt import Interrupted
     from orchestrator.run.runner import check_run_dir, default_run_dir, execute
 
     cfg = load(config, ticks, seed, out_dir)
@@ -148,6 +153,9 @@ def validate(config: ConfigArg) -> None:
 
       qnf validate configs/demo.yaml
     """
+    from orchestrator.config.circuit_cost import circuit_cost
+    from orchestrator.config.footprint import BIG_CHECKPOINT, estimate, human
+
     cfg = load(config)
     h = cfg.build_hamiltonian()
     exact = cfg.quantum.capabilities().statevector
@@ -247,6 +255,7 @@ def export_nir_cmd(
 
       qnf export-nir runs/fed/nodes/lab-a --out lab-a.nir
     """
+    from orchestrator.config.errors import ConfigError
     from orchestrator.run.export_nir import export_nir
 
     target = out_path or run_dir / "network.nir"
@@ -261,9 +270,13 @@ def export_nir_cmd(
 @interruptible
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
+    from orchestrator.config.errors import ConfigError
     from orchestrator.config.root import load_config
+    from orchestrator.contract.quantum import QuantumBackendFailure
+    from orchestrator.record.failure import RecorderError
     from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
     from orchestrator.run.federation_resume import is_federation
+    from orchestrator.run.interrupt import Interrupted
     from orchestrator.run.resume import (
         ResumeError,
         refuse_completed,

@@ -13,19 +13,15 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 
 from orchestrator.cli.app import active_stop, app, err, fail, say
-from orchestrator.config.errors import ConfigError
-from orchestrator.config.federation import NODE_ID
-from orchestrator.config.root import RunConfig
-from orchestrator.record.fsutil import make_dir
-from orchestrator.record.ledger import last_events
-from orchestrator.record.rundir import RunDirectory
-from orchestrator.run.interrupt import Interrupted, SignalStop
+
+if TYPE_CHECKING:
+    from orchestrator.config.root import RunConfig
+    from orchestrator.run.interrupt import SignalStop
 
 federation_app = typer.Typer(
     help=(
@@ -66,11 +62,16 @@ def keys(
 
       qnf federation keys lab-e --out keys         (the entry to add under federation.nodes)
     """
+    import yaml
+
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.config.federation import NODE_ID
     from orchestrator.federation.signing import (
         generate_private_key,
         private_key_hex,
         public_key_hex,
     )
+    from orchestrator.record.fsutil import make_dir
 
     problems = [
         f"{node!r}: not a node id (letters, digits, '_', '.', '-'; at most 64, first a letter "
@@ -124,6 +125,7 @@ def keys(
 def _federated_base(path: Path, problems: list[str]) -> dict | None:
     """The raw data of the --config file (a mapping with a `federation` mapping), or None
     with the problem appended."""
+    from orchestrator.config.errors import ConfigError
     from orchestrator.config.yaml_input import parse_yaml, read_text
 
     try:
@@ -161,8 +163,9 @@ def run_foreground(cfg: RunConfig, run_dir: Path) -> None:
 def resume_foreground(run_dir: Path) -> None:
     """``qnf resume`` of a federation's run directory: the rounds go on from the last one
     committed (``orchestrator.run.federation_resume``), with a line each."""
+    from orchestrator.config.errors import ConfigError
     from orchestrator.config.root import load_config
-    from orchestrator.record.rundir import RunBusy
+    from orchestrator.record.rundir import RunBusy, RunDirectory
     from orchestrator.run.federation_resume import resume_federation
     from orchestrator.run.resume import ResumeError
 
@@ -195,6 +198,9 @@ def _closing(
     """Run ``start(on_round)``, a line per round, then the closing lines and the exit code:
     0 completed; 1 failed or cancelled; 2 bad input (nodes that cannot be placed, nothing
     written); 128 + N interrupted by a signal (summary.json says how to resume)."""
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.run.interrupt import Interrupted
+
     started = time.perf_counter()
     if interrupt is not None:
         interrupt.boundary = "round"  # the first signal's line: stopping after this round
@@ -243,6 +249,8 @@ def _closing(
 
 def node_lines(run_dir: Path) -> list[str]:
     """One line per node of a federation's run directory: ticks, H_coh, coupling (live)."""
+    from orchestrator.record.ledger import last_events
+
     lines = []
     nodes = run_dir / "nodes"
     if not nodes.is_dir():

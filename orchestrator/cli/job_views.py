@@ -23,7 +23,6 @@ from orchestrator.cli.app import (
 from orchestrator.cli.federation import node_lines
 from orchestrator.cli.jobs import JobArg, JsonOpt, job_or_exit, store_or_exit
 from orchestrator.jobs.store import TERMINAL, Job, JobStoreError
-from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory, read_summary
 
 
@@ -172,6 +171,8 @@ def results(job_id: JobArg, as_json: JsonOpt = False) -> None:
 
 
 def _last_events(run_dir: Path, count: int = 4) -> list[str]:
+    from orchestrator.record.ledger import last_events  # numpy: only where a ledger is read
+
     lines = []
     for height, e in last_events(RunDirectory(run_dir).ledger, count):
         if e["kind"] == "tick":

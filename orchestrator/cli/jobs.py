@@ -20,7 +20,6 @@ from orchestrator.cli.app import (
     say,
     stop_on_signals,
 )
-from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.jobs.store import Job, JobError, JobStore, JobStoreError
 from orchestrator.record.rundir import RunDirectory
 
@@ -67,6 +66,7 @@ def submit(
       ID=$(qnf submit configs/demo.yaml | tail -n 1); qnf watch $ID
     """
     from orchestrator.config.errors import ConfigError
+    from orchestrator.config.yaml_input import dump_yaml
     from orchestrator.jobs.worker import ensure_worker
     from orchestrator.run.runner import check_run_dir
 

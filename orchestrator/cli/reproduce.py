@@ -6,7 +6,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,11 +24,9 @@ from orchestrator.cli.app import (
     say,
     tick_progress,
 )
-from orchestrator.config.errors import ConfigError
-from orchestrator.contract.quantum import QuantumBackendFailure
-from orchestrator.record.compare import Comparison
-from orchestrator.record.failure import RecorderError
-from orchestrator.run.interrupt import Interrupted
+
+if TYPE_CHECKING:
+    from orchestrator.record.compare import Comparison
 
 
 def _number(x: float | None) -> str:
@@ -101,6 +99,10 @@ def reproduce(
 
       qnf reproduce runs/colleague-run --out runs/my-rerun --json
     """
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.contract.quantum import QuantumBackendFailure
+    from orchestrator.record.failure import RecorderError
+    from orchestrator.run.interrupt import Interrupted
     from orchestrator.run.reproduce import ReproduceError, recorded_config
     from orchestrator.run.reproduce import reproduce as run_reproduce
 

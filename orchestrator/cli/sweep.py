@@ -11,9 +11,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orchestrator.cli.app import app, err, fail, say
-from orchestrator.config.errors import ConfigError
-from orchestrator.config.yaml_input import read_text
-from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
 
 __all__ = ["sweep"]
 
@@ -115,7 +112,10 @@ def sweep(
 
       qnf sweep --file configs/maxcut/sweep.yaml --pool ray --address auto
     """
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.config.yaml_input import read_text
     from orchestrator.record.sweep_table import PLOT, TABLE, plot_sweep, write_table
+    from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
     from orchestrator.run.sweep import (
         SweepPlan,
         load_sweep_file,

@@ -48,7 +48,6 @@ from orchestrator.jobs import lease
 from orchestrator.jobs.lease import lease_seconds
 from orchestrator.jobs.proc import alive, start_time
 from orchestrator.jobs.storefile import JobStoreError, is_disk_full, open_store, reason
-from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
 
 __all__ = [
@@ -87,6 +86,8 @@ def qnf_home() -> Path:
 
 def durable_ticks(run_dir: Path, recorded: int) -> int:
     """Ticks the run's ledger holds (its last tick or revert event), else ``recorded``."""
+    from orchestrator.record.ledger import last_events  # numpy: not on `qnf jobs`' path
+
     for _, event in reversed(last_events(RunDirectory(run_dir).ledger, 8)):
         if event.get("kind") == "tick":
             return int(event["tick"]) + 1

@@ -16,18 +16,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import scipy.sparse as sp
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["PauliHamiltonian", "PauliTerm"]
 
-_SINGLE = {
-    "I": sp.identity(2, format="csr", dtype=complex),
-    "X": sp.csr_matrix(np.array([[0, 1], [1, 0]], dtype=complex)),
-    "Y": sp.csr_matrix(np.array([[0, -1j], [1j, 0]], dtype=complex)),
-    "Z": sp.csr_matrix(np.array([[1, 0], [0, -1]], dtype=complex)),
-}
+# scipy is imported by to_sparse only (exact references): the config models use this module,
+# and `qnf validate` must not pay for scipy (issue 25 item 1).
+_PAULI_MATRICES = {"X": [[0, 1], [1, 0]], "Y": [[0, -1j], [1j, 0]], "Z": [[1, 0], [0, -1]]}
 
 
 @dataclass(frozen=True)
@@ -84,6 +82,12 @@ class PauliHamiltonian:
 
     def to_sparse(self) -> sp.csr_matrix:
         """The ``2^n x 2^n`` matrix (qubit 0 least significant); for exact references."""
+        import numpy as np
+        import scipy.sparse as sp
+
+        single = {"I": sp.identity(2, format="csr", dtype=complex)}
+        for p, m in _PAULI_MATRICES.items():
+            single[p] = sp.csr_matrix(np.array(m, dtype=complex))
         dim = 2**self.n_qubits
         out = sp.csr_matrix((dim, dim), dtype=complex)
         for term in self.terms:
@@ -92,6 +96,6 @@ class PauliHamiltonian:
                 ops[q] = p
             mat = sp.identity(1, format="csr", dtype=complex)
             for p in reversed(ops):  # kron(q_{n-1}, ..., q_0)
-                mat = sp.kron(mat, _SINGLE[p], format="csr")
+                mat = sp.kron(mat, single[p], format="csr")
             out = out + term.coeff * mat
         return out.tocsr()

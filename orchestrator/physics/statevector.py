@@ -40,8 +40,17 @@ products re*re, im*im of psi and H psi; |psi_i|^2 = re^2 + im^2; <Z_q> = sum_i |
 Blocks' partial results are summed in block order, so a register split into more blocks gives
 the same numbers to ~1e-15 relative, not bit for bit.
 
+Threads (issue 25: every core, bits unchanged). A block's results (its part of <H>, of H_coh,
+of each <Z_q> and rho_q[0,1]) depend on that block and the amplitudes it reads only, so blocks
+are computed in threads (numpy releases the GIL inside each ufunc and einsum loop), each thread
+with its own work arrays, a contiguous run of blocks at a time; the partial results are then
+summed in block order, the serial loop's own order: the same bits whatever the thread count
+(a test compares 1 and several threads bit for bit). ``workers`` defaults to the CPUs this
+process may use (``os.sched_getaffinity``); a register under 2^18 amplitudes runs on the
+calling thread.
+
 Memory: the amplitudes are only read, through views. The estimator keeps work arrays of one
-block (accumulator, scratch product, squares, |psi|^2), the +-1 sign vectors of the low
+block per thread (accumulator, scratch product, squares, |psi|^2), the +-1 sign vectors of the low
 Z-masks in use and of each low qubit (c 2^c entries), and the entries H_m that do not depend
 on the block: a few tens of MiB at c = 16 whatever n is (plus 2^c entries per distinct low
 Z-mask). A call allocates at
@@ -51,9 +60,12 @@ selection).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import reduce
+from queue import SimpleQueue
 from typing import Any, final
 
 import numpy as np
@@ -66,6 +78,23 @@ __all__ = ["BLOCK_BITS", "ExactEstimates", "StatevectorEstimator"]
 BLOCK_BITS = 14
 """Default block: 2^14 amplitudes (256 KiB complex128): the block's work arrays stay in a core's
 L2 cache, and numpy's per-call overhead is small next to a block's work (measured 12 to 17)."""
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask; ``os.cpu_count()`` where unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+PARALLEL_AMPLITUDES = 1 << 18
+"""Registers smaller than this (n < 18: a few ms an estimate) stay on the calling thread: the
+threads' start costs more than they save there."""
+
+BLOCKS_PER_TASK = 8
+"""Blocks handed to a thread at a time: long enough runs to keep the GIL's hand-offs rare,
+short enough that a thread slowed by a busy machine does not hold back the others."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +134,31 @@ class _Add:
     rows: tuple[int | slice, ...]
     source: tuple[int | slice, ...]
     high: tuple[tuple[int, int], ...]
+
+
+@final
+class _Work:
+    """One thread's work arrays over a block of 2^c amplitudes (reused, no allocation per step)."""
+
+    def __init__(self, c: int) -> None:
+        self.acc = np.zeros(1 << c, dtype=np.complex128)
+        self.scratch = np.empty(1 << c, dtype=np.complex128)
+        self.sq = np.empty(2 << c)  # products of interleaved (re, im) pairs
+        self.half = np.empty((2, 1 << (c - 1)), dtype=np.complex128)  # the two halves of a q
+        self.half_pairs = self.half.view(np.float64).reshape(2, -1, 2)
+        self.p = np.empty(1 << c)
+
+
+@dataclass(frozen=True)
+class _BlockPart:
+    """What block h adds to each running sum (summed over the blocks in block order)."""
+
+    energy: Any  # Re <block|H psi>
+    entropy: Any  # sum p ln p over the block's p > 0
+    z_low: np.ndarray  # <Z_q> parts of the low qubits q < c
+    rho_low: list[complex]  # rho_q[0,1] parts of the low qubits
+    norm: float | None  # sum of the block's p (n > c only)
+    rho_high: list[complex | None]  # rho_q[0,1] parts of q >= c (None where bit q of h is 1)
 
 
 _Entries = complex | np.ndarray | tuple[np.ndarray, np.ndarray]
@@ -189,7 +243,11 @@ class StatevectorEstimator:
     docstring. Build once per Hamiltonian (it plans the row sums), call ``estimate`` per state.
     """
 
-    def __init__(self, h: PauliHamiltonian, block_bits: int = BLOCK_BITS) -> None:
+    def __init__(
+        self, h: PauliHamiltonian, block_bits: int = BLOCK_BITS, workers: int | None = None
+    ) -> None:
+        """``workers``: threads one ``estimate`` may use (None: every CPU this process may use;
+        the results are the same bits for any count)."""
         if block_bits < 1:
             raise ValueError("block_bits must be at least 1")
         n = h.n_qubits
@@ -214,16 +272,14 @@ class StatevectorEstimator:
         local = np.arange(1 << c, dtype=np.int64)
         zs = {t.z_low for ts in groups.values() for t in ts if t.z_low}
         self._signs = {z: self._sign_vector(local, z) for z in zs}
-        # per-block work arrays, reused (no allocation per step)
-        self._acc = np.zeros(1 << c, dtype=np.complex128)
-        self._scratch = np.empty(1 << c, dtype=np.complex128)
-        self._sq = np.empty(2 << c)  # products of interleaved (re, im) pairs
-        # per low qubit q (rows): 1 - 2 bit_q(l) over the block's indices l; the two halves
+        self.workers = max(1, available_cpus() if workers is None else workers)
+        # one set of block work arrays per thread that may run at once, reused across calls
+        self._work: SimpleQueue[_Work] = SimpleQueue()
+        self._work.put(_Work(c))
+        self._made = 1
+        # per low qubit q (rows): 1 - 2 bit_q(l) over the block's indices l
         low_q = np.arange(c, dtype=np.int64)[:, None]
         self._z_signs = 1.0 - 2.0 * ((local[None, :] >> low_q) & 1).astype(np.float64)
-        self._half = np.empty((2, 1 << (c - 1)), dtype=np.complex128)
-        self._half_pairs = self._half.view(np.float64).reshape(2, -1, 2)
-        self._p = np.empty(1 << c)
         # c_t (-1)^{popcount(l AND z_low)} of every term over a block (a scalar if z_low = 0)
         self._scaled: dict[_Term, float | np.ndarray] = {
             t: t.coeff * self._signs[t.z_low] if t.z_low else t.coeff
@@ -259,42 +315,93 @@ class StatevectorEstimator:
             raise ValueError(f"need a complex128 state vector of shape ({1 << n},)")
         psi = np.ascontiguousarray(psi)  # a view unless the caller passed a strided one
         blocks = psi.reshape(1 << (n - c), 1 << c)  # a view: row h = high bits
-        # running sums over the blocks, in block order
+        parts = self._parts(blocks)
+        # running sums over the blocks, in block order (whichever thread computed a block)
         energy = entropy = None
         rho01: list = [None] * n
         z: list = [None] * n  # <Z_q> = sum_i |psi_i|^2 (1 - 2 bit_q(i))
-        for h in range(blocks.shape[0]):
-            block = blocks[h]
-            flat = block.view(np.float64)  # re, im interleaved
-            pairs = flat.reshape(-1, 2)
-            hv = self._h_times(blocks, h).view(np.float64)
-            energy = _plus(energy, _sum_of_products(flat, hv))  # Re <block|H psi>
-            np.multiply(flat, flat, out=self._sq)
-            p = np.add(self._sq[0::2], self._sq[1::2], out=self._p)  # |psi_i|^2 = re^2 + im^2
-            z_low = np.einsum("qi,i->q", self._z_signs, p, optimize=False)  # every low qubit
-            half0, half1 = self._half
+        for h, part in enumerate(parts):
+            energy = _plus(energy, part.energy)
             for q in range(c):
-                z[q] = _plus(z[q], float(z_low[q]))
-                # the halves bit q = 0 / 1, copied out (a strided view is slow to sum over)
-                halves = block.reshape(1 << (c - 1 - q), 2, 1 << q)
-                np.copyto(half0.reshape(halves.shape[0], -1), halves[:, 0, :])
-                np.copyto(half1.reshape(halves.shape[0], -1), halves[:, 1, :])
-                rho01[q] = _plus(rho01[q], self._cross(self._half_pairs[1], self._half_pairs[0]))
-            positive = p[p > 0]
-            entropy = _plus(entropy, _sum_of_products(positive, np.log(positive)))
+                z[q] = _plus(z[q], float(part.z_low[q]))
+                rho01[q] = _plus(rho01[q], part.rho_low[q])
+            entropy = _plus(entropy, part.entropy)
             if n > c:
-                norm = float(np.add.reduce(p))
+                norm = part.norm
                 for q in range(c, n):
                     bit = 1 << (q - c)
                     z[q] = _plus(z[q], -norm if h & bit else norm)
                     if not h & bit:
-                        other = blocks[h | bit].view(np.float64).reshape(-1, 2)
-                        rho01[q] = _plus(rho01[q], self._cross(other, pairs))
+                        rho01[q] = _plus(rho01[q], part.rho_high[q - c])
         bloch = np.empty((n, 3))
         for q in range(n):
             r = rho01[q]
             bloch[q] = (2 * r.real, -2 * r.imag, z[q])
         return ExactEstimates(bloch=bloch, energy=float(energy), entropy=float(-entropy))
+
+    def _parts(self, blocks: np.ndarray) -> Iterator[_BlockPart]:
+        """Every block's part, in block order; runs of blocks in threads when there are
+        several runs and ``workers`` > 1 (consumed as they finish, in order: the parts kept
+        at once are those of the runs finished ahead of the one summed next)."""
+        count = blocks.shape[0]
+        step = BLOCKS_PER_TASK
+        runs = [range(h, min(h + step, count)) for h in range(0, count, step)]
+        threads = min(self.workers, len(runs))
+        if threads <= 1 or blocks.size < PARALLEL_AMPLITUDES:
+            work = self._work.get()
+            try:
+                for h in range(count):
+                    yield self._block(blocks, h, work)
+            finally:
+                self._work.put(work)
+            return
+        while self._made < threads:  # work arrays for every thread that may run at once
+            self._work.put(_Work(self.c))
+            self._made += 1
+        with ThreadPoolExecutor(threads, thread_name_prefix="statevector") as pool:
+            for done in pool.map(lambda run: self._run(blocks, run), runs):
+                yield from done
+
+    def _run(self, blocks: np.ndarray, run: range) -> list[_BlockPart]:
+        work = self._work.get()  # never empty: one set per thread
+        try:
+            return [self._block(blocks, h, work) for h in run]
+        finally:
+            self._work.put(work)
+
+    def _block(self, blocks: np.ndarray, h: int, work: _Work) -> _BlockPart:
+        """Block h's part of every sum (the serial loop's body, with ``work``'s arrays)."""
+        n, c = self.n, self.c
+        block = blocks[h]
+        flat = block.view(np.float64)  # re, im interleaved
+        pairs = flat.reshape(-1, 2)
+        hv = self._h_times(blocks, h, work).view(np.float64)
+        energy = _sum_of_products(flat, hv)  # Re <block|H psi>
+        np.multiply(flat, flat, out=work.sq)
+        p = np.add(work.sq[0::2], work.sq[1::2], out=work.p)  # |psi_i|^2 = re^2 + im^2
+        z_low = np.einsum("qi,i->q", self._z_signs, p, optimize=False)  # every low qubit
+        half0, half1 = work.half
+        rho_low = []
+        for q in range(c):
+            # the halves bit q = 0 / 1, copied out (a strided view is slow to sum over)
+            halves = block.reshape(1 << (c - 1 - q), 2, 1 << q)
+            np.copyto(half0.reshape(halves.shape[0], -1), halves[:, 0, :])
+            np.copyto(half1.reshape(halves.shape[0], -1), halves[:, 1, :])
+            rho_low.append(self._cross(work.half_pairs[1], work.half_pairs[0]))
+        positive = p[p > 0]
+        entropy = _sum_of_products(positive, np.log(positive))
+        norm = None
+        rho_high: list[complex | None] = []
+        if n > c:
+            norm = float(np.add.reduce(p))
+            for q in range(c, n):
+                bit = 1 << (q - c)
+                if h & bit:
+                    rho_high.append(None)
+                else:
+                    other = blocks[h | bit].view(np.float64).reshape(-1, 2)
+                    rho_high.append(self._cross(other, pairs))
+        return _BlockPart(energy, entropy, z_low, rho_low, norm, rho_high)
 
     @staticmethod
     def _cross(a: np.ndarray, b: np.ndarray) -> complex:
@@ -304,9 +411,9 @@ class StatevectorEstimator:
         im = _sum_of_products(a[..., 0], b[..., 1]) - _sum_of_products(a[..., 1], b[..., 0])
         return complex(re, im)
 
-    def _h_times(self, blocks: np.ndarray, h: int) -> np.ndarray:
+    def _h_times(self, blocks: np.ndarray, h: int, work: _Work) -> np.ndarray:
         """Rows h * 2^c ... of H psi, summed in the sparse-matrix path's order."""
-        acc = self._acc
+        acc = work.acc
         acc.fill(0)
         entries: dict[int, _Entries] = {}
         for step in self._plan:
@@ -324,7 +431,7 @@ class StatevectorEstimator:
                 prod.real = re * source.real - im * source.imag
                 prod.imag = re * source.imag + im * source.real
             else:
-                prod = self._scratch[: source.size].reshape(source.shape)
+                prod = work.scratch[: source.size].reshape(source.shape)
                 if isinstance(entry, complex):
                     np.multiply(source, entry, out=prod)
                 else:

@@ -8,8 +8,10 @@ of an error. No credential is ever part of a row.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 from backends.quantum.common.fake_devices import FAKE_DEVICES, runtime_version
@@ -18,21 +20,38 @@ __all__ = ["list_devices"]
 
 REAL_DEVICES_TIMEOUT_SECONDS = 30.0
 
+# Where qiskit-ibm-runtime saves accounts (its accounts.management default): where this file is
+# absent or holds no account and QISKIT_IBM_TOKEN is unset, `qnf backends` says so without
+# importing qiskit (seconds; issue 25 item 1). Anything else goes to the runtime's own reader.
+ACCOUNT_FILE = Path("~") / ".qiskit" / "qiskit-ibm.json"
+
+
+def _no_saved_account() -> bool:
+    """True when the runtime's account file is absent or an empty JSON object."""
+    path = ACCOUNT_FILE.expanduser()
+    try:
+        return not path.exists() or json.loads(path.read_text()) == {}
+    except (OSError, ValueError):
+        return False  # the runtime reads it and says what is wrong
+
+NO_ACCOUNT = {
+    "name": "-",
+    "qubits": None,
+    "kind": "note",
+    "summary": "no IBM Quantum account here (QISKIT_IBM_TOKEN or a saved account): "
+    "real devices not listed",
+}
+
 
 def _real_devices() -> list[dict[str, Any]]:
+    token = os.environ.get("QISKIT_IBM_TOKEN")
+    if not token and _no_saved_account():
+        return [dict(NO_ACCOUNT)]
     from backends.quantum.ibm.runtime import redact, saved_account_names
 
     names = saved_account_names()
-    if not os.environ.get("QISKIT_IBM_TOKEN") and not names:
-        return [
-            {
-                "name": "-",
-                "qubits": None,
-                "kind": "note",
-                "summary": "no IBM Quantum account here (QISKIT_IBM_TOKEN or a saved account): "
-                "real devices not listed",
-            }
-        ]
+    if not token and not names:
+        return [dict(NO_ACCOUNT)]
     found: list[dict[str, Any]] = []
     failure: list[str] = []
 
@@ -72,12 +91,13 @@ def _real_devices() -> list[dict[str, Any]]:
 
 def list_devices() -> list[dict[str, Any]]:
     """Rows of ``name``, ``qubits``, ``kind`` (snapshot, device or note) and ``summary``."""
+    version = runtime_version()  # once: each look reads the package metadata
     snapshots = [
         {
             "name": name,
             "qubits": qubits,
             "kind": "snapshot",
-            "summary": f"offline snapshot (qiskit-ibm-runtime {runtime_version()}), device noise",
+            "summary": f"offline snapshot (qiskit-ibm-runtime {version}), device noise",
         }
         for name, (qubits, _) in FAKE_DEVICES.items()
     ]

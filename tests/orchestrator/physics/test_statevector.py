@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import threading
 import tracemalloc
 
 import numpy as np
@@ -18,6 +19,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.stats import entropy as scipy_entropy
 
+from orchestrator.physics import statevector
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.statevector import StatevectorEstimator
 from tests.orchestrator.physics.test_hamiltonian import I2, X, Y, Z, _op
@@ -165,3 +167,31 @@ def test_refuses_a_wrong_shape_or_precision() -> None:
         estimator.estimate(np.ones(8, dtype=np.complex64))
     with pytest.raises(ValueError, match="shape"):
         estimator.estimate(np.ones(4, dtype=complex))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_threads_give_the_serial_bits(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: blocks computed in threads, partial sums combined in block order: the same
+    bits as one thread, at a size that is split into many blocks and runs of blocks."""
+    n = 18
+    h = ring_tfim(n) if seed == 0 else random_hamiltonian(n, 40, seed)
+    psi = random_state(n, 20 + seed)
+    serial = StatevectorEstimator(h, block_bits=10, workers=1).estimate(psi)
+    threads: set[str] = set()
+    block = StatevectorEstimator._block
+
+    def seen(self, blocks, h, work):
+        threads.add(threading.current_thread().name)
+        return block(self, blocks, h, work)
+
+    monkeypatch.setattr(StatevectorEstimator, "_block", seen)
+    assert 1 << n >= statevector.PARALLEL_AMPLITUDES  # so the threaded path runs
+    assert (1 << (n - 10)) // statevector.BLOCKS_PER_TASK >= 3  # several runs per thread
+    for workers in (2, 3):
+        estimator = StatevectorEstimator(h, block_bits=10, workers=workers)
+        for _ in range(2):  # the work arrays are reused by the second call
+            threaded = estimator.estimate(psi)
+            assert threaded.energy == serial.energy
+            assert threaded.entropy == serial.entropy
+            assert threaded.bloch.tobytes() == serial.bloch.tobytes()
+    assert len({t for t in threads if t.startswith("statevector")}) >= 2  # threads did run

@@ -1,0 +1,126 @@
+"""What the quick commands import (issue 25 item 1): `qnf --help`, `jobs`, `status` and
+`validate` load no quantum or neuromorphic SDK and no scipy, so they answer at once.
+
+Each command runs in a fresh interpreter, through the console script's own entry point
+(``orchestrator.cli.main``), and reports the top-level modules loaded when it is done. No
+wall-clock limit: the speed itself is measured by ``bench/startup.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.paths import ROOT
+
+# The hardware SDKs of every backend, and scipy (the config models used to pull it in).
+HEAVY = (
+    "qiskit",
+    "qiskit_aer",
+    "qiskit_ibm_runtime",
+    "brian2",
+    "lava",
+    "ray",
+    "nest",
+    "pyNN",
+    "scipy",
+)
+
+PROBE = """
+import json, sys
+{prelude}
+sys.argv = ["qnf", *json.loads(sys.argv[1])]
+from orchestrator.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+with open({report!r}, "w") as f:
+    json.dump({{"code": code, "modules": sorted({{m.split(".")[0] for m in sys.modules}})}}, f)
+"""
+
+
+def loaded_by(
+    argv: list[str], home: Path, prelude: str = "", **env_vars: str
+) -> tuple[int, set[str]]:
+    """(exit code, top-level modules loaded) of ``qnf ARGV`` run in a fresh interpreter."""
+    report = home / "modules.json"
+    code = PROBE.format(prelude=prelude, report=str(report))
+    env = {**os.environ, "QNF_HOME": str(home), **env_vars}
+    subprocess.run(
+        [sys.executable, "-c", code, json.dumps(argv)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    data = json.loads(report.read_text())
+    return int(data["code"] or 0), set(data["modules"])
+
+
+def _queued_job(home: Path) -> str:
+    from orchestrator.jobs.store import JobStore
+
+    store = JobStore(home)
+    try:
+        text = (ROOT / "configs" / "demo.yaml").read_text()
+        return store.submit("configs/demo.yaml", text, home / "run", 5, "aer+brian2").id
+    finally:
+        store.close()
+
+
+COMMANDS = {
+    "--help": lambda home: ["--help"],
+    "jobs": lambda home: ["jobs"],
+    "status": lambda home: ["status", _queued_job(home)],
+    "validate": lambda home: ["validate", "configs/demo.yaml"],
+}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_quick_commands_import_no_sdk_and_no_scipy(name, tmp_path) -> None:
+    code, modules = loaded_by(COMMANDS[name](tmp_path), tmp_path)
+    assert code == 0
+    assert "orchestrator" in modules and "typer" in modules
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_importing_the_cli_app_loads_no_numpy_or_config_models(tmp_path) -> None:
+    """Registering the commands costs only typer and rich: the commands import the rest."""
+    code = (
+        "import json, sys; from orchestrator.cli import app; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    modules = set(json.loads(proc.stdout))
+    assert modules.isdisjoint({*HEAVY, "numpy", "pydantic", "yaml", "matplotlib"}), modules
+
+
+def test_the_probe_sees_a_heavy_import_added_on_the_path(tmp_path) -> None:
+    """The check can fail: the same command with scipy imported on its way is caught."""
+    code, modules = loaded_by(["validate", "configs/demo.yaml"], tmp_path, "import scipy.sparse")
+    assert code == 0
+    assert sorted(modules & set(HEAVY)) == ["scipy"]
+
+
+@pytest.mark.parametrize("account_file", [None, "{}"])
+def test_backends_without_an_ibm_account_imports_no_sdk(account_file, tmp_path) -> None:
+    """`qnf backends` learns that there is no IBM account without importing qiskit (the
+    runtime's account file is absent or empty, QISKIT_IBM_TOKEN unset)."""
+    home = tmp_path / "user"
+    if account_file is not None:
+        (home / ".qiskit").mkdir(parents=True)
+        (home / ".qiskit" / "qiskit-ibm.json").write_text(account_file)
+    code, modules = loaded_by(["backends", "--json"], tmp_path, HOME=str(home), QISKIT_IBM_TOKEN="")
+    assert code == 0
+    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
