@@ -246,7 +246,7 @@ def export_nir_cmd(
 @interruptible
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
-    from orchestrator.config.root import load_config
+    from orchestrator.config.stored import load_stored_config
     from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
     from orchestrator.run.federation_resume import is_federation
     from orchestrator.run.resume import (
@@ -270,7 +270,7 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     done = (read_summary(files) or {}).get("ticks", 0)
     done = done if isinstance(done, int) and done >= 0 else 0
     try:
-        total = load_config(files.config).run.ticks
+        total = load_stored_config(files.config).run.ticks
         with tick_progress(total, done) as on_tick:
             result = resume(
                 run_dir,

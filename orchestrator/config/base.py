@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     Field,
@@ -107,7 +107,16 @@ class Substitution:
 
 
 class QuantumBackendConfig(StrictModel, ABC):
-    """Fields every quantum backend understands. Subclasses add ``kind: Literal[...]``."""
+    """Fields every quantum backend understands. Subclasses add ``kind: Literal[...]`` and,
+    under a key named after the kind, the options only that backend understands (``aer``).
+
+    ``moved``: keys an earlier layout put at the top of this section -> where they live now,
+    dotted within the section (``{"method": "aer.method"}``); a user's config that still uses
+    one is refused naming the new place, a stored one is read with it moved
+    (``orchestrator.config.moved``).
+    """
+
+    moved: ClassVar[Mapping[str, str]] = {}
 
     kind: str = Field(description="Which quantum backend runs the circuits (e.g. `aer`).")
     shots: int = Field(
@@ -278,7 +287,10 @@ class SpikingBackendConfig(StrictModel, ABC):
 
     Subclasses add ``kind: Literal[...]`` and, under a key named after the kind, the options
     only that backend understands, so that a config moves between backends by changing ``kind``.
+    ``moved``: as ``QuantumBackendConfig.moved``.
     """
+
+    moved: ClassVar[Mapping[str, str]] = {}
 
     kind: str = Field(description="Which spiking backend runs the network (e.g. `brian2`).")
     neurons: int | None = Field(

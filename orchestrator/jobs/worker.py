@@ -48,6 +48,7 @@ from typing import Any, final
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import load_config_text
+from orchestrator.config.stored import load_stored_text
 from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.jobs.keeper import LeaseKeeper
 from orchestrator.jobs.spare import keep_spare, release
@@ -261,7 +262,10 @@ def run_job(
         return reason is not None
 
     try:
-        config = load_config_text(job.config_yaml, f"job {job.id} config")
+        resuming = job.resume and _has_genesis(job.run_dir)
+        # a resumed job's config may be an old run directory's (``qnf jobs --rebuild``)
+        read = load_stored_text if resuming else load_config_text
+        config = read(job.config_yaml, f"job {job.id} config")
 
         def on_start(identities: dict[str, dict[str, str]]) -> None:
             for identity in identities.values():
@@ -281,7 +285,7 @@ def run_job(
             "on_round": lambda outcome: log.info("round %d", outcome.round),
             "interrupt": interrupt,
         }
-        if job.resume and _has_genesis(job.run_dir):
+        if resuming:
             log.info("resuming %s from its last checkpoint", job.run_dir)
             if is_federation(job.run_dir):
                 result = resume_federation(job.run_dir, **federated)
