@@ -48,7 +48,7 @@ def federated_config(
     """A config whose PCI has ``channels`` channels (qubit mapping, or amplitude 2^n)."""
     if channels & (channels - 1) == 0 and channels > 16:
         n = channels.bit_length() - 1
-        quantum, mapping = {"kind": "aer", "method": "statevector"}, "amplitude"
+        quantum, mapping = {"kind": "aer", "aer": {"method": "statevector"}}, "amplitude"
     else:
         n, quantum, mapping = channels, {"kind": "aer"}, "qubit"
     entries = []

@@ -83,7 +83,7 @@ def bench(n: int, method: str, rounds: int) -> tuple[float, float, float, float,
     matrix = StatevectorEstimator(h)  # the learning rule's exact estimator
     layout = term_layout(h)
     program = program_of(h, layout, method == "statevector")
-    backend = AerBackend(AerConfig(kind="aer", method=method, shots=1024), program)
+    backend = AerBackend(AerConfig(kind="aer", aer={"method": method}, shots=1024), program)
     x = layout.term_angles(np.array([[0.4, 0.3]]))
     theta, phi = np.full(n, np.pi / 2), np.zeros(n)
     requests = [QuantumRequest(theta=theta, phi=phi, evolution=e) for e in shifted_angles(x)]
@@ -120,7 +120,7 @@ def bench_bases(n: int, rounds: int) -> tuple[float, float, int]:
     full = program_of(h, layout, statevector=False)
     only_z = replace(full, bases=energy_bases(cost, full.bases))
     assert only_z.bases == ("Z" * n,)
-    config = AerConfig(kind="aer", method="automatic", shots=1024)
+    config = AerConfig(kind="aer", aer={"method": "automatic"}, shots=1024)
     backends = [AerBackend(config, full), AerBackend(config, only_z)]
     x = layout.term_angles(np.array([[0.4, 0.3]]))
     theta, phi = np.full(n, np.pi / 2), np.zeros(n)

@@ -153,7 +153,8 @@ def main() -> None:
             ),
             program(n),
         )
-        aer = AerBackend(AerConfig(kind="aer", shots=shots, noise_from=args.device), program(n))
+        noisy = AerConfig(kind="aer", shots=shots, aer={"noise_from": args.device})
+        aer = AerBackend(noisy, program(n))
         print(
             f"{n:<2} {per_tick_ms(plain, reqs):7.0f}  {per_tick_ms(calibrated, reqs):13.0f}  "
             f"{runtime_full_ms(args.device, n, shots, 2):16.0f}  {per_tick_ms(aer, reqs):18.0f}"

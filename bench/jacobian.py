@@ -34,7 +34,7 @@ from orchestrator.run.rules import jacobian_estimator
 def make_config(n: int, neurons: int, with_jacobian: bool):
     raw = {
         "hamiltonian": {"kind": "tfim", "n_qubits": n, "j": 1.0, "h": 0.8},
-        "quantum": {"kind": "aer", "method": "statevector"},
+        "quantum": {"kind": "aer", "aer": {"method": "statevector"}},
         "spiking": {"kind": "brian2", "neurons": neurons, "tick_ms": 5.0},
         "pci": {"initial_theta": 1.2, "drive_offset_mv": 15.0},
         "run": {"ticks": 1000, "seed": 1},

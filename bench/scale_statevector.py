@@ -66,7 +66,7 @@ def ring_config(n: int, ticks: int) -> Any:
     return validate_config(
         {
             "hamiltonian": {"kind": "ising", "edges": edges, "transverse_field": 1.0},
-            "quantum": {"kind": "aer", "method": "statevector"},
+            "quantum": {"kind": "aer", "aer": {"method": "statevector"}},
             "spiking": {
                 "kind": "brian2",
                 "neurons": 2 * n,
@@ -143,7 +143,7 @@ def child_mps(n: int, ticks: int) -> dict[str, Any]:
     cfg = validate_config(
         {
             "hamiltonian": {"kind": "tfim", "n_qubits": n, "j": 1.0, "h": 0.5},
-            "quantum": {"kind": "aer", "method": "matrix_product_state", "shots": 1024},
+            "quantum": {"kind": "aer", "aer": {"method": "matrix_product_state"}, "shots": 1024},
             "spiking": {
                 "kind": "brian2",
                 "neurons": 2 * n,

@@ -118,7 +118,8 @@ def _brian_network(cfg: RunConfig) -> tuple[b2.Network, b2.NeuronGroup]:
 def run_floor(cfg: RunConfig, drives: list[np.ndarray], preps: list[dict]) -> tuple[float, float]:
     """(Aer seconds per tick, Brian2 seconds per tick) of the floor."""
     program = build_program(cfg)
-    sim = AerSimulator(method="automatic", max_parallel_threads=cfg.quantum.max_parallel_threads)
+    threads = cfg.quantum.aer.max_parallel_threads
+    sim = AerSimulator(method="automatic", max_parallel_threads=threads)
     circuits = trotter.transpile_once(trotter.measured_circuits(program), sim)
     columns = [trotter.parameter_columns(c, program.n_qubits) for c in circuits]
     bound_per_tick = []
@@ -150,7 +151,8 @@ def run_floor(cfg: RunConfig, drives: list[np.ndarray], preps: list[dict]) -> tu
 
 def run_naive(cfg: RunConfig, drives: list[np.ndarray], preps: list[dict]) -> float:
     program = build_program(cfg)
-    sim = AerSimulator(method="automatic", max_parallel_threads=cfg.quantum.max_parallel_threads)
+    threads = cfg.quantum.aer.max_parallel_threads
+    sim = AerSimulator(method="automatic", max_parallel_threads=threads)
     net, group = _brian_network(cfg)
     tick = cfg.spiking.tick_ms * b2.ms
     start = time.perf_counter()

@@ -99,8 +99,8 @@ def submit(
     under QNF_HOME). home: the job store's directory
     (default QNF_HOME). Raises ``ConfigError`` for a bad config (nothing queued)."""
     from orchestrator.config.yaml_input import dump_yaml
+    from orchestrator.jobs.spawn import ensure_worker
     from orchestrator.jobs.store import JobStore
-    from orchestrator.jobs.worker import ensure_worker
     from orchestrator.run.runner import check_run_dir
 
     if out is not None:

@@ -39,7 +39,9 @@ def load_config(
     if isinstance(source, RunConfig):
         if not overrides:
             return source
-        source = source.resolved()
+        from orchestrator.config.moved import migrate
+
+        source = migrate(source.resolved())  # a run's config read in an earlier layout
     if isinstance(source, Mapping):
         return load_config_text(dump_yaml(_plain(source)), "<dict>", overrides)
     return _load_path(Path(source), overrides)
@@ -155,8 +157,11 @@ class Run:
 
     @cached_property
     def config(self) -> RunConfig:
-        """The resolved config the run ran (config.yaml)."""
-        return _load_path(self.files.config)
+        """The resolved config the run ran (config.yaml; one written before a backend moved
+        an option is read with it moved, ``orchestrator.config.stored``)."""
+        from orchestrator.config.stored import load_stored_config
+
+        return load_stored_config(self.files.config)
 
     @property
     def metrics(self) -> dict[str, np.ndarray]:

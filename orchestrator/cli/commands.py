@@ -69,9 +69,6 @@ def run(
     """
     from orchestrator.config.circuit_cost import circuit_cost
     from orchestrator.config.errors import ConfigError
-    from orchestrator.contract.quantum import QuantumBackendFailure
-    from orchestrator.record.failure import RecorderError
-    from orchestrator.run.interrupt import Interrupted
     from orchestrator.run.runner import check_run_dir, default_run_dir, execute
 
     cfg = load(config, ticks, seed, out_dir)
@@ -114,6 +111,11 @@ def run_failures(
     while building 2 for a budget, else 1 (nothing was written); a signal before the first
     block 128 + its number, ``interrupted`` saying what that left; the disk refusing
     ``EXIT_IO``; a second Ctrl+C 130 with how to go on."""
+    from orchestrator.config.errors import ConfigError
+    from orchestrator.contract.quantum import QuantumBackendFailure
+    from orchestrator.record.failure import RecorderError
+    from orchestrator.run.interrupt import Interrupted
+
     try:
         yield
     except ConfigError as exc:
@@ -270,13 +272,9 @@ def export_nir_cmd(
 @interruptible
 def resume_run_dir(run_dir: Path, report: bool) -> None:
     """Foreground resume of a run directory (``qnf resume RUN_DIR``)."""
-    from orchestrator.config.errors import ConfigError
-    from orchestrator.config.root import load_config
-    from orchestrator.contract.quantum import QuantumBackendFailure
-    from orchestrator.record.failure import RecorderError
+    from orchestrator.config.stored import load_stored_config
     from orchestrator.record.rundir import RunBusy, RunDirectory, read_summary
     from orchestrator.run.federation_resume import is_federation
-    from orchestrator.run.interrupt import Interrupted
     from orchestrator.run.resume import (
         ResumeError,
         refuse_completed,
@@ -298,7 +296,7 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     done = (read_summary(files) or {}).get("ticks", 0)
     done = done if isinstance(done, int) and done >= 0 else 0
     with run_failures(run_dir, "nothing changed, resume again", (ResumeError, RunBusy)):
-        total = load_config(files.config).run.ticks
+        total = load_stored_config(files.config).run.ticks
         with tick_progress(total, done) as on_tick:
             result = resume(
                 run_dir,

@@ -164,13 +164,13 @@ def resume_foreground(run_dir: Path) -> None:
     """``qnf resume`` of a federation's run directory: the rounds go on from the last one
     committed (``orchestrator.run.federation_resume``), with a line each."""
     from orchestrator.config.errors import ConfigError
-    from orchestrator.config.root import load_config
+    from orchestrator.config.stored import load_stored_config
     from orchestrator.record.rundir import RunBusy, RunDirectory
     from orchestrator.run.federation_resume import resume_federation
     from orchestrator.run.resume import ResumeError
 
     try:
-        cfg = load_config(RunDirectory(run_dir).config)
+        cfg = load_stored_config(RunDirectory(run_dir).config)
     except ConfigError as exc:
         fail(exc.problems)
     fed = cfg.federation

@@ -67,7 +67,7 @@ def submit(
     """
     from orchestrator.config.errors import ConfigError
     from orchestrator.config.yaml_input import dump_yaml
-    from orchestrator.jobs.worker import ensure_worker
+    from orchestrator.jobs.spawn import ensure_worker
     from orchestrator.run.runner import check_run_dir
 
     cfg = load(config, ticks, seed, out_dir)
@@ -222,7 +222,7 @@ def resume_cmd(
         fail([what, RESUME_TAKES])
     if "/" in target:
         fail([f"no job '{target}' and no directory {target}"])
-    from orchestrator.jobs.worker import ensure_worker
+    from orchestrator.jobs.spawn import ensure_worker
 
     store = store_or_exit()
     try:

@@ -167,7 +167,7 @@ def footprint_problems(cfg: RunConfig, available: int | None = None) -> list[str
         "quantum": (
             "hamiltonian",
             f"a {fp.n_qubits}-qubit state takes {human(fp.quantum)}: use fewer qubits, or shots "
-            "(quantum.method: automatic) instead of a statevector",
+            "(quantum.aer.method: automatic) instead of a statevector",
         ),
         "neurons": ("spiking.neurons", f"{fp.n_neurons} neurons: use fewer"),
         "synapses": (

@@ -210,7 +210,8 @@ def learning_problems(cfg: RunConfig) -> list[str]:
         if meta.noise == "quantum" and caps.statevector:
             problems.append(
                 "learning.meta.noise: quantum needs measured bits, but the quantum backend as "
-                "configured returns amplitudes only (use method: automatic, or noise: seeded)"
+                "configured returns amplitudes only (use quantum.aer.method: automatic, or "
+                "noise: seeded)"
             )
         if isinstance(meta.sigma, list) and meta.covariance is None and len(meta.sigma) != size:
             problems.append(

@@ -8,12 +8,13 @@ backend is imported or any file is written.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Union
 
-from pydantic import Field, ValidationError, create_model
+from pydantic import Field, PrivateAttr, ValidationError, create_model
 
 from orchestrator.config.annealer import annealer_problems
 from orchestrator.config.base import (
@@ -32,6 +33,7 @@ from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.learning import LearningConfig, learning_problems
 from orchestrator.config.maxcut import MaxCutConfig, maxcut_problems
 from orchestrator.config.memory import MemoryConfig, memory_problems
+from orchestrator.config.moved import moved_problems, without_moved
 from orchestrator.config.phase import (
     CoherenceFlowConfig,
     JacobianConfig,
@@ -118,11 +120,19 @@ class RunConfig(StrictModel):
         n = self.build_hamiltonian().n_qubits
         return 2**n if self.pci.mapping == "amplitude" else n
 
+    # the stored data this config was read from, when it was written in an earlier layout
+    # (orchestrator.config.stored): the run keeps the config and hash it was recorded under
+    _stored: dict[str, Any] | None = PrivateAttr(None)
+
     def resolved(self) -> dict[str, Any]:
         """The config as plain JSON-able data, defaults filled in (what ``config.yaml`` holds).
 
         An optional section left out (None) is not written, so adding one moves no config hash.
+        A config read from a run directory written in an earlier layout
+        (``orchestrator.config.stored``) gives the data stored there, as stored.
         """
+        if self._stored is not None:
+            return copy.deepcopy(self._stored)
         data = self.model_dump(mode="json")
         return {key: value for key, value in data.items() if value is not None}
 
@@ -172,7 +182,7 @@ def _cross_check(cfg: RunConfig) -> list[str]:
             f"pci.mapping: 'amplitude' needs exact amplitudes, but quantum backend "
             f"'{cfg.quantum.kind}' as configured returns shot counts only "
             "(use pci.mapping: qubit, or a statevector backend such as aer with "
-            "method: statevector)"
+            "aer: {method: statevector})"
         )
     neurons = cfg.spiking.neurons
     if neurons is None and cfg.pci.mapping == "amplitude" and 2**n > MAX_NEURONS:
@@ -241,6 +251,9 @@ def validate_config(raw: Any) -> RunConfig:
     numbers = number_problems(raw)
     if numbers:  # before pydantic, which would pass 2^60 on to the ledger's JSON
         raise ConfigError(numbers)
+    moved = moved_problems(raw)  # a key the backend moved: its new place, then the rest
+    if moved:
+        raw = without_moved(raw)
     model = run_config_model()
     unknown: list[str] = []
     for layer in ("quantum", "spiking"):
@@ -258,7 +271,9 @@ def validate_config(raw: Any) -> RunConfig:
         lines = format_validation_error(exc, raw, model)
         hidden = tuple(line.split(".")[0] for line in unknown)
         lines = [line for line in lines if not line.startswith(tuple(h + "." for h in hidden))]
-        raise ConfigError(unknown + lines) from None
+        raise ConfigError(moved + unknown + lines) from None
+    if moved:  # the cross-checks would judge a config without the moved keys' values
+        raise ConfigError(moved)
     problems = _cross_check(cfg)
     if problems:
         raise ConfigError(problems)

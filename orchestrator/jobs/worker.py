@@ -33,12 +33,10 @@ in one line (a traceback only for what is not one).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import time
 import traceback
@@ -48,11 +46,13 @@ from typing import Any, final
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import load_config_text
+from orchestrator.config.stored import load_stored_text
 from orchestrator.jobs.keeper import LeaseKeeper
 from orchestrator.jobs.spare import keep_spare, release
+from orchestrator.jobs.spawn import inherited_lock, take_worker_lock
 from orchestrator.jobs.store import Job, JobStore, JobStoreError
 from orchestrator.record.failure import RecorderError, write_failure
-from orchestrator.record.fsutil import create_private, file_mode
+from orchestrator.record.fsutil import create_private
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
@@ -62,56 +62,7 @@ from orchestrator.run.loop import HISTORY, TickRecord, no_snapshot, snapshot_of
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 
-__all__ = ["ensure_worker", "run_job", "spawn", "take_worker_lock", "work"]
-
-
-_LOCK_ENV = "QNF_WORKER_LOCK_FD"
-
-
-def take_worker_lock(home: Path) -> int | None:
-    """The descriptor holding ``QNF_HOME/worker.lock``, or None if a worker holds it."""
-    fd = os.open(home / "worker.lock", os.O_RDWR | os.O_CREAT, file_mode())
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
-
-
-def spawn(home: Path, lock_fd: int | None = None) -> int:
-    """Start ``qnf worker --exit-when-idle`` detached from this process; return its pid.
-
-    ``lock_fd``: the worker lock, handed to the new worker (it holds it from its first moment).
-    """
-    log = home / "logs" / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    env = dict(os.environ, QNF_HOME=str(home))
-    env.pop(_LOCK_ENV, None)
-    if lock_fd is not None:
-        env[_LOCK_ENV] = str(lock_fd)
-    create_private(log)
-    with open(log, "ab") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator.cli", "worker", "--exit-when-idle"],
-            stdin=subprocess.DEVNULL,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-            pass_fds=() if lock_fd is None else (lock_fd,),
-        )
-    return proc.pid
-
-
-def ensure_worker(store: JobStore) -> int | None:
-    """Start a background worker unless one holds the worker lock; its pid if one was started."""
-    fd = take_worker_lock(store.home)
-    if fd is None:
-        return None
-    try:
-        return spawn(store.home, fd)
-    finally:
-        os.close(fd)  # the worker's inherited copy keeps the lock
+__all__ = ["run_job", "work"]
 
 
 @final
@@ -260,7 +211,10 @@ def run_job(
         return reason is not None
 
     try:
-        config = load_config_text(job.config_yaml, f"job {job.id} config")
+        resuming = job.resume and _has_genesis(job.run_dir)
+        # a resumed job's config may be an old run directory's (``qnf jobs --rebuild``)
+        read = load_stored_text if resuming else load_config_text
+        config = read(job.config_yaml, f"job {job.id} config")
 
         def on_start(identities: dict[str, dict[str, str]]) -> None:
             for identity in identities.values():
@@ -280,7 +234,7 @@ def run_job(
             "on_round": lambda outcome: log.info("round %d", outcome.round),
             "interrupt": interrupt,
         }
-        if job.resume and _has_genesis(job.run_dir):
+        if resuming:
             log.info("resuming %s from its last checkpoint", job.run_dir)
             if is_federation(job.run_dir):
                 result = resume_federation(job.run_dir, **federated)
@@ -336,17 +290,6 @@ def run_job(
             log.removeHandler(handler)
 
 
-def _inherited_lock() -> int | None:
-    text = os.environ.pop(_LOCK_ENV, "")
-    if not text.isdigit():
-        return None
-    try:
-        os.set_inheritable(int(text), False)  # not passed on to programs this one starts
-    except OSError:
-        return None
-    return int(text)
-
-
 def work(
     home: Path,
     exit_when_idle: bool,
@@ -357,7 +300,7 @@ def work(
 
     Returns the exit code: 0, or 128 + the signal's number when a signal stopped it.
     """
-    lock = _inherited_lock()
+    lock = inherited_lock()
     if lock is None:
         lock = take_worker_lock(home)  # a foreground worker takes it when free, else runs beside
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"

@@ -18,7 +18,7 @@ import io
 from pathlib import Path
 
 from orchestrator.config.nir_graph import graph_from_network
-from orchestrator.config.root import load_config
+from orchestrator.config.stored import load_stored_config
 from orchestrator.record import checkpoint
 from orchestrator.record.federation_ledger import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record.fsutil import write_atomic
@@ -39,7 +39,7 @@ def export_nir(run_dir: Path, out: Path) -> Path:
     files = RunDirectory(run_dir)
     if not files.is_run():
         raise ValueError(f"{run_dir}: not a run directory (no {files.LEDGER})")
-    config = load_config(files.config)
+    config = load_stored_config(files.config)
     genesis = next(read_blocks(files.ledger), (0, {}, {}))[1]
     if config.federation is not None and genesis.get("kind") == FEDERATION_GENESIS:
         nodes = [node.id for node in config.federation.nodes]

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.config.errors import ConfigError
-from orchestrator.config.root import load_config
+from orchestrator.config.stored import load_stored_config
 from orchestrator.contract.federation import FederationEngine
 from orchestrator.federation.coordinator import Coordinator
 from orchestrator.record import faults
@@ -92,7 +92,7 @@ def resume_federation(
     faults.arm()
     started = time.perf_counter()
     with files.locked():
-        config = load_config(files.config)
+        config = load_stored_config(files.config)
         fed = config.federation
         checked = verify(files.ledger)
         if not checked.ok:

@@ -23,7 +23,7 @@ from typing import Any, final
 
 import yaml
 
-from orchestrator.config.root import validate_config
+from orchestrator.config.stored import validate_stored
 from orchestrator.control.federation import FederationRule, phase_vector
 from orchestrator.federation.protocol import Delivery, FederatedNode
 from orchestrator.federation.signing import Contribution, sign
@@ -54,7 +54,7 @@ class FusionNode(FederatedNode):
 
     def __init__(self, config_yaml: str, node_id: str, run_dir: Path, run_id: str) -> None:
         data = yaml.safe_load(config_yaml)
-        fed = validate_config(data).federation
+        fed = validate_stored(data).federation
         if fed is None:
             raise ValueError("a node needs a config with a federation section")
         listed = {n.id: n for n in fed.nodes}
@@ -63,7 +63,7 @@ class FusionNode(FederatedNode):
         data["run"] = dict(data.get("run") or {})
         data["run"]["seed"] = fed.node_seed(int(data["run"].get("seed", 0)), node_id)
         data["run"]["out"] = str(run_dir)
-        self.config = validate_config(data)
+        self.config = validate_stored(data)
         self.key = read_node_key(listed[node_id])  # KeyFileError: one line
         self.node_id, self.run_dir, self.run_id = node_id, run_dir, run_id
         self.resumed = _has_genesis(run_dir)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.config.errors import ConfigError
-from orchestrator.config.root import RunConfig, validate_config
+from orchestrator.config.root import RunConfig
+from orchestrator.config.stored import validate_stored
 from orchestrator.record.compare import Comparison, compare_ledgers
 from orchestrator.record.ledger import LedgerError, read_blocks
 from orchestrator.record.rundir import RunDirectory, read_summary
@@ -83,7 +84,7 @@ def recorded_config(run_dir: Path) -> RunConfig:
             ]
         )
     try:
-        config = validate_config(genesis["config"])
+        config = validate_stored(genesis["config"])
     except ConfigError as exc:
         raise ReproduceError(
             [f"the recorded config no longer validates here: {p}" for p in exc.problems]

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from orchestrator.config.root import load_config
+from orchestrator.config.stored import load_stored_config
 from orchestrator.record import checkpoint, faults
 from orchestrator.record.failure import write_failure
 from orchestrator.record.federation_ledger import GENESIS_KIND
@@ -95,7 +95,7 @@ def resumed_run(
     faults.arm()
     started = time.perf_counter()
     with files.locked() as lock:
-        config = load_config(files.config)
+        config = load_stored_config(files.config)
         checked = verify(files.ledger)
         if not checked.ok:
             raise ResumeError(

@@ -13,10 +13,8 @@ LIMIT = 400
 OVER = {
     "orchestrator/run/loop.py": 455,
     "orchestrator/run/sweep.py": 446,
-    "orchestrator/config/base.py": 438,
     "backends/neuromorphic/lava/config.py": 409,
     "orchestrator/control/learning.py": 408,
-    "orchestrator/jobs/worker.py": 401,
 }
 
 

@@ -24,14 +24,14 @@ still one call for all bases.
 
 Statevector: preparation + Trotter circuit (the Trotter state, not exp(-i H t)) transpiled
 once, ``save_statevector`` appended after transpiling (it is not a transpiler basis gate), run
-with Aer's statevector method (3.5 ms a tick at n=8, 7 ms at n=12). ``method: statevector``
+with Aer's statevector method (3.5 ms a tick at n=8, 7 ms at n=12). ``aer.method: statevector``
 returns only the amplitudes (no shots); ``want_statevector`` with ``automatic`` costs a second
 call.
 
 ``amplitudes`` preparation: ``set_statevector(tick state)`` is put in front of the transpiled
 circuits each tick (a copy of the instruction list, no transpile).
 
-``noise_from: fake_xxx``: the circuits are transpiled once for the snapshot (ISA circuits, fixed
+``aer.noise_from: fake_xxx``: the circuits are transpiled once for the snapshot (ISA circuits, fixed
 transpiler seed, clbits in logical order) and run on ``device_noise.device_simulator``, the
 snapshot's target with its noise model cut to the qubits the circuits touch (same counts as
 the full model, ~10x faster; see that module). Everything else is the path above.
@@ -72,17 +72,18 @@ class AerBackend(QuantumBackend):
         n = program.n_qubits
         limit = config.capabilities().max_qubits
         if limit is not None and n > limit:
-            raise ValueError(f"aer: {n} qubits exceed the limit of {limit} ({config.method})")
+            raise ValueError(f"aer: {n} qubits exceed the limit of {limit} ({config.aer.method})")
         if program.layers and program.preparation != "product":
             raise ValueError("aer: free evolution angles need the product preparation")
-        threads = config.max_parallel_threads
+        options = config.aer
+        threads = options.max_parallel_threads
         self._shots = config.shots
         self._bit_shifts = np.arange(n, dtype=np.int64)
         self._measured: tuple[QuantumCircuit, ...] = ()
         self._columns: tuple[np.ndarray, ...] = ()
         self._physical: tuple[int, ...] = ()
-        if config.noise_from is not None and program.bases:
-            device = load_fake(config.noise_from)
+        if options.noise_from is not None and program.bases:
+            device = load_fake(options.noise_from)
             self._measured = trotter.transpile_for_device(
                 trotter.measured_circuits(program), device
             )
@@ -90,15 +91,15 @@ class AerBackend(QuantumBackend):
             self._simulator = device_noise.device_simulator(device, used, threads)
             self._physical = trotter.measured_qubits(self._measured[0], n)
             self._columns = tuple(trotter.parameter_columns(c, n) for c in self._measured)
-        elif config.method != "statevector" and program.bases:
-            self._simulator = AerSimulator(method=config.method, max_parallel_threads=threads)
+        elif options.method != "statevector" and program.bases:
+            self._simulator = AerSimulator(method=options.method, max_parallel_threads=threads)
             self._measured = trotter.transpile_once(
                 trotter.measured_circuits(program), self._simulator
             )
             self._columns = tuple(trotter.parameter_columns(c, n) for c in self._measured)
         self._sv_circuit: QuantumCircuit | None = None
         self._sv_columns = np.zeros(0, dtype=np.intp)
-        if config.method == "statevector" or program.want_statevector:
+        if options.method == "statevector" or program.want_statevector:
             self._sv_simulator = AerSimulator(method="statevector", max_parallel_threads=threads)
             (circuit,) = trotter.transpile_once(
                 [trotter.state_circuit(program)], self._sv_simulator
@@ -206,8 +207,9 @@ class AerBackend(QuantumBackend):
         config = self.config
         assert isinstance(config, AerConfig)
         # "version" (the plugin's) is qiskit-aer's; qiskit's synthesizes the Trotter circuits.
-        identity = {"method": config.method, "qiskit": qiskit.__version__}
-        if config.noise_from is not None:
-            identity["noise_from"] = config.noise_from
+        options = config.aer
+        identity = {"method": options.method, "qiskit": qiskit.__version__}
+        if options.noise_from is not None:
+            identity["noise_from"] = options.noise_from
             identity["physical_qubits"] = ",".join(map(str, self._physical))
         return identity

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from backends.quantum.common.fake_devices import FAKE_DEVICES, describe_unknown
-from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities
+from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities, StrictModel
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
 
-__all__ = ["AER_MAX_QUBITS", "AER_PLUGIN", "MPS_MAX_QUBITS", "AerConfig"]
+__all__ = ["AER_MAX_QUBITS", "AER_PLUGIN", "MPS_MAX_QUBITS", "AerConfig", "AerOptions"]
 
 AER_MAX_QUBITS = 30  # a 2^30 complex128 statevector is 16 GiB; beyond that Aer cannot help here
 MPS_MAX_QUBITS = 63  # AerSimulator(method="matrix_product_state").num_qubits (its target's width)
 
 
-class AerConfig(QuantumBackendConfig):
-    """Qiskit Aer on this machine: shot sampling, or the exact statevector."""
+class AerOptions(StrictModel):
+    """Options only Aer understands (``quantum.aer``; all defaulted).
 
-    kind: Literal["aer"] = Field(description="Qiskit Aer simulator.")
+    Until issue 24 they sat at the top of the ``quantum`` section (``AerConfig.moved``): a
+    config that still puts them there is refused naming the new place; a run directory
+    written then is read with them moved here (``orchestrator.config.stored``)."""
+
     method: Literal["automatic", "statevector", "matrix_product_state"] = Field(
         "automatic",
         description=(
@@ -34,7 +38,6 @@ class AerConfig(QuantumBackendConfig):
         ge=0,
         description="Aer's thread cap; 0 = all cores (measured slower than 1 on 2 busy cores).",
     )
-
     noise_from: str | None = Field(
         None,
         description=(
@@ -56,21 +59,33 @@ class AerConfig(QuantumBackendConfig):
             )
         return name
 
+
+class AerConfig(QuantumBackendConfig):
+    """Qiskit Aer on this machine: shot sampling, or the exact statevector."""
+
+    moved: ClassVar[Mapping[str, str]] = {
+        name: f"aer.{name}" for name in ("method", "max_parallel_threads", "noise_from")
+    }
+
+    kind: Literal["aer"] = Field(description="Qiskit Aer simulator.")
+    aer: AerOptions = Field(default_factory=AerOptions, description="Aer-only options.")
+
     def state_bytes(self, n_qubits: int) -> int:
         """Statevector mode: the default (3 x 16 2^n B); shots: Aer's own simulation holds one
         16 2^n B statevector (its automatic method on these circuits)."""
-        if self.method == "automatic":
+        if self.aer.method == "automatic":
             return 16 * 2**n_qubits
         return super().state_bytes(n_qubits)
 
     def capabilities(self) -> QuantumCapabilities:
-        max_qubits = MPS_MAX_QUBITS if self.method == "matrix_product_state" else AER_MAX_QUBITS
-        if self.noise_from is not None:
-            max_qubits = min(max_qubits, FAKE_DEVICES[self.noise_from][0])
+        method, noise_from = self.aer.method, self.aer.noise_from
+        max_qubits = MPS_MAX_QUBITS if method == "matrix_product_state" else AER_MAX_QUBITS
+        if noise_from is not None:
+            max_qubits = min(max_qubits, FAKE_DEVICES[noise_from][0])
         return QuantumCapabilities(
-            statevector=self.method == "statevector",
+            statevector=method == "statevector",
             max_qubits=max_qubits,
-            noisy=self.noise_from is not None,
+            noisy=noise_from is not None,
             trainable=True,
         )
 
@@ -86,7 +101,7 @@ AER_PLUGIN = BackendPlugin(
     summary="Qiskit Aer simulator: shots or exact statevector, transpiled once, one call a tick",
     conformance={
         "shots": ConformanceCase(),
-        "statevector": ConformanceCase({"method": "statevector"}),
-        "matrix_product_state": ConformanceCase({"method": "matrix_product_state"}),
+        "statevector": ConformanceCase({"aer": {"method": "statevector"}}),
+        "matrix_product_state": ConformanceCase({"aer": {"method": "matrix_product_state"}}),
     },
 )

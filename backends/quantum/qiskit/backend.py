@@ -65,7 +65,7 @@ class QiskitBackend(QuantumBackend):
         if program.preparation != "product" or program.want_statevector:
             raise ValueError(
                 "qiskit: a provider samples shots; exact amplitudes (pci.mapping: amplitude) "
-                "need kind: aer with method: statevector"
+                "need kind: aer with aer: {method: statevector}"
             )
         options = config.qiskit
         self._provider = open_provider(options)

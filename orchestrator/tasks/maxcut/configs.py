@@ -98,7 +98,7 @@ def config_of(
     hamiltonian = {**ising_hamiltonian(inst), "transverse_field": TRANSVERSE_FIELD}
     config = {
         "hamiltonian": hamiltonian,
-        "quantum": {"kind": "aer", "shots": shots, "method": "automatic"},
+        "quantum": {"kind": "aer", "shots": shots, "aer": {"method": "automatic"}},
         "spiking": {
             "kind": "brian2",
             "neurons": NEURONS_PER_VERTEX * inst.n,

@@ -17,7 +17,7 @@ def test_each_backend_says_what_it_can_do_and_memory_engines_are_listed() -> Non
     assert result.exit_code == 0
     rows = {(r["layer"], r["kind"]): r for r in json.loads(result.stdout)}
     aer = rows[("quantum", "aer")]["capabilities"]
-    # aer runs statevector in its `method: statevector` case, trains angles, is seeded
+    # aer runs statevector in its `aer: {method: statevector}` case, trains angles, is seeded
     assert aer["statevector"] and aer["trainable"] and aer["seeded"] and not aer["hardware"]
     brian2 = rows[("spiking", "brian2")]["capabilities"]
     assert brian2["plasticity"] and brian2["snapshot"] and brian2["annealer"]

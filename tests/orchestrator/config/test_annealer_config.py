@@ -101,7 +101,8 @@ def test_a_changed_qubo_file_is_refused(tmp_path: Path) -> None:
         ({"spiking": {"neurons": 8}}, "spiking.neurons: the annealer has one neuron per qubit"),
         ({"pci": {"drive": "kick"}}, "pci.drive: the annealer takes the drive as a bias"),
         ({"pci": {"drive": "current", "mapping": "amplitude"}, "quantum": {
-            "kind": "aer", "shots": 16, "method": "statevector"}}, "pci.mapping: the annealer"),
+            "kind": "aer", "shots": 16, "aer": {"method": "statevector"}}},
+         "pci.mapping: the annealer"),
         ({"maxcut": {"edge_weight_mv": -4.0}}, "maxcut.edge_weight_mv: the annealer wires"),
         ({"spiking": {"annealer": {"t0_mv": 0.0}}}, "spiking.annealer.t0_mv"),
         ({"spiking": {"annealer": {"qubo": {"terms": [[0, 1, 1.0]], "file": "x.npy"}}}},

@@ -63,7 +63,7 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
 def test_every_problem_is_reported_at_once() -> None:
     raw = {
         "hamiltonian": {"kind": "tfim", "n_qubits": 3},
-        "quantum": {"kind": "aer", "shots": 0, "method": "mps"},
+        "quantum": {"kind": "aer", "shots": 0, "aer": {"method": "mps"}},
         "spiking": {"kind": "brian2", "tau_m_ms": -1},
         "run": {"ticks": 0},
     }
@@ -71,7 +71,8 @@ def test_every_problem_is_reported_at_once() -> None:
         validate_config(raw)
     assert info.value.problems == [
         "quantum.shots: must be > 0",
-        "quantum.method: must be 'automatic', 'statevector' or 'matrix_product_state' (got 'mps')",
+        "quantum.aer.method: must be 'automatic', 'statevector' or 'matrix_product_state' "
+        "(got 'mps')",
         "spiking.tau_m_ms: must be >= 0.001",
         "run.ticks: must be > 0",
     ]
@@ -173,7 +174,7 @@ def test_neurons_default_to_what_the_mapping_needs() -> None:
     amp = validate_config(
         {
             **base,
-            "quantum": {"kind": "aer", "method": "statevector"},
+            "quantum": {"kind": "aer", "aer": {"method": "statevector"}},
             "pci": {"mapping": "amplitude"},
         }
     )

@@ -58,7 +58,8 @@ ALL_LEAVES = _leaves(load_config_text(yaml.safe_dump(BASE), "base").resolved())
 # what sizes the work of a tick, or picks another backend: pinned small for the runs
 SIZES = {
     ("hamiltonian", "kind"), ("hamiltonian", "n_qubits"), ("quantum", "kind"),
-    ("quantum", "shots"), ("quantum", "noise_from"), ("quantum", "max_parallel_threads"),
+    ("quantum", "shots"), ("quantum", "aer", "noise_from"),
+    ("quantum", "aer", "max_parallel_threads"),
     ("spiking", "kind"), ("spiking", "neurons"), ("spiking", "brian2", "codegen_target"),
     ("trotter", "reps"), ("trotter", "order"), ("run", "ticks"), ("run", "out"),
 }  # fmt: skip

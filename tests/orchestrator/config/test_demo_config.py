@@ -43,6 +43,19 @@ def test_each_commented_section_validates_when_uncommented(section) -> None:
     load_config_text(yaml.safe_dump(data), f"demo + {section}")
 
 
+def test_aers_commented_options_validate_under_its_own_key() -> None:
+    """The demo's commented `aer:` line, uncommented, is Aer's statevector mode; its old
+    top-level place says where the key moved (design §23)."""
+    text = DEMO.read_text()
+    (line,) = [x for x in text.splitlines() if x.startswith("  # aer: {")]
+    cfg = load_config_text(text.replace(line, line.replace("# ", "", 1)), "demo + aer")
+    assert cfg.quantum.aer.method == "statevector" and cfg.quantum.capabilities().statevector
+    old = text.replace("shots: 1024 ", "shots: 1024\n  method: statevector ", 1)
+    with pytest.raises(ConfigError) as info:
+        load_config_text(old, "demo, old layout")
+    assert info.value.problems == ["quantum.method: moved to quantum.aer.method"]
+
+
 def test_moving_the_demo_to_ibm_is_the_kind_and_the_device() -> None:
     text = DEMO.read_text()
     assert text.count("kind: aer") == 1

@@ -47,7 +47,7 @@ def test_probability_synapses_are_expected_p_n_n_minus_1() -> None:
 
 
 def test_statevector_is_three_states_and_shots_one() -> None:
-    sv = estimate(_demo(**{"quantum.method": "statevector"}))
+    sv = estimate(_demo(**{"quantum.aer.method": "statevector"}))
     shots = estimate(_demo())
     assert sv.quantum == 3 * 16 * 2**8
     assert shots.quantum == 16 * 2**8

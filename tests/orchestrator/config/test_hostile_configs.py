@@ -157,7 +157,7 @@ def test_the_amplitude_mapping_may_not_ask_for_more_than_a_million_neurons() -> 
     raw = _raw()
     raw["hamiltonian"] = {"kind": "tfim", "n_qubits": 21}
     raw["safety"] = {"max_qubits": 30}
-    raw["quantum"] = {"kind": "aer", "method": "statevector"}
+    raw["quantum"] = {"kind": "aer", "aer": {"method": "statevector"}}
     raw["spiking"].pop("neurons")
     raw["pci"]["mapping"] = "amplitude"
     assert "pci.mapping: 'amplitude' needs 2^21 neurons" in _problems(raw)[0]

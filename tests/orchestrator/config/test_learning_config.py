@@ -65,7 +65,7 @@ def test_mistakes_are_one_line_each(change, expect) -> None:
 
 def test_quantum_noise_needs_shots_and_learning_needs_the_qubit_mapping() -> None:
     data = with_learning(meta={"noise": "quantum"})
-    data["quantum"]["method"] = "statevector"
+    data["quantum"]["aer"] = {"method": "statevector"}
     data["pci"]["mapping"] = "amplitude"
     data["spiking"]["neurons"] = 8
     lines = problems(data)

@@ -37,7 +37,7 @@ def test_on_the_coherent_start_population_entropy_fires_and_von_neumann_does_not
     from orchestrator.config import load_config
     from orchestrator.run.assemble import build_program
 
-    cfg = load_config(small_config, {"quantum.method": "statevector", "ace.measure": measure})
+    cfg = load_config(small_config, {"quantum.aer.method": "statevector", "ace.measure": measure})
     (record,) = loop_ticks(cfg)
     assert record.quantum.entropy.normalised > 0.9  # the spec's H_coh, whatever the measure
     assert record.fields["ace_triggered"] is fires

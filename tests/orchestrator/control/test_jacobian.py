@@ -100,7 +100,7 @@ def test_verdict_names_every_failed_criterion_and_triggers_after_patience():
 
 RUN = """
 hamiltonian: {{kind: tfim, n_qubits: 3, j: {j}, h: {h}}}
-quantum: {{kind: aer, method: statevector}}
+quantum: {{kind: aer, aer: {{method: statevector}}}}
 spiking: {{kind: brian2, neurons: 6, tick_ms: 5.0}}
 pci: {{gamma: 0.0, initial_theta: 1.2, drive_offset_mv: 15.0}}
 trotter: {{order: 2, reps: 2, dt: {dt}}}

@@ -110,7 +110,7 @@ def test_qaoa_ring8_statevector_from_more_random_starts(statevector_backends, se
 
 
 def _check_shots_training(start, epochs: int, shots: int, tolerance: float) -> None:
-    cfg = load_config(CONFIG, {"quantum.method": "automatic", "quantum.shots": shots})
+    cfg = load_config(CONFIG, {"quantum.aer.method": "automatic", "quantum.shots": shots})
     backends = open_backends(cfg)
     try:
         history = _train(cfg, backends, start, epochs)
@@ -158,7 +158,7 @@ def test_energy_bases_are_the_bases_the_energy_is_read_from() -> None:
 def test_on_shots_an_energy_only_epoch_runs_on_its_own_z_basis_instance() -> None:
     """lambda_N = lambda_P = 0: the batch measures Z^n only (1 circuit a preparation, not 3);
     with a neural loss the batch goes to the run's own backend (Z, X, Y)."""
-    cfg = load_config(CONFIG, {"quantum.method": "automatic", "quantum.shots": 64})
+    cfg = load_config(CONFIG, {"quantum.aer.method": "automatic", "quantum.shots": 64})
     neural = _with(cfg, loss=cfg.learning.loss.model_copy(update={"neural": 0.5}))
     backends = open_backends(cfg)
     try:

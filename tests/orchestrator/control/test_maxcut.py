@@ -68,7 +68,7 @@ def test_every_tick_records_its_cut_and_the_running_best(decoded) -> None:
 def test_a_statevector_run_reading_every_state_finds_the_optimum_each_tick(tmp_path) -> None:
     path = _config(
         tmp_path,
-        quantum={"method": "statevector"},
+        quantum={"aer": {"method": "statevector"}},
         maxcut={"top_k": 32},
         run={"ticks": 2},
     )

@@ -97,7 +97,7 @@ def test_parameter_shift_matches_central_differences_of_expm(n, layers, seed) ->
     observable = cost + _pauli(n, "Y", (1,))
     psi0 = _plus(n)
 
-    backend = AerBackend(AerConfig(kind="aer", method="statevector"), _program(h, layers))
+    backend = AerBackend(AerConfig(kind="aer", aer={"method": "statevector"}), _program(h, layers))
     batch = shifted_angles(layout.term_angles(angles))
     theta, phi = np.full(n, math.pi / 2), np.zeros(n)
     result = backend.execute(

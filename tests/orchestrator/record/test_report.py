@@ -13,7 +13,7 @@ from tests.orchestrator.record.plot_checks import check_axes
 
 RUN = """
 hamiltonian: {kind: tfim, n_qubits: 2, j: 0.3, h: 0.8}
-quantum: {kind: aer, method: statevector}
+quantum: {kind: aer, aer: {method: statevector}}
 spiking: {kind: brian2, neurons: 4, tick_ms: 5.0}
 pci: {initial_theta: 1.2, drive_offset_mv: 25.0}
 psn: {coupling: 0.5}

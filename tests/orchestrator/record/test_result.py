@@ -22,7 +22,7 @@ hamiltonian:
   kind: ising
   edges: [[0, 1, 1.0], [1, 2, 1.0], [2, 3, 1.0], [3, 0, 1.0]]
   transverse_field: 1.0
-quantum: {kind: aer, method: statevector}
+quantum: {kind: aer, aer: {method: statevector}}
 spiking: {kind: brian2, neurons: 8, tick_ms: 5.0, recurrent: null}
 pci: {mapping: qubit, gamma: 0.0, initial_theta: 1.5707963267948966, drive_offset_mv: 15.0}
 learning:

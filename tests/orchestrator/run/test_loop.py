@@ -65,7 +65,7 @@ def _loop(**overrides) -> FusionLoop:
         ASSETS / "small.yaml",
         {
             "hamiltonian": {"kind": "tfim", "n_qubits": 2, "j": 1.0, "h": 0.5},
-            "quantum.method": "statevector",
+            "quantum.aer.method": "statevector",
             "spiking.neurons": 4,
             "spiking.tick_ms": 10.0,
             "spiking.refractory_ms": 2.0,

@@ -19,7 +19,7 @@ from tests.orchestrator.physics.test_statevector import dense
 def test_exact_estimates_of_the_first_tick_and_what_the_reading_keeps(
     small_config, mapping: str
 ) -> None:
-    overrides = {"quantum.method": "statevector", "pci.mapping": mapping, "spiking.neurons": 8}
+    overrides = {"quantum.aer.method": "statevector", "pci.mapping": mapping, "spiking.neurons": 8}
     cfg = load_config(small_config, overrides)
     (record,) = loop_ticks(cfg)
     program = build_program(cfg)

@@ -174,7 +174,7 @@ def test_help_teaches() -> None:
 def test_amplitude_mapping_on_the_statevector_keeps_the_state_normalised(tmp_path) -> None:
     cfg = {
         "hamiltonian": {"kind": "tfim", "n_qubits": 3},
-        "quantum": {"kind": "aer", "method": "statevector"},
+        "quantum": {"kind": "aer", "aer": {"method": "statevector"}},
         "spiking": {"kind": "brian2", "tick_ms": 5.0},
         "pci": {"mapping": "amplitude", "alpha": 60.0, "beta": 60.0, "drive_offset_mv": 18},
         "run": {"ticks": 3},

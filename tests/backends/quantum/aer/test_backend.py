@@ -59,7 +59,7 @@ def make(
     h = tfim(n) if h is None else h
     bases = ("Z" * n, "X" * n, "Y" * n) if bases is None else bases
     program = QuantumProgram(h, 1.0, 2, 24, True, bases, **kw)  # type: ignore[arg-type]
-    return AerBackend(AerConfig(kind="aer", method=method, shots=shots), program)
+    return AerBackend(AerConfig(kind="aer", aer={"method": method}, shots=shots), program)
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,7 @@ def test_bad_requests_are_refused() -> None:
 def noisy_aer() -> AerBackend:
     """3-qubit TFIM with fake_sherbrooke's noise (built once: loading the model costs ~3 s)."""
     program = QuantumProgram(tfim(3), 0.3, 2, 2, True, ("ZZZ", "XXX", "YYY"))
-    config = AerConfig(kind="aer", shots=SHOTS, noise_from="fake_sherbrooke")
+    config = AerConfig(kind="aer", shots=SHOTS, aer={"noise_from": "fake_sherbrooke"})
     return AerBackend(config, program)
 
 
@@ -247,17 +247,18 @@ def test_noise_from_keeps_column_q_logical_qubit_q() -> None:
     theta = np.array([np.pi, 0.0, np.pi])
     h_zero = PauliHamiltonian.from_terms(3, [("ZZ", (0, 1), 0.5)])
     program = QuantumProgram(h_zero, 0.3, 1, 1, True, ("ZZZ",))
-    backend = AerBackend(AerConfig(kind="aer", shots=500, noise_from="fake_sherbrooke"), program)
+    config = AerConfig(kind="aer", shots=500, aer={"noise_from": "fake_sherbrooke"})
+    backend = AerBackend(config, program)
     (z,) = one(backend, 1, QuantumRequest(theta=theta, phi=np.zeros(3))).samples
     assert np.array_equal(np.round(z.mean(axis=0)), [1, 0, 1])
 
 
 def test_noise_from_config_checks() -> None:
     with pytest.raises(ValueError, match="did you mean 'fake_sherbrooke'"):
-        AerConfig(kind="aer", noise_from="fake_sherbroke")
+        AerConfig(kind="aer", aer={"noise_from": "fake_sherbroke"})
     with pytest.raises(ValueError, match="method: automatic"):
-        AerConfig(kind="aer", method="statevector", noise_from="fake_manila")
-    caps = AerConfig(kind="aer", noise_from="fake_manila").capabilities()
+        AerConfig(kind="aer", aer={"method": "statevector", "noise_from": "fake_manila"})
+    caps = AerConfig(kind="aer", aer={"noise_from": "fake_manila"}).capabilities()
     assert caps.noisy and caps.max_qubits == 5 and not caps.statevector
 
 
@@ -269,7 +270,7 @@ def test_matrix_product_state_runs_past_the_statevector_limit() -> None:
     n = 36
     plus = [q for q in range(n) if q % 3 == 0]
     h = PauliHamiltonian.from_terms(n, [("X", (q,), 0.7) for q in plus])
-    config = AerConfig(kind="aer", method="matrix_product_state", shots=64)
+    config = AerConfig(kind="aer", aer={"method": "matrix_product_state"}, shots=64)
     assert config.capabilities().max_qubits >= n and not config.capabilities().statevector
     backend = AerBackend(config, QuantumProgram(h, 0.4, 2, 1, True, ("Z" * n, "X" * n)))
     theta = np.array([np.pi / 2 if q in plus else (np.pi if q % 3 == 1 else 0.0) for q in range(n)])
@@ -280,7 +281,8 @@ def test_matrix_product_state_runs_past_the_statevector_limit() -> None:
     np.testing.assert_array_equal(z[:, fixed], np.tile([q % 3 == 1 for q in fixed], (64, 1)))
     with pytest.raises(ValueError, match="exceed"):
         AerBackend(
-            AerConfig(kind="aer", method="statevector"), QuantumProgram(h, 0.4, 2, 1, True, ())
+            AerConfig(kind="aer", aer={"method": "statevector"}),
+            QuantumProgram(h, 0.4, 2, 1, True, ()),
         )
 
 
@@ -291,12 +293,13 @@ def test_matrix_product_state_width_is_refused_by_validation_not_by_a_traceback(
     from orchestrator.config import ConfigError, validate_config
 
     width = AerSimulator(method="matrix_product_state").num_qubits
-    assert AerConfig(kind="aer", method="matrix_product_state").capabilities().max_qubits == width
+    mps = AerConfig(kind="aer", aer={"method": "matrix_product_state"})
+    assert mps.capabilities().max_qubits == width
 
     def config(n: int) -> dict[str, object]:
         return {
             "hamiltonian": {"kind": "tfim", "n_qubits": n},
-            "quantum": {"kind": "aer", "method": "matrix_product_state"},
+            "quantum": {"kind": "aer", "aer": {"method": "matrix_product_state"}},
             "spiking": {"kind": "brian2", "neurons": n},
             "safety": {"max_qubits": 64},
         }

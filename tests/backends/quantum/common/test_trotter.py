@@ -44,7 +44,7 @@ def trotter_state(
     h: PauliHamiltonian, time: float, order: int, reps: int, preserve_order: bool = True
 ) -> np.ndarray:
     program = QuantumProgram(h, time, order, reps, preserve_order, bases=())
-    backend = AerBackend(AerConfig(kind="aer", method="statevector"), program)
+    backend = AerBackend(AerConfig(kind="aer", aer={"method": "statevector"}), program)
     result = one(backend, 0, QuantumRequest(theta=THETA[: h.n_qubits], phi=PHI[: h.n_qubits]))
     assert result.statevector is not None
     return result.statevector
@@ -141,7 +141,7 @@ def test_single_qubit_prep_angles_by_formula() -> None:
     # One qubit, no Hamiltonian: amplitudes are cos(t/2) and e^{i p} sin(t/2) up to phase.
     h = PauliHamiltonian.from_terms(1, [])
     program = QuantumProgram(h, 1.0, 1, 1, True, bases=())
-    backend = AerBackend(AerConfig(kind="aer", method="statevector"), program)
+    backend = AerBackend(AerConfig(kind="aer", aer={"method": "statevector"}), program)
     for t, p in [(0.0, 0.0), (np.pi, 0.0), (1.1, 2.3), (2.9, -0.7)]:
         sv = one(backend, 0, QuantumRequest(theta=np.array([t]), phi=np.array([p])))
         expected = np.array([np.cos(t / 2), np.exp(1j * p) * np.sin(t / 2)]) * np.exp(-0.5j * p)
@@ -206,7 +206,7 @@ def test_free_angles_at_lie_trotter_values_are_the_lie_trotter_circuit() -> None
     program = QuantumProgram(
         h, 0.0, 1, 1, True, bases=(), layers=layers, layer_terms=tuple(range(len(h.terms)))
     )
-    backend = AerBackend(AerConfig(kind="aer", method="statevector"), program)
+    backend = AerBackend(AerConfig(kind="aer", aer={"method": "statevector"}), program)
     coeffs = np.array([t.coeff for t in h.terms])
     angles = np.tile(coeffs * time_ / layers, (layers, 1))
     request = QuantumRequest(theta=THETA[:3], phi=PHI[:3], evolution=angles)
@@ -221,7 +221,7 @@ def test_free_angles_bind_in_a_batch_like_one_by_one() -> None:
     its own request, in order."""
     h = tfim(3)
     program = QuantumProgram(h, 0.0, 1, 1, True, bases=(), layers=1, layer_terms=(0, 1, 2, 3, 4))
-    backend = AerBackend(AerConfig(kind="aer", method="statevector"), program)
+    backend = AerBackend(AerConfig(kind="aer", aer={"method": "statevector"}), program)
     rng = np.random.default_rng(4)
     requests = [
         QuantumRequest(theta=THETA[:3], phi=PHI[:3], evolution=rng.normal(size=(1, 5)))

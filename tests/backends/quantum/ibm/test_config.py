@@ -38,9 +38,11 @@ def test_moving_from_aer_is_a_change_of_kind_and_device() -> None:
     ibm = validate_config(moved)
     assert ibm.quantum.kind == "ibm" and ibm.quantum.shots == aer.quantum.shots == 256
     assert ibm.quantum.seed == aer.quantum.seed
-    # options only Aer understands are refused like any unknown key
+    # options only Aer understands are refused like any unknown key, Aer's own key included
     problems = _problems(_with({"kind": "ibm", "device": "fake_sherbrooke", "method": "automatic"}))
     assert problems == ["quantum.method: unknown key"]
+    aer_key = {"kind": "ibm", "device": "fake_sherbrooke", "aer": {"method": "automatic"}}
+    assert _problems(_with(aer_key)) == ["quantum.aer: unknown key"]
 
 
 def test_device_names_are_checked_offline() -> None:

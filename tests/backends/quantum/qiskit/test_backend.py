@@ -135,7 +135,7 @@ def test_what_cannot_be_built_is_one_line_naming_the_field(
 
 def test_exact_amplitudes_are_refused() -> None:
     config = QiskitConfig.model_validate({"kind": "qiskit", "qiskit": {"backend": BRAKET}})
-    with pytest.raises(ValueError, match="need kind: aer with method: statevector"):
+    with pytest.raises(ValueError, match=r"need kind: aer with aer: \{method: statevector\}"):
         QiskitBackend(config, QuantumProgram(ZZ, 0.3, 2, 1, True, BASES, want_statevector=True))
 
 

@@ -38,7 +38,7 @@ def test_demo_braket_is_the_demo_with_kind_qiskit_and_its_block() -> None:
     base, braket = demo("demo.yaml"), demo("demo_braket.yaml")
     assert braket["quantum"]["kind"] == "qiskit"
     assert braket["quantum"]["qiskit"]["backend"] == "qiskit_braket_provider:BraketLocalBackend"
-    for key in ("kind", "qiskit", "method"):
+    for key in ("kind", "qiskit", "aer"):
         base["quantum"].pop(key, None)
         braket["quantum"].pop(key, None)
     assert base == braket
