@@ -46,7 +46,7 @@ from orchestrator.config.yaml_input import parse_yaml, read_text
 from orchestrator.record import checkpoint
 from orchestrator.record.audit_federation import check_federation
 from orchestrator.record.budget import budget_totals
-from orchestrator.record.events import last_tick_metrics
+from orchestrator.record.events import last_tick_metrics, ticks_done
 from orchestrator.record.federation_ledger import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.result import run_result
@@ -142,14 +142,7 @@ def _check_config(files: RunDirectory, genesis: dict[str, Any], result: Audit) -
 
 
 def _ticks(events: dict[int, dict[str, Any]]) -> int:
-    ticks = 0
-    for height in sorted(events):
-        event = events[height]
-        if event.get("kind") == "tick":
-            ticks = event["tick"] + 1
-        elif event.get("kind") == "revert":
-            ticks = event["tick"]
-    return ticks
+    return ticks_done(events[height] for height in sorted(events))
 
 
 def _check_summary(

@@ -22,6 +22,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from orchestrator.record.events import ticks_done
 from orchestrator.record.federation_ledger import node_dir
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory, read_summary
@@ -33,16 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["check_federation"]
 
 _NODE_KEYS = ("status", "ticks", "final_root")
-
-
-def _ticks(ledger: Any) -> int:
-    ticks = 0
-    for _, event, _ in read_blocks(ledger):
-        if event.get("kind") == "tick":
-            ticks = event["tick"] + 1
-        elif event.get("kind") == "revert":
-            ticks = event["tick"]
-    return ticks
 
 
 def check_federation(
@@ -160,7 +151,7 @@ def _check_node(
             f"{where}: the end block records node {node_id}'s final root "
             f"{recorded.get('final_root')!r}, its ledger ends at {chain.root!r}"
         )
-    ticks = _ticks(node.ledger)
+    ticks = ticks_done(event for _, event, _ in read_blocks(node.ledger))
     if "ticks" in recorded and recorded["ticks"] != ticks:
         result.problems.append(
             f"{where}: the end block records {recorded['ticks']!r} ticks of node {node_id}, "

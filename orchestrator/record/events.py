@@ -23,6 +23,7 @@ from the loop's record by ``orchestrator.run.events.tick_event``; this module on
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "qubit_rows",
     "revert_event",
     "stop_event",
+    "ticks_done",
 ]
 
 METRICS_COLUMNS = (
@@ -129,3 +131,15 @@ def last_tick_metrics(event: dict[str, Any]) -> dict[str, Any]:
     """summary.json's ``last_tick``: the metrics.csv row of the tick ``event``."""
     row = dict(zip(METRICS_COLUMNS, metrics_row(event)))
     return {k: (None if v == "" else v) for k, v in row.items()}
+
+
+def ticks_done(events: Iterable[Mapping[str, Any]]) -> int:
+    """Ticks on a ledger's final timeline after ``events`` (in block order): a tick event
+    ends at its tick + 1, a revert goes back to its tick."""
+    ticks = 0
+    for event in events:
+        if event.get("kind") == "tick":
+            ticks = event["tick"] + 1
+        elif event.get("kind") == "revert":
+            ticks = event["tick"]
+    return ticks
