@@ -116,16 +116,8 @@ def sweep(
     from orchestrator.config.yaml_input import read_text
     from orchestrator.record.sweep_table import PLOT, TABLE, plot_sweep, write_table
     from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
-    from orchestrator.run.sweep import (
-        SweepPlan,
-        load_sweep_file,
-        parse_over,
-        point_dir,
-        pool_plugin,
-        request_stop,
-        run_sweep,
-        seed_values,
-    )
+    from orchestrator.run.sweep import point_dir, pool_plugin, request_stop, run_sweep
+    from orchestrator.run.sweep_plan import SweepPlan, load_sweep_file, parse_over, seed_values
 
     try:
         axes, file_seeds = [], None

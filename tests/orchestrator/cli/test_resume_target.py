@@ -13,7 +13,8 @@ from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.run import resume as resume_module
 from orchestrator.run.runner import execute
-from orchestrator.run.sweep import SweepPlan, open_sweep
+from orchestrator.run.sweep import open_sweep
+from orchestrator.run.sweep_plan import SweepPlan
 
 runner = CliRunner()
 

@@ -11,7 +11,8 @@ from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.config.errors import ConfigError
 from orchestrator.run.runner import execute
-from orchestrator.run.sweep import SweepPlan, load_sweep_file, open_sweep, parse_over, run_sweep
+from orchestrator.run.sweep import open_sweep, run_sweep
+from orchestrator.run.sweep_plan import SweepPlan, load_sweep_file, parse_over
 
 
 def plan_of(config: Path, *axes, seeds=None) -> SweepPlan:

@@ -13,7 +13,7 @@ from orchestrator.config import load_config
 from orchestrator.record.ledger import last_events
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.assemble import build_network
-from orchestrator.run.sweep import load_sweep_file
+from orchestrator.run.sweep_plan import load_sweep_file
 from orchestrator.tasks.maxcut.configs import config_of, write_configs
 from orchestrator.tasks.maxcut.cut import ising_hamiltonian
 from orchestrator.tasks.maxcut.instances import MaxCutInstance, instance
