@@ -118,7 +118,7 @@ def child_statevector(n: int, ticks: int, alone: bool, workers: int = 0) -> dict
         return {"n": n, "base_gib": base, **out}
     from backends.quantum.aer.backend import AerBackend
     from orchestrator.run.assemble import build_program
-    from orchestrator.run.loop import initial_preparation
+    from orchestrator.run.preparation import initial_preparation
 
     backend = AerBackend(cfg.quantum, build_program(cfg))
     request = initial_preparation(cfg, n)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from orchestrator.config.root import RunConfig
 from orchestrator.run.assemble import open_backends
-from orchestrator.run.loop import FusionLoop, TickRecord
+from orchestrator.run.loop import FusionLoop
+from orchestrator.run.tick_record import TickRecord
 
 
 def loop_ticks(cfg: RunConfig, ticks: int = 1) -> list[TickRecord]:

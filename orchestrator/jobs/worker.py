@@ -58,9 +58,9 @@ from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
 from orchestrator.run.federation_resume import is_federation, resume_federation
 from orchestrator.run.interrupt import Interrupted, SignalStop
-from orchestrator.run.loop import HISTORY, TickRecord, no_snapshot, snapshot_of
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
+from orchestrator.run.tick_record import HISTORY, TickRecord, no_snapshot, snapshot_of
 
 __all__ = ["run_job", "work"]
 

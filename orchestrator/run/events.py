@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.run.loop import TickRecord
+from orchestrator.run.tick_record import TickRecord
 
 __all__ = ["tick_event"]
 

@@ -27,7 +27,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, final
 
 import numpy as np
@@ -36,85 +36,24 @@ from orchestrator.config.root import RunConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
 from orchestrator.contract.spiking import SpikeWindow, SpikingBackend
 from orchestrator.control.meta_graph import perturb_meta_graph
-from orchestrator.control.monitor import EntropySnapshot, entropy_snapshot
+from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.control.rule import ControlRule, NextTick, Verdict
 from orchestrator.control.semantic import Basis, PhaseHistory, PhaseSemantics, project_drifts
 from orchestrator.physics import coherence, measurement, pci
 from orchestrator.physics.budget import TickBudget, circuits_of, shots_of
-from orchestrator.physics.parameter_shift import term_layout
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
 from orchestrator.run.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
 from orchestrator.run.closing import close_backends
+from orchestrator.run.preparation import initial_preparation
 from orchestrator.run.rules import control_rules
+from orchestrator.run.tick_record import HISTORY, TickRecord, no_snapshot, snapshot_of
 
-__all__ = ["FusionLoop", "TickRecord", "no_snapshot", "snapshot_of"]
+__all__ = ["FusionLoop"]
 
-HISTORY = 1024  # recent ticks kept for the §15 interfaces
 META_STREAM = 15  # seeds of inject_meta_graph (design §6)
 PLACEBO_STREAM = 41  # the placebo's per-tick channel permutation (config/placebo.py)
-
-
-@dataclass(frozen=True)
-class TickRecord:
-    """Everything one tick measured and decided.
-
-    quantum, spikes: the stages' readings. coupling: the constants used this tick.
-    next: what the next tick starts from (after every rule). fields: the rules' event fields.
-    verdict: the tick's stability verdict (the stage's last).
-    timestamp_us: the network time at the end of the tick (the ledger's logical clock).
-    budget: what the tick spent (``orchestrator.physics.budget``): the tick's circuits and
-        shots, the rules' (learning batch, Jacobian, memory), the spike reading, the neuron
-        updates of an annealer, the decoders' evaluations.
-    placebo: with a ``placebo`` section, the permutation pi of the channels this tick's push
-        used (channel c was pushed by the phasor of channel pi[c]); None otherwise.
-    """
-
-    tick: int
-    timestamp_us: int
-    quantum: QuantumReading
-    spikes: SpikeReading
-    coupling: AceState
-    next: NextTick
-    fields: Mapping[str, Any]
-    verdict: Verdict
-    budget: TickBudget
-    placebo: tuple[int, ...] | None = None
-
-
-def no_snapshot() -> EntropySnapshot:
-    """The §15 monitor snapshot before any tick: ``tick`` and every metric None."""
-    return EntropySnapshot()
-
-
-def snapshot_of(record: TickRecord) -> EntropySnapshot:
-    """The §15 monitor snapshot of one tick (the loop's and the job worker's)."""
-    return entropy_snapshot(
-        record.tick,
-        record.quantum.entropy,
-        record.spikes.coherence_energy,
-        record.spikes.phases.violations,
-        record.fields,
-        record.verdict,
-    )
-
-
-def initial_preparation(config: RunConfig, n: int) -> QuantumRequest:
-    """Every qubit at (``pci.initial_theta``, ``pci.initial_phi``), as angles or amplitudes;
-    with ``learning``, the trainable evolution's starting angles too."""
-    theta0, phi0 = config.pci.initial_theta, config.pci.initial_phi
-    if config.pci.mapping == "qubit":
-        evolution = None
-        if config.learning is not None:  # the trainable evolution's starting angles
-            layout = term_layout(config.build_hamiltonian())
-            evolution = layout.term_angles(config.learning.start_angles(config.trotter.dt))
-        return QuantumRequest(theta=np.full(n, theta0), phi=np.full(n, phi0), evolution=evolution)
-    one = np.array([math.cos(theta0 / 2), np.exp(1j * phi0) * math.sin(theta0 / 2)])
-    state = np.ones(1, dtype=complex)
-    for _ in range(n):
-        state = np.kron(one, state)
-    return QuantumRequest(amplitudes=state)
 
 
 @final

@@ -23,9 +23,10 @@ from orchestrator.record.faults import crash_point
 from orchestrator.record.ledger import LedgerError
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.run.events import tick_event
-from orchestrator.run.loop import FusionLoop, TickRecord
+from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rollback import Rollback
 from orchestrator.run.state import encode_state
+from orchestrator.run.tick_record import TickRecord
 
 __all__ = ["ReplayMismatch", "Session", "TickCallback", "now"]
 
