@@ -249,14 +249,16 @@ def _closing(
 
 def node_lines(run_dir: Path) -> list[str]:
     """One line per node of a federation's run directory: ticks, H_coh, coupling (live)."""
+    from orchestrator.record.directories import FederationDirectory
     from orchestrator.record.ledger import last_events
+    from orchestrator.record.rundir import RunDirectory
 
     lines = []
-    nodes = run_dir / "nodes"
+    nodes = FederationDirectory(run_dir).nodes
     if not nodes.is_dir():
         return lines
     for path in sorted(p for p in nodes.iterdir() if p.is_dir()):
-        events = last_events(path / "ledger.sqlite", 4)
+        events = last_events(RunDirectory(path).ledger, 4)
         ticks = [e for _, e in events if e["kind"] == "tick"]
         rounds = [e for _, e in events if e["kind"] == "consensus"]
         line = f"node {path.name}: "

@@ -23,6 +23,7 @@ from orchestrator.cli.app import (
 from orchestrator.cli.federation import node_lines
 from orchestrator.cli.jobs import JobArg, JsonOpt, job_or_exit, store_or_exit
 from orchestrator.jobs.store import TERMINAL, Job, JobStoreError
+from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.rundir import RunDirectory, read_summary
 
 
@@ -276,7 +277,7 @@ def logs(
     """
     store = store_or_exit(write=False)
     job = job_or_exit(store, job_id)
-    path = store.home / "logs" / f"{job.id}.log"
+    path = HomeDirectory(store.home).job_log(job.id)
     position = 0
     while True:
         if path.is_file():

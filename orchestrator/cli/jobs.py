@@ -21,6 +21,7 @@ from orchestrator.cli.app import (
     stop_on_signals,
 )
 from orchestrator.jobs.store import Job, JobError, JobStore, JobStoreError
+from orchestrator.record.directories import SweepDirectory
 from orchestrator.record.rundir import RunDirectory
 
 JobArg = Annotated[
@@ -159,15 +160,13 @@ RESUME_TAKES = (
 
 def not_a_run(path: Path) -> str | None:
     """What ``path`` is, in one line, when it exists and is not a run directory (else None)."""
-    from orchestrator.run.sweep import PLAN_FILE
-
     if not path.exists() and not path.is_symlink():
         return None
     if not path.is_dir():
         return f"{path}: a file, not a run directory"
     files = RunDirectory(path)
     try:
-        if (path / PLAN_FILE).is_file():
+        if SweepDirectory(path).is_sweep():
             return (
                 f"{path}: a sweep directory; continue it with the same `qnf sweep` command "
                 f"and --out {path}"

@@ -133,7 +133,9 @@ class _Keeper:
     ) -> None:
         self.worker_id, self.worker, self.started = worker_id, worker, started
         self.lease_s = lease_s
-        self.conn = sqlite3.connect(  # mode=rw: the store exists; never make a file here
+        # mode=rw: the store exists; never make a file here. The name is HomeDirectory.JOBS
+        # (record/directories.py), spelled here because this file imports only the stdlib.
+        self.conn = sqlite3.connect(
             f"file:{home / 'jobs.sqlite'}?mode=rw", uri=True, isolation_level=None, timeout=_BUSY_S
         )
         self.conn.execute("PRAGMA synchronous=FULL")

@@ -19,6 +19,7 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.config.yaml_input import parse_yaml, read_text
 from orchestrator.jobs.store import TERMINAL, JobStore, durable_ticks
 from orchestrator.jobs.storefile import JobStoreError, reason
+from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.rundir import RunDirectory, read_summary
 
 __all__ = ["rebuild_store"]
@@ -26,7 +27,7 @@ __all__ = ["rebuild_store"]
 
 def rebuild_store(home: Path) -> tuple[Path | None, int]:
     """Move the store aside (if there is one) and rebuild it; (where it went, jobs found)."""
-    path = home / "jobs.sqlite"
+    path = HomeDirectory(home).jobs
     moved = None
     if path.exists():
         moved = path.with_name(f"jobs.sqlite.{time.strftime('%Y%m%d-%H%M%S')}.bad")
@@ -40,7 +41,7 @@ def rebuild_store(home: Path) -> tuple[Path | None, int]:
     store = JobStore(home)
     count = 0
     try:
-        runs = home / "runs"
+        runs = HomeDirectory(home).runs
         for run_dir in sorted(runs.iterdir()) if runs.is_dir() else []:
             row = _job_of(RunDirectory(run_dir))
             if row is not None:

@@ -14,17 +14,18 @@ import contextlib
 import os
 from pathlib import Path
 
+from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.fsutil import file_mode
 
 __all__ = ["SPARE_BYTES", "SPARE_NAME", "keep_spare", "release"]
 
-SPARE_NAME = "spare"
+SPARE_NAME = HomeDirectory.SPARE
 SPARE_BYTES = 64 * 1024  # a store update takes a few 4 KiB pages of WAL; room for several
 
 
 def keep_spare(home: Path) -> bool:
     """Make ``home/spare`` unless it is there (whole); False when the disk has no room."""
-    path = home / SPARE_NAME
+    path = HomeDirectory(home).spare
     with contextlib.suppress(OSError):
         if path.stat().st_size == SPARE_BYTES:
             return True
@@ -47,7 +48,7 @@ def keep_spare(home: Path) -> bool:
 def release(home: Path) -> bool:
     """Give the spare's space back to the disk; False when there was none to give."""
     try:
-        (home / SPARE_NAME).unlink()
+        HomeDirectory(home).spare.unlink()
     except OSError:
         return False
     return True

@@ -11,10 +11,10 @@ import fcntl
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from orchestrator.jobs.store import JobStore
+from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.fsutil import create_private, file_mode
 
 __all__ = ["ensure_worker", "inherited_lock", "spawn", "take_worker_lock"]
@@ -24,7 +24,7 @@ _LOCK_ENV = "QNF_WORKER_LOCK_FD"
 
 def take_worker_lock(home: Path) -> int | None:
     """The descriptor holding ``QNF_HOME/worker.lock``, or None if a worker holds it."""
-    fd = os.open(home / "worker.lock", os.O_RDWR | os.O_CREAT, file_mode())
+    fd = os.open(HomeDirectory(home).worker_lock, os.O_RDWR | os.O_CREAT, file_mode())
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -38,7 +38,7 @@ def spawn(home: Path, lock_fd: int | None = None) -> int:
 
     ``lock_fd``: the worker lock, handed to the new worker (it holds it from its first moment).
     """
-    log = home / "logs" / f"worker-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    log = HomeDirectory(home).worker_log()
     env = dict(os.environ, QNF_HOME=str(home))
     env.pop(_LOCK_ENV, None)
     if lock_fd is not None:

@@ -48,6 +48,7 @@ from orchestrator.jobs import lease
 from orchestrator.jobs.lease import lease_seconds
 from orchestrator.jobs.proc import alive, start_time
 from orchestrator.jobs.storefile import JobStoreError, is_disk_full, open_store, reason
+from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.rundir import RunDirectory
 
 __all__ = [
@@ -78,10 +79,7 @@ class JobError(RuntimeError):
 
 def qnf_home() -> Path:
     """The state directory: ``$QNF_HOME``, else ``$XDG_STATE_HOME/qnfusion``."""
-    if os.environ.get("QNF_HOME"):
-        return Path(os.environ["QNF_HOME"]).expanduser()
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "qnfusion"
+    return HomeDirectory.from_environment().path
 
 
 def durable_ticks(run_dir: Path, recorded: int) -> int:
@@ -134,7 +132,7 @@ class JobStore:
 
     def __init__(self, home: Path | None = None, write: bool = True) -> None:
         self.home = home or qnf_home()
-        self.path = self.home / "jobs.sqlite"
+        self.path = HomeDirectory(self.home).jobs
         self._conn, self.read_only = open_store(self.home, self.path, write)
         self._conn.row_factory = sqlite3.Row
 
@@ -230,7 +228,7 @@ class JobStore:
     ) -> Job:
         """Record a new queued job; its run directory defaults to ``runs/<id>`` here."""
         job_id = uuid.uuid4().hex[:10]
-        folder = run_dir if run_dir is not None else self.home / "runs" / job_id
+        folder = run_dir if run_dir is not None else HomeDirectory(self.home).run(job_id)
         now = time.time()
         with self._tx() as c:
             c.execute(

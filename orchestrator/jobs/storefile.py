@@ -18,6 +18,7 @@ import sqlite3
 from functools import cache
 from pathlib import Path
 
+from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.fsutil import create_private, make_dir
 
 __all__ = ["ADDED_COLUMNS", "SCHEMA", "JobStoreError", "is_disk_full", "open_store", "reason"]
@@ -103,7 +104,7 @@ def _corrupt(exc: BaseException) -> bool:
 def _not_a_store(home: Path, path: Path, why: str) -> JobStoreError:
     return JobStoreError(
         f"{path}: not a qnfusion job store ({why}); `qnf jobs --rebuild` moves it aside and "
-        f"rebuilds the job list from the run directories under {home / 'runs'}"
+        f"rebuilds the job list from the run directories under {HomeDirectory(home).runs}"
     )
 
 
@@ -139,7 +140,7 @@ def _check(home: Path, path: Path, conn: sqlite3.Connection) -> bool:
 
 def _writable(home: Path, path: Path) -> sqlite3.Connection:
     make_dir(home, parents=True, exist_ok=True)
-    make_dir(home / "logs", exist_ok=True)
+    make_dir(HomeDirectory(home).logs, exist_ok=True)
     create_private(path)
     conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
     try:

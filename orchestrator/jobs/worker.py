@@ -51,6 +51,7 @@ from orchestrator.jobs.keeper import LeaseKeeper
 from orchestrator.jobs.spare import keep_spare, release
 from orchestrator.jobs.spawn import inherited_lock, take_worker_lock
 from orchestrator.jobs.store import Job, JobStore, JobStoreError
+from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.fsutil import create_private
 from orchestrator.record.rundir import RunDirectory
@@ -82,7 +83,7 @@ def _job_logger(home: Path, job: Job) -> logging.Logger:
     logger = logging.getLogger(f"qnfusion.job.{job.id}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    path = home / "logs" / f"{job.id}.log"
+    path = HomeDirectory(home).job_log(job.id)
     try:
         create_private(path)
         handler: logging.Handler = _JobLog(path)

@@ -22,8 +22,8 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from orchestrator.record.directories import FederationDirectory
 from orchestrator.record.events import ticks_done
-from orchestrator.record.federation_ledger import node_dir
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
@@ -130,7 +130,7 @@ def _check_node(
 ) -> None:
     from orchestrator.record.audit import audit
 
-    path = node_dir(files.path, node_id)
+    path = FederationDirectory(files.path).node(node_id)
     node = RunDirectory(path)
     recorded = recorded if isinstance(recorded, Mapping) else {}
     if not node.ledger.is_file():
