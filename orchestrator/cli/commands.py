@@ -220,9 +220,10 @@ def report(run_dir: RunDirArg) -> None:
 
       qnf report runs/demo-20250101-120000
     """
-    from orchestrator.record.federation_ledger import GENESIS_KIND, node_dir
+    from orchestrator.record.directories import FederationDirectory
     from orchestrator.record.federation_report import draw_federation_report
     from orchestrator.record.ledger import read_blocks
+    from orchestrator.record.ledger_events import FEDERATION_GENESIS as GENESIS_KIND
     from orchestrator.record.report import draw_report
     from orchestrator.record.rundir import RunDirectory
 
@@ -231,7 +232,7 @@ def report(run_dir: RunDirArg) -> None:
         fail([f"{run_dir}: not a run directory (no {files.LEDGER})"])
     genesis = next(read_blocks(files.ledger), (0, {}, {}))[1]
     if genesis.get("kind") == GENESIS_KIND:
-        nodes = {node: node_dir(run_dir, node) for node in genesis.get("nodes", {})}
+        nodes = {node: FederationDirectory(run_dir).node(node) for node in genesis.get("nodes", {})}
         say(str(draw_federation_report(run_dir, nodes)))
     else:
         say(str(draw_report(run_dir)))

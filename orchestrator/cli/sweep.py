@@ -113,30 +113,17 @@ def sweep(
       qnf sweep --file configs/maxcut/sweep.yaml --pool ray --address auto
     """
     from orchestrator.config.errors import ConfigError
-    from orchestrator.config.yaml_input import read_text
-    from orchestrator.record.sweep_table import PLOT, TABLE, plot_sweep, write_table
+    from orchestrator.record.sweep_table import PLOT, TABLE
     from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
-    from orchestrator.run.sweep import point_dir, pool_plugin, request_stop, run_sweep
-    from orchestrator.run.sweep_plan import SweepPlan, load_sweep_file, parse_over, seed_values
+    from orchestrator.run.sweep import pool_plugin, request_stop, run_sweep, tabulate
+    from orchestrator.run.sweep_plan import plan_from_options
 
     try:
-        axes, file_seeds = [], None
-        if sweep_file is not None:
-            named, axes, file_seeds = load_sweep_file(sweep_file)
-            config = config or named
-        if config is None:
-            raise ConfigError(["CONFIG: give a run config, or a --file that names one"])
-        axes += [parse_over(spec) for spec in over or []]
-        if not axes and seeds is None and file_seeds is None:
-            raise ConfigError(["--over: give at least one KEY=V1,V2,... (or --seeds N)"])
-        text = read_text(config)
-        count = seeds if seeds is not None else file_seeds
-        plan = SweepPlan(text, str(config), tuple(axes), seed_values(text, str(config), count))
-        plan.configs()  # every point validated before a directory is made
+        plan, base = plan_from_options(config, over or [], seeds, sweep_file)
         pool_plugin(pool, address)  # known and installed, before a directory is made
     except ConfigError as exc:
         fail(exc.problems)
-    out = Path(os.path.abspath(out or Path("sweeps") / f"{config.stem}-{plan.digest[:8]}"))
+    out = Path(os.path.abspath(out or Path("sweeps") / f"{base.stem}-{plan.digest[:8]}"))
     err.print(f"sweep: {len(plan.points)} points into {out}", highlight=False)
     progress = Progress(
         TextColumn("[bold]sweep[/bold]"),
@@ -168,11 +155,7 @@ def sweep(
         fail(exc.problems)
     except KeyboardInterrupt:
         fail([f"interrupted; the same command with --out {out} continues the sweep"], 130)
-    names = [p.name for p in plan.points]
-    run_dirs = [point_dir(out, p) for p in plan.points]
-    rows = write_table(out, names, [p.overrides for p in plan.points], summaries, run_dirs)
-    keys = list(dict.fromkeys(k for p in plan.points for k in p.overrides))
-    plot_sweep(out, rows, keys, metric)
+    rows = tabulate(plan, out, summaries, metric)
     counts: dict[str, int] = {}
     for row in rows:
         counts[str(row["status"])] = counts.get(str(row["status"]), 0) + 1

@@ -27,7 +27,7 @@ engine's ``NodeDown``), in sorted node order:
 
 Every node that answered gets a ``Delivery`` (consensus, coupling, decoupled and why); a node
 whose delivery fails is treated as missing from then on (it rejoins decoupled). The round's
-outcome is one block of the federation ledger (``orchestrator.record.federation_ledger``).
+outcome is one block of the federation ledger (``orchestrator.record.ledger_events``).
 
 The coordinator's state between rounds (each node's coupling, who was absent, the last round
 accepted from each node) is a function of the round events it produced, so a resumed
@@ -47,6 +47,7 @@ from orchestrator.contract.federation import NodeDown
 from orchestrator.federation.consensus import consensus
 from orchestrator.federation.protocol import Delivery
 from orchestrator.federation.signing import Contribution, Intake, Rejection
+from orchestrator.record.ledger_events import round_event
 
 __all__ = ["Coordinator", "RoundOutcome"]
 
@@ -73,22 +74,23 @@ class RoundOutcome:
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     signatures: dict[str, str] = field(default_factory=dict)
 
-    def event(self) -> dict[str, Any]:
-        """The round's federation-ledger event (without the ledger's block fields)."""
-        return {
-            "kind": "round",
-            "round": self.round,
-            "tick": self.tick,
-            "consensus": None if self.consensus is None else list(self.consensus),
-            "members": self.members,
-            "decoupled": self.decoupled,
-            "rejected": self.rejected,
-            "missing": self.missing,
-            "rejoining": self.rejoining,
-            "coupling": self.coupling,
-            "resynchronised": self.resynchronised,
-            "undelivered": self.undelivered,
-        }
+    def event(self, timestamp_us: int) -> dict[str, Any]:
+        """The round's federation-ledger event (without the ledger's block fields);
+        ``timestamp_us``: network time of the round's last tick, microseconds."""
+        return round_event(
+            round=self.round,
+            tick=self.tick,
+            timestamp_us=timestamp_us,
+            consensus=None if self.consensus is None else list(self.consensus),
+            members=self.members,
+            decoupled=self.decoupled,
+            rejected=self.rejected,
+            missing=self.missing,
+            rejoining=self.rejoining,
+            coupling=self.coupling,
+            resynchronised=self.resynchronised,
+            undelivered=self.undelivered,
+        )
 
 
 @final

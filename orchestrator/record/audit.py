@@ -47,8 +47,8 @@ from orchestrator.record import checkpoint
 from orchestrator.record.audit_federation import check_federation
 from orchestrator.record.budget import budget_totals
 from orchestrator.record.events import last_tick_metrics, ticks_done
-from orchestrator.record.federation_ledger import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record.ledger import read_blocks
+from orchestrator.record.ledger_events import FEDERATION_GENESIS
 from orchestrator.record.result import run_result
 from orchestrator.record.rundir import RunDirectory, load_summary
 from orchestrator.record.verify import verify

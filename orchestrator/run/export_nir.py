@@ -20,9 +20,9 @@ from pathlib import Path
 from orchestrator.config.nir_graph import graph_from_network
 from orchestrator.config.stored import load_stored_config
 from orchestrator.record import checkpoint
-from orchestrator.record.federation_ledger import GENESIS_KIND as FEDERATION_GENESIS
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks
+from orchestrator.record.ledger_events import FEDERATION_GENESIS
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.run.assemble import build_network
 from orchestrator.run.state import decode_state

@@ -39,9 +39,10 @@ from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
 from orchestrator.record import faults
-from orchestrator.record.federation_ledger import end_event, genesis_event, node_dir
+from orchestrator.record.directories import FederationDirectory
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
+from orchestrator.record.ledger_events import federation_end_event, federation_genesis_event
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation_keys import (
@@ -99,7 +100,7 @@ def node_specs(
             {
                 "config_yaml": text,
                 "node_id": node.id,
-                "run_dir": str(node_dir(run_dir, node.id).absolute()),
+                "run_dir": str(FederationDirectory(run_dir).node(node.id).absolute()),
                 "run_id": run_id,
             },
             dict(node.resources),
@@ -186,13 +187,18 @@ def run_federation(
             raise ConfigError(problems)
         if interrupt is not None and interrupt.requested:
             raise Interrupted(interrupt.signum or 0)
-        make_dir(run_dir / "nodes", parents=True)  # private, as a run's (fsutil)
+        make_dir(FederationDirectory(run_dir).nodes, parents=True)  # private, as a run's (fsutil)
         with files.locked():
             write_atomic(files.config, dump_yaml(config.resolved()).encode())
             with Ledger.create(files.ledger) as ledger:
                 append = appender(ledger, on_commit)
                 append(
-                    genesis_event(hashed_config(config.resolved()), config.config_hash(), keys, m),
+                    federation_genesis_event(
+                        config=hashed_config(config.resolved()),
+                        config_sha256=config.config_hash(),
+                        keys=keys,
+                        channels=m,
+                    ),
                     _genesis_meta(run_id, fed.engine, repository_keys(fed)),
                 )
                 coordinator = Coordinator(run_id, keys, m, fed.eps_phi, fed.ramp_rounds)
@@ -237,7 +243,10 @@ def drive(
                  for s in specs}  # fmt: skip
     if placed and status in ("completed", "failed"):
         tick_us = config.spiking.tick_ms * 1000
-        append(end_event(round(config.run.ticks * tick_us), held, nodes), {"wall_time": now()})
+        end = federation_end_event(
+            timestamp_us=round(config.run.ticks * tick_us), rounds=held, nodes=nodes
+        )
+        append(end, {"wall_time": now()})
     if status == "interrupted" and interrupt is not None:
         error = interrupt.reason
     summary = federation_summary(
@@ -284,7 +293,7 @@ def _rounds(
             "receive", {i: (d,) for i, d in outcome.deliveries.items()}, fed.round_timeout_s
         )
         coordinator.delivered(outcome, receipts)
-        event = dict(outcome.event(), timestamp=round(until * tick_us))
+        event = outcome.event(round(until * tick_us))
         meta = {
             "wall_time": now(),
             "seconds": time.perf_counter() - began,
@@ -333,7 +342,7 @@ def federation_summary(
     error: str | None = None,
     resumable: bool = False,
 ) -> dict[str, Any]:
-    """The federation's summary.json as it stands (``orchestrator.record.federation_ledger``);
+    """The federation's summary.json as it stands (``orchestrator.record.ledger_events``);
     ``resume`` names the command that continues it unless it ended (completed, or failed
     after its last round: resumable=False)."""
     files = RunDirectory(run_dir)
@@ -351,7 +360,8 @@ def federation_summary(
         "ticks_planned": config.run.ticks,
         "engine": config.federation.engine if config.federation else None,
         "nodes": {
-            n: dict(o, run_dir=str(node_dir(run_dir, n))) for n, o in sorted(nodes.items())
+            n: dict(o, run_dir=str(FederationDirectory(run_dir).node(n)))
+            for n, o in sorted(nodes.items())
         },
         "resumes": resumes,
         "finished_at": now(),

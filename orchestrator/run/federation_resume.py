@@ -35,9 +35,9 @@ from orchestrator.config.stored import load_stored_config
 from orchestrator.contract.federation import FederationEngine
 from orchestrator.federation.coordinator import Coordinator
 from orchestrator.record import faults
-from orchestrator.record.federation_ledger import GENESIS_KIND
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import Ledger, read_blocks
+from orchestrator.record.ledger_events import FEDERATION_GENESIS as GENESIS_KIND
 from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import (

@@ -29,7 +29,9 @@ from orchestrator.federation.protocol import Delivery, FederatedNode
 from orchestrator.federation.signing import Contribution, sign
 from orchestrator.record import checkpoint
 from orchestrator.record.ledger import read_blocks
+from orchestrator.record.ledger_events import consensus_event
 from orchestrator.record.rundir import RunDirectory
+from orchestrator.run.events import preparation_fields
 from orchestrator.run.federation_keys import read_node_key
 from orchestrator.run.resume import resumed_run
 from orchestrator.run.runner import OpenRun, finish, started_run
@@ -115,21 +117,14 @@ class FusionNode(FederatedNode):
             network = loop.spiking.snapshot()
             data, _, _ = encode_state(loop, network, recorder.height, recorder.root)
             sha = checkpoint.digest(data)
-        prep = loop.next.preparation
-        event = {
-            "kind": "consensus",
-            "tick": loop.tick,
-            "timestamp": round(loop.tick * loop.spiking.network.tick_ms * 1000),
-            **fields,
-            "next_preparation": (
-                {"theta": prep.theta, "phi": prep.phi}
-                if prep.amplitudes is None
-                else {"re": prep.amplitudes.real, "im": prep.amplitudes.imag}
-            ),
-            "checkpoint_sha256": sha,
-            "stable": False,  # rollback targets stay ticks and reverts
-            "config_sha256": loop.config_hash,
-        }
+        event = consensus_event(
+            tick=loop.tick,
+            timestamp_us=round(loop.tick * loop.spiking.network.tick_ms * 1000),
+            rule_fields=fields,
+            next_preparation=preparation_fields(loop.next.preparation),
+            checkpoint_sha256=sha,
+            config_sha256=loop.config_hash,
+        )
         stable = session.rollback.stable
         recorder.append(
             event,

@@ -20,9 +20,10 @@ from typing import Any
 
 from orchestrator.config.stored import load_stored_config
 from orchestrator.record import checkpoint, faults
+from orchestrator.record.directories import FederationDirectory
 from orchestrator.record.failure import write_failure
-from orchestrator.record.federation_ledger import GENESIS_KIND
 from orchestrator.record.ledger import Ledger, read_blocks
+from orchestrator.record.ledger_events import FEDERATION_GENESIS as GENESIS_KIND
 from orchestrator.record.recorder import RunRecorder, rebuild_csv
 from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
@@ -175,7 +176,7 @@ def refuse_node_alone(run_dir: Path) -> None:
     """``ResumeError`` when ``run_dir`` is a node of a federation: a node goes on with its
     federation only (``qnf resume FEDERATION_DIR``), whatever its own state."""
     files = RunDirectory(run_dir)
-    if files.is_run() and files.path.parent.name == "nodes":
+    if files.is_run() and files.path.parent.name == FederationDirectory.NODES:
         from orchestrator.run.federation_resume import is_federation
 
         if is_federation(files.path.parent.parent):

@@ -17,7 +17,7 @@ from typing import final
 
 from orchestrator.contract.spiking import NetworkState, SpikingBackend
 from orchestrator.record import checkpoint
-from orchestrator.record.events import revert_event
+from orchestrator.record.ledger_events import revert_event
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.state import StablePoint, encode_state

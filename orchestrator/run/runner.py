@@ -42,6 +42,7 @@ from orchestrator.record.chain import GENESIS
 from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.ledger import Ledger
+from orchestrator.record.ledger_events import genesis_event
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.record.result import ResultReader, learning_csv
 from orchestrator.record.rundir import RunBusy, RunDirectory
@@ -232,16 +233,13 @@ def started_run(
             )
             recorder.on_commit = on_commit
             stable, data, sha = _initial_checkpoint(loop, on_start)
-            genesis = {
-                "kind": "genesis",
-                "timestamp": 0,
-                "config": hashed_config(config.resolved()),
-                "config_sha256": config.config_hash(),
-                "seed": config.run.seed,
-                "backends": backends,
-                "checkpoint_sha256": sha,
-                "stable": sha is not None,
-            }
+            genesis = genesis_event(
+                config=hashed_config(config.resolved()),
+                config_sha256=config.config_hash(),
+                seed=config.run.seed,
+                backends=backends,
+                checkpoint_sha256=sha,
+            )
             recorder.append(genesis, _genesis_meta(), checkpoint_bytes=data, protect=0)
             recorder.flush()
         except BaseException as exc:

@@ -18,9 +18,9 @@ from typing import Any, final
 from orchestrator.contract.quantum import QuantumBackendFailure
 from orchestrator.contract.spiking import NetworkState
 from orchestrator.record import checkpoint
-from orchestrator.record.events import stop_event
 from orchestrator.record.faults import crash_point
 from orchestrator.record.ledger import LedgerError
+from orchestrator.record.ledger_events import stop_event
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.run.events import tick_event
 from orchestrator.run.loop import FusionLoop

@@ -21,11 +21,11 @@ working directory is not the user's), and a worker changes to the driver's worki
 when it has it, so relative paths in the config mean what they mean to the user.
 
 Interrupting a sweep: the driver (``qnf sweep``) holds the signals; the first writes
-``STOP_FILE`` into the sweep directory (``request_stop``) with the signal's name. A point sees
-it before it starts (status ``not started``: nothing written) and before each tick (status
-``interrupted``: it stops at the tick boundary, resumable), whatever process or host runs it;
-the table says which point ended how, and the same command again completes the rest (the file
-is removed when a sweep starts).
+``stop-requested`` (``SweepDirectory.stop_file``) into the sweep directory (``request_stop``)
+with the signal's name. A point sees it before it starts (status ``not started``: nothing
+written) and before each tick (status ``interrupted``: it stops at the tick boundary,
+resumable), whatever process or host runs it; the table says which point ended how, and the
+same command again completes the rest (the file is removed when a sweep starts).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config_text
+from orchestrator.record.directories import SweepDirectory
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.run.sweep_plan import SweepPlan, SweepPoint
@@ -52,24 +53,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOT_STARTED",
-    "PLAN_FILE",
-    "STOP_FILE",
-    "point_dir",
     "pool_plugin",
     "request_stop",
     "run_point",
     "run_sweep",
     "run_task",
+    "tabulate",
 ]
 
-PLAN_FILE = "sweep.json"
-STOP_FILE = "stop-requested"  # written by the driver on a signal (module docstring)
 NOT_STARTED = "not started"
 
 
 def open_sweep(plan: SweepPlan, out: Path) -> None:
     """Create ``out`` with ``sweep.json``, or check that ``out`` already holds this plan."""
-    plan_file = out / PLAN_FILE
+    files = SweepDirectory(out)
+    plan_file = files.plan
     record = {"digest": plan.digest, **plan.as_dict()}
     if plan_file.exists():
         held = json.loads(plan_file.read_text())
@@ -80,14 +78,14 @@ def open_sweep(plan: SweepPlan, out: Path) -> None:
         return
     if out.exists() and any(out.iterdir()):
         raise ConfigError([f"{out}: exists and is not a sweep directory; pass a new --out"])
-    make_dir(out / "points", parents=True, exist_ok=True)  # private, as a run's (fsutil)
+    make_dir(files.points, parents=True, exist_ok=True)  # private, as a run's (fsutil)
     write_atomic(plan_file, json.dumps(record, indent=1).encode() + b"\n")
 
 
 def request_stop(out: Path, signum: int) -> None:
     """Ask every point of the sweep in ``out`` to stop (the driver's first signal)."""
     with contextlib.suppress(OSError):  # a full or read-only disk: the points run on
-        write_atomic(out / STOP_FILE, (signal.Signals(signum).name + "\n").encode())
+        write_atomic(SweepDirectory(out).stop_file, (signal.Signals(signum).name + "\n").encode())
 
 
 def stop_requested(stop_file: Path | None) -> int | None:
@@ -152,11 +150,6 @@ def _not_started(stop: SignalStop) -> dict[str, Any]:
 PointCallback = Callable[[SweepPoint, dict[str, Any]], None]
 
 
-def point_dir(out: Path, point: SweepPoint) -> Path:
-    """The run directory of ``point`` in the sweep directory ``out``."""
-    return out / "points" / point.name
-
-
 def pool_plugin(kind: str = "local", address: str | None = None) -> PoolPlugin:
     """The registered sweep pool of ``kind`` (``contract/sweep_pool.py``); ``ConfigError``
     in one line when it is not registered or its package is not installed. Starts nothing."""
@@ -202,7 +195,8 @@ def run_sweep(
     out = Path(os.path.abspath(out))  # a worker's working directory may be another one
     runner: SweepPool = pool_plugin(pool, address).load()(workers, address)
     open_sweep(plan, out)
-    stop_file = out / STOP_FILE
+    files = SweepDirectory(out)
+    stop_file = files.stop_file
     stop_file.unlink(missing_ok=True)  # an earlier interrupt's; this run goes on
     if interrupt is not None and interrupt.signum is not None:
         request_stop(out, interrupt.signum)  # it came while the pool was starting
@@ -216,7 +210,7 @@ def run_sweep(
     cwd = Path.cwd()
     tasks = [
         PointTask(
-            p.index, plan.config_text, plan.source, p.overrides, point_dir(out, p), stop_file, cwd
+            p.index, plan.config_text, plan.source, p.overrides, files.point(p.name), stop_file, cwd
         )
         for p in plan.points
     ]
@@ -247,3 +241,18 @@ def _guarded(config: RunConfig, run_dir: Path, stop_file: Path | None) -> dict[s
         raise
     except Exception as exc:  # one point's failure does not end the sweep; the table says it
         return {"status": "error", "error": f"{type(exc).__name__}: {exc}", "skipped": False}
+
+
+def tabulate(
+    plan: SweepPlan, out: Path, summaries: list[dict[str, Any]], metric: str
+) -> list[dict[str, Any]]:
+    """Write the sweep's table.csv, timings.csv and sweep.png (``metric`` against the axes)
+    from the points' summaries (in ``plan.points`` order); returns the table's rows."""
+    from orchestrator.record.sweep_table import plot_sweep, write_table
+
+    files = SweepDirectory(out)
+    run_dirs = [files.point(p.name) for p in plan.points]
+    overrides = [p.overrides for p in plan.points]
+    rows = write_table(out, [p.name for p in plan.points], overrides, summaries, run_dirs)
+    plot_sweep(out, rows, list(dict.fromkeys(k for over in overrides for k in over)), metric)
+    return rows

@@ -36,6 +36,7 @@ __all__ = [
     "SweepPoint",
     "load_sweep_file",
     "parse_over",
+    "plan_from_options",
     "seed_values",
 ]
 
@@ -217,3 +218,29 @@ def seed_values(base_text: str, source: str, count: int | None) -> tuple[int, ..
         raise ConfigError(["--seeds: must be >= 1"])
     base = load_config_text(base_text, source).run.seed
     return tuple(base + i for i in range(count))
+
+
+def plan_from_options(
+    config: Path | None, over: Sequence[str], seeds: int | None, sweep_file: Path | None
+) -> tuple[SweepPlan, Path]:
+    """The plan ``qnf sweep`` was asked for, every point validated, and its base config's path.
+
+    config: the base config (None when ``sweep_file`` names one). over: ``KEY=V1,V2,...``
+    specs, added after the file's axes. seeds: seeds a point (overrides the file's count).
+    ``ConfigError`` with one line per problem; nothing is written.
+    """
+    axes: list[Axis] = []
+    file_seeds = None
+    if sweep_file is not None:
+        named, axes, file_seeds = load_sweep_file(sweep_file)
+        config = config or named
+    if config is None:
+        raise ConfigError(["CONFIG: give a run config, or a --file that names one"])
+    axes += [parse_over(spec) for spec in over]
+    if not axes and seeds is None and file_seeds is None:
+        raise ConfigError(["--over: give at least one KEY=V1,V2,... (or --seeds N)"])
+    text = read_text(config)
+    count = seeds if seeds is not None else file_seeds
+    plan = SweepPlan(text, str(config), tuple(axes), seed_values(text, str(config), count))
+    plan.configs()  # every point validated before a directory is made
+    return plan, config

@@ -14,13 +14,16 @@ from orchestrator.config import load_config
 from orchestrator.contract.federation import FederationEngine
 from orchestrator.federation.local import LocalEngine
 from orchestrator.federation.signing import generate_private_key, sign
+from orchestrator.record.directories import FederationDirectory
 from orchestrator.record.federation_report import federation_figure
 from orchestrator.record.ledger import read_blocks
+from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
 from orchestrator.run.node import FusionNode
 from orchestrator.testing.federation import PHASE_NODE, PhaseNode, open_phase_node
 from tests.federated import write_federation
+from tests.ledger_schema import assert_schema
 
 ATTACKS = {2: "replayed round", 3: "bad signature", 4: "unknown key"}
 
@@ -100,6 +103,13 @@ def test_a_failing_fusion_node_is_restarted_from_its_checkpoint_and_rejoins(
     assert held[3]["members"] == ["n0", "n1", "n2"] and held[3]["resynchronised"] == ["n1"]
     assert verify(out / "ledger.sqlite").ok
     end = [e for _, e, _ in read_blocks(out / "ledger.sqlite")][-1]
+    files = FederationDirectory(out)  # the layout record/directories.py names
+    assert files.coordinator.ledger == out / "ledger.sqlite" and files.nodes == out / "nodes"
+    assert sorted(p.name for p in files.nodes.iterdir()) == ["n0", "n1", "n2"]
+    assert files.node("n1") == out / "nodes" / "n1"
+    kinds = assert_schema(files.coordinator.ledger)  # record/ledger_events.SCHEMA
+    assert (kinds["federation"], kinds["round"], kinds["end"]) == (1, 4, 1)
+    assert assert_schema(RunDirectory(files.node("n1")).ledger)["consensus"] == 3
     for node in ("n0", "n1", "n2"):
         node_dir = out / "nodes" / node
         checked = verify(node_dir / "ledger.sqlite")

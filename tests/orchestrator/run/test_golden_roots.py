@@ -34,6 +34,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
+from tests.ledger_schema import assert_schema
 from tests.orchestrator.run.golden import GOLDEN, case_environment, run_case
 from tests.paths import ROOT
 
@@ -110,6 +111,8 @@ def test_the_run_reaches_its_recorded_root(name: str, tmp_path) -> None:
     assert (result.status, result.ticks) == ("completed", case["ticks"])
     assert result.summary["reverts"] == case["reverts"]
     assert result.final_root == case["final_root"]
+    kinds = assert_schema(tmp_path / "run" / "ledger.sqlite")  # record/ledger_events.SCHEMA
+    assert (kinds["genesis"], kinds["revert"]) == (1, case["reverts"])
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

@@ -12,7 +12,7 @@ from orchestrator.config import load_config
 from orchestrator.config.errors import ConfigError
 from orchestrator.run.runner import execute
 from orchestrator.run.sweep import open_sweep, run_sweep
-from orchestrator.run.sweep_plan import SweepPlan, load_sweep_file, parse_over
+from orchestrator.run.sweep_plan import SweepPlan, load_sweep_file, parse_over, plan_from_options
 
 
 def plan_of(config: Path, *axes, seeds=None) -> SweepPlan:
@@ -193,3 +193,20 @@ def test_a_sweep_file_axis_repeated_on_the_command_line_is_refused(tmp_path, sma
     with pytest.raises(ConfigError, match="given twice"):
         run_sweep(plan_of(small_config, ("pci.gamma", (0,)), ("pci.gamma", (1,))), tmp_path / "x")
     assert not (tmp_path / "s").exists() and not (tmp_path / "x").exists()
+
+
+def test_qnf_sweep_options_become_one_plan_or_one_line_per_problem(tmp_path, small_config):
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(f"config: {small_config}\nover: {{trotter.dt: [0.1, 0.2]}}\nseeds: 2\n")
+    plan, base = plan_from_options(None, ["pci.gamma=0,1"], None, spec)
+    assert base == small_config and len(plan.points) == 2 * 2 * 2  # file axis, --over, seeds
+    assert plan.points[0].overrides == {"trotter.dt": 0.1, "pci.gamma": 0, "run.seed": 3}
+    plan, _ = plan_from_options(small_config, [], 3, spec)  # --seeds overrides the file's count
+    assert len(plan.points) == 2 * 3
+    with pytest.raises(ConfigError, match=r"^CONFIG: give a run config"):
+        plan_from_options(None, ["pci.gamma=0"], None, None)
+    with pytest.raises(ConfigError, match=r"^--over: give at least one"):
+        plan_from_options(small_config, [], None, None)
+    result = CliRunner().invoke(app, ["sweep", str(small_config), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and result.stderr.startswith("--over: give at least one")
+    assert not (tmp_path / "s").exists()
