@@ -37,7 +37,7 @@ def test_consensus_is_the_circular_mean_of_the_members():
         z = sum(complex(math.cos(p[k]), math.sin(p[k])) for p in CLOSE.values())
         assert abs(np.angle(np.exp(1j * out.consensus[k]) / z * abs(z))) < 1e-12
     assert all(d.coupling == 1.0 and not d.decoupled for d in out.deliveries.values())
-    assert out.event()["consensus"] == list(out.consensus)
+    assert out.event(0)["consensus"] == list(out.consensus)
 
 
 def test_a_far_node_is_decoupled_and_its_coupling_ramps_back():
@@ -69,7 +69,7 @@ def test_refused_contributions_are_recorded_and_decoupled(attack):
         reason = "replayed round"
     out = c.collect(1, 20, answers)
     assert out.rejected == {"b": reason}
-    assert out.event()["rejected"] == {"b": reason}
+    assert out.event(0)["rejected"] == {"b": reason}
     assert "b" not in out.members and out.coupling["b"] == 0.0
     delivery = out.deliveries["b"]
     assert delivery.decoupled and delivery.reason == f"rejected: {reason}"
@@ -190,8 +190,8 @@ def test_a_coordinator_rebuilt_from_its_round_events_decides_the_next_round_iden
         }
         live.delivered(out, receipts)
         rebuilt.delivered(again, receipts)
-        assert again.event() == out.event() and again.deliveries == out.deliveries
-        events.append(json.loads(json.dumps(out.event())))  # as the ledger gives it back
+        assert again.event(0) == out.event(0) and again.deliveries == out.deliveries
+        events.append(json.loads(json.dumps(out.event(0))))  # as the ledger gives it back
     kinds = {k for e in events for k in ("missing", "rejected", "rejoining", "undelivered",
                                          "resynchronised") if e[k]}  # fmt: skip
     assert kinds == {"missing", "rejected", "rejoining", "undelivered", "resynchronised"}
