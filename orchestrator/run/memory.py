@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from orchestrator.config.root import RunConfig
-from orchestrator.contract.memory import QuantumMemory, memory_plugins
+from orchestrator.contract.memory import QuantumMemory
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
+from orchestrator.contract.registry import plugins
 from orchestrator.run.assemble import select_quantum
 
 __all__ = ["open_memory"]
@@ -27,7 +28,7 @@ def open_memory(config: RunConfig) -> QuantumMemory:
         return selection.plugin.load()(config.quantum, program)
 
     n = mem.width(config.build_hamiltonian().n_qubits)
-    memory = memory_plugins()[mem.engine].load()(mem, n, open_quantum)
+    memory = plugins("memory")[mem.engine].load()(mem, n, open_quantum)
     if mem.patterns:
         memory.load(np.array([[int(b) for b in p] for p in mem.patterns], dtype=np.uint8))
     return memory
