@@ -3,11 +3,7 @@
 This is the composition root: the only place that turns config into backend objects, through
 the registry, so ``orchestrator/`` never imports an SDK by name.
 
-Seeds. Every stream of randomness derives from ``run.seed`` through numpy's ``SeedSequence``
-with a fixed key per stream (quantum sampling, connectivity, the neurons' noise, their initial
-potentials), so streams are independent and a run is reproducible from its config alone.
-``quantum.seed`` / ``spiking.recurrent.seed`` / ``spiking.noise.seed`` / ``spiking.v_init.seed``
-override their stream's base.
+Seeds come from the streams of ``orchestrator.run.seeds`` (one table, design §6).
 """
 
 from __future__ import annotations
@@ -33,12 +29,12 @@ from orchestrator.contract.spiking import (
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
 from orchestrator.run.closing import close_backends
+from orchestrator.run.seeds import Stream, derive_seed
 
 if TYPE_CHECKING:
     from orchestrator.physics.ising import IsingProblem
 
 __all__ = [
-    "ANNEALER_STREAM",
     "OpenBackends",
     "Selection",
     "annealer_seed",
@@ -46,7 +42,6 @@ __all__ = [
     "build_annealer",
     "build_network",
     "build_program",
-    "derive_seed",
     "draw_connectivity",
     "draw_in_degree",
     "open_backends",
@@ -57,22 +52,11 @@ __all__ = [
     "select_spiking",
 ]
 
-QUANTUM_STREAM = 1
-CONNECTIVITY_STREAM = 2
-ANNEALER_STREAM = 23  # the spiking annealer's noise and initial state (spiking.annealer)
-NOISE_STREAM = 31  # the neurons' noise current (spiking.noise; per tick, common/noise.py)
-V_INIT_STREAM = 32  # random initial membrane potentials (spiking.v_init)
-
-
-def derive_seed(base: int, *keys: int) -> int:
-    """A 32-bit seed for the stream ``keys`` of ``base`` (stable across platforms)."""
-    return int(np.random.SeedSequence([base, *keys]).generate_state(1, dtype=np.uint32)[0])
-
 
 def quantum_seed_base(config: RunConfig) -> int:
     if config.quantum.seed is not None:
         return config.quantum.seed
-    return derive_seed(config.run.seed, QUANTUM_STREAM)
+    return derive_seed(config.run.seed, Stream.QUANTUM)
 
 
 def build_program(config: RunConfig) -> QuantumProgram:
@@ -190,7 +174,7 @@ def annealer_seed(config: RunConfig) -> int:
     assert section is not None
     if section.seed is not None:
         return section.seed
-    return derive_seed(config.run.seed, ANNEALER_STREAM)
+    return derive_seed(config.run.seed, Stream.ANNEALER)
 
 
 def annealer_spec(
@@ -284,7 +268,7 @@ def build_network(config: RunConfig) -> NetworkSpec:
     elif s.recurrent is not None and (s.recurrent.k or s.recurrent.p):
         seed = s.recurrent.seed
         if seed is None:
-            seed = derive_seed(config.run.seed, CONNECTIVITY_STREAM)
+            seed = derive_seed(config.run.seed, Stream.CONNECTIVITY)
         if s.recurrent.k is not None:
             pre, post, weight = draw_in_degree(n, s.recurrent.k, s.recurrent.weight_mv, seed)
         else:
@@ -295,12 +279,12 @@ def build_network(config: RunConfig) -> NetworkSpec:
     if s.noise is not None:
         noise_seed = s.noise.seed
         if noise_seed is None:
-            noise_seed = derive_seed(config.run.seed, NOISE_STREAM)
+            noise_seed = derive_seed(config.run.seed, Stream.NOISE)
         noise = NeuronNoise(s.noise.kind, s.noise.sigma_mv, s.noise.tau_ms, noise_seed)
     if s.v_init is not None:
         v_seed = s.v_init.seed
         if v_seed is None:
-            v_seed = derive_seed(config.run.seed, V_INIT_STREAM)
+            v_seed = derive_seed(config.run.seed, Stream.V_INIT)
         v_init = np.random.default_rng(v_seed).uniform(s.v_init.low_mv, s.v_init.high_mv, n)
     return NetworkSpec(
         n_neurons=n,

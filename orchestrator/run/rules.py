@@ -34,27 +34,20 @@ from orchestrator.control.federation import FederationRule
 from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
+from orchestrator.run.seeds import Stream, derive_seed
 
 __all__ = [
-    "LEARNING_STREAM",
-    "MEMORY_STREAM",
-    "MUTATION_STREAM",
     "control_rules",
     "jacobian_estimator",
 ]
 
-MEMORY_STREAM = 13  # seeds of the sampled memory's shots (design §6)
-LEARNING_STREAM = 21  # seeds of the learning rule's parameter-shift batches (per epoch)
-MUTATION_STREAM = 22  # seeds of meta-evolution's eps_Q with noise: seeded (per epoch)
-
 
 def _memory_rule(config: RunConfig) -> ControlRule:
     from orchestrator.control.memory import MemoryRule
-    from orchestrator.run.assemble import derive_seed
     from orchestrator.run.memory import open_memory
 
     assert config.memory is not None
-    base = derive_seed(config.run.seed, MEMORY_STREAM)
+    base = derive_seed(config.run.seed, Stream.MEMORY)
     return MemoryRule(
         config.memory, open_memory(config), config.n_neurons(), lambda t: derive_seed(base, t)
     )
@@ -124,7 +117,7 @@ def _learning_rule(config: RunConfig, quantum: QuantumBackend) -> ControlRule:
         energy_hamiltonian,
         measures_bloch,
     )
-    from orchestrator.run.assemble import build_program, derive_seed, select_quantum
+    from orchestrator.run.assemble import build_program, select_quantum
 
     learning = config.learning
     assert learning is not None
@@ -141,8 +134,8 @@ def _learning_rule(config: RunConfig, quantum: QuantumBackend) -> ControlRule:
     return LearningRule(
         config,
         batches,
-        lambda epoch: derive_seed(seed, LEARNING_STREAM, epoch),
-        lambda epoch: derive_seed(seed, MUTATION_STREAM, epoch),
+        lambda epoch: derive_seed(seed, Stream.LEARNING, epoch),
+        lambda epoch: derive_seed(seed, Stream.MUTATION, epoch),
         owns_backend=owned,
     )
 
