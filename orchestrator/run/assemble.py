@@ -1,7 +1,9 @@
 """From a validated config to working parts: seeds, the quantum program, the network, backends.
 
 This is the composition root: the only place that turns config into backend objects, through
-the registry, so ``orchestrator/`` never imports an SDK by name.
+the registry, so ``orchestrator/`` never imports an SDK by name. ``open_backends`` builds both
+backends, the memory engine and the control rules, which are handed what they use (``quantum_
+factory`` for second quantum instances: J's estimator, learning's energy batches, the memory).
 
 Seeds come from the streams of ``orchestrator.run.seeds`` (one table, design §6).
 """
@@ -9,7 +11,7 @@ Seeds come from the streams of ``orchestrator.run.seeds`` (one table, design §6
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -26,9 +28,12 @@ from orchestrator.contract.spiking import (
     NeuronNoise,
     SpikingBackend,
 )
+from orchestrator.control.rule import ControlRule
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
 from orchestrator.run.closing import close_backends
+from orchestrator.run.memory import open_memory
+from orchestrator.run.rules import control_rules
 from orchestrator.run.seeds import Stream, derive_seed
 
 if TYPE_CHECKING:
@@ -46,6 +51,7 @@ __all__ = [
     "draw_in_degree",
     "open_backends",
     "open_spiking",
+    "quantum_factory",
     "quantum_seed_base",
     "reference_omega_per_ms",
     "select_quantum",
@@ -342,23 +348,32 @@ def open_spiking(config: RunConfig, start: NetworkState | None = None) -> Spikin
     return spiking_cls(selection.config, replace(build_network(config), start=start))
 
 
+def quantum_factory(config: RunConfig) -> Callable[[QuantumProgram], QuantumBackend]:
+    """Builds instances of the run's quantum backend, one per program: the loop's, and the
+    second ones the rules and the memory use. The implementation is imported at each call."""
+    plugin = select_quantum(config.quantum).plugin
+    return lambda program: plugin.load()(config.quantum, program)
+
+
 @dataclass(frozen=True)
 class OpenBackends:
-    """Both backends of a run, built, with their identities as the ledger records them."""
+    """A run's backends, built: both, their identities as the ledger records them, and the
+    control rules in order (the memory engine and the rules' own backends inside them)."""
 
     quantum: QuantumBackend
     spiking: SpikingBackend
     identities: dict[str, dict[str, str]]
+    rules: list[ControlRule]
 
     def close(self) -> None:
-        """Close both (``orchestrator.run.closing.close_backends``)."""
-        close_backends(self.spiking, self.quantum)
+        """Close both backends, then the rules (``orchestrator.run.closing.close_backends``)."""
+        close_backends(self.spiking, self.quantum, *(rule.close for rule in self.rules))
 
 
 def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenBackends:
-    """Import, build and compile both backends (the expensive, once-per-run step)."""
-    selection = select_quantum(config.quantum)
-    quantum = selection.plugin.load()(config.quantum, build_program(config))
+    """Import, build and compile both backends, then the rules (the once-per-run step)."""
+    open_quantum = quantum_factory(config)
+    quantum = open_quantum(build_program(config))
     try:
         spiking = open_spiking(config, start)
     except BaseException:
@@ -366,13 +381,15 @@ def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenB
         raise
     try:
         identities = {
-            "quantum": selection.identity(quantum),
+            "quantum": select_quantum(config.quantum).identity(quantum),
             "spiking": select_spiking(config.spiking).identity(spiking),
         }
+        memory = open_memory(config, open_quantum) if config.memory is not None else None
+        rules = control_rules(config, quantum, open_quantum, memory)
     except BaseException:
         close_backends(spiking, quantum)
         raise
-    return OpenBackends(quantum, spiking, identities)
+    return OpenBackends(quantum, spiking, identities, rules)
 
 
 def reference_omega_per_ms(config: RunConfig) -> float:

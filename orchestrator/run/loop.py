@@ -47,7 +47,6 @@ from orchestrator.physics.statevector import StatevectorEstimator
 from orchestrator.run.assemble import quantum_seed_base, reference_omega_per_ms
 from orchestrator.run.closing import close_backends
 from orchestrator.run.preparation import initial_preparation
-from orchestrator.run.rules import control_rules
 from orchestrator.run.seeds import Stream, derive_seed
 from orchestrator.run.tick_record import HISTORY, TickRecord, no_snapshot, snapshot_of
 
@@ -56,14 +55,16 @@ __all__ = ["FusionLoop"]
 
 @final
 class FusionLoop:
-    """The closed loop over two open backends. Call ``step()`` once per tick."""
+    """The closed loop over two open backends and the control stage's ``rules`` (in order;
+    the composition root builds them: ``run/assemble.open_backends``). Call ``step()`` once
+    per tick."""
 
     def __init__(
         self,
         config: RunConfig,
         quantum: QuantumBackend,
         spiking: SpikingBackend,
-        rules: Sequence[ControlRule] | None = None,
+        rules: Sequence[ControlRule],
     ) -> None:
         self.config = config
         self.config_hash = config.config_hash()
@@ -73,7 +74,7 @@ class FusionLoop:
         self.n = self.hamiltonian.n_qubits
         self.program = quantum.program
         self.channels = pci.ChannelMap(config.pci.mapping, self.n, spiking.network.n_neurons)
-        self.rules = list(control_rules(config, quantum) if rules is None else rules)
+        self.rules = list(rules)
         self.tick = 0
         self.reverts = 0
         self.last: TickRecord | None = None
