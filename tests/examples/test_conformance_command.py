@@ -42,9 +42,14 @@ BROKEN_PLUGIN = replace(
 
 
 def conformance(site: Path, kind: str) -> subprocess.CompletedProcess[str]:
+    return child(site, "orchestrator.testing.conformance", kind)
+
+
+def child(site: Path, module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` with the plugins of ``site`` registered."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
     return subprocess.run(
-        [sys.executable, "-m", "orchestrator.testing.conformance", kind],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -91,3 +96,30 @@ def test_an_unknown_kind_is_refused_in_one_line(site: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("kind: unknown backend 'no_such_backend'; registered here: ")
     assert "numpy_lif" in done.stderr and "numpy_sv" in done.stderr
+
+
+RUN = """\
+hamiltonian: {kind: tfim, n_qubits: 3, j: 1.0, h: 0.8}
+quantum: {kind: numpy_sv, shots: 256}
+spiking: {kind: numpy_lif, neurons: 12, tick_ms: 5.0}
+pci: {drive_offset_mv: 15.0}
+run: {ticks: 4, seed: 3}
+"""
+
+
+def test_a_run_on_the_two_example_plugins_completes_and_verifies(
+    site: Path, tmp_path: Path
+) -> None:
+    """Registered like an installed package, the examples run `qnf run` end to end."""
+    config, out = tmp_path / "run.yaml", tmp_path / "out"
+    config.write_text(RUN)
+    done = child(site, "orchestrator.cli", "run", str(config), "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "status:        completed" in done.stdout
+    verified = child(site, "orchestrator.cli", "ledger", "verify", str(out))
+    assert verified.returncode == 0 and verified.stdout.startswith("ok: 5 blocks verify")
+    config.write_text(RUN.replace("tick_ms: 5.0}", "tick_ms: 5.0, stdp: {enabled: true}}"))
+    refused = child(site, "orchestrator.cli", "validate", str(config))
+    assert refused.returncode == 2  # what the example cannot run is refused by its config
+    want = "spiking.stdp.enabled: the numpy_lif example runs static synapses only\n"
+    assert refused.stderr == want
