@@ -36,7 +36,7 @@ from orchestrator.run.runner import execute
 
 def bare(cfg) -> float:
     opened = open_backends(cfg)
-    loop = FusionLoop(cfg, opened.quantum, opened.spiking)
+    loop = FusionLoop(cfg, opened.quantum, opened.spiking, opened.rules)
     try:
         loop.step()
         start = time.perf_counter()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from orchestrator.config import validate_config
 from orchestrator.physics.readings import TickReading
-from orchestrator.run.assemble import open_backends
+from orchestrator.run.assemble import open_backends, quantum_factory
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rules import jacobian_estimator
 
@@ -47,8 +47,9 @@ def make_config(n: int, neurons: int, with_jacobian: bool):
 def measure(n: int, neurons: int, ticks: int) -> dict:
     config = make_config(n, neurons, with_jacobian=False)
     backends = open_backends(config)
-    loop = FusionLoop(config, backends.quantum, backends.spiking)
-    estimator = jacobian_estimator(make_config(n, neurons, with_jacobian=True))
+    loop = FusionLoop(config, backends.quantum, backends.spiking, backends.rules)
+    with_j = make_config(n, neurons, with_jacobian=True)
+    estimator = jacobian_estimator(with_j, quantum_factory(with_j))
     assert estimator is not None
     tick_ms, jac_ms = [], []
     try:

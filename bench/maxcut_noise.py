@@ -65,7 +65,7 @@ def measure(inst: MaxCutInstance, arm: str, sigma: float, ticks: int) -> dict[st
 
     cfg = validate_config(run_config(inst, arm, sigma, ticks))
     backends = open_backends(cfg)
-    loop = FusionLoop(cfg, backends.quantum, backends.spiking)
+    loop = FusionLoop(cfg, backends.quantum, backends.spiking, backends.rules)
     try:
         records = [loop.step() for _ in range(ticks)]
     finally:

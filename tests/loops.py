@@ -11,7 +11,7 @@ from orchestrator.run.tick_record import TickRecord
 def loop_ticks(cfg: RunConfig, ticks: int = 1) -> list[TickRecord]:
     """The records of the first ``ticks`` ticks of ``cfg``'s loop (its backends closed after)."""
     backends = open_backends(cfg)
-    loop = FusionLoop(cfg, backends.quantum, backends.spiking)
+    loop = FusionLoop(cfg, backends.quantum, backends.spiking, backends.rules)
     try:
         return [loop.step() for _ in range(ticks)]
     finally:

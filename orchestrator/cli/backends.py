@@ -102,14 +102,9 @@ def backends(
     """
     from rich.table import Table
 
-    from orchestrator.contract.federation import engine_plugins
-    from orchestrator.contract.memory import memory_plugins
-    from orchestrator.contract.registry import plugins
-    from orchestrator.contract.sweep_pool import pool_plugins
+    from orchestrator.contract.registry import GROUPS, plugins
 
-    groups = [(layer, plugins(layer)) for layer in ("quantum", "spiking")]
-    groups += [("memory", memory_plugins()), ("federation", engine_plugins())]
-    groups += [("sweep", pool_plugins())]
+    groups = [(group, plugins(group)) for group in GROUPS]  # type: ignore[call-overload]
     rows = [_row(layer, kind, p) for layer, found in groups for kind, p in found.items()]
     if as_json:
         out.print_json(json.dumps(rows))

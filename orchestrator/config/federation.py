@@ -148,9 +148,9 @@ class FederationConfig(StrictModel):
     @field_validator("engine")
     @classmethod
     def _engine(cls, value: str) -> str:
-        from orchestrator.contract.federation import engine_plugins
+        from orchestrator.contract.registry import plugins
 
-        found = engine_plugins()
+        found = plugins("federation")
         if value not in found:
             known = ", ".join(found)
             raise ValueError(f"unknown federation engine {value!r}; registered here: {known}")

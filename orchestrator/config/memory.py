@@ -121,14 +121,14 @@ class MemoryConfig(StrictModel):
 
 def memory_problems(cfg: RunConfig) -> list[str]:
     """Cross-section checks of ``memory`` (engine registered and installed, register sizes)."""
-    from orchestrator.contract.memory import memory_plugins
+    from orchestrator.contract.registry import plugins
 
     mem = cfg.memory
     if mem is None:
         return []
     problems: list[str] = []
     n = mem.width(cfg.build_hamiltonian().n_qubits)
-    engines = memory_plugins()
+    engines = plugins("memory")
     plugin = engines.get(mem.engine)
     if plugin is None:
         problems.append(

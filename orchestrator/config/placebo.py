@@ -5,7 +5,7 @@ channels by a fresh uniformly random permutation pi_t before the backward update
 preparation is built from psi_c + gamma F_pi_t(c) instead of psi_c + gamma F_c: the same
 multiset of pushes |gamma F| (same number of channels pushed, same sizes, same phases), but
 none of them on the channel whose spikes produced it. pi_t is drawn from
-``default_rng(derive_seed(run.seed, PLACEBO_STREAM, t))``, so a resumed or rolled-back run
+``default_rng(derive_seed(run.seed, Stream.PLACEBO, t))``, so a resumed or rolled-back run
 draws the same permutation at the same tick. The FusionEvent records it
 (``placebo_permutation``). Everything measured (E_coh, the phase report, the rules' readings)
 still sees the real phasors: only the push is scrambled.

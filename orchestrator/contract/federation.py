@@ -20,24 +20,20 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from orchestrator.contract.plugin import ImplementationPlugin, registered
+from orchestrator.contract.plugin import ImplementationPlugin
 
 if TYPE_CHECKING:
     from orchestrator.config.federation import FederationConfig
 
 __all__ = [
-    "GROUP",
     "EnginePlugin",
     "FederationEngine",
     "NodeDown",
     "NodeSpec",
-    "engine_plugins",
 ]
 
-GROUP = "qnfusion.federation"
 
 
 @dataclass(frozen=True)
@@ -124,9 +120,5 @@ class EnginePlugin(ImplementationPlugin):
     ``kind``: the value of ``federation.engine``)."""
 
     role: ClassVar[str] = "federation engine"
+    group: ClassVar[str] = "federation"
 
-
-@cache
-def engine_plugins() -> dict[str, EnginePlugin]:
-    """Registered federation engines, by kind."""
-    return registered(GROUP, EnginePlugin)

@@ -30,12 +30,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from orchestrator.contract.plugin import ImplementationPlugin, registered
+from orchestrator.contract.plugin import ImplementationPlugin
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.hopfield import as_patterns, hebbian_couplings
@@ -45,17 +44,14 @@ if TYPE_CHECKING:
     from orchestrator.config.memory import MemoryConfig
 
 __all__ = [
-    "MEMORY_GROUP",
     "RECALL_TIE",
     "MemoryPlugin",
     "MemoryReading",
     "OpenQuantum",
     "QuantumMemory",
     "Recall",
-    "memory_plugins",
 ]
 
-MEMORY_GROUP = "qnfusion.memory"
 RECALL_TIE = 1e-9
 """Overlaps (probabilities) within this of the largest are a tie, won by the first stored
 pattern. Symmetric cues give exactly equal overlaps that an engine's rounding splits either
@@ -179,12 +175,8 @@ class MemoryPlugin(ImplementationPlugin):
     ``memory.engine`` value, ``implementation`` the ``"module:Class"`` of a ``QuantumMemory``."""
 
     role: ClassVar[str] = "memory engine"
+    group: ClassVar[str] = "memory"
 
     def identity(self) -> dict[str, str]:
         return {"engine": self.kind, "package": self.distribution, "version": self.version() or ""}
 
-
-@cache
-def memory_plugins() -> dict[str, MemoryPlugin]:
-    """Registered memory engines, by kind."""
-    return registered(MEMORY_GROUP, MemoryPlugin)

@@ -15,9 +15,9 @@ import importlib
 import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
-__all__ = ["BackendUnavailable", "ImplementationPlugin", "registered"]
+__all__ = ["BackendUnavailable", "ImplementationPlugin"]
 
 
 class BackendUnavailable(RuntimeError):
@@ -35,6 +35,7 @@ class ImplementationPlugin:
     """
 
     role: ClassVar[str] = "plugin"  # what it is, for messages ("federation engine", ...)
+    group: ClassVar[str] = ""  # its entry-point group without "qnfusion." ("memory", ...)
 
     kind: str
     implementation: str
@@ -67,17 +68,3 @@ class ImplementationPlugin:
             )
         module, _, name = path.partition(":")
         return getattr(importlib.import_module(module), name)
-
-
-P = TypeVar("P", bound=ImplementationPlugin)
-
-
-def registered(group: str, cls: type[P]) -> dict[str, P]:
-    """The plugins of entry-point ``group``, by kind (``TypeError`` for a foreign entry)."""
-    found: dict[str, P] = {}
-    for ep in importlib.metadata.entry_points(group=group):
-        plugin = ep.load()
-        if not isinstance(plugin, cls) or plugin.kind != ep.name:
-            raise TypeError(f"entry point {ep.name} = {ep.value} in {group} is not a {cls.role}")
-        found[ep.name] = plugin
-    return dict(sorted(found.items()))

@@ -1,5 +1,8 @@
-"""Backends by name: entry points ``qnfusion.quantum`` and ``qnfusion.spiking``.
+"""Registered implementations by name: ``plugins(group)``, the one entry-point lookup.
 
+Groups: ``qnfusion.quantum`` and ``qnfusion.spiking`` (``BackendPlugin``, defined here),
+``qnfusion.memory`` (``contract.memory.MemoryPlugin``), ``qnfusion.federation``
+(``contract.federation.EnginePlugin``), ``qnfusion.sweep`` (``contract.sweep_pool.PoolPlugin``).
 A backend package registers a ``BackendPlugin`` object (defined in an SDK-free module) under
 the entry-point group of its layer, named after its ``kind``. The built-in backends use exactly
 this mechanism (see ``pyproject.toml``), so they are the worked example for third parties::
@@ -19,17 +22,23 @@ import importlib.metadata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from orchestrator.contract.plugin import BackendUnavailable, ImplementationPlugin
 
 if TYPE_CHECKING:
     from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
+    from orchestrator.contract.federation import EnginePlugin
+    from orchestrator.contract.memory import MemoryPlugin
+    from orchestrator.contract.sweep_pool import PoolPlugin
 
-__all__ = ["BackendPlugin", "BackendUnavailable", "ConformanceCase", "plugins"]
+__all__ = ["GROUPS", "BackendPlugin", "BackendUnavailable", "ConformanceCase", "plugins"]
 
 Layer = Literal["quantum", "spiking"]
-GROUPS: dict[Layer, str] = {"quantum": "qnfusion.quantum", "spiking": "qnfusion.spiking"}
+Group = Literal["quantum", "spiking", "memory", "federation", "sweep"]
+GROUPS: dict[str, str] = {
+    group: f"qnfusion.{group}" for group in ("quantum", "spiking", "memory", "federation", "sweep")
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,10 @@ class BackendPlugin(ImplementationPlugin):
     def role(self) -> str:  # type: ignore[override]
         return f"{self.layer} backend"
 
+    @property
+    def group(self) -> str:  # type: ignore[override]
+        return self.layer
+
     def load_annealer(self) -> type:
         """Import the annealer implementation (``annealer``); ``BackendUnavailable`` names what
         to install; ``TypeError`` when the backend declares none."""
@@ -120,16 +133,33 @@ class BackendPlugin(ImplementationPlugin):
         return str(getattr(importlib.import_module(module), name)())
 
 
+@overload
+def plugins(group: Layer) -> dict[str, BackendPlugin]: ...
+@overload
+def plugins(group: Literal["memory"]) -> dict[str, MemoryPlugin]: ...
+@overload
+def plugins(group: Literal["federation"]) -> dict[str, EnginePlugin]: ...
+@overload
+def plugins(group: Literal["sweep"]) -> dict[str, PoolPlugin]: ...
+
+
 @cache
-def plugins(layer: Layer) -> dict[str, BackendPlugin]:
-    """Registered plugins of one layer, by kind."""
-    found: dict[str, BackendPlugin] = {}
-    for ep in importlib.metadata.entry_points(group=GROUPS[layer]):
+def plugins(group: Group) -> dict[str, Any]:
+    """The plugins registered in entry-point group ``qnfusion.<group>``, by kind (sorted).
+
+    Every entry must be a plugin of that group (``ImplementationPlugin.group``) named after its
+    ``kind``; ``TypeError`` otherwise. Loading imports the plugins' SDK-free modules only.
+    """
+    found: dict[str, ImplementationPlugin] = {}
+    for ep in importlib.metadata.entry_points(group=GROUPS[group]):
         plugin = ep.load()
-        if not isinstance(plugin, BackendPlugin) or plugin.layer != layer or plugin.kind != ep.name:
+        if not isinstance(plugin, ImplementationPlugin) or (plugin.group, plugin.kind) != (
+            group,
+            ep.name,
+        ):
             raise TypeError(
-                f"entry point {ep.name} = {ep.value} in {GROUPS[layer]} is not a "
-                f"{layer} BackendPlugin of kind '{ep.name}'"
+                f"entry point {ep.name} = {ep.value} in {GROUPS[group]} is not a {group} "
+                f"plugin of kind '{ep.name}'"
             )
         found[ep.name] = plugin
     return dict(sorted(found.items()))

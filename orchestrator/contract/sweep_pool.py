@@ -19,15 +19,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from orchestrator.contract.plugin import ImplementationPlugin, registered
+from orchestrator.contract.plugin import ImplementationPlugin
 
-__all__ = ["GROUP", "PointTask", "PoolPlugin", "SweepPool", "pool_plugins"]
+__all__ = ["PointTask", "PoolPlugin", "SweepPool"]
 
-GROUP = "qnfusion.sweep"
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,5 @@ class PoolPlugin(ImplementationPlugin):
     value of ``qnf sweep --pool``)."""
 
     role: ClassVar[str] = "sweep pool"
+    group: ClassVar[str] = "sweep"
 
-
-@cache
-def pool_plugins() -> dict[str, PoolPlugin]:
-    """Registered sweep pools, by kind."""
-    return registered(GROUP, PoolPlugin)

@@ -15,7 +15,7 @@ from a ``numpy.random.Generator``. C and C z are computed in a fixed order
 roundings depend on the machine's kernel: Theta is in the FusionEvent (issue 26).
 
 
-- ``noise: seeded``: the generator is ``default_rng(derive_seed(run.seed, MUTATION_STREAM,
+- ``noise: seeded``: the generator is ``default_rng(derive_seed(run.seed, Stream.MUTATION,
   epoch))``, reproducible from the config;
 - ``noise: quantum``: the generator is seeded by SHA-256 over the measured bits of the epoch's
   unshifted circuit (every basis, in the order the backend returned them) and the epoch

@@ -11,7 +11,7 @@ A rule that carries state from tick to tick declares it through ``state``/``rest
 written into every checkpoint (under the rule's ``name``) and restored on resume and rollback,
 so a resumed run reaches the root of the uninterrupted one. A rule must be deterministic given
 its state, the reading and the proposal (randomness: derive a seed from the run's, see
-``orchestrator.run.assemble.derive_seed``).
+``orchestrator.run.seeds.derive_seed``).
 
 Rules join the loop in ``orchestrator.run.rules.control_rules`` (the one place that orders
 them); nothing else about the loop changes when a rule is added.

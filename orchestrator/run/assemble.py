@@ -1,19 +1,17 @@
 """From a validated config to working parts: seeds, the quantum program, the network, backends.
 
 This is the composition root: the only place that turns config into backend objects, through
-the registry, so ``orchestrator/`` never imports an SDK by name.
+the registry, so ``orchestrator/`` never imports an SDK by name. ``open_backends`` builds both
+backends, the memory engine and the control rules, which are handed what they use (``quantum_
+factory`` for second quantum instances: J's estimator, learning's energy batches, the memory).
 
-Seeds. Every stream of randomness derives from ``run.seed`` through numpy's ``SeedSequence``
-with a fixed key per stream (quantum sampling, connectivity, the neurons' noise, their initial
-potentials), so streams are independent and a run is reproducible from its config alone.
-``quantum.seed`` / ``spiking.recurrent.seed`` / ``spiking.noise.seed`` / ``spiking.v_init.seed``
-override their stream's base.
+Seeds come from the streams of ``orchestrator.run.seeds`` (one table, design §6).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -30,15 +28,18 @@ from orchestrator.contract.spiking import (
     NeuronNoise,
     SpikingBackend,
 )
+from orchestrator.control.rule import ControlRule
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import term_layout
 from orchestrator.run.closing import close_backends
+from orchestrator.run.memory import open_memory
+from orchestrator.run.rules import control_rules
+from orchestrator.run.seeds import Stream, derive_seed
 
 if TYPE_CHECKING:
     from orchestrator.physics.ising import IsingProblem
 
 __all__ = [
-    "ANNEALER_STREAM",
     "OpenBackends",
     "Selection",
     "annealer_seed",
@@ -46,33 +47,22 @@ __all__ = [
     "build_annealer",
     "build_network",
     "build_program",
-    "derive_seed",
     "draw_connectivity",
     "draw_in_degree",
     "open_backends",
     "open_spiking",
+    "quantum_factory",
     "quantum_seed_base",
     "reference_omega_per_ms",
     "select_quantum",
     "select_spiking",
 ]
 
-QUANTUM_STREAM = 1
-CONNECTIVITY_STREAM = 2
-ANNEALER_STREAM = 23  # the spiking annealer's noise and initial state (spiking.annealer)
-NOISE_STREAM = 31  # the neurons' noise current (spiking.noise; per tick, common/noise.py)
-V_INIT_STREAM = 32  # random initial membrane potentials (spiking.v_init)
-
-
-def derive_seed(base: int, *keys: int) -> int:
-    """A 32-bit seed for the stream ``keys`` of ``base`` (stable across platforms)."""
-    return int(np.random.SeedSequence([base, *keys]).generate_state(1, dtype=np.uint32)[0])
-
 
 def quantum_seed_base(config: RunConfig) -> int:
     if config.quantum.seed is not None:
         return config.quantum.seed
-    return derive_seed(config.run.seed, QUANTUM_STREAM)
+    return derive_seed(config.run.seed, Stream.QUANTUM)
 
 
 def build_program(config: RunConfig) -> QuantumProgram:
@@ -190,7 +180,7 @@ def annealer_seed(config: RunConfig) -> int:
     assert section is not None
     if section.seed is not None:
         return section.seed
-    return derive_seed(config.run.seed, ANNEALER_STREAM)
+    return derive_seed(config.run.seed, Stream.ANNEALER)
 
 
 def annealer_spec(
@@ -284,7 +274,7 @@ def build_network(config: RunConfig) -> NetworkSpec:
     elif s.recurrent is not None and (s.recurrent.k or s.recurrent.p):
         seed = s.recurrent.seed
         if seed is None:
-            seed = derive_seed(config.run.seed, CONNECTIVITY_STREAM)
+            seed = derive_seed(config.run.seed, Stream.CONNECTIVITY)
         if s.recurrent.k is not None:
             pre, post, weight = draw_in_degree(n, s.recurrent.k, s.recurrent.weight_mv, seed)
         else:
@@ -295,12 +285,12 @@ def build_network(config: RunConfig) -> NetworkSpec:
     if s.noise is not None:
         noise_seed = s.noise.seed
         if noise_seed is None:
-            noise_seed = derive_seed(config.run.seed, NOISE_STREAM)
+            noise_seed = derive_seed(config.run.seed, Stream.NOISE)
         noise = NeuronNoise(s.noise.kind, s.noise.sigma_mv, s.noise.tau_ms, noise_seed)
     if s.v_init is not None:
         v_seed = s.v_init.seed
         if v_seed is None:
-            v_seed = derive_seed(config.run.seed, V_INIT_STREAM)
+            v_seed = derive_seed(config.run.seed, Stream.V_INIT)
         v_init = np.random.default_rng(v_seed).uniform(s.v_init.low_mv, s.v_init.high_mv, n)
     return NetworkSpec(
         n_neurons=n,
@@ -358,23 +348,32 @@ def open_spiking(config: RunConfig, start: NetworkState | None = None) -> Spikin
     return spiking_cls(selection.config, replace(build_network(config), start=start))
 
 
+def quantum_factory(config: RunConfig) -> Callable[[QuantumProgram], QuantumBackend]:
+    """Builds instances of the run's quantum backend, one per program: the loop's, and the
+    second ones the rules and the memory use. The implementation is imported at each call."""
+    plugin = select_quantum(config.quantum).plugin
+    return lambda program: plugin.load()(config.quantum, program)
+
+
 @dataclass(frozen=True)
 class OpenBackends:
-    """Both backends of a run, built, with their identities as the ledger records them."""
+    """A run's backends, built: both, their identities as the ledger records them, and the
+    control rules in order (the memory engine and the rules' own backends inside them)."""
 
     quantum: QuantumBackend
     spiking: SpikingBackend
     identities: dict[str, dict[str, str]]
+    rules: list[ControlRule]
 
     def close(self) -> None:
-        """Close both (``orchestrator.run.closing.close_backends``)."""
-        close_backends(self.spiking, self.quantum)
+        """Close both backends, then the rules (``orchestrator.run.closing.close_backends``)."""
+        close_backends(self.spiking, self.quantum, *(rule.close for rule in self.rules))
 
 
 def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenBackends:
-    """Import, build and compile both backends (the expensive, once-per-run step)."""
-    selection = select_quantum(config.quantum)
-    quantum = selection.plugin.load()(config.quantum, build_program(config))
+    """Import, build and compile both backends, then the rules (the once-per-run step)."""
+    open_quantum = quantum_factory(config)
+    quantum = open_quantum(build_program(config))
     try:
         spiking = open_spiking(config, start)
     except BaseException:
@@ -382,13 +381,15 @@ def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenB
         raise
     try:
         identities = {
-            "quantum": selection.identity(quantum),
+            "quantum": select_quantum(config.quantum).identity(quantum),
             "spiking": select_spiking(config.spiking).identity(spiking),
         }
+        memory = open_memory(config, open_quantum) if config.memory is not None else None
+        rules = control_rules(config, quantum, open_quantum, memory)
     except BaseException:
         close_backends(spiking, quantum)
         raise
-    return OpenBackends(quantum, spiking, identities)
+    return OpenBackends(quantum, spiking, identities, rules)
 
 
 def reference_omega_per_ms(config: RunConfig) -> float:

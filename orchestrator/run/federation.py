@@ -36,7 +36,8 @@ from orchestrator.config.digest import hashed_config
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig
 from orchestrator.config.yaml_input import dump_yaml
-from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec, engine_plugins
+from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec
+from orchestrator.contract.registry import plugins
 from orchestrator.federation.coordinator import Coordinator, RoundOutcome
 from orchestrator.record import faults
 from orchestrator.record.directories import FederationDirectory
@@ -83,7 +84,7 @@ def channels(config: RunConfig) -> int:
 def open_engine(config: RunConfig) -> FederationEngine:
     """The engine ``federation.engine`` names, connected."""
     assert config.federation is not None
-    return engine_plugins()[config.federation.engine].load()(config.federation)
+    return plugins("federation")[config.federation.engine].load()(config.federation)
 
 
 def node_specs(

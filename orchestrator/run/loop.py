@@ -44,28 +44,27 @@ from orchestrator.physics.budget import TickBudget, circuits_of, shots_of
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
-from orchestrator.run.assemble import derive_seed, quantum_seed_base, reference_omega_per_ms
+from orchestrator.run.assemble import quantum_seed_base, reference_omega_per_ms
 from orchestrator.run.closing import close_backends
 from orchestrator.run.preparation import initial_preparation
-from orchestrator.run.rules import control_rules
+from orchestrator.run.seeds import Stream, derive_seed
 from orchestrator.run.tick_record import HISTORY, TickRecord, no_snapshot, snapshot_of
 
 __all__ = ["FusionLoop"]
 
-META_STREAM = 15  # seeds of inject_meta_graph (design §6)
-PLACEBO_STREAM = 41  # the placebo's per-tick channel permutation (config/placebo.py)
-
 
 @final
 class FusionLoop:
-    """The closed loop over two open backends. Call ``step()`` once per tick."""
+    """The closed loop over two open backends and the control stage's ``rules`` (in order;
+    the composition root builds them: ``run/assemble.open_backends``). Call ``step()`` once
+    per tick."""
 
     def __init__(
         self,
         config: RunConfig,
         quantum: QuantumBackend,
         spiking: SpikingBackend,
-        rules: Sequence[ControlRule] | None = None,
+        rules: Sequence[ControlRule],
     ) -> None:
         self.config = config
         self.config_hash = config.config_hash()
@@ -75,7 +74,7 @@ class FusionLoop:
         self.n = self.hamiltonian.n_qubits
         self.program = quantum.program
         self.channels = pci.ChannelMap(config.pci.mapping, self.n, spiking.network.n_neurons)
-        self.rules = list(control_rules(config, quantum) if rules is None else rules)
+        self.rules = list(rules)
         self.tick = 0
         self.reverts = 0
         self.last: TickRecord | None = None
@@ -252,7 +251,7 @@ class FusionLoop:
         """This tick's placebo permutation of the channels (``config/placebo.py``), or None."""
         if self.config.placebo is None:
             return None
-        rng = np.random.default_rng(derive_seed(self.config.run.seed, PLACEBO_STREAM, self.tick))
+        rng = np.random.default_rng(derive_seed(self.config.run.seed, Stream.PLACEBO, self.tick))
         return rng.permutation(self.channels.n_channels)
 
     def propose(self, quantum: QuantumReading, phasors: np.ndarray, gamma: float) -> QuantumRequest:
@@ -375,7 +374,7 @@ class FusionLoop:
         """§15 Meta-Causality Layer: ``graph`` (networkx or dict of parameter nodes, validated)
         returned with §8's perturbation theta + eta eps, eps ~ N(0, Sigma), on its node values
         (``orchestrator.control.meta_graph``). The k-th call (from 0) while the loop is at tick
-        t draws z from ``default_rng(derive_seed(run.seed, META_STREAM, t, k))``: reproducible
+        t draws z from ``default_rng(derive_seed(run.seed, Stream.META, t, k))``: reproducible
         from the config, fresh at every call. Not recorded in the ledger (nothing in the run
         changes).
 
@@ -384,7 +383,7 @@ class FusionLoop:
         tick, calls = self._meta_draws
         calls = calls if tick == self.tick else 0
         self._meta_draws = (self.tick, calls + 1)
-        seed = derive_seed(self.config.run.seed, META_STREAM, self.tick, calls)
+        seed = derive_seed(self.config.run.seed, Stream.META, self.tick, calls)
         rng = np.random.default_rng(seed)
         return perturb_meta_graph(graph, rng, eta=eta, sigma=sigma)
 

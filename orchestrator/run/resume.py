@@ -125,7 +125,7 @@ def resumed_run(
         loop_meta, loop_arrays, network = decode_state(ckpt)
         opened = open_backends(config, start=network)
         try:
-            loop = FusionLoop(config, opened.quantum, opened.spiking)
+            loop = FusionLoop(config, opened.quantum, opened.spiking, opened.rules)
             loop.restore(loop_meta, loop_arrays)
             if interrupt is not None:
                 interrupt.settle()

@@ -28,36 +28,27 @@ from collections.abc import Sequence
 import numpy as np
 
 from orchestrator.config.root import RunConfig
+from orchestrator.contract.memory import OpenQuantum, QuantumMemory
 from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
 from orchestrator.control.ace import AceRule
 from orchestrator.control.federation import FederationRule
 from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
+from orchestrator.run.seeds import Stream, derive_seed
 
 __all__ = [
-    "LEARNING_STREAM",
-    "MEMORY_STREAM",
-    "MUTATION_STREAM",
     "control_rules",
     "jacobian_estimator",
 ]
 
-MEMORY_STREAM = 13  # seeds of the sampled memory's shots (design §6)
-LEARNING_STREAM = 21  # seeds of the learning rule's parameter-shift batches (per epoch)
-MUTATION_STREAM = 22  # seeds of meta-evolution's eps_Q with noise: seeded (per epoch)
 
-
-def _memory_rule(config: RunConfig) -> ControlRule:
+def _memory_rule(config: RunConfig, memory: QuantumMemory) -> ControlRule:
     from orchestrator.control.memory import MemoryRule
-    from orchestrator.run.assemble import derive_seed
-    from orchestrator.run.memory import open_memory
 
     assert config.memory is not None
-    base = derive_seed(config.run.seed, MEMORY_STREAM)
-    return MemoryRule(
-        config.memory, open_memory(config), config.n_neurons(), lambda t: derive_seed(base, t)
-    )
+    base = derive_seed(config.run.seed, Stream.MEMORY)
+    return MemoryRule(config.memory, memory, config.n_neurons(), lambda t: derive_seed(base, t))
 
 
 def _coherence_flow_rule(config: RunConfig) -> ControlRule:
@@ -93,15 +84,17 @@ def _annealer_rule(config: RunConfig) -> ControlRule:
     return AnnealerRule(problem, spec, config.spiking.steps_per_tick)
 
 
-def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
-    """J's estimator on a second instance of the run's quantum backend (statevector mode);
-    None without a ``jacobian`` section or with shots (the slope rule alone then)."""
+def jacobian_estimator(
+    config: RunConfig, open_quantum: OpenQuantum
+) -> JacobianEstimator | None:
+    """J's estimator on a second instance of the run's quantum backend (statevector mode),
+    built by ``open_quantum``; None without a ``jacobian`` section or with shots (the slope
+    rule alone then)."""
     if config.jacobian is None or not config.quantum.capabilities().statevector:
         return None
-    from orchestrator.run.assemble import build_program, select_quantum
+    from orchestrator.run.assemble import build_program
 
-    selection = select_quantum(config.quantum)
-    backend = selection.plugin.load()(config.quantum, build_program(config))
+    backend = open_quantum(build_program(config))
 
     def evaluate(requests: Sequence[QuantumRequest]) -> list[np.ndarray]:
         result = backend.execute(list(requests), seed=0)  # exact: the seed draws nothing
@@ -113,9 +106,12 @@ def jacobian_estimator(config: RunConfig) -> JacobianEstimator | None:
     return JacobianEstimator(config.jacobian, evaluate, backend.close)
 
 
-def _learning_rule(config: RunConfig, quantum: QuantumBackend) -> ControlRule:
+def _learning_rule(
+    config: RunConfig, quantum: QuantumBackend, open_quantum: OpenQuantum
+) -> ControlRule:
     """The learning rule; on shots, when an epoch needs only <H_E> (control/learning.py), its
-    batches go to an own instance measuring only the bases H_E is read from."""
+    batches go to an own instance (built by ``open_quantum``) measuring only the bases H_E is
+    read from."""
     from dataclasses import replace
 
     from orchestrator.control.learning import (
@@ -124,7 +120,7 @@ def _learning_rule(config: RunConfig, quantum: QuantumBackend) -> ControlRule:
         energy_hamiltonian,
         measures_bloch,
     )
-    from orchestrator.run.assemble import build_program, derive_seed, select_quantum
+    from orchestrator.run.assemble import build_program
 
     learning = config.learning
     assert learning is not None
@@ -135,23 +131,31 @@ def _learning_rule(config: RunConfig, quantum: QuantumBackend) -> ControlRule:
         h_e = energy_hamiltonian(program.hamiltonian, learning.loss.energy_terms)
         bases = energy_bases(h_e, program.bases)
         if bases != program.bases:
-            selection = select_quantum(config.quantum)
-            batches = selection.plugin.load()(config.quantum, replace(program, bases=bases))
+            batches = open_quantum(replace(program, bases=bases))
             owned = True
     return LearningRule(
         config,
         batches,
-        lambda epoch: derive_seed(seed, LEARNING_STREAM, epoch),
-        lambda epoch: derive_seed(seed, MUTATION_STREAM, epoch),
+        lambda epoch: derive_seed(seed, Stream.LEARNING, epoch),
+        lambda epoch: derive_seed(seed, Stream.MUTATION, epoch),
         owns_backend=owned,
     )
 
 
-def control_rules(config: RunConfig, quantum: QuantumBackend | None = None) -> list[ControlRule]:
-    """The rules of a run's control stage, in the order they apply.
+def control_rules(
+    config: RunConfig,
+    quantum: QuantumBackend | None = None,
+    open_quantum: OpenQuantum | None = None,
+    memory: QuantumMemory | None = None,
+) -> list[ControlRule]:
+    """The rules of a run's control stage, in the order they apply; the composition root
+    (``run/assemble.open_backends``) calls this and hands the rules to the loop.
 
     quantum: the run's quantum backend (the learning rule sends its gradient batches to it;
-    needed with a ``learning`` section).
+    needed with a ``learning`` section). open_quantum: builds another instance of it for a
+    program (J's estimator, the learning rule's energy batches; needed with a ``jacobian``
+    section on a statevector backend, or ``learning`` on shots). memory: the opened memory
+    engine (needed with a ``memory`` section). A rule built from none of them is ``ValueError``.
     """
     rules: list[ControlRule] = [AceRule(config.ace)]
     if config.psn is not None:
@@ -165,15 +169,22 @@ def control_rules(config: RunConfig, quantum: QuantumBackend | None = None) -> l
     if config.coherence_flow is not None:
         rules.append(_coherence_flow_rule(config))
     if config.memory is not None:
-        rules.append(_memory_rule(config))
+        if memory is None:
+            raise ValueError("the memory rule needs the run's opened memory engine")
+        rules.append(_memory_rule(config, memory))
     if config.federation is not None:
         rules.append(FederationRule(config.federation))
     if config.learning is not None:
-        if quantum is None:
-            raise ValueError("the learning rule needs the run's quantum backend")
-        rules.append(_learning_rule(config, quantum))
+        if quantum is None or open_quantum is None:
+            raise ValueError("the learning rule needs the run's quantum backend and its factory")
+        rules.append(_learning_rule(config, quantum, open_quantum))
     if config.spiking.annealer is not None:
         rules.append(_annealer_rule(config))
     if config.maxcut is not None and config.maxcut.decode:
         rules.append(_maxcut_rule(config))
-    return [*rules, StabilityRule(config.stability, jacobian_estimator(config))]
+    estimator = None
+    if config.jacobian is not None and config.quantum.capabilities().statevector:
+        if open_quantum is None:
+            raise ValueError("the Jacobian estimator needs the run's quantum backend factory")
+        estimator = jacobian_estimator(config, open_quantum)
+    return [*rules, StabilityRule(config.stability, estimator)]

@@ -205,7 +205,7 @@ def started_run(
     started = time.perf_counter()
     opened = open_backends(config)
     try:
-        loop = FusionLoop(config, opened.quantum, opened.spiking)
+        loop = FusionLoop(config, opened.quantum, opened.spiking, opened.rules)
         backends = opened.identities
         if interrupt is not None:
             interrupt.settle()

@@ -161,7 +161,8 @@ def _annealer_alone(arm: StudyArm, inst: MaxCutInstance, budget: int, optimum: f
 
     from orchestrator.contract.registry import plugins
     from orchestrator.physics.ising import IsingProblem
-    from orchestrator.run.assemble import annealer_spec, derive_seed
+    from orchestrator.run.assemble import annealer_spec
+    from orchestrator.run.seeds import derive_seed
     from orchestrator.tasks.maxcut.cut import cut_values
 
     per_tick = inst.n * arm.sweeps + 1
@@ -192,7 +193,7 @@ def _annealer_alone(arm: StudyArm, inst: MaxCutInstance, budget: int, optimum: f
 def run_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, optimum: float,
             out: Path) -> ArmRow:
     """One arm on one graph at ``budget`` units (hits against ``optimum``)."""
-    from orchestrator.run.assemble import derive_seed
+    from orchestrator.run.seeds import derive_seed
     from orchestrator.tasks.maxcut import budgeted
 
     if arm.kind == "loop":

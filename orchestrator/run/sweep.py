@@ -153,9 +153,9 @@ PointCallback = Callable[[SweepPoint, dict[str, Any]], None]
 def pool_plugin(kind: str = "local", address: str | None = None) -> PoolPlugin:
     """The registered sweep pool of ``kind`` (``contract/sweep_pool.py``); ``ConfigError``
     in one line when it is not registered or its package is not installed. Starts nothing."""
-    from orchestrator.contract.sweep_pool import pool_plugins
+    from orchestrator.contract.registry import plugins
 
-    found = pool_plugins()
+    found = plugins("sweep")
     if kind not in found:
         raise ConfigError([f"--pool: unknown {kind!r}; registered here: {', '.join(found)}"])
     gone = found[kind].missing()

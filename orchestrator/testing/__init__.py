@@ -17,6 +17,10 @@ installed is skipped with its install hint. The built-in backends run the same s
 (``tests/backends/conformance/``). A spiking plugin that declares an annealer implementation
 (``BackendPlugin.annealer``) also runs ``AnnealerBackendSuite``. Needs pytest (imported here,
 not by ``orchestrator``).
+
+Without a test tree: ``python -m orchestrator.testing.conformance KIND`` runs the suites of
+the registered backend ``KIND`` and prints one line per failed check (exit 0 or 1;
+``orchestrator.testing.conformance``).
 """
 
 from orchestrator.testing.annealer import AnnealerBackendSuite

@@ -16,7 +16,7 @@ from typing import final
 
 import numpy as np
 
-from orchestrator.contract.quantum import (
+from orchestrator.backend_api import (
     QuantumBackend,
     QuantumProgram,
     QuantumRequest,

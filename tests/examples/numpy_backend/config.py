@@ -1,9 +1,9 @@
 """Config and plugin of the example backend (SDK-free, as every plugin's config module must be).
 
-Written from the contract's docstrings only (``orchestrator.contract.quantum``,
-``orchestrator.contract.registry``, ``orchestrator.config.base``), as a third party would: a
-config model discriminated on ``kind``, capabilities declared as data, and a ``BackendPlugin``
-naming the implementation. A real plugin registers it in its own ``pyproject.toml``::
+Written from the contract's docstrings only, importing one module of the orchestrator
+(``orchestrator.backend_api``, the plugin author's import), as a third party would: a config
+model discriminated on ``kind``, capabilities declared as data, and a ``BackendPlugin`` naming
+the implementation. A real plugin registers it in its own ``pyproject.toml``::
 
     [project.entry-points."qnfusion.quantum"]
     numpy_sv = "my_pkg.config:NUMPY_SV_PLUGIN"
@@ -17,8 +17,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities
-from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.backend_api import (
+    BackendPlugin,
+    ConformanceCase,
+    QuantumBackendConfig,
+    QuantumCapabilities,
+)
 
 __all__ = ["NUMPY_SV_PLUGIN", "NumpyStatevectorConfig"]
 

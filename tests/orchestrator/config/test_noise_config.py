@@ -11,7 +11,8 @@ import yaml
 
 from backends.neuromorphic.lava import config as lava_config
 from orchestrator.config import ConfigError, validate_config
-from orchestrator.run.assemble import NOISE_STREAM, V_INIT_STREAM, build_network, derive_seed
+from orchestrator.run.assemble import build_network
+from orchestrator.run.seeds import Stream, derive_seed
 from tests.paths import ASSETS
 
 
@@ -41,8 +42,8 @@ def test_noise_and_initial_potentials_have_streams_of_their_own() -> None:
     net = build_network(cfg)
     assert net.noise is not None and net.v_init_mv is not None
     assert (net.noise.kind, net.noise.sigma_mv, net.noise.tau_ms) == ("ou", 2.0, 4.0)
-    assert net.noise.seed == derive_seed(cfg.run.seed, NOISE_STREAM)
-    want = np.random.default_rng(derive_seed(cfg.run.seed, V_INIT_STREAM)).uniform(-2, 15, 6)
+    assert net.noise.seed == derive_seed(cfg.run.seed, Stream.NOISE)
+    want = np.random.default_rng(derive_seed(cfg.run.seed, Stream.V_INIT)).uniform(-2, 15, 6)
     np.testing.assert_array_equal(net.v_init_mv, want)
     seeded = validate_config(
         raw(noise={"kind": "white", "sigma_mv": 2.0, "seed": 5},

@@ -44,3 +44,38 @@ def test_a_missing_sdk_names_what_to_install() -> None:
     assert ghost.version() is None
     with pytest.raises(BackendUnavailable, match="pip install qnfusion-ghost"):
         ghost.load()
+
+
+def test_one_lookup_serves_every_group() -> None:
+    from orchestrator.contract.federation import EnginePlugin
+    from orchestrator.contract.memory import MemoryPlugin
+    from orchestrator.contract.sweep_pool import PoolPlugin
+
+    expected = {"memory": MemoryPlugin, "federation": EnginePlugin, "sweep": PoolPlugin}
+    for group, entry_group in GROUPS.items():
+        names = sorted(ep.name for ep in importlib.metadata.entry_points(group=entry_group))
+        found = plugins(group)  # type: ignore[call-overload]
+        assert list(found) == names and names
+        cls = expected.get(group, BackendPlugin)
+        assert all(isinstance(p, cls) and p.group == group for p in found.values())
+    assert {"exact", "sampled"} <= set(plugins("memory")) and "local" in plugins("sweep")
+
+
+def test_an_entry_of_another_group_is_refused(monkeypatch) -> None:
+    """A memory engine's plugin registered as a spiking backend is a TypeError naming it."""
+    engine = plugins("memory")["exact"]
+
+    class Entry:
+        name, value = "exact", "backends.quantum.memory_exact.config:EXACT_MEMORY_PLUGIN"
+
+        def load(self):
+            return engine
+
+    plugins.cache_clear()
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [Entry()])
+    try:
+        with pytest.raises(TypeError, match=r"in qnfusion\.spiking is not a spiking plugin"):
+            plugins("spiking")
+    finally:
+        monkeypatch.undo()
+        plugins.cache_clear()

@@ -18,7 +18,7 @@ from orchestrator.config.learning import LearningConfig
 from orchestrator.config.root import RunConfig
 from orchestrator.control.learning import energy_bases, energy_hamiltonian, theta_sha256
 from orchestrator.physics.measurement import measurement_bases
-from orchestrator.run.assemble import OpenBackends, open_backends
+from orchestrator.run.assemble import OpenBackends, open_backends, quantum_factory
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rules import control_rules
 from tests.conftest import ASSETS
@@ -53,7 +53,9 @@ def _with(cfg: RunConfig, **learning) -> RunConfig:
 
 
 def _train(cfg: RunConfig, backends: OpenBackends, start, epochs: int) -> list[dict]:
-    loop = FusionLoop(_with(cfg, initial_angles=[tuple(start)]), backends.quantum, backends.spiking)
+    config = _with(cfg, initial_angles=[tuple(start)])
+    rules = control_rules(config, backends.quantum, quantum_factory(config))
+    loop = FusionLoop(config, backends.quantum, backends.spiking, rules)
     return [loop.step().fields["learning"] for _ in range(epochs)]
 
 
@@ -163,7 +165,8 @@ def test_on_shots_an_energy_only_epoch_runs_on_its_own_z_basis_instance() -> Non
     backends = open_backends(cfg)
     try:
         for config, bases, owned in ((cfg, ("Z" * N,), True), (neural, None, False)):
-            rule = next(r for r in control_rules(config, backends.quantum) if r.name == "learning")
+            rules = control_rules(config, backends.quantum, quantum_factory(config))
+            rule = next(r for r in rules if r.name == "learning")
             try:
                 assert rule.owns_backend is owned
                 assert rule.quantum.program.bases == (bases or backends.quantum.program.bases)

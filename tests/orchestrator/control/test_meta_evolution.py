@@ -12,8 +12,7 @@ import yaml
 
 from orchestrator.config import load_config
 from orchestrator.control.meta_evolution import cholesky_factor, mutation, quantum_generator
-from orchestrator.run.assemble import derive_seed
-from orchestrator.run.rules import MUTATION_STREAM
+from orchestrator.run.seeds import Stream, derive_seed
 from tests.conftest import ASSETS
 from tests.loops import loop_ticks
 
@@ -61,7 +60,7 @@ def test_with_eta_n_zero_theta_moves_by_the_seeded_mutation(tmp_path) -> None:
     factor = cholesky_factor(COVARIANCE)
     seed = 3  # small.yaml's run.seed
     for before, after in itertools.pairwise(history):
-        rng = np.random.default_rng(derive_seed(seed, MUTATION_STREAM, after["epoch"]))
+        rng = np.random.default_rng(derive_seed(seed, Stream.MUTATION, after["epoch"]))
         delta = np.array(after["theta"]) - np.array(before["theta"])
         np.testing.assert_allclose(delta, eta_q * mutation(factor, rng), rtol=0, atol=1e-12)
 
@@ -86,7 +85,7 @@ def test_mutations_have_the_configured_covariance(noise) -> None:
     draws = []
     for epoch in range(4000):
         if noise == "seeded":
-            rng = np.random.default_rng(derive_seed(3, MUTATION_STREAM, epoch))
+            rng = np.random.default_rng(derive_seed(3, Stream.MUTATION, epoch))
         else:  # bits of a 4-qubit tick, 256 shots, 3 bases (a stand-in for a backend's)
             rng = quantum_generator(
                 [bits.integers(0, 2, (256, 4), dtype=np.uint8) for _ in range(3)], epoch

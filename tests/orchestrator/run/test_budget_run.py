@@ -72,7 +72,7 @@ def test_the_decoder_counts_the_shots_that_reach_the_optimum() -> None:
         {"run.ticks": 3, "maxcut": {"decode": True, "edge_weight_mv": -4.0, "optimum": optimum}},
     )
     backends = open_backends(config)
-    loop = FusionLoop(config, backends.quantum, backends.spiking)
+    loop = FusionLoop(config, backends.quantum, backends.spiking, backends.rules)
     try:
         for _ in range(3):
             record = loop.step()

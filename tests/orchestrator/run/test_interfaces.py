@@ -15,7 +15,6 @@ from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.run.assemble import open_backends
 from orchestrator.run.loop import FusionLoop
-from orchestrator.run.rules import control_rules
 
 
 class Reporter(ControlRule):
@@ -34,7 +33,7 @@ class Reporter(ControlRule):
 def loop(small_config):
     cfg = load_config(small_config)
     backends = open_backends(cfg)
-    *first, stability = control_rules(cfg)
+    *first, stability = backends.rules
     made = FusionLoop(cfg, backends.quantum, backends.spiking, [*first, Reporter(), stability])
     yield made
     made.close()
@@ -132,7 +131,7 @@ def test_meta_graph_is_reproducible_per_tick_and_call_and_keeps_attributes(
     assert second["nodes"]["alpha"]["value"] != out["nodes"]["alpha"]["value"]
     cfg = load_config(small_config)
     backends = open_backends(cfg)
-    other = FusionLoop(cfg, backends.quantum, backends.spiking)
+    other = FusionLoop(cfg, backends.quantum, backends.spiking, backends.rules)
     try:
         assert other.inject_meta_graph(GRAPH, eta=0.5) == out  # same seed, tick 0, first call
         other.step()

@@ -24,6 +24,7 @@ from orchestrator.contract.quantum import (
 from orchestrator.contract.spiking import SpikeWindow, SpikingBackend
 from orchestrator.run.assemble import build_network, build_program
 from orchestrator.run.loop import FusionLoop
+from orchestrator.run.rules import control_rules
 from tests.paths import ASSETS
 
 PLUS2 = np.full(4, 0.5, dtype=complex)  # |+>|+>: the Z distribution is uniform
@@ -73,11 +74,9 @@ def _loop(**overrides) -> FusionLoop:
             **overrides,
         },
     )
-    return FusionLoop(
-        cfg,
-        ScriptedQuantum(cfg.quantum, build_program(cfg)),
-        ScriptedSpikes(cfg.spiking, build_network(cfg)),
-    )
+    quantum = ScriptedQuantum(cfg.quantum, build_program(cfg))
+    spiking = ScriptedSpikes(cfg.spiking, build_network(cfg))
+    return FusionLoop(cfg, quantum, spiking, control_rules(cfg, quantum))
 
 
 def test_measure_reads_the_plus_state() -> None:

@@ -28,7 +28,7 @@ def test_the_placebo_pushes_as_many_angles_by_the_same_amounts_tick_by_tick() ->
         {"run.ticks": TICKS, "spiking.neurons": 12, "placebo": {"permute": "channels"}},
     )
     backends = open_backends(config)
-    loop = FusionLoop(config, backends.quantum, backends.spiking)
+    loop = FusionLoop(config, backends.quantum, backends.spiking, backends.rules)
     permutations = []
     pushed_ticks = 0
     try:
@@ -61,7 +61,7 @@ def test_the_placebo_pushes_as_many_angles_by_the_same_amounts_tick_by_tick() ->
 def test_the_permutation_is_drawn_from_the_seed_and_tick_alone() -> None:
     config = load_config(ASSETS / "small.yaml", {"placebo": {}})
     backends = open_backends(config)
-    loop = FusionLoop(config, backends.quantum, backends.spiking)
+    loop = FusionLoop(config, backends.quantum, backends.spiking, backends.rules)
     try:
         first = [tuple(loop.placebo_permutation()) for loop.tick in range(4)]
         again = [tuple(loop.placebo_permutation()) for loop.tick in range(4)]

@@ -124,7 +124,7 @@ def _after(ticks: int):
 def test_an_unknown_or_uninstalled_pool_is_refused_before_anything_is_written(
     tmp_path, small_config, monkeypatch
 ) -> None:
-    from orchestrator.contract import sweep_pool
+    from orchestrator.contract import registry, sweep_pool
 
     cli = CliRunner()
     base = ["sweep", str(small_config), "--over", "trotter.dt=0.2"]
@@ -143,7 +143,10 @@ def test_an_unknown_or_uninstalled_pool_is_refused_before_anything_is_written(
         distribution="no-such-module",
         summary="",
     )
-    monkeypatch.setattr(sweep_pool, "pool_plugins", lambda: {"cluster": absent})
+    registered = registry.plugins
+    monkeypatch.setattr(
+        registry, "plugins", lambda g: {"cluster": absent} if g == "sweep" else registered(g)
+    )
     missing = cli.invoke(app, [*base, "--pool", "cluster", "--out", str(out)])
     assert missing.exit_code == 2
     assert (

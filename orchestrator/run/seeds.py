@@ -1,0 +1,39 @@
+"""The seed streams of a run: one table, one derivation (design §6).
+
+Every stream of randomness derives from ``run.seed`` through numpy's ``SeedSequence`` with a
+fixed number per stream, ``derive_seed(run.seed, Stream.X, ...)``, so streams are independent
+and a run is reproducible from its config alone. Further keys (a tick, an epoch, a call) index
+within a stream. ``quantum.seed``, ``spiking.recurrent.seed``, ``spiking.noise.seed`` and
+``spiking.v_init.seed`` override their stream's base. The numbers are part of every recorded
+root: a stream keeps its number forever, and a new stream takes a number no stream has
+(``unique`` refuses a repeated one when this module is imported).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, unique
+
+import numpy as np
+
+__all__ = ["Stream", "derive_seed"]
+
+
+@unique
+class Stream(IntEnum):
+    """The number of each stream (the second word of its ``SeedSequence``)."""
+
+    QUANTUM = 1  # the quantum backend's sampling; per tick [base, tick] (run/loop.py)
+    CONNECTIVITY = 2  # the recurrent synapses the orchestrator draws (run/assemble.py)
+    MEMORY = 13  # the sampled memory's shots; per tick [base, tick] (run/rules.py)
+    META = 15  # inject_meta_graph's draws; [seed, META, tick, call] (run/loop.py)
+    LEARNING = 21  # the learning rule's parameter-shift batches, per epoch (run/rules.py)
+    MUTATION = 22  # meta-evolution's eps_Q with noise: seeded, per epoch (run/rules.py)
+    ANNEALER = 23  # the spiking annealer's noise and initial state (run/assemble.py)
+    NOISE = 31  # the neurons' noise current; per tick in backends/neuromorphic/common/noise.py
+    V_INIT = 32  # random initial membrane potentials (spiking.v_init; run/assemble.py)
+    PLACEBO = 41  # the placebo's per-tick channel permutation (config/placebo.py; run/loop.py)
+
+
+def derive_seed(base: int, *keys: int) -> int:
+    """A 32-bit seed for the stream ``keys`` of ``base`` (stable across platforms)."""
+    return int(np.random.SeedSequence([base, *keys]).generate_state(1, dtype=np.uint32)[0])
