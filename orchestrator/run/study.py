@@ -199,6 +199,14 @@ def run_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, optimum: float,
         row = _run_loop(arm, inst, budget, optimum, out)
     elif arm.kind == "annealer_alone":
         row = _annealer_alone(arm, inst, budget, optimum)
+    elif arm.kind in ("annealer_seeded", "qaoa"):  # experiment B: orchestrator.run.study_warm
+        from orchestrator.run.study_warm import warm_arm
+
+        started = time.perf_counter()
+        seed = derive_seed(inst.seed if inst.seed is not None else 0, arm.seed)
+        cuts, spent, root, _ = warm_arm(arm, inst, budget, seed)
+        row = ArmRow(inst.n, inst.name, inst.digest(), arm.name, arm.kind, spent, len(cuts), 0,
+                     float(cuts.max()), optimum, root, time.perf_counter() - started, cuts)
     else:
         seed = derive_seed(inst.seed if inst.seed is not None else 0, arm.seed)
         if arm.kind == "random":
