@@ -28,7 +28,13 @@ import numpy as np
 from orchestrator.config.study import StudyArm
 from orchestrator.tasks.maxcut.instances import MaxCutInstance
 
-__all__ = ["Annealed", "anneal", "warm_arm"]
+__all__ = ["PHASES", "PHASE_COLUMNS", "Annealed", "WarmResult", "anneal", "phases_rows", "warm_arm"]
+
+PHASES = "phases.csv"
+PHASE_COLUMNS = (
+    "n", "graph", "arm", "warm_candidates", "warm_hits", "warm_best_ratio", "then_candidates",
+    "then_hits", "then_best_ratio",
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,19 @@ class Annealed:
 
     bits: np.ndarray
     units: int
+
+
+@dataclass(frozen=True)
+class WarmResult:
+    """cuts: every candidate's cut, in order (the first ``warm`` are the warm-start phase's:
+    the seed strings, or the warm annealer's readings). units: spent. root: the arm's
+    digest. free_seconds: work outside the units (angle search, GW's SDP)."""
+
+    cuts: np.ndarray
+    units: int
+    root: str
+    free_seconds: float
+    warm: int
 
 
 def anneal(inst: MaxCutInstance, units: int, arm: StudyArm, seed: int,
@@ -97,9 +116,8 @@ def _seeds(arm: StudyArm, inst: MaxCutInstance, seed: int) -> tuple[np.ndarray, 
     return hyperplane_roundings(sdp.gram, rng, k), sdp.wall_seconds
 
 
-def warm_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, seed: int):
-    """(cuts of every candidate in order, units spent, root digest, seconds outside the
-    units) of a warm-start arm on ``inst`` at ``budget`` units."""
+def warm_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, seed: int) -> WarmResult:
+    """A warm-start arm on ``inst`` at ``budget`` units (module docstring)."""
     from orchestrator.physics.warm_qaoa import tilt_angles, warm_values
     from orchestrator.run.assemble import derive_seed
     from orchestrator.tasks.maxcut.cut import cut_values
@@ -111,11 +129,11 @@ def warm_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, seed: int):
         start = seeds[int(np.argmax(seed_cuts))]
         run = anneal(inst, budget - len(seeds), arm, seed, initial_x=start)
         bits = np.concatenate([seeds, run.bits])
-        units = len(seeds) + run.units
+        units, warm = len(seeds) + run.units, len(seeds)
     elif arm.warm_from == "plus":
         bits, free = _qaoa_shots(inst, budget, np.full(inst.n, np.pi / 2),
                                  np.random.default_rng(derive_seed(seed, 2)))
-        units = len(bits)
+        units, warm = len(bits), 0
     else:
         run = anneal(inst, arm.warm_units, arm, seed)
         best = run.bits[int(np.argmax(cut_values(inst, run.bits)))]
@@ -123,11 +141,29 @@ def warm_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, seed: int):
         shots, free = _qaoa_shots(inst, budget - run.units, theta,
                                   np.random.default_rng(derive_seed(seed, 2)))
         bits = np.concatenate([run.bits, shots])
-        units = run.units + len(shots)
+        units, warm = run.units + len(shots), len(run.bits)
     cuts = cut_values(inst, bits)
     if arm.kind == "annealer_seeded" and arm.seed_from == "gw":
         # the SDP's last bits may move between solver runs (as the gw arm): hash the cuts
         root = hashlib.sha256(np.round(np.sort(cuts), 9).tobytes()).hexdigest()
     else:
         root = hashlib.sha256(np.ascontiguousarray(bits, dtype=np.uint8).tobytes()).hexdigest()
-    return cuts, int(units), root, free
+    return WarmResult(cuts, int(units), root, free, warm)
+
+
+def phases_rows(rows: list) -> list[dict[str, object]]:
+    """Per warm-start row (``ArmRow.warm_phase`` set): the hits and best ratio of the warm
+    phase's candidates and of the rest, against the row's optimum (its tie rule)."""
+    out: list[dict[str, object]] = []
+    for r in rows:
+        if r.warm_phase is None or r.cuts is None:
+            continue
+        parts = (r.cuts[: r.warm_phase], r.cuts[r.warm_phase:])
+        line: dict[str, object] = {"n": r.n, "graph": r.graph, "arm": r.arm}
+        for name, part in zip(("warm", "then"), parts, strict=True):
+            hits = int(np.count_nonzero(part >= r.optimum - 1e-9 * r.scale))
+            best = float(part.max()) / r.optimum if len(part) and r.optimum else float("nan")
+            line |= {f"{name}_candidates": len(part), f"{name}_hits": hits,
+                     f"{name}_best_ratio": f"{best:.6f}"}
+        out.append(line)
+    return out

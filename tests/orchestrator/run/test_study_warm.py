@@ -4,7 +4,9 @@
   steps), and its candidates are what the rule says: the seed strings plus one reading a tick,
   every shot, the warm phase's readings plus the shots;
 - the seeded arms share the annealer's noise, so they differ only where their starts differ;
-- a rerun into a fresh folder gives the same rows.csv and summary.md, roots included;
+- phases.csv splits each row's candidates and hits into the warm phase and the rest;
+- a rerun into a fresh folder gives the same rows.csv, summary.md and phases.csv, roots
+  included;
 - a warm-start field that does not fit the budget is refused in one line naming it (exit 2).
 """
 
@@ -50,10 +52,23 @@ def test_every_warm_arm_spends_the_one_budget(studies) -> None:
         assert 0 <= int(row["hits"]) <= int(row["candidates"])
 
 
+def test_the_phases_split_the_candidates_and_hits_of_each_row(studies) -> None:
+    rows = {(r["graph"], r["arm"]): r for r in _rows(studies[0])}
+    with (studies[0] / "phases.csv").open() as f:
+        phases = list(csv.DictReader(f))
+    assert len(phases) == len(rows)
+    warm = {"seed_qaoa": 10, "seed_random": 10, "seed_gw": 10, "qaoa_plus": 0, "qaoa_warm": 2}
+    for p in phases:
+        row = rows[(p["graph"], p["arm"])]
+        assert int(p["warm_candidates"]) == warm[p["arm"]]
+        assert int(p["warm_candidates"]) + int(p["then_candidates"]) == int(row["candidates"])
+        assert int(p["warm_hits"]) + int(p["then_hits"]) == int(row["hits"])
+
+
 def test_a_rerun_gives_the_same_table_roots_included(studies) -> None:
     first, again = studies
-    assert (first / "rows.csv").read_bytes() == (again / "rows.csv").read_bytes()
-    assert (first / "summary.md").read_bytes() == (again / "summary.md").read_bytes()
+    for name in ("rows.csv", "summary.md", "phases.csv"):
+        assert (first / name).read_bytes() == (again / name).read_bytes(), name
     rows = _rows(first)
     assert all(len(r["root"]) == 64 for r in rows)
     for graph in {r["graph"] for r in rows}:  # the arms are not one another's copies
@@ -76,11 +91,12 @@ def test_the_seeded_annealer_starts_from_the_best_seed_string() -> None:
     rng = np.random.default_rng(derive_seed(7, 1))
     seeds = rng.integers(0, 2, size=(10, N), dtype=np.uint8)
     best = seeds[int(np.argmax(cut_values(inst, seeds)))]
-    cuts, units, _, _ = study_warm.warm_arm(arm, inst, BUDGET, 7)
-    np.testing.assert_array_equal(cuts[:10], cut_values(inst, seeds))
+    result = study_warm.warm_arm(arm, inst, BUDGET, 7)
+    assert result.warm == 10
+    np.testing.assert_array_equal(result.cuts[:10], cut_values(inst, seeds))
     again = study_warm.anneal(inst, BUDGET - 10, arm, 7, initial_x=best)
-    np.testing.assert_array_equal(cuts[10:], cut_values(inst, again.bits))
-    assert units == 10 + again.units == BUDGET
+    np.testing.assert_array_equal(result.cuts[10:], cut_values(inst, again.bits))
+    assert result.units == 10 + again.units == BUDGET
 
 
 @pytest.mark.parametrize("change, field", [
