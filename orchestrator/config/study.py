@@ -42,6 +42,7 @@ classical single-flip proposal or cut evaluation. Every arm stops at ``budget.un
   units first, then the shots from the state tilted toward its best reading (regularised by
   ``epsilon``) with the warm-start mixer. Angles: the grid optimum of the exact expected cut
   (``physics.warm_qaoa``), not a unit (classical, no candidate; its seconds are stated).
+  ``layer: false``: the shots come from the preparation alone (no layer), the control.
 
 Metrics per arm and graph: p_hit = (candidates reaching the optimum) / units (a shot, a spike
 reading, a sample, a finished descent, a read's final state, a rounding: the candidates each
@@ -149,6 +150,14 @@ class StudyArm(StrictModel):
     warm_units: int = Field(
         0, ge=0, le=10**8,
         description="qaoa with warm_from annealer: units of the annealer phase (the rest: shots).",
+    )
+    layer: bool = Field(
+        True,
+        description=(
+            "qaoa: false draws the shots from the preparation itself (no QAOA layer: "
+            "gamma = beta = 0), the classical control of a warm start: each bit of the warm "
+            "string flipped independently with probability eps."
+        ),
     )
     epsilon: float = Field(
         0.25, ge=0.0, le=0.5,

@@ -10,7 +10,9 @@ differs in the start only.
 
 ``qaoa``: depth-1 QAOA shots from |+>^n (every unit a shot), or ``warm_units`` of the annealer
 alone (from its seeded bits, the same schedule rule) and then the rest in shots from the state
-tilted toward its best reading (``physics.warm_qaoa``, eps = ``epsilon``), with the warm mixer.
+tilted toward its best reading (``physics.warm_qaoa``, eps = ``epsilon``), with the warm mixer;
+``layer: false``: the shots from the tilted preparation itself (the control: the warm string
+with each bit flipped independently with probability eps, no quantum layer).
 
 Not units (classical work that yields no candidate; its seconds are in timings.csv, as GW's
 SDP): the angle search on the exact expected cut, GW's SDP. The shots are sampled from the
@@ -86,13 +88,14 @@ def anneal(inst: MaxCutInstance, units: int, arm: StudyArm, seed: int,
 
 
 def _qaoa_shots(inst: MaxCutInstance, shots: int, theta: np.ndarray,
-                rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """``shots`` depth-1 shots from the tilt ``theta`` at its grid-optimal angles; the
-    seconds of the angle search (not units)."""
-    from orchestrator.physics.warm_qaoa import optimal_angles, sample_bits, statevector
+                rng: np.random.Generator, layer: bool = True) -> tuple[np.ndarray, float]:
+    """``shots`` depth-1 shots from the tilt ``theta`` at its grid-optimal angles (``layer``
+    false: from the preparation itself, gamma = beta = 0); the seconds of the angle search
+    (not units)."""
+    from orchestrator.physics.warm_qaoa import Angles, optimal_angles, sample_bits, statevector
 
     started = time.perf_counter()
-    angles = optimal_angles(inst.edges, inst.n, theta)
+    angles = optimal_angles(inst.edges, inst.n, theta) if layer else Angles(0.0, 0.0, 0.0)
     search = time.perf_counter() - started
     if shots <= 0:
         return np.zeros((0, inst.n), dtype=np.uint8), search
@@ -132,14 +135,14 @@ def warm_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, seed: int) -> War
         units, warm = len(seeds) + run.units, len(seeds)
     elif arm.warm_from == "plus":
         bits, free = _qaoa_shots(inst, budget, np.full(inst.n, np.pi / 2),
-                                 np.random.default_rng(derive_seed(seed, 2)))
+                                 np.random.default_rng(derive_seed(seed, 2)), arm.layer)
         units, warm = len(bits), 0
     else:
         run = anneal(inst, arm.warm_units, arm, seed)
         best = run.bits[int(np.argmax(cut_values(inst, run.bits)))]
         theta = tilt_angles(warm_values(best.astype(np.float64), arm.epsilon))
         shots, free = _qaoa_shots(inst, budget - run.units, theta,
-                                  np.random.default_rng(derive_seed(seed, 2)))
+                                  np.random.default_rng(derive_seed(seed, 2)), arm.layer)
         bits = np.concatenate([run.bits, shots])
         units, warm = run.units + len(shots), len(run.bits)
     cuts = cut_values(inst, bits)

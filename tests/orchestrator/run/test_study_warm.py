@@ -113,3 +113,17 @@ def test_a_warm_field_that_does_not_fit_is_refused(tmp_path: Path, change, field
     assert result.exit_code == 2
     name = field.split(":")[0]
     assert name in result.output and "Traceback" not in result.output
+
+
+def test_without_the_layer_the_shots_are_the_tilted_product_state() -> None:
+    """``layer: false`` (the control): each bit is 1 with probability c_i, independently."""
+    from orchestrator.physics.warm_qaoa import tilt_angles, warm_values
+    from orchestrator.run.study_warm import _qaoa_shots
+    from orchestrator.tasks.maxcut.instances import catalogue
+
+    inst = catalogue("regular3_weighted", N, 1, 0)[0]
+    c = warm_values(np.array([1, 0, 0, 1, 1, 0], dtype=float), 0.25)
+    bits, _ = _qaoa_shots(inst, 40_000, tilt_angles(c), np.random.default_rng(0), layer=False)
+    np.testing.assert_allclose(bits.mean(axis=0), c, atol=5 * np.sqrt(0.25 * 0.75 / 40_000))
+    corr = np.corrcoef(bits.T.astype(float))[np.triu_indices(N, 1)]
+    assert np.abs(corr).max() < 5 / np.sqrt(40_000)  # independent bits
