@@ -207,19 +207,13 @@ def annealer_spec(
     schedule: Literal["geometric", "linear"] = "geometric",
     sweeps: int | None = None,
     kick_cap_mv: float = 15.0,
-    initial_x: np.ndarray | None = None,
 ) -> NetworkSpec:
     """The annealer network of ``problem`` (design §20): ticks of ``steps_per_tick`` steps of
     ``dt_ms``, or of ``sweeps_per_tick`` whole sweeps (C steps each); the schedule spans
     ``sweeps`` sweeps (default: every whole sweep of the ``ticks`` ticks); temperatures None:
-    the defaults of ``physics.annealing.default_temperatures``. ``initial_x``: the state at
-    step 0 (n bits 0/1, a warm start, design §28; ``ValueError`` naming the field otherwise);
-    None: the seed's bits."""
-    from orchestrator.physics.annealing import initial_bits
+    the defaults of ``physics.annealing.default_temperatures``."""
     from orchestrator.tasks.ising.problem import annealer_network
 
-    if initial_x is not None:
-        initial_x = initial_bits(initial_x, problem.n)
     wired = annealer_network(problem, mv_per_unit, t0_mv, t1_mv)
     c = wired.n_colours
     if (steps_per_tick > 0) == (sweeps_per_tick > 0):
@@ -250,10 +244,8 @@ def annealer_spec(
             t1_mv=wired.t1_mv,
             sweeps=sweeps,
             seed=seed,
-            initial_x=initial_x,
         ),
     )
-
 
 
 def build_annealer(config: RunConfig) -> NetworkSpec:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -76,7 +76,10 @@ def anneal(inst: MaxCutInstance, units: int, arm: StudyArm, seed: int,
     t0, t1 = default_temperatures(problem, 1.0)
     t0 = t0 * (t1 / t0) ** arm.schedule_from
     net = annealer_spec(problem, seed=seed, ticks=ticks, sweeps_per_tick=arm.sweeps,
-                        t0_mv=t0, t1_mv=t1, initial_x=initial_x)
+                        t0_mv=t0, t1_mv=t1)
+    if initial_x is not None:  # a warm start (design §28); the backend checks it
+        assert net.annealer is not None
+        net = replace(net, annealer=replace(net.annealer, initial_x=initial_x))
     plugin = plugins("spiking")[arm.backend]
     backend = plugin.load_annealer()(plugin.config.model_validate({"kind": arm.backend}), net)
     try:

@@ -59,8 +59,11 @@ def annealer_network(
     net = annealer_spec(
         problem, seed=seed, ticks=ticks, steps_per_tick=steps_per_tick,
         sweeps_per_tick=sweeps_per_tick, mv_per_unit=mv_per_unit, t0_mv=t0_mv, t1_mv=t1_mv,
-        sweeps=sweeps, initial_x=initial_x,
+        sweeps=sweeps,
     )
+    if initial_x is not None:
+        assert net.annealer is not None
+        net = replace(net, annealer=replace(net.annealer, initial_x=initial_x))
     return replace(net, **overrides)
 
 

@@ -1,7 +1,7 @@
 """A warm-started annealer (``AnnealerSpec.initial_x``, design §28) on Brian2 and on Lava's CPU
 simulator: for the same seed and the same initial string the two take the same decisions step
 for step; the string changes the path (it is used), and a string that does not fit is refused
-in one line before a simulator is built."""
+in one line (naming the field) when the backend is built, before it runs."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 
 from orchestrator.contract.registry import plugins
-from orchestrator.run.assemble import annealer_spec
-from orchestrator.testing.annealer import random_problem
+from orchestrator.testing.annealer import annealer_network, random_problem
 
 
 def _path(kind: str, initial_x: np.ndarray | None, ticks: int = 6) -> list[tuple]:
     plugin = plugins("spiking")[kind]
-    net = annealer_spec(random_problem(16, 4, p=0.3), seed=9, ticks=ticks, steps_per_tick=5,
-                        t0_mv=2.0, t1_mv=0.5, initial_x=initial_x)
+    net = annealer_network(random_problem(16, 4, p=0.3), seed=9, ticks=ticks, steps_per_tick=5,
+                           t0_mv=2.0, t1_mv=0.5, sweeps=ticks * 5, initial_x=initial_x)
     backend = plugin.load_annealer()(plugin.config.model_validate({"kind": kind}), net)
     try:
         windows = [backend.advance(np.zeros(16)) for _ in range(ticks)]
@@ -36,7 +35,7 @@ def test_brian2_and_lava_take_the_same_decisions_from_a_given_string() -> None:
 
 
 @pytest.mark.parametrize("kind", ["brian2", "lava"])
-def test_a_string_that_does_not_fit_is_refused_before_a_simulator_runs(kind: str) -> None:
+def test_a_string_that_does_not_fit_is_refused_when_the_backend_is_built(kind: str) -> None:
     with pytest.raises(ValueError, match=r"^spiking\.annealer\.initial_x: needs 16 values"):
         _path(kind, np.zeros(15, dtype=np.uint8))
     with pytest.raises(ValueError, match=r"^spiking\.annealer\.initial_x: every value"):
