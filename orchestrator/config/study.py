@@ -32,6 +32,17 @@ classical single-flip proposal or cut evaluation. Every arm stops at ``budget.un
   as many reads as fit.
 - ``gw``: Goemans-Williamson, ``units`` hyperplane roundings (each one cut evaluation); the SDP
   solve itself is not a unit (its cost is stated apart, in seconds).
+- ``annealer_seeded`` (experiment B, design §28): ``seed_units`` seed strings from
+  ``seed_from`` (depth-1 QAOA shots, uniform random strings or GW roundings; each a unit and a
+  candidate), then the spiking annealer started from the best of them (``initial_x``) with the
+  units left: ticks of ``sweeps`` sweeps as ``annealer_alone``, its schedule begun
+  ``schedule_from`` of the way from the default T0 to T1 (geometric).
+- ``qaoa`` (experiment B): depth-1 QAOA shots (one unit and one candidate each) from |+>^n
+  (``warm_from: plus``), or (``warm_from: annealer``) the annealer alone for ``warm_units``
+  units first, then the shots from the state tilted toward its best reading (regularised by
+  ``epsilon``) with the warm-start mixer. Angles: the grid optimum of the exact expected cut
+  (``physics.warm_qaoa``), not a unit (classical, no candidate; its seconds are stated).
+  ``layer: false``: the shots come from the preparation alone (no layer), the control.
 
 Metrics per arm and graph: p_hit = (candidates reaching the optimum) / units (a shot, a spike
 reading, a sample, a finished descent, a read's final state, a rounding: the candidates each
@@ -85,9 +96,9 @@ class StudyArm(StrictModel):
 
     name: str = Field(..., min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$",
                       description="The arm's name in tables and contrasts.")
-    kind: Literal["loop", "annealer_alone", "random", "local_search", "sa", "gw"] = Field(
-        ..., description="What runs (module docstring)."
-    )
+    kind: Literal[
+        "loop", "annealer_alone", "random", "local_search", "sa", "gw", "annealer_seeded", "qaoa"
+    ] = Field(..., description="What runs (module docstring).")
     shots: int = Field(16, ge=1, le=1_000_000, description="loop: shots per basis and tick.")
     annealer: bool = Field(
         False, description="loop: the spiking annealer as the network (annealer_config_of)."
@@ -111,6 +122,50 @@ class StudyArm(StrictModel):
         "brian2", description="annealer_alone: the spiking backend that runs the annealer."
     )
     seed: int = Field(1, ge=0, description="Seed offset of the arm (run.seed of a loop arm).")
+    seed_from: Literal["qaoa", "random", "gw"] = Field(
+        "random",
+        description=(
+            "annealer_seeded: where the seed strings come from: depth-1 QAOA shots from "
+            "|+>^n, uniform random strings, or Goemans-Williamson roundings (SDP not a unit)."
+        ),
+    )
+    seed_units: int = Field(
+        100, ge=1, le=10**8,
+        description="annealer_seeded: seed strings drawn (a unit each); the best starts it.",
+    )
+    schedule_from: float = Field(
+        0.0, ge=0.0, lt=1.0,
+        description=(
+            "annealer_seeded, qaoa's annealer phase: begin the default geometric schedule "
+            "this fraction of the way from T0 to T1 (T0' = T0 (T1/T0)^f; 0: from T0)."
+        ),
+    )
+    warm_from: Literal["plus", "annealer"] = Field(
+        "plus",
+        description=(
+            "qaoa: start from |+>^n, or from the product state tilted toward the best "
+            "reading of the annealer run for `warm_units` units first."
+        ),
+    )
+    warm_units: int = Field(
+        0, ge=0, le=10**8,
+        description="qaoa with warm_from annealer: units of the annealer phase (the rest: shots).",
+    )
+    layer: bool = Field(
+        True,
+        description=(
+            "qaoa: false draws the shots from the preparation itself (no QAOA layer: "
+            "gamma = beta = 0), the classical control of a warm start: each bit of the warm "
+            "string flipped independently with probability eps."
+        ),
+    )
+    epsilon: float = Field(
+        0.25, ge=0.0, le=0.5,
+        description=(
+            "qaoa with warm_from annealer: the warm start's regularisation, c clipped to "
+            "[eps, 1 - eps] (0.5: standard QAOA)."
+        ),
+    )
 
 
 class StudyConfig(StrictModel):
@@ -140,6 +195,32 @@ class StudyConfig(StrictModel):
         if self.graphs.reference == "best_found" and any(a.kind == "loop" for a in self.arms):
             raise ValueError("graphs.reference: loop arms need `exact` (their hits are counted "
                              "in the run against maxcut.optimum)")
+        units = self.budget.units
+        for arm in self.arms:
+            at = f"arms.{arm.name}"
+            if arm.kind == "annealer_seeded":
+                left = units - arm.seed_units
+                per_tick = max(self.graphs.sizes) * arm.sweeps + 1
+                if left < per_tick:
+                    raise ValueError(f"{at}.seed_units: leaves {left} units, less than one "
+                                     f"annealer tick ({per_tick} units at n = "
+                                     f"{max(self.graphs.sizes)}, {arm.sweeps} sweeps)")
+            if arm.kind == "qaoa":
+                from orchestrator.physics.warm_qaoa import MAX_QUBITS
+
+                if max(self.graphs.sizes) > MAX_QUBITS:
+                    raise ValueError(f"{at}: qaoa samples the exact state vector, n <= "
+                                     f"{MAX_QUBITS}")
+                if arm.warm_from == "annealer" and not 0 < arm.warm_units < units:
+                    raise ValueError(f"{at}.warm_units: must be in 1 .. {units - 1} (the "
+                                     "annealer phase; the rest are shots)")
+                if arm.warm_from == "annealer":
+                    per_tick = max(self.graphs.sizes) * arm.sweeps + 1
+                    if arm.warm_units < per_tick:
+                        raise ValueError(f"{at}.warm_units: less than one annealer tick "
+                                         f"({per_tick} units at n = {max(self.graphs.sizes)})")
+                if arm.warm_from == "plus" and arm.warm_units:
+                    raise ValueError(f"{at}.warm_units: only with warm_from: annealer")
         if self.graphs.reference == "exact" and max(self.graphs.sizes) > 26:
             raise ValueError("graphs.reference: `exact` is brute force, n <= 26; use best_found")
         return self

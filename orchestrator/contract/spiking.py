@@ -95,6 +95,10 @@ class AnnealerSpec:
     schedule, t0_mv, t1_mv, sweeps: T_s = ``physics.annealing.temperatures(schedule, t0_mv,
         t1_mv, sweeps, s)`` (mV). seed: the noise stream (``physics.annealing.logistic_noise``)
         and the initial state (``initial_state``) at step 0.
+    initial_x: (N,) uint8 in {0, 1}: the state x at step 0 instead of the seeded bits (a warm
+        start, design §28); None (default): the seeded bits. The noise stream is the seed's
+        either way, so two backends given the same seed and string take the same decisions.
+        Ignored by a restored network (``NetworkSpec.start`` holds its own x).
     """
 
     bias_mv: np.ndarray
@@ -105,6 +109,7 @@ class AnnealerSpec:
     t1_mv: float
     sweeps: int
     seed: int
+    initial_x: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

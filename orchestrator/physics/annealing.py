@@ -26,7 +26,8 @@ Time runs in integration steps t = 0, 1, 2, ... from the start of the run (dt_ms
   by (seed, stream) at counter (0, 0, s, 0): a pure function of (seed, s), so splitting a run
   into ticks, resuming it, or running it on another backend draws the same numbers, and a
   checkpoint needs no random-generator state. The initial state x(0) is n fair bits from
-  counter (0, 0, 0, 1).
+  counter (0, 0, 0, 1), or a given string (``initial_bits``: a warm start, design §28); the
+  noise is the seed's either way.
 
 Work: an update reads the neuron's local field (its degree in synapses) and draws one random
 number, as one single-flip proposal of simulated annealing does; a sweep is n updates, as an
@@ -46,6 +47,7 @@ __all__ = [
     "Schedule",
     "colouring",
     "default_temperatures",
+    "initial_bits",
     "initial_state",
     "logistic_noise",
     "temperatures",
@@ -121,6 +123,22 @@ def initial_state(seed: int, n: int) -> np.ndarray:
     """x(0): n fair bits (uint8) from the noise stream's counter (0, 0, 0, 1)."""
     raw = _philox(seed, (0, 0, 0, 1)).bit_generator.random_raw(n)
     return (raw >> np.uint64(63)).astype(np.uint8)
+
+
+def initial_bits(initial_x: object, n: int) -> np.ndarray:
+    """A given start x(0) (a warm start, design §28) as (n,) uint8; ``ValueError`` (one line
+    naming ``spiking.annealer.initial_x``) unless it is n values, each 0 or 1 (bools too)."""
+    x = np.asarray(initial_x)
+    if x.shape != (n,):
+        raise ValueError(
+            f"spiking.annealer.initial_x: needs {n} values (one per variable), got shape "
+            f"{x.shape}"
+        )
+    if x.dtype != bool and (
+        not np.issubdtype(x.dtype, np.number) or not np.all((x == 0) | (x == 1))
+    ):
+        raise ValueError("spiking.annealer.initial_x: every value must be 0 or 1")
+    return x.astype(np.uint8)
 
 
 def updates_between(colours: np.ndarray, n_colours: int, first: int, stop: int) -> int:

@@ -79,6 +79,7 @@ class ArmRow:
         }
 
     scale: float = 1.0
+    warm_phase: int | None = None  # warm-start arms: candidates of the warm phase (study_warm)
 
 
 def tts99(p_hit: float) -> float:
@@ -200,6 +201,16 @@ def run_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, optimum: float,
         row = _run_loop(arm, inst, budget, optimum, out)
     elif arm.kind == "annealer_alone":
         row = _annealer_alone(arm, inst, budget, optimum)
+    elif arm.kind in ("annealer_seeded", "qaoa"):  # experiment B: orchestrator.run.study_warm
+        from orchestrator.run.study_warm import warm_arm
+
+        started = time.perf_counter()
+        seed = derive_seed(inst.seed if inst.seed is not None else 0, arm.seed)
+        warm = warm_arm(arm, inst, budget, seed)
+        row = ArmRow(inst.n, inst.name, inst.digest(), arm.name, arm.kind, warm.units,
+                     len(warm.cuts), 0, float(warm.cuts.max()), optimum, warm.root,
+                     time.perf_counter() - started, warm.cuts)
+        row.warm_phase = warm.warm
     else:
         seed = derive_seed(inst.seed if inst.seed is not None else 0, arm.seed)
         if arm.kind == "random":
@@ -261,6 +272,10 @@ def run_study(
                for r in rows]
     write_atomic(out / TIMINGS, _csv(timings, ("n", "graph", "arm", "seconds")))
     write_atomic(out / SUMMARY, summary_markdown(config, rows).encode())
+    if any(r.warm_phase is not None for r in rows):  # experiment B: phases.csv
+        from orchestrator.run.study_warm import PHASE_COLUMNS, PHASES, phases_rows
+
+        write_atomic(out / PHASES, _csv(phases_rows(rows), PHASE_COLUMNS))
     return rows
 
 

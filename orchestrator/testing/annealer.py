@@ -9,6 +9,8 @@ checks one clause against an answer computed here from the spec's arrays:
 - splitting a run into ticks (or planning fewer ticks) does not change the path;
 - at a vanishing temperature every update sets x_k = [u_k > 0], so the energy never rises;
 - the drive is a bias: a large positive (negative) drive holds a neuron on (off);
+- a given initial string (``AnnealerSpec.initial_x``, a warm start) is x at step 0: the first
+  step's class decides from it, every other neuron still holds it;
 - a snapshot restored into a fresh backend continues bit for bit (capability ``snapshot``);
 - ``advance`` after ``close`` raises, a drive of the wrong shape is refused, weights are the
   couplings; a case that declares ``refuses["annealer"]`` refuses to build one.
@@ -49,14 +51,19 @@ def annealer_network(
     sweeps_per_tick: int = 0,
     ticks: int = 4,
     mv_per_unit: float = 1.0,
+    initial_x: np.ndarray | None = None,
     **overrides: Any,
 ) -> NetworkSpec:
-    """``run.assemble.annealer_spec`` of ``problem`` with ``overrides`` of NetworkSpec fields."""
+    """``run.assemble.annealer_spec`` of ``problem`` (started from ``initial_x`` when given)
+    with ``overrides`` of NetworkSpec fields."""
     net = annealer_spec(
         problem, seed=seed, ticks=ticks, steps_per_tick=steps_per_tick,
         sweeps_per_tick=sweeps_per_tick, mv_per_unit=mv_per_unit, t0_mv=t0_mv, t1_mv=t1_mv,
         sweeps=sweeps,
     )
+    if initial_x is not None:
+        assert net.annealer is not None
+        net = replace(net, annealer=replace(net.annealer, initial_x=initial_x))
     return replace(net, **overrides)
 
 
@@ -173,6 +180,20 @@ class AnnealerBackendSuite(Suite):
         energies = [_energy(net, backend.advance(np.zeros(14)).states) for _ in range(40)]
         assert all(b <= a + 1e-12 for a, b in itertools.pairwise(energies))
         assert energies[-1] < energies[0]  # it did descend
+
+    def test_a_given_initial_string_is_the_start(self, build: Build) -> None:
+        problem = random_problem(12, 8, p=0.5)
+        rng = np.random.default_rng(3)
+        for x0 in (rng.integers(0, 2, 12).astype(np.uint8), np.ones(12, dtype=np.uint8)):
+            backend = build(problem, t0_mv=1e-9, t1_mv=1e-9, steps_per_tick=1, initial_x=x0)
+            net = backend.network
+            spec = net.annealer
+            assert spec is not None
+            w = backend.advance(np.zeros(12))  # step 0: class 0 decides from x0 at T -> 0
+            u0 = spec.bias_mv + _weights(net) @ x0
+            active = spec.colours == 0
+            expected = np.where(active, (u0 > 0).astype(np.uint8), x0)
+            np.testing.assert_array_equal(w.states, expected)
 
     def test_the_drive_is_a_bias(self, build: Build) -> None:
         backend = build(random_problem(8, 4), t0_mv=1.0, t1_mv=1.0)

@@ -8,7 +8,8 @@ them in its simulator; this module holds what both compute the same way on the h
 - ``sweep_noise``: T_s xi_{s,k} for the n neurons of sweep s (mV), the term each update adds;
 - ``coupling_matrix`` / ``potentials_mv``: u_k = b_k + d_k + sum_j W_kj x_j at a window's end
   (the window's ``voltages_mv``), from a CSR matrix (post, pre): O(S), no N x N array;
-- ``initial_states``: x at the start (the spec's seeded bits), or a checkpoint's;
+- ``initial_states``: x at the start (the spec's ``initial_x``, else its seeded bits), or a
+  checkpoint's;
   ``initial_drive``: d of the last tick before the start (a checkpoint's; the reported
   potentials include it);
 - ``STATE_KEY``, ``DRIVE_KEY``: the names of x (float64 0/1) and of the last tick's drive
@@ -21,7 +22,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from orchestrator.contract.spiking import AnnealerSpec, NetworkSpec, NetworkState
-from orchestrator.physics.annealing import initial_state, logistic_noise, temperatures
+from orchestrator.physics.annealing import (
+    initial_bits,
+    initial_state,
+    logistic_noise,
+    temperatures,
+)
 
 __all__ = [
     "DRIVE_KEY",
@@ -55,6 +61,8 @@ def annealer_of(network: NetworkSpec) -> AnnealerSpec:
             "spiking.annealer: a synapse joins two neurons of one colour class (they would "
             "update at once and the chain would not sample the Boltzmann distribution)"
         )
+    if spec.initial_x is not None:
+        initial_bits(spec.initial_x, n)
     if network.drive_mode != "current":
         raise ValueError("pci.drive: the annealer takes the drive as a bias (drive: current)")
     if network.stdp is not None and network.stdp.enabled:
@@ -85,10 +93,13 @@ def potentials_mv(
 
 
 def initial_states(network: NetworkSpec, spec: AnnealerSpec) -> np.ndarray:
-    """x (N,) float64 at the network's start: the checkpoint's, or the seeded initial bits."""
+    """x (N,) float64 at the network's start: the checkpoint's, else the spec's ``initial_x``
+    (a warm start), else the seeded initial bits."""
     start: NetworkState | None = network.start
     n = network.n_neurons
     if start is None:
+        if spec.initial_x is not None:
+            return initial_bits(spec.initial_x, n).astype(np.float64)
         return initial_state(spec.seed, n).astype(np.float64)
     x = np.asarray(start.arrays.get(STATE_KEY, np.zeros(0)), dtype=np.float64)
     if x.shape != (n,) or not np.all((x == 0) | (x == 1)):

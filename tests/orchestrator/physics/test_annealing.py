@@ -98,3 +98,18 @@ def test_default_temperatures_are_dwave_samplers_beta_range(seed: int) -> None:
     )
     t0, t1 = default_temperatures(problem, 2.5)
     assert t0 == pytest.approx(2.5 / hot_beta) and t1 == pytest.approx(2.5 / cold_beta)
+
+
+def test_initial_bits_takes_n_bits_and_refuses_anything_else() -> None:
+    from orchestrator.physics.annealing import initial_bits
+
+    x = initial_bits([1, 0, 1], 3)
+    assert x.dtype == np.uint8 and x.tolist() == [1, 0, 1]
+    assert initial_bits(np.array([True, False]), 2).tolist() == [1, 0]
+    for bad, words in (([1, 0], "needs 3 values"), ([1, 0, 2], "0 or 1"),
+                       ([0.5, 0, 1], "0 or 1"), (["a", "b", "c"], "0 or 1"),
+                       (np.zeros((3, 1)), "needs 3 values")):
+        with pytest.raises(ValueError, match=words) as info:
+            initial_bits(bad, 3)
+        assert str(info.value).startswith("spiking.annealer.initial_x: ")
+        assert "\n" not in str(info.value)
