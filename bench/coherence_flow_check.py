@@ -19,7 +19,11 @@ Per seed and pooled over the seeds:
 - r(changes)      correlation of the predicted change E_pred(t + 1) - E_coh(t) with the
                   measured change E_coh(t + 1) - E_coh(t): whether the model knows which way
                   E_coh moves, which persistence cannot;
-- MAE of each predictor and MAE(model) - MAE(persistence).
+- MAE of each predictor and MAE(model) - MAE(persistence);
+- a second naive baseline, the running mean (the mean of E_coh over ticks 0..t of the run):
+  its r and its r(changes). E_coh that fluctuates around a level makes any predictor of
+  "back towards the mean" score a positive r(changes); the model's must beat this one to
+  show it knows more than the level.
 95 % CIs by a moving-block bootstrap over the pairs of a run (blocks of 10 ticks, 10,000
 resamples, ``default_rng(0)``; the pairs are a time series, so single pairs are not
 independent); pooled: blocks drawn within each seed.
@@ -44,21 +48,29 @@ BLOCK = 10
 
 
 def pairs(events: list[dict]) -> np.ndarray:
-    """Rows (E_coh(t), predicted E_coh(t + 1), E_coh(t + 1)) over consecutive tick events."""
+    """Rows (E_coh(t), predicted E_coh(t + 1), E_coh(t + 1), running mean of E_coh to t) over
+    consecutive tick events."""
     rows = []
+    seen: list[float] = []
     for a, b in itertools.pairwise(events):
-        if a.get("kind") != "tick" or b.get("kind") != "tick" or b["tick"] != a["tick"] + 1:
+        if a.get("kind") != "tick":
+            continue
+        seen.append(a["coherence_energy"])
+        if b.get("kind") != "tick" or b["tick"] != a["tick"] + 1:
             continue
         flow = a.get("coherence_flow_energies")
         if not flow:
             continue
-        rows.append((a["coherence_energy"], flow[-1], b["coherence_energy"]))
+        rows.append((a["coherence_energy"], flow[-1], b["coherence_energy"], np.mean(seen)))
     return np.array(rows, dtype=float)
 
 
 def statistics(data: np.ndarray) -> dict[str, float]:
-    now, pred, nxt = data[:, 0], data[:, 1], data[:, 2]
+    now, pred, nxt, level = data[:, 0], data[:, 1], data[:, 2], data[:, 3]
     return {
+        "r_mean": float(np.corrcoef(level, nxt)[0, 1]) if np.std(level) > 0 else float("nan"),
+        "r_changes_mean": float(np.corrcoef(level - now, nxt - now)[0, 1]),
+        "mae_mean": float(np.mean(np.abs(level - nxt))),
         "r_model": float(np.corrcoef(pred, nxt)[0, 1]),
         "r_persistence": float(np.corrcoef(now, nxt)[0, 1]),
         "r_changes": float(np.corrcoef(pred - now, nxt - now)[0, 1]),
@@ -115,8 +127,9 @@ def main() -> int:
     if len(runs) > 1:
         labels.append("pooled")
     print("\n| run | pairs | r(model) [95% CI] | r(persistence) [95% CI] | r(changes) [95% CI] |"
-          " MAE model | MAE persistence | MAE model - persistence [95% CI] |")
-    print("|---|---|---|---|---|---|---|---|")
+          " MAE model | MAE persistence | MAE model - persistence [95% CI] | running mean: r, "
+          "r(changes) [95% CI], MAE |")
+    print("|---|---|---|---|---|---|---|---|---|")
     sets = [[r] for r in runs] + ([runs] if len(runs) > 1 else [])
     for label, group in zip(labels, sets):
         s = statistics(np.concatenate(group))
@@ -127,7 +140,8 @@ def main() -> int:
 
         print(f"| {label} | {sum(len(g) for g in group)} | {cell('r_model')} | "
               f"{cell('r_persistence')} | {cell('r_changes')} | {s['mae_model']:.4f} | "
-              f"{s['mae_persistence']:.4f} | {cell('mae_diff', '+.4f')} |")
+              f"{s['mae_persistence']:.4f} | {cell('mae_diff', '+.4f')} | {s['r_mean']:+.3f}, "
+              f"{cell('r_changes_mean')}, {s['mae_mean']:.4f} |")
     return 0
 
 
