@@ -37,7 +37,7 @@ from orchestrator.tasks.maxcut.cut import cut_values
 from orchestrator.tasks.maxcut.instances import MaxCutInstance
 from orchestrator.tasks.maxcut.result import canonical_assignment
 
-__all__ = ["DENSE_LIMIT", "LowRankSdp", "certified_bound_sparse", "low_rank_sdp"]
+__all__ = ["DENSE_LIMIT", "LowRankSdp", "certified_bound_sparse", "low_rank_sdp", "mixing_factor"]
 
 DENSE_LIMIT = 3000  # vertices up to which lambda_min comes from a dense eigendecomposition
 
@@ -94,16 +94,14 @@ def certified_bound_sparse(adjacency: sp.csr_matrix, y: np.ndarray) -> float:
             shift = 2.0 * shift + margin
 
 
-def low_rank_sdp(
-    instance: MaxCutInstance, seed: int, sweeps: int = 300, roundings: int = 100
-) -> LowRankSdp:
-    """The factor (mixing method, ``sweeps`` sweeps or until the value moves < 1e-9 relative),
-    its certified bound and the best of ``roundings`` roundings (``numpy`` rng ``seed``)."""
-    started = time.perf_counter()
-    n = instance.n
+def mixing_factor(
+    adjacency: sp.csr_matrix, rng: np.random.Generator, sweeps: int = 300
+) -> tuple[np.ndarray, int, float]:
+    """The low-rank factor V (n x r, unit rows, r = ceil(sqrt(2n)) + 1) by the mixing method
+    from rows drawn from ``rng``: ``sweeps`` sweeps or until the value moves < 1e-9 relative.
+    Returns (V, sweeps done, value sum w (1 - v_i . v_j)/2)."""
+    n = adjacency.shape[0]
     rank = math.ceil(math.sqrt(2 * n)) + 1
-    rng = np.random.default_rng(seed)
-    adjacency = _adjacency(instance)
     v = rng.standard_normal((n, rank))
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     colours = colouring(n, adjacency.tocoo().row, adjacency.tocoo().col)
@@ -126,6 +124,19 @@ def low_rank_sdp(
         previous = current
         if converged:
             break
+    return v, done, previous
+
+
+def low_rank_sdp(
+    instance: MaxCutInstance, seed: int, sweeps: int = 300, roundings: int = 100
+) -> LowRankSdp:
+    """The factor (mixing method, ``sweeps`` sweeps or until the value moves < 1e-9 relative),
+    its certified bound and the best of ``roundings`` roundings (``numpy`` rng ``seed``)."""
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    adjacency = _adjacency(instance)
+    v, done, previous = mixing_factor(adjacency, rng, sweeps)
+    rank = v.shape[1]
     factored = time.perf_counter()
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     y = 0.25 * (degree - np.sum(v * (adjacency @ v), axis=1))  # ((L/4) V V^T)_ii
