@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from orchestrator.config.study import StudyConfig  # noqa: E402
-from orchestrator.run.assemble import derive_seed  # noqa: E402
+from orchestrator.run.seeds import derive_seed  # noqa: E402
 from orchestrator.run.study import COLUMNS, ArmRow, _hits, run_arm  # noqa: E402
 from orchestrator.run.study_stats import bootstrap_ci, summary_markdown  # noqa: E402
 from orchestrator.tasks.maxcut.burer_monteiro import (  # noqa: E402

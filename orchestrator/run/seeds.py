@@ -15,7 +15,7 @@ from enum import IntEnum, unique
 
 import numpy as np
 
-__all__ = ["Stream", "derive_seed"]
+__all__ = ["Stream", "WarmStream", "derive_seed"]
 
 
 @unique
@@ -32,6 +32,15 @@ class Stream(IntEnum):
     NOISE = 31  # the neurons' noise current; per tick in backends/neuromorphic/common/noise.py
     V_INIT = 32  # random initial membrane potentials (spiking.v_init; run/assemble.py)
     PLACEBO = 41  # the placebo's per-tick channel permutation (config/placebo.py; run/loop.py)
+
+
+@unique
+class WarmStream(IntEnum):
+    """Keys under a study arm's own seed (``derive_seed(instance seed, arm seed)``, not
+    ``run.seed``) for the warm-start arms of experiment B (``run/study_warm.py``)."""
+
+    SEED_STRINGS = 1  # the seed strings of an annealer_seeded arm (random or GW roundings)
+    SHOTS = 2  # the depth-1 QAOA shots of a qaoa arm
 
 
 def derive_seed(base: int, *keys: int) -> int:

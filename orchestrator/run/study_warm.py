@@ -108,9 +108,9 @@ def _qaoa_shots(inst: MaxCutInstance, shots: int, theta: np.ndarray,
 
 def _seeds(arm: StudyArm, inst: MaxCutInstance, seed: int) -> tuple[np.ndarray, float]:
     """The seed strings of an ``annealer_seeded`` arm and the seconds outside the units."""
-    from orchestrator.run.assemble import derive_seed
+    from orchestrator.run.seeds import WarmStream, derive_seed
 
-    k, rng = arm.seed_units, np.random.default_rng(derive_seed(seed, 1))
+    k, rng = arm.seed_units, np.random.default_rng(derive_seed(seed, WarmStream.SEED_STRINGS))
     if arm.seed_from == "random":
         return rng.integers(0, 2, size=(k, inst.n), dtype=np.uint8), 0.0
     if arm.seed_from == "qaoa":
@@ -125,7 +125,7 @@ def _seeds(arm: StudyArm, inst: MaxCutInstance, seed: int) -> tuple[np.ndarray, 
 def warm_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, seed: int) -> WarmResult:
     """A warm-start arm on ``inst`` at ``budget`` units (module docstring)."""
     from orchestrator.physics.warm_qaoa import tilt_angles, warm_values
-    from orchestrator.run.assemble import derive_seed
+    from orchestrator.run.seeds import WarmStream, derive_seed
     from orchestrator.tasks.maxcut.cut import cut_values
 
     free = 0.0
@@ -137,15 +137,15 @@ def warm_arm(arm: StudyArm, inst: MaxCutInstance, budget: int, seed: int) -> War
         bits = np.concatenate([seeds, run.bits])
         units, warm = len(seeds) + run.units, len(seeds)
     elif arm.warm_from == "plus":
-        bits, free = _qaoa_shots(inst, budget, np.full(inst.n, np.pi / 2),
-                                 np.random.default_rng(derive_seed(seed, 2)), arm.layer)
+        rng = np.random.default_rng(derive_seed(seed, WarmStream.SHOTS))
+        bits, free = _qaoa_shots(inst, budget, np.full(inst.n, np.pi / 2), rng, arm.layer)
         units, warm = len(bits), 0
     else:
         run = anneal(inst, arm.warm_units, arm, seed)
         best = run.bits[int(np.argmax(cut_values(inst, run.bits)))]
         theta = tilt_angles(warm_values(best.astype(np.float64), arm.epsilon))
-        shots, free = _qaoa_shots(inst, budget - run.units, theta,
-                                  np.random.default_rng(derive_seed(seed, 2)), arm.layer)
+        rng = np.random.default_rng(derive_seed(seed, WarmStream.SHOTS))
+        shots, free = _qaoa_shots(inst, budget - run.units, theta, rng, arm.layer)
         bits = np.concatenate([run.bits, shots])
         units, warm = run.units + len(shots), len(run.bits)
     cuts = cut_values(inst, bits)

@@ -81,7 +81,7 @@ def test_the_seeded_annealer_starts_from_the_best_seed_string() -> None:
 
     from orchestrator.config.study import StudyConfig
     from orchestrator.run import study_warm
-    from orchestrator.run.assemble import derive_seed
+    from orchestrator.run.seeds import derive_seed
     from orchestrator.tasks.maxcut.cut import cut_values
     from orchestrator.tasks.maxcut.instances import catalogue
 
