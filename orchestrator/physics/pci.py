@@ -44,6 +44,7 @@ vector is renormalised and prepared exactly. Either way the prepared object is a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,6 +60,7 @@ __all__ = [
     "drive",
     "fix_gauge",
     "preparation_angles",
+    "reference_omega_per_ms",
     "renormalise",
     "spike_phasors",
     "window_capacity",
@@ -138,6 +140,14 @@ def drive(
     """
     per_channel = offset_mv + alpha * psi.real + beta * psi.imag
     return np.clip(channels.to_neurons(per_channel), -clip_mv, clip_mv)
+
+
+def reference_omega_per_ms(reference_hz: float | None, tick_ms: float) -> float:
+    """Angular frequency of the spike phasor, rad/ms: ``reference_hz`` (``pci.reference_hz``)
+    when given, else one turn per tick of ``tick_ms``."""
+    if reference_hz is None:
+        return 2 * math.pi / tick_ms
+    return 2 * math.pi * reference_hz / 1000.0
 
 
 def spike_phasors(

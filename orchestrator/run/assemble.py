@@ -10,7 +10,6 @@ Seeds come from the streams of ``orchestrator.run.seeds`` (one table, design §6
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
@@ -52,17 +51,9 @@ __all__ = [
     "open_backends",
     "open_spiking",
     "quantum_factory",
-    "quantum_seed_base",
-    "reference_omega_per_ms",
     "select_quantum",
     "select_spiking",
 ]
-
-
-def quantum_seed_base(config: RunConfig) -> int:
-    if config.quantum.seed is not None:
-        return config.quantum.seed
-    return derive_seed(config.run.seed, Stream.QUANTUM)
 
 
 def build_program(config: RunConfig) -> QuantumProgram:
@@ -390,11 +381,3 @@ def open_backends(config: RunConfig, start: NetworkState | None = None) -> OpenB
         close_backends(spiking, quantum)
         raise
     return OpenBackends(quantum, spiking, identities, rules)
-
-
-def reference_omega_per_ms(config: RunConfig) -> float:
-    """Angular frequency of the spike phasor, rad/ms."""
-    hz = config.pci.reference_hz
-    if hz is None:
-        return 2 * math.pi / config.spiking.tick_ms
-    return 2 * math.pi * hz / 1000.0

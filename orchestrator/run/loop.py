@@ -41,13 +41,12 @@ from orchestrator.control.rule import ControlRule, NextTick, Verdict
 from orchestrator.control.semantic import Basis, PhaseHistory, PhaseSemantics, project_drifts
 from orchestrator.physics import coherence, measurement, pci
 from orchestrator.physics.budget import TickBudget, circuits_of, shots_of
-from orchestrator.physics.pci import AceState
+from orchestrator.physics.pci import AceState, reference_omega_per_ms
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
-from orchestrator.run.assemble import quantum_seed_base, reference_omega_per_ms
 from orchestrator.run.closing import close_backends
 from orchestrator.run.preparation import initial_preparation
-from orchestrator.run.seeds import Stream, derive_seed
+from orchestrator.run.seeds import Stream, derive_seed, quantum_seed_base
 from orchestrator.run.tick_record import HISTORY, TickRecord, no_snapshot, snapshot_of
 
 __all__ = ["FusionLoop"]
@@ -83,7 +82,7 @@ class FusionLoop:
             AceState(config.pci.alpha, config.pci.beta, config.pci.gamma),
         )
         self._seed_base = quantum_seed_base(config)
-        self._omega = reference_omega_per_ms(config)
+        self._omega = reference_omega_per_ms(config.pci.reference_hz, config.spiking.tick_ms)
         self._exact = (
             StatevectorEstimator(self.hamiltonian)
             if config.quantum.capabilities().statevector

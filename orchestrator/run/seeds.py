@@ -12,10 +12,14 @@ root: a stream keeps its number forever, and a new stream takes a number no stre
 from __future__ import annotations
 
 from enum import IntEnum, unique
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["Stream", "WarmStream", "derive_seed"]
+if TYPE_CHECKING:
+    from orchestrator.config.root import RunConfig
+
+__all__ = ["Stream", "WarmStream", "derive_seed", "quantum_seed_base"]
 
 
 @unique
@@ -46,3 +50,11 @@ class WarmStream(IntEnum):
 def derive_seed(base: int, *keys: int) -> int:
     """A 32-bit seed for the stream ``keys`` of ``base`` (stable across platforms)."""
     return int(np.random.SeedSequence([base, *keys]).generate_state(1, dtype=np.uint32)[0])
+
+
+def quantum_seed_base(config: RunConfig) -> int:
+    """The base of the quantum backend's sampling stream: ``quantum.seed`` when given, else
+    derived from ``run.seed`` (``Stream.QUANTUM``); each tick keys ``[base, tick]``."""
+    if config.quantum.seed is not None:
+        return config.quantum.seed
+    return derive_seed(config.run.seed, Stream.QUANTUM)
