@@ -43,6 +43,7 @@ class RunRecorder:
     """Appends blocks (with their checkpoints and CSV rows) to an open run directory.
 
     hold: descriptors the writer process keeps until it is done (the run directory's lock).
+    full_every, compress: how checkpoint files are stored (``writer.DurableWriter``).
     """
 
     def __init__(
@@ -52,6 +53,8 @@ class RunRecorder:
         keep: int,
         resumed: bool = False,
         hold: tuple[int, ...] = (),
+        full_every: int = 1,
+        compress: bool = False,
     ) -> None:
         self.run_dir = run_dir
         self.ledger = ledger
@@ -64,7 +67,7 @@ class RunRecorder:
                 write_atomic(path, _csv_bytes([header]))
         self._waiting: dict[int, dict[str, Any]] = {}  # sent, not yet acknowledged
         ledger.release()  # no SQLite connection may cross the fork
-        self._pid, self._out, self._in = writer.start(run_dir, keep, hold)
+        self._pid, self._out, self._in = writer.start(run_dir, keep, hold, full_every, compress)
         self._closed = False
         self.failure: RecorderError | None = None  # why the writer stopped, once it did
 
