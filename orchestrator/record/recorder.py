@@ -18,6 +18,7 @@ import contextlib
 import csv
 import io
 import os
+import pickle
 import select
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -93,7 +94,8 @@ class RunRecorder:
         self._receive(wait_for=None)
         block = self.ledger.prepare(event, meta, spikes)
         self._waiting[block.height] = event
-        self._send(WriteItem(block, checkpoint_bytes, protect))
+        data = None if checkpoint_bytes is None else pickle.PickleBuffer(checkpoint_bytes)
+        self._send(WriteItem(block, data, protect))  # the bytes travel out of band, uncopied
         return block
 
     def flush(self) -> None:

@@ -26,14 +26,15 @@ import csv
 import json
 import os
 import pickle
-import select
 import signal
 import sqlite3
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty, Queue
 from typing import Any
 
 from orchestrator.record import checkpoint, checkpoint_delta, faults
@@ -50,6 +51,7 @@ FLUSH, FLUSHED, STOP = "flush", "flushed", "stop"
 # means (orchestrator.run.interrupt), the writer finishes what it was given.
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _HEADER = struct.Struct("<Q")
+_AHEAD = 2  # messages read ahead of the one being written (each may hold a checkpoint)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class WriteItem:
     """One block to make durable (its CSV rows come from the block's event JSON)."""
 
     block: PreparedBlock
-    checkpoint: bytes | None
+    checkpoint: bytes | bytearray | pickle.PickleBuffer | None  # bytearray in the writer
     protect: int | None  # height of the stable checkpoint at submission time (never pruned)
 
 
@@ -182,30 +184,67 @@ def _writing(path: Path, block: int | None = None) -> Iterator[None]:
 
 
 def send_message(fd: int, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
+    """Frame: u64 pickle length, u64 buffer count, u64 per buffer, the pickle, the buffers.
+
+    A ``pickle.PickleBuffer`` in ``message`` (a checkpoint's bytes) travels out of band: never
+    copied into the pickle, written from where it lies.
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    views = [memoryview(b).cast("B") for b in buffers]
+    head = _HEADER.pack(len(data)) + _HEADER.pack(len(views))
+    head += b"".join(_HEADER.pack(v.nbytes) for v in views)
+    for view in (memoryview(head + data), *views):
+        while view:
+            view = view[os.write(fd, view) :]
 
 
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    parts, left = [], size
-    while left:
-        chunk = os.read(fd, left)
-        if not chunk:
+def _read_exactly(fd: int, size: int) -> bytearray | None:
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if not n:
             return None  # end of file (a partial message counts as none)
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
+        got += n
+    return buffer
 
 
 def read_message(fd: int) -> Any:
-    """The next message, or None at end of file."""
-    header = _read_exactly(fd, _HEADER.size)
+    """The next message, or None at end of file (out-of-band buffers come as bytearrays)."""
+    header = _read_exactly(fd, 2 * _HEADER.size)
     if header is None:
         return None
-    body = _read_exactly(fd, _HEADER.unpack(header)[0])
-    return None if body is None else pickle.loads(body)
+    size, count = struct.unpack("<QQ", header)
+    sizes = _read_exactly(fd, count * _HEADER.size) if count else bytearray()
+    body = _read_exactly(fd, size)
+    if sizes is None or body is None:
+        return None
+    buffers = []
+    for (nbytes,) in _HEADER.iter_unpack(sizes):
+        buffer = _read_exactly(fd, nbytes)
+        if buffer is None:
+            return None
+        buffers.append(buffer)
+    return pickle.loads(body, buffers=buffers)
+
+
+def _receive(inbox: int, queue: Queue[Any]) -> None:
+    """The writer's reader thread: drains the pipe into ``queue`` (a few messages ahead of the
+    writing), so that the loop's send does not wait while a checkpoint is being packed."""
+    try:
+        while True:
+            message = read_message(inbox)
+            queue.put(message)
+            if message is None or message == STOP:
+                return
+    except BaseException as exc:  # handed to the writing thread, which raises it
+        queue.put(_Failed(exc))
+
+
+@dataclass(frozen=True)
+class _Failed:
+    exc: BaseException
 
 
 def _serve(
@@ -215,14 +254,18 @@ def _serve(
         writer = DurableWriter(run_dir, *keep)
     except (OSError, sqlite3.Error) as exc:
         raise write_failure(exc, run_dir.path) from None
+    inbound: Queue[Any] = Queue(maxsize=_AHEAD)
+    threading.Thread(target=_receive, args=(inbox, inbound), daemon=True).start()
     try:
         while True:
-            ready, _, _ = select.select([inbox], [], [], 0.5)
-            if not ready:
+            try:
+                message = inbound.get(timeout=0.5)
+            except Empty:
                 if os.getppid() != main_pid:  # the main process is gone; nothing more comes
                     break
                 continue
-            message = read_message(inbox)
+            if isinstance(message, _Failed):
+                raise message.exc
             if message is None or message == STOP:
                 break
             if message == FLUSH:
