@@ -41,7 +41,16 @@ DEMO = ROOT / "configs" / "demo.yaml"
 TICKS = {1000: 20, 10_000: 20, 100_000: 12}
 
 
-def _config(n: int, ticks: int, every: int):
+# how checkpoint files are stored (design §27): "old" = each file the checkpoint's bytes
+# "delta": deltas without compression (no zlib CPU in the writer)
+FORMATS = {
+    "old": {"checkpoint.full_every": 1, "checkpoint.compress": False},
+    "new": {},
+    "delta": {"checkpoint.compress": False},
+}
+
+
+def _config(n: int, ticks: int, every: int, fmt: str = "new"):
     from orchestrator.config import load_config
 
     return load_config(
@@ -51,8 +60,24 @@ def _config(n: int, ticks: int, every: int):
             "spiking.recurrent": {"k": 100, "weight_mv": 0.8},
             "run.ticks": ticks,
             "checkpoint.every": every,
+            **FORMATS[fmt],
         },
     )
+
+
+def _count_written(log: Path) -> None:
+    """Log the size of every checkpoint file written (the writer process, forked from this
+    one, inherits the wrapper): bytes written per tick, pruned files included."""
+    from orchestrator.record import checkpoint
+
+    write = checkpoint.write
+
+    def counted(path: Path, data: bytes, block: int | None = None) -> None:
+        write(path, data, block)
+        with open(log, "a") as fh:
+            fh.write(f"{len(data)}\n")
+
+    checkpoint.write = counted
 
 
 def _peak() -> dict[str, float]:
@@ -65,10 +90,10 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def one_loop(n: int, ticks: int, every: int) -> dict:
+def one_loop(n: int, ticks: int, every: int, fmt: str) -> dict:
     from orchestrator.run.runner import execute
 
-    config = _config(n, ticks, every)
+    config = _config(n, ticks, every, fmt)
     stamps: list[float] = []
     spiking: list[float] = []
     spikes: list[int] = []
@@ -80,6 +105,8 @@ def one_loop(n: int, ticks: int, every: int) -> dict:
 
     with tempfile.TemporaryDirectory(dir=os.environ.get("QNF_BENCH_TMP")) as tmp:
         run_dir = Path(tmp) / "run"
+        log = Path(tmp) / "written"
+        _count_written(log)
         start = time.perf_counter()
         result = execute(config, run_dir, on_tick=on_tick, draw_report=False)
         wall = time.perf_counter() - start
@@ -87,10 +114,11 @@ def one_loop(n: int, ticks: int, every: int) -> dict:
         size = _du(run_dir)
         ledger = (run_dir / "ledger.sqlite").stat().st_size
         ckpt = ckpts[-1].stat().st_size if ckpts else 0
+        written = [int(x) for x in log.read_text().split()] if log.exists() else []
     assert result.status == "completed", result.status
     per_tick = (stamps[-1] - stamps[0]) / (len(stamps) - 1)
     return {
-        "mode": f"loop, every {every}",
+        "mode": f"loop, every {every}, {fmt}",
         "n": n,
         "ticks": ticks,
         "s_per_tick": per_tick,
@@ -102,6 +130,8 @@ def one_loop(n: int, ticks: int, every: int) -> dict:
         "ledger_bytes_per_tick": ledger / ticks,
         "checkpoint_bytes": ckpt,
         "checkpoint_files": len(ckpts),
+        "written_bytes_per_tick": (sum(written) + ledger) / ticks,
+        "largest_written": max(written, default=0),
         **_peak(),
     }
 
@@ -152,12 +182,14 @@ def _row(r: dict) -> str:
         extra = (
             f" | spiking {r['spiking_s_per_tick'] * 1e3:8.1f} ms"
             f" | dir {r['run_dir_bytes'] / mib:8.1f}"
-            f" MiB, {r['run_dir_bytes_per_tick'] / mib:7.2f} MiB/tick, ledger "
-            f"{r['ledger_bytes_per_tick'] / 1024:6.1f} KiB/tick, ckpt "
-            f"{r['checkpoint_bytes'] / mib:7.1f} MiB x {r['checkpoint_files']}"
+            f" MiB, {r['run_dir_bytes_per_tick'] / mib:7.2f} MiB/tick, written "
+            f"{r['written_bytes_per_tick'] / mib:7.2f} MiB/tick, ledger "
+            f"{r['ledger_bytes_per_tick'] / 1024:6.1f} KiB/tick, ckpt files "
+            f"{r['checkpoint_bytes'] / mib:7.1f} (newest) / {r['largest_written'] / mib:7.1f}"
+            f" (largest) MiB, {r['checkpoint_files']} kept"
         )
     return (
-        f"N={r['n']:>6} {r['mode']:<15} {r['s_per_tick'] * 1e3:9.1f} ms/tick | "
+        f"N={r['n']:>6} {r['mode']:<20} {r['s_per_tick'] * 1e3:9.1f} ms/tick | "
         f"peak {r['peak_gib']:5.2f} GiB | spikes/tick {r['spikes_per_tick']:9.0f}{extra}"
     )
 
@@ -166,24 +198,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=sorted(TICKS))
     parser.add_argument("--every", type=int, nargs="+", default=[1, 10])
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        choices=sorted(FORMATS),
+        default=["old", "new"],
+        help="checkpoint storage: old (each file whole, raw), new (deltas, zlib), delta (no zlib)",
+    )
     parser.add_argument("--ticks", type=int, default=None, help="default: 20, 20, 12 by size")
-    parser.add_argument("--one", nargs=3, metavar=("MODE", "N", "EVERY"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--one", nargs=4, metavar=("MODE", "N", "EVERY", "FMT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.one:
-        mode, n, every = args.one[0], int(args.one[1]), int(args.one[2])
+        mode, n, every, fmt = args.one[0], int(args.one[1]), int(args.one[2]), args.one[3]
         ticks = args.ticks or TICKS.get(n, 20)
-        result = one_plain(n, ticks) if mode == "plain" else one_loop(n, ticks, every)
+        result = one_plain(n, ticks) if mode == "plain" else one_loop(n, ticks, every, fmt)
         print(json.dumps(result))
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; {DEMO.name}, k = 100")
     extra = ["--ticks", str(args.ticks)] if args.ticks else []
     for n in args.sizes:
-        rows = [_child(["--one", "plain", str(n), "0", *extra])]
+        rows = [_child(["--one", "plain", str(n), "0", "new", *extra])]
         print(_row(rows[-1]), flush=True)
         for every in args.every:
-            rows.append(_child(["--one", "loop", str(n), str(every), *extra]))
-            print(_row(rows[-1]), flush=True)
-            print(f"{'':>8} loop / alone: {rows[-1]['s_per_tick'] / rows[0]['s_per_tick']:.2f}x")
+            for fmt in args.formats:
+                rows.append(_child(["--one", "loop", str(n), str(every), fmt, *extra]))
+                print(_row(rows[-1]), flush=True)
+                ratio = rows[-1]["s_per_tick"] / rows[0]["s_per_tick"]
+                print(f"{'':>8} loop / alone: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -229,6 +229,9 @@ class StabilityConfig(StrictModel):
     )
 
 
+FULL_EVERY = 10  # checkpoint.full_every by default
+
+
 class CheckpointConfig(StrictModel):
     """Checkpoints: the state every later tick depends on, written atomically."""
 
@@ -245,3 +248,31 @@ class CheckpointConfig(StrictModel):
         ge=1,
         description="Checkpoint files kept besides the initial and the last stable one.",
     )
+    full_every: int = Field(
+        FULL_EVERY,
+        ge=1,
+        le=256,
+        description=(
+            "Store every this many checkpoints whole; those between are stored as what changed "
+            "since the previous checkpoint file (a delta; reading one reads its chain back to "
+            "the whole one, and every file a kept checkpoint needs is kept). 1: every file "
+            "whole. How a checkpoint is stored, not what it is: its SHA-256 is the same."
+        ),
+    )
+    compress: bool = Field(
+        True,
+        description=(
+            "Compress checkpoint files with zlib (level 1, only the parts that shrink). With "
+            "full_every 1 and compress false, files are the checkpoint's bytes as they are."
+        ),
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_default_storage(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):  # a config that does not choose hashes as before the options
+            if data.get("full_every") == FULL_EVERY:
+                del data["full_every"]
+            if data.get("compress") is True:
+                del data["compress"]
+        return data

@@ -37,9 +37,19 @@ import numpy as np
 
 from orchestrator.record.fsutil import write_atomic
 
-__all__ = ["Checkpoint", "CheckpointError", "decode", "digest", "encode", "read", "write"]
+__all__ = [
+    "Checkpoint",
+    "CheckpointError",
+    "decode",
+    "digest",
+    "encode",
+    "read",
+    "read_bytes",
+    "write",
+]
 
 MAGIC = b"QNFCKPT1"
+_MAX_CHAIN = 256  # bases a delta may go through (checkpoint.full_every is at most this)
 _DTYPES = {"f8": "<f8", "c16": "<c16", "i8": "<i8", "b1": "|b1"}
 
 
@@ -72,18 +82,18 @@ def encode(ckpt: Checkpoint) -> bytes:
     table, blobs, offset = [], [], 0
     for name in sorted(ckpt.arrays):
         code, arr = _code(np.asarray(ckpt.arrays[name]))
-        blob = np.ascontiguousarray(arr).tobytes()
+        blob = memoryview(arr.reshape(-1)).cast("B")  # joined below: one copy of the state
         table.append(
             {
                 "name": name,
                 "dtype": code,
                 "shape": list(arr.shape),
                 "offset": offset,
-                "nbytes": len(blob),
+                "nbytes": arr.nbytes,
             }
         )
         blobs.append(blob)
-        offset += len(blob)
+        offset += arr.nbytes
     header = json.dumps(
         {"meta": ckpt.meta, "arrays": table},
         sort_keys=True,
@@ -133,6 +143,17 @@ def write(path: Path, data: bytes, block: int | None = None) -> None:
 def read(path: Path, expected_sha256: str | None = None) -> Checkpoint:
     """Load a checkpoint; with ``expected_sha256``, refuse one that is not what was recorded.
 
+    A stored delta (``orchestrator.record.checkpoint_delta``) is decoded through its bases
+    first; each decoded file must hash to the SHA-256 it names (``read_bytes``).
+    """
+    return decode(read_bytes(path, expected_sha256))
+
+
+def read_bytes(path: Path, expected_sha256: str | None = None, _depth: int = 0) -> bytes:
+    """The checkpoint's bytes (the ones its block's SHA-256 covers), decoded if stored as a
+    delta; ``CheckpointError`` if the file, or a base it needs, is missing, torn or not what
+    was recorded.
+
     Only a regular file is read (never through a symlink, a directory or a device: a symlink
     to /dev/zero would never end), and only as many bytes as it had when opened.
     """
@@ -153,6 +174,27 @@ def read(path: Path, expected_sha256: str | None = None) -> Checkpoint:
         raise CheckpointError(f"{path}: cannot read ({exc.strerror})") from None
     finally:
         os.close(fd)
+    from orchestrator.record import checkpoint_delta  # it builds on this module
+
+    if checkpoint_delta.is_delta(data):
+        if _depth > _MAX_CHAIN:
+            raise CheckpointError(f"{path}: chain of deltas longer than {_MAX_CHAIN} (a loop?)")
+
+        def base(name: str) -> bytes:
+            try:
+                return read_bytes(path.parent / name, None, _depth + 1)
+            except CheckpointError as exc:
+                why = str(exc).removeprefix(f"{path.parent / name}: ")
+                raise CheckpointError(f"{path}: its base {name} is unusable: {why}") from None
+
+        try:
+            data = checkpoint_delta.unpack(data, base, verify=expected_sha256 is None)
+        except CheckpointError as exc:
+            text = str(exc)
+            text = text if text.startswith(str(path)) else f"{path}: {text}"
+            raise CheckpointError(text) from None
+    elif data[:8] != MAGIC:
+        raise CheckpointError(f"{path}: not a qnfusion checkpoint (bad magic)")
     if expected_sha256 is not None and digest(data) != expected_sha256:
         raise CheckpointError(f"{path}: SHA-256 differs from the ledger's record")
-    return decode(data)
+    return data

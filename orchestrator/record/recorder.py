@@ -18,6 +18,7 @@ import contextlib
 import csv
 import io
 import os
+import pickle
 import select
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -43,6 +44,7 @@ class RunRecorder:
     """Appends blocks (with their checkpoints and CSV rows) to an open run directory.
 
     hold: descriptors the writer process keeps until it is done (the run directory's lock).
+    full_every, compress: how checkpoint files are stored (``writer.DurableWriter``).
     """
 
     def __init__(
@@ -52,6 +54,8 @@ class RunRecorder:
         keep: int,
         resumed: bool = False,
         hold: tuple[int, ...] = (),
+        full_every: int = 1,
+        compress: bool = False,
     ) -> None:
         self.run_dir = run_dir
         self.ledger = ledger
@@ -64,7 +68,7 @@ class RunRecorder:
                 write_atomic(path, _csv_bytes([header]))
         self._waiting: dict[int, dict[str, Any]] = {}  # sent, not yet acknowledged
         ledger.release()  # no SQLite connection may cross the fork
-        self._pid, self._out, self._in = writer.start(run_dir, keep, hold)
+        self._pid, self._out, self._in = writer.start(run_dir, keep, hold, full_every, compress)
         self._closed = False
         self.failure: RecorderError | None = None  # why the writer stopped, once it did
 
@@ -90,7 +94,8 @@ class RunRecorder:
         self._receive(wait_for=None)
         block = self.ledger.prepare(event, meta, spikes)
         self._waiting[block.height] = event
-        self._send(WriteItem(block, checkpoint_bytes, protect))
+        data = None if checkpoint_bytes is None else pickle.PickleBuffer(checkpoint_bytes)
+        self._send(WriteItem(block, data, protect))  # the bytes travel out of band, uncopied
         return block
 
     def flush(self) -> None:

@@ -26,17 +26,18 @@ import csv
 import json
 import os
 import pickle
-import select
 import signal
 import sqlite3
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty, Queue
 from typing import Any
 
-from orchestrator.record import checkpoint, faults
+from orchestrator.record import checkpoint, checkpoint_delta, faults
 from orchestrator.record.events import metrics_row, qubit_rows
 from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.faults import crash_point
@@ -50,6 +51,7 @@ FLUSH, FLUSHED, STOP = "flush", "flushed", "stop"
 # means (orchestrator.run.interrupt), the writer finishes what it was given.
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _HEADER = struct.Struct("<Q")
+_AHEAD = 2  # messages read ahead of the one being written (each may hold a checkpoint)
 
 
 @dataclass(frozen=True)
@@ -57,37 +59,54 @@ class WriteItem:
     """One block to make durable (its CSV rows come from the block's event JSON)."""
 
     block: PreparedBlock
-    checkpoint: bytes | None
+    checkpoint: bytes | bytearray | pickle.PickleBuffer | None  # bytearray in the writer
     protect: int | None  # height of the stable checkpoint at submission time (never pruned)
 
 
 class DurableWriter:
-    """Writes items in order into a run directory (used inside the writer process)."""
+    """Writes items in order into a run directory (used inside the writer process).
 
-    def __init__(self, run_dir: RunDirectory, keep: int) -> None:
+    Checkpoints are stored as deltas against the previous checkpoint file, a full one every
+    ``full_every`` (``orchestrator.record.checkpoint_delta``), compressed when ``compress``;
+    ``full_every`` 1 without ``compress`` writes the checkpoint's bytes as they are (the
+    format before deltas). Pruning keeps every base a kept checkpoint needs.
+    """
+
+    def __init__(
+        self, run_dir: RunDirectory, keep: int, full_every: int = 1, compress: bool = False
+    ) -> None:
         self.run_dir = run_dir
         self.keep = keep
+        self.full_every = full_every
+        self.compress = compress
         self.conn = connect(run_dir.ledger)
         self.metrics_fh = open(run_dir.metrics, "a", newline="")  # noqa: SIM115
         self.qubits_fh = open(run_dir.qubits, "a", newline="")  # noqa: SIM115
         self.metrics = csv.writer(self.metrics_fh)
         self.qubits = csv.writer(self.qubits_fh)
-        heights = (run_dir.checkpoint_height(p) for p in run_dir.checkpoints.glob("*.ckpt"))
-        self.kept = sorted(h for h in heights if h is not None)
+        self.bases: dict[int, int | None] = {}  # kept checkpoint -> the one it is a delta of
+        for path in run_dir.checkpoints.glob("*.ckpt"):
+            height = run_dir.checkpoint_height(path)
+            if height is not None:
+                self.bases[height] = _base_height(run_dir, path)
+        self.kept = sorted(self.bases)
+        self.previous: tuple[int, bytes] | None = None  # the last checkpoint written, decoded
+        self.chain = 0  # deltas written since the last full checkpoint
         self.seconds = 0.0  # time spent writing (reported with each acknowledgement)
 
     def write(self, item: WriteItem) -> None:
         """Make one block durable; ``RecorderError`` naming the file if the disk refuses."""
         start = time.perf_counter()
         height = item.block.height
+        event = json.loads(item.block.event)
         if item.checkpoint is not None:
             path = self.run_dir.checkpoint(height)
+            stored = self._stored(height, item.checkpoint, event.get("checkpoint_sha256"))
             with _writing(path, height):
-                checkpoint.write(path, item.checkpoint, height)
+                checkpoint.write(path, stored, height)
         with _writing(self.run_dir.ledger, height):
             commit_block(self.conn, item.block)
         crash_point("after-commit", height)
-        event = json.loads(item.block.event)
         if event["kind"] == "tick":
             with _writing(self.run_dir.metrics):
                 self.metrics.writerow(metrics_row(event))
@@ -100,20 +119,57 @@ class DurableWriter:
             self._prune(item.protect)
         self.seconds += time.perf_counter() - start
 
+    def _stored(self, height: int, data: bytes, sha256: str | None) -> bytes:
+        """What goes into the file of checkpoint ``data`` (block ``height``)."""
+        if self.full_every == 1 and not self.compress:
+            self.bases[height] = None
+            return data
+        sha = sha256 or checkpoint.digest(data)
+        previous = self.previous
+        if previous is None or self.chain + 1 >= self.full_every:
+            stored = checkpoint_delta.pack(data, sha, compress=self.compress)
+            self.bases[height], self.chain = None, 0
+        else:
+            base_file = self.run_dir.checkpoint(previous[0]).name
+            stored = checkpoint_delta.pack(data, sha, previous[1], base_file, self.compress)
+            self.bases[height], self.chain = previous[0], self.chain + 1
+        self.previous = (height, data)
+        return stored
+
     def _prune(self, protect: int | None) -> None:
         keep = set(self.kept[-self.keep :]) | {0}
         if protect is not None:
             keep.add(protect)
+        for height in list(keep):  # and every base a kept delta needs
+            base = self.bases.get(height)
+            while base is not None and base not in keep:
+                keep.add(base)
+                base = self.bases.get(base)
         for height in [h for h in self.kept if h not in keep]:
             path = self.run_dir.checkpoint(height)
             with _writing(path):
                 path.unlink(missing_ok=True)
+            self.bases.pop(height, None)
         self.kept = [h for h in self.kept if h in keep]
 
     def close(self) -> None:
         self.metrics_fh.close()
         self.qubits_fh.close()
         self.conn.close()
+
+
+def _base_height(run_dir: RunDirectory, path: Path) -> int | None:
+    """The checkpoint a stored file is a delta of (None: full, old or unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+            if not checkpoint_delta.is_delta(head):
+                return None
+            size = int.from_bytes(head[8:16], "little")
+            name = checkpoint_delta.base_name(head + fh.read(min(size, 1 << 26)))
+    except (OSError, checkpoint.CheckpointError):
+        return None
+    return None if name is None else run_dir.checkpoint_height(path.with_name(name))
 
 
 @contextlib.contextmanager
@@ -128,45 +184,88 @@ def _writing(path: Path, block: int | None = None) -> Iterator[None]:
 
 
 def send_message(fd: int, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
+    """Frame: u64 pickle length, u64 buffer count, u64 per buffer, the pickle, the buffers.
+
+    A ``pickle.PickleBuffer`` in ``message`` (a checkpoint's bytes) travels out of band: never
+    copied into the pickle, written from where it lies.
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    views = [memoryview(b).cast("B") for b in buffers]
+    head = _HEADER.pack(len(data)) + _HEADER.pack(len(views))
+    head += b"".join(_HEADER.pack(v.nbytes) for v in views)
+    for view in (memoryview(head + data), *views):
+        while view:
+            view = view[os.write(fd, view) :]
 
 
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    parts, left = [], size
-    while left:
-        chunk = os.read(fd, left)
-        if not chunk:
+def _read_exactly(fd: int, size: int) -> bytearray | None:
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        n = os.readv(fd, [view[got:]])
+        if not n:
             return None  # end of file (a partial message counts as none)
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
+        got += n
+    return buffer
 
 
 def read_message(fd: int) -> Any:
-    """The next message, or None at end of file."""
-    header = _read_exactly(fd, _HEADER.size)
+    """The next message, or None at end of file (out-of-band buffers come as bytearrays)."""
+    header = _read_exactly(fd, 2 * _HEADER.size)
     if header is None:
         return None
-    body = _read_exactly(fd, _HEADER.unpack(header)[0])
-    return None if body is None else pickle.loads(body)
+    size, count = struct.unpack("<QQ", header)
+    sizes = _read_exactly(fd, count * _HEADER.size) if count else bytearray()
+    body = _read_exactly(fd, size)
+    if sizes is None or body is None:
+        return None
+    buffers = []
+    for (nbytes,) in _HEADER.iter_unpack(sizes):
+        buffer = _read_exactly(fd, nbytes)
+        if buffer is None:
+            return None
+        buffers.append(buffer)
+    return pickle.loads(body, buffers=buffers)
 
 
-def _serve(run_dir: RunDirectory, keep: int, inbox: int, outbox: int, main_pid: int) -> None:
-    try:
-        writer = DurableWriter(run_dir, keep)
-    except (OSError, sqlite3.Error) as exc:
-        raise write_failure(exc, run_dir.path) from None
+def _receive(inbox: int, queue: Queue[Any]) -> None:
+    """The writer's reader thread: drains the pipe into ``queue`` (a few messages ahead of the
+    writing), so that the loop's send does not wait while a checkpoint is being packed."""
     try:
         while True:
-            ready, _, _ = select.select([inbox], [], [], 0.5)
-            if not ready:
+            message = read_message(inbox)
+            queue.put(message)
+            if message is None or message == STOP:
+                return
+    except BaseException as exc:  # handed to the writing thread, which raises it
+        queue.put(_Failed(exc))
+
+
+@dataclass(frozen=True)
+class _Failed:
+    exc: BaseException
+
+
+def _serve(
+    run_dir: RunDirectory, keep: tuple[int, int, bool], inbox: int, outbox: int, main_pid: int
+) -> None:
+    try:
+        writer = DurableWriter(run_dir, *keep)
+    except (OSError, sqlite3.Error) as exc:
+        raise write_failure(exc, run_dir.path) from None
+    inbound: Queue[Any] = Queue(maxsize=_AHEAD)
+    threading.Thread(target=_receive, args=(inbox, inbound), daemon=True).start()
+    try:
+        while True:
+            try:
+                message = inbound.get(timeout=0.5)
+            except Empty:
                 if os.getppid() != main_pid:  # the main process is gone; nothing more comes
                     break
                 continue
-            message = read_message(inbox)
+            if isinstance(message, _Failed):
+                raise message.exc
             if message is None or message == STOP:
                 break
             if message == FLUSH:
@@ -189,8 +288,16 @@ def _close_other_descriptors(keep: set[int]) -> None:
                 os.close(fd)
 
 
-def start(run_dir: RunDirectory, keep: int, hold: tuple[int, ...] = ()) -> tuple[int, int, int]:
+def start(
+    run_dir: RunDirectory,
+    keep: int,
+    hold: tuple[int, ...] = (),
+    full_every: int = 1,
+    compress: bool = False,
+) -> tuple[int, int, int]:
     """Fork the writer; return (pid, fd to send items on, fd to read acknowledgements from).
+
+    ``keep``, ``full_every``, ``compress``: as ``DurableWriter`` takes them.
 
     ``hold``: descriptors the writer keeps open until it exits (the run directory's lock).
     """
@@ -211,7 +318,7 @@ def start(run_dir: RunDirectory, keep: int, hold: tuple[int, ...] = ()) -> tuple
             for std in (0, 1, 2):
                 os.dup2(devnull, std)
             faults.in_writer(main_pid)
-            _serve(run_dir, keep, items_r, acks_w, main_pid)
+            _serve(run_dir, (keep, full_every, compress), items_r, acks_w, main_pid)
         except BaseException as exc:  # reported to the main process, which raises it
             code = 1
             if isinstance(exc, RecorderError):

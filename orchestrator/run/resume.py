@@ -145,6 +145,8 @@ def resumed_run(
             keep=config.checkpoint.keep,
             resumed=True,
             hold=(lock,),
+            full_every=config.checkpoint.full_every,
+            compress=config.checkpoint.compress,
         )
         recorder.on_commit = on_commit
         session = Session(loop, recorder, rollback_for(config, stable), opened.identities)

@@ -229,7 +229,12 @@ def started_run(
             )
             writing = files.ledger
             recorder = RunRecorder(
-                files, Ledger.create(files.ledger), keep=config.checkpoint.keep, hold=(lock,)
+                files,
+                Ledger.create(files.ledger),
+                keep=config.checkpoint.keep,
+                hold=(lock,),
+                full_every=config.checkpoint.full_every,
+                compress=config.checkpoint.compress,
             )
             recorder.on_commit = on_commit
             stable, data, sha = _initial_checkpoint(loop, on_start)

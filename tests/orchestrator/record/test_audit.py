@@ -144,7 +144,10 @@ def test_a_checkpoint_that_does_not_match_its_block_fails(done: Path, tmp_path: 
     code, errors, _ = _verify(run)
     assert code == 1
     assert errors == [
-        "FAILED at block 3: checkpoints/00000003.ckpt: SHA-256 differs from the ledger's record"
+        "FAILED at block 3: checkpoints/00000003.ckpt: SHA-256 differs from the ledger's record",
+        # stored as a delta of block 3's file (design §27), it cannot be read without it
+        "FAILED at block 4: checkpoints/00000004.ckpt: its base 00000003.ckpt is unusable: "
+        "checkpoint delta decodes to bytes whose SHA-256 it does not name",
     ]
 
 
