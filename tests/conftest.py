@@ -41,6 +41,28 @@ def pytest_configure(config: pytest.Config) -> None:
     sys.dont_write_bytecode = False
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests sharing a module-scoped fixture of ours run on one worker, so that its run (the
+    expensive part: a whole experiment, several child processes) happens once, not once per
+    worker that got one of them. The group is the module; a test that already names a group
+    keeps it. Other tests of the module still go wherever a worker is free."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = any(
+            definition.scope in ("module", "class", "package", "session")
+            and getattr(definition.func, "__module__", "").startswith("tests.")
+            for definitions in info.name2fixturedefs.values()
+            for definition in definitions
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture
 def assets() -> Path:
     return ASSETS
