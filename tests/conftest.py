@@ -1,8 +1,16 @@
-"""Shared fixtures: paths to test assets and a fresh working directory per test."""
+"""Shared fixtures: paths to test assets, a QNF_HOME of its own per test; the suite's set-up.
+
+The suite runs on every core (pytest-xdist, ``-n auto --dist loadgroup`` in pyproject.toml):
+each worker is a pytest process of its own, with its own lifeline (``tests/lifeline.py``), its
+own temporary directories, and each test its own QNF_HOME. Tests that must not overlap with
+each other share an ``xdist_group`` (docs/design.md §26).
+"""
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,10 +26,41 @@ ASSETS = Path(__file__).parent / "assets"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Every process a test starts dies with this one, however it ends (``tests/lifeline.py``)."""
+    """Every process a test starts dies with this one, however it ends (``tests/lifeline.py``).
+
+    Bytecode: a machine may set PYTHONDONTWRITEBYTECODE=1 (this VM does), and then every
+    interpreter the suite starts (hundreds: CLI runs, workers, fresh-interpreter checks)
+    compiles qiskit, scipy, brian2, ... from source, ~10 s of CPU each instead of ~2.5 s. The
+    suite's processes write the cache (``__pycache__``, ignored by git; Python writes each file
+    atomically, so concurrent workers are safe). It changes no behaviour, only what is cached.
+    """
     from tests.lifeline import start
 
     start()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests sharing a module-scoped fixture of ours run on one worker, so that its run (the
+    expensive part: a whole experiment, several child processes) happens once, not once per
+    worker that got one of them. The group is the module; a test that already names a group
+    keeps it. Other tests of the module still go wherever a worker is free."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = any(
+            definition.scope in ("module", "class", "package", "session")
+            and getattr(definition.func, "__module__", "").startswith("tests.")
+            for definitions in info.name2fixturedefs.values()
+            for definition in definitions
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture
@@ -33,3 +72,12 @@ def assets() -> Path:
 def small_config() -> Path:
     """A 3-qubit, 6-neuron config that runs a few ticks in well under a second each."""
     return ASSETS / "small.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _own_qnf_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own job store, logs and worker lock: tests on other workers never share one
+    (a test that needs a particular QNF_HOME sets its own over this one)."""
+    monkeypatch.setenv("QNF_HOME", str(tmp_path_factory.mktemp("qnf_home")))

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.paths import ASSETS, ROOT
 
 PROBE = """
@@ -61,6 +63,7 @@ def _group(pgid: int) -> list[int]:
     return found
 
 
+@pytest.mark.xdist_group("ray")  # it starts a Ray head: one at a time (design §26)
 def test_processes_a_test_started_die_when_the_test_process_is_killed(tmp_path: Path) -> None:
     with_ray = importlib.util.find_spec("ray") is not None
     pids_file = tmp_path / "pids.json"

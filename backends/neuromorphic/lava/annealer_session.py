@@ -15,6 +15,10 @@ and at rest from the spec's seeded x(0) with a_buff = W x(0), what the first ste
 
 from __future__ import annotations
 
+# Lava's first import goes through fork_start (the start method; see there): keep it first.
+import backends.neuromorphic.lava.fork_start  # noqa: F401
+
+# isort: split
 from collections.abc import Mapping
 from typing import final
 

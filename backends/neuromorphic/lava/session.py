@@ -42,6 +42,10 @@ here); such a session has no ``state()`` (``snapshot`` refuses it).
 
 from __future__ import annotations
 
+# Lava's first import goes through fork_start (the start method; see there): keep it first.
+import backends.neuromorphic.lava.fork_start  # noqa: F401
+
+# isort: split
 from collections.abc import Mapping
 from typing import Literal, final
 

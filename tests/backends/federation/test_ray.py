@@ -25,7 +25,11 @@ from orchestrator.run.federation import open_engine, run_federation
 from tests.federated import write_federation
 
 # Ray is not imported here: it reads HOME and its variables on import, after the head sets them
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs ray")
+# One Ray head at a time (design §26): a head and its workers take both cores of a small machine.
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs ray"),
+    pytest.mark.xdist_group("ray"),
+]
 
 
 def group_pids(pgid: int) -> set[int]:

@@ -34,7 +34,11 @@ from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
 from tests.federated import write_federation
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs ray")
+# One Ray head at a time (design §26): a head and its workers take both cores of a small machine.
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs ray"),
+    pytest.mark.xdist_group("ray"),
+]
 
 
 def _qnf(*args: str) -> list[str]:

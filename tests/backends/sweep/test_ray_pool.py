@@ -17,7 +17,11 @@ from orchestrator.cli import app
 from tests.paths import ROOT
 
 # Ray is not imported here: it reads HOME and its variables on import, after the head sets them
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs ray")
+# One Ray head at a time (design §26): a head and its workers take both cores of a small machine.
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs ray"),
+    pytest.mark.xdist_group("ray"),
+]
 
 
 def _timings(path) -> list[dict[str, str]]:
