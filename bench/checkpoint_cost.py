@@ -30,6 +30,7 @@ from pathlib import Path
 from orchestrator.config import load_config
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.run.assemble import open_backends
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.runner import execute
 
@@ -49,7 +50,8 @@ def bare(cfg) -> float:
 
 def recorded(cfg, run_dir: Path) -> float:
     stamps: list[float] = []
-    execute(cfg, run_dir, on_tick=lambda *_: stamps.append(time.perf_counter()), draw_report=False)
+    tick = RunHooks(on_tick=lambda *_: stamps.append(time.perf_counter()))
+    execute(cfg, run_dir, tick, draw_report=False)
     return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
 
 

@@ -39,6 +39,7 @@ import yaml
 from orchestrator.config.root import validate_config
 from orchestrator.federation.signing import generate_private_key, private_key_hex, public_key_hex
 from orchestrator.run.federation import NODE_FACTORY, open_engine, run_federation
+from orchestrator.run.hooks import RunHooks
 from orchestrator.testing.federation import PHASE_NODE
 
 
@@ -92,10 +93,8 @@ def measure(config: Any, out: Path, warmup: int, factory: str = PHASE_NODE) -> d
     started = time.perf_counter()
     engine = open_engine(config)
     connected = time.perf_counter()
-    run_federation(
-        config, out, engine=engine, factory=factory,
-        on_round=lambda _: marks.append(time.perf_counter()),
-    )  # fmt: skip
+    hooks = RunHooks(on_round=lambda _: marks.append(time.perf_counter()))
+    run_federation(config, out, engine, hooks, factory)
     gaps = [b - a for a, b in itertools.pairwise(marks)][warmup:]
     return {
         "round_s": statistics.median(gaps),

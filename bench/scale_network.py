@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from orchestrator.run.hooks import RunHooks
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -108,7 +110,7 @@ def one_loop(n: int, ticks: int, every: int, fmt: str) -> dict:
         log = Path(tmp) / "written"
         _count_written(log)
         start = time.perf_counter()
-        result = execute(config, run_dir, on_tick=on_tick, draw_report=False)
+        result = execute(config, run_dir, hooks=RunHooks(on_tick=on_tick), draw_report=False)
         wall = time.perf_counter() - start
         ckpts = sorted((run_dir / "checkpoints").glob("*.ckpt"))
         size = _du(run_dir)

@@ -50,6 +50,8 @@ from typing import Any
 
 import numpy as np
 
+from orchestrator.run.hooks import RunHooks
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -93,7 +95,7 @@ def run_loop(cfg: Any) -> dict[str, Any]:
         inside.append(record.quantum.seconds)
 
     with tempfile.TemporaryDirectory() as tmp:
-        result = execute(cfg, Path(tmp) / "run", on_tick=on_tick, draw_report=False)
+        result = execute(cfg, Path(tmp) / "run", hooks=RunHooks(on_tick=on_tick), draw_report=False)
     ticks = np.diff(stamps)
     return {
         "status": result.status,

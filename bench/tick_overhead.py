@@ -45,6 +45,7 @@ from backends.quantum.common import trotter
 from orchestrator.config import RunConfig, validate_config
 from orchestrator.physics import pci
 from orchestrator.run.assemble import build_network, build_program
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.runner import execute
 
 
@@ -100,7 +101,7 @@ def run_loop(cfg: RunConfig, workdir: Path) -> tuple[float, list[np.ndarray], li
         prep = record.next.preparation
         preps.append({"theta": prep.theta.copy(), "phi": prep.phi.copy()})
 
-    execute(cfg, workdir, on_tick=on_tick, draw_report=False)
+    execute(cfg, workdir, hooks=RunHooks(on_tick=on_tick), draw_report=False)
     return (stamps[-1] - stamps[0]) / (len(stamps) - 1), drives, preps[:-1]
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from orchestrator.config.errors import ConfigError
 from orchestrator.config.root import RunConfig, load_config_text
 from orchestrator.config.root import load_config as _load_path
+from orchestrator.run.hooks import RunHooks
 
 __all__ = ["Run", "Verification", "load_config", "open_run", "reproduce", "run", "verify"]
 
@@ -246,7 +247,7 @@ def run(
         from orchestrator.cli.app import tick_progress
 
         with tick_progress(cfg.run.ticks) as on_tick:
-            done = execute(cfg, run_dir, on_tick=on_tick, draw_report=report)
+            done = execute(cfg, run_dir, hooks=RunHooks(on_tick=on_tick), draw_report=report)
     else:
         done = execute(cfg, run_dir, draw_report=report)
     return Run(done.run_dir)

@@ -28,6 +28,7 @@ from orchestrator.cli.app import (
     say,
     tick_progress,
 )
+from orchestrator.run.hooks import RunHooks
 
 if TYPE_CHECKING:
     from orchestrator.record.failure import RecorderError
@@ -91,14 +92,8 @@ def run(
         highlight=False,
     )
     with run_failures(run_dir, "nothing was written"), tick_progress(cfg.run.ticks) as on_tick:
-        result = execute(
-            cfg,
-            run_dir,
-            on_tick=on_tick,
-            draw_report=report,
-            on_start=print_notices,
-            interrupt=active_stop(),
-        )
+        hooks = RunHooks(on_tick=on_tick, on_start=print_notices, interrupt=active_stop())
+        result = execute(cfg, run_dir, hooks, draw_report=report)
     print_result(result, active_stop())
 
 
@@ -299,11 +294,6 @@ def resume_run_dir(run_dir: Path, report: bool) -> None:
     with run_failures(run_dir, "nothing changed, resume again", (ResumeError, RunBusy)):
         total = load_stored_config(files.config).run.ticks
         with tick_progress(total, done) as on_tick:
-            result = resume(
-                run_dir,
-                on_tick=on_tick,
-                draw_report=report,
-                on_start=print_notices,
-                interrupt=active_stop(),
-            )
+            hooks = RunHooks(on_tick=on_tick, on_start=print_notices, interrupt=active_stop())
+            result = resume(run_dir, hooks, draw_report=report)
     print_result(result, active_stop())

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orchestrator.cli.app import active_stop, app, err, fail, say
+from orchestrator.run.hooks import RunHooks
 
 if TYPE_CHECKING:
     from orchestrator.config.root import RunConfig
@@ -153,7 +154,9 @@ def run_foreground(cfg: RunConfig, run_dir: Path) -> None:
     )
     interrupt = active_stop()
     _closing(
-        lambda on_round: run_federation(cfg, run_dir, on_round=on_round, interrupt=interrupt),
+        lambda on_round: run_federation(
+            cfg, run_dir, hooks=RunHooks(on_round=on_round, interrupt=interrupt)
+        ),
         run_dir,
         rounds,
         interrupt,
@@ -180,7 +183,9 @@ def resume_foreground(run_dir: Path) -> None:
     interrupt = active_stop()
     try:
         _closing(
-            lambda on_round: resume_federation(run_dir, on_round=on_round, interrupt=interrupt),
+            lambda on_round: resume_federation(
+                run_dir, hooks=RunHooks(on_round=on_round, interrupt=interrupt)
+            ),
             run_dir,
             rounds,
             interrupt,

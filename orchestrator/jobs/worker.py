@@ -58,6 +58,7 @@ from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
 from orchestrator.run.federation_resume import is_federation, resume_federation
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
@@ -222,33 +223,33 @@ def run_job(
                 if identity.get("notice"):
                     log.info("%s", identity["notice"])
 
-        options = {
-            "on_start": on_start,
-            "on_tick": on_tick,
-            "should_stop": should_stop,
-            "on_commit": on_commit,
-            "interrupt": interrupt,
-        }
-        federated = {
-            "should_stop": should_stop,
-            "on_commit": on_commit,
-            "on_round": lambda outcome: log.info("round %d", outcome.round),
-            "interrupt": interrupt,
-        }
+        options = RunHooks(
+            on_start=on_start,
+            on_tick=on_tick,
+            should_stop=should_stop,
+            on_commit=on_commit,
+            interrupt=interrupt,
+        )
+        federated = RunHooks(
+            should_stop=should_stop,
+            on_commit=on_commit,
+            on_round=lambda outcome: log.info("round %d", outcome.round),
+            interrupt=interrupt,
+        )
         if resuming:
             log.info("resuming %s from its last checkpoint", job.run_dir)
             if is_federation(job.run_dir):
-                result = resume_federation(job.run_dir, **federated)
+                result = resume_federation(job.run_dir, hooks=federated)
             else:
-                result = resume(job.run_dir, **options)
+                result = resume(job.run_dir, options)
         else:
             if job.run_dir.exists() and not _has_genesis(job.run_dir):
                 shutil.rmtree(job.run_dir)  # an attempt that died before acknowledging anything
             log.info("starting %s into %s", job.config_path, job.run_dir)
             if config.federation is not None:
-                result = run_federation(config, job.run_dir, **federated)
+                result = run_federation(config, job.run_dir, hooks=federated)
             else:
-                result = execute(config, job.run_dir, **options)
+                result = execute(config, job.run_dir, options)
         state = result.status
         if state not in ("completed", "stopped", "interrupted", "failed"):
             state = "cancelled"  # a federation whose node stayed down ends "failed"

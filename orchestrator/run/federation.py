@@ -38,7 +38,7 @@ from orchestrator.config.root import RunConfig
 from orchestrator.config.yaml_input import dump_yaml
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec
 from orchestrator.contract.registry import plugins
-from orchestrator.federation.coordinator import Coordinator, RoundOutcome
+from orchestrator.federation.coordinator import Coordinator
 from orchestrator.record import faults
 from orchestrator.record.directories import FederationDirectory
 from orchestrator.record.fsutil import make_dir, write_atomic
@@ -51,6 +51,7 @@ from orchestrator.run.federation_keys import (
     repository_keys,
     repository_keys_line,
 )
+from orchestrator.run.hooks import CommitCallback, RoundCallback, RunHooks
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.runner import RunResult, check_run_dir
 from orchestrator.run.session import now
@@ -69,8 +70,6 @@ __all__ = [
 
 NODE_FACTORY = "orchestrator.run.node:open_node"
 
-RoundCallback = Callable[[RoundOutcome], None]
-CommitCallback = Callable[[int, dict[str, Any]], None]
 Appender = Callable[[dict[str, Any], dict[str, Any]], None]
 Stopping = Callable[[], str | None]
 
@@ -146,22 +145,23 @@ def run_federation(
     config: RunConfig,
     run_dir: Path,
     engine: FederationEngine | None = None,
-    on_round: RoundCallback | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    on_commit: CommitCallback | None = None,
+    hooks: RunHooks | None = None,
     factory: str = NODE_FACTORY,
-    interrupt: SignalStop | None = None,
 ) -> RunResult:
     """Run the federation ``config`` into ``run_dir`` (which must not exist).
 
     engine: an engine to use instead of the one the config names (it is closed at the end).
     factory: the nodes' factory (``node_specs``); the default makes fusion nodes.
-    on_round(outcome): after each round's block is committed. should_stop(): checked before
-    each round; True ends the rounds ("cancelled"). interrupt: a signal ends them the same way
-    ("interrupted"); see the module docstring. on_commit(height, event): after each federation
-    block is committed. Raises ``ConfigError`` when the engine cannot place the nodes (nothing
-    is written), ``Interrupted`` when a signal came before anything was written.
+    hooks (``run/hooks.py``): on_round(outcome) after each round's block is committed;
+    should_stop() checked before each round, True ends the rounds ("cancelled"); interrupt: a
+    signal ends them the same way ("interrupted"; module docstring); on_commit(height, event)
+    after each federation block is committed. Raises ``ConfigError`` when the engine cannot
+    place the nodes (nothing is written), ``Interrupted`` when a signal came before anything was
+    written.
     """
+    hooks = hooks or RunHooks()
+    on_round, should_stop, on_commit = hooks.on_round, hooks.should_stop, hooks.on_commit
+    interrupt = hooks.interrupt
     fed = config.federation
     if fed is None:
         raise ValueError("run_federation needs a config with a federation section")

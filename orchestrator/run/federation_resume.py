@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,6 @@ from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import (
     NODE_FACTORY,
-    CommitCallback,
-    RoundCallback,
     appender,
     channels,
     drive,
@@ -52,7 +49,8 @@ from orchestrator.run.federation import (
     open_engine,
     stopping,
 )
-from orchestrator.run.interrupt import Interrupted, SignalStop
+from orchestrator.run.hooks import RunHooks
+from orchestrator.run.interrupt import Interrupted
 from orchestrator.run.resume import ResumeError
 from orchestrator.run.runner import RunResult
 
@@ -72,11 +70,8 @@ def is_federation(run_dir: Path) -> bool:
 def resume_federation(
     run_dir: Path,
     engine: FederationEngine | None = None,
-    on_round: RoundCallback | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    on_commit: CommitCallback | None = None,
+    hooks: RunHooks | None = None,
     factory: str = NODE_FACTORY,
-    interrupt: SignalStop | None = None,
 ) -> RunResult:
     """Continue the federation in ``run_dir`` from its last committed round (docstring).
 
@@ -86,6 +81,9 @@ def resume_federation(
     config no longer validates or the engine cannot place the nodes, ``Interrupted`` when a
     signal came before anything changed.
     """
+    hooks = hooks or RunHooks()
+    on_round, should_stop, on_commit = hooks.on_round, hooks.should_stop, hooks.on_commit
+    interrupt = hooks.interrupt
     files = RunDirectory(run_dir)
     if not files.is_run():
         raise ResumeError(f"{run_dir}: not a run directory (no {files.LEDGER})")

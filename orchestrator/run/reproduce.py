@@ -25,6 +25,7 @@ from orchestrator.config.stored import validate_stored
 from orchestrator.record.compare import Comparison, compare_ledgers
 from orchestrator.record.ledger import LedgerError, read_blocks
 from orchestrator.record.rundir import RunDirectory, read_summary
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.interrupt import SignalStop
 from orchestrator.run.runner import RunResult, check_run_dir, execute
 from orchestrator.run.session import TickCallback
@@ -122,8 +123,7 @@ def reproduce(
     check_run_dir(scratch)
     files = RunDirectory(run_dir)
     status = (read_summary(files) or {}).get("status")
-    result = execute(
-        config, scratch, on_tick=on_tick, draw_report=False, on_start=on_start, interrupt=interrupt
-    )
+    hooks = RunHooks(on_tick=on_tick, on_start=on_start, interrupt=interrupt)
+    result = execute(config, scratch, hooks, draw_report=False)
     comparison = compare_ledgers(files.ledger, RunDirectory(result.run_dir).ledger)
     return Reproduction(run_dir, result, comparison, status if isinstance(status, str) else None)

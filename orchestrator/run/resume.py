@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,17 +29,11 @@ from orchestrator.record.rundir import RunDirectory, read_summary
 from orchestrator.record.verify import verify
 from orchestrator.run.assemble import open_backends
 from orchestrator.run.environment import numeric_environment
-from orchestrator.run.interrupt import Interrupted, SignalStop
+from orchestrator.run.hooks import RunHooks
+from orchestrator.run.interrupt import Interrupted
 from orchestrator.run.loop import FusionLoop
-from orchestrator.run.runner import (
-    CommitCallback,
-    OpenRun,
-    RunResult,
-    StartCallback,
-    finish,
-    rollback_for,
-)
-from orchestrator.run.session import ReplayMismatch, Session, TickCallback
+from orchestrator.run.runner import OpenRun, RunResult, finish, rollback_for
+from orchestrator.run.session import ReplayMismatch, Session
 from orchestrator.run.state import StablePoint, decode_state
 
 __all__ = ["ResumeError", "refuse_completed", "refuse_node_alone", "resume", "resumed_run"]
@@ -50,13 +44,7 @@ class ResumeError(RuntimeError):
 
 
 def resume(
-    run_dir: Path,
-    on_tick: TickCallback | None = None,
-    draw_report: bool = True,
-    should_stop: Callable[[], bool] | None = None,
-    on_commit: CommitCallback | None = None,
-    on_start: StartCallback | None = None,
-    interrupt: SignalStop | None = None,
+    run_dir: Path, hooks: RunHooks | None = None, draw_report: bool = True
 ) -> RunResult:
     """Continue the run in ``run_dir`` from its newest intact checkpoint (see ``execute``).
 
@@ -69,27 +57,25 @@ def resume(
     notice passed to ``on_start`` (``{"resume": {"notice": ...}}``).
     """
     refuse_node_alone(run_dir)
-    with resumed_run(run_dir, on_commit, on_start, interrupt) as run:
+    hooks = hooks or RunHooks()
+    with resumed_run(run_dir, hooks) as run:
         return finish(
             run.session,
             run.started,
             run.setup_seconds,
-            on_tick,
-            should_stop,
+            hooks.on_tick,
+            hooks.should_stop,
             draw_report,
             run.resumes,
-            interrupt,
+            hooks.interrupt,
         )
 
 
 @contextmanager
-def resumed_run(
-    run_dir: Path,
-    on_commit: CommitCallback | None = None,
-    on_start: StartCallback | None = None,
-    interrupt: SignalStop | None = None,
-) -> Iterator[OpenRun]:
+def resumed_run(run_dir: Path, hooks: RunHooks | None = None) -> Iterator[OpenRun]:
     """``resume`` up to its first new tick: the run, open again, holding its directory's lock."""
+    hooks = hooks or RunHooks()
+    on_commit, on_start, interrupt = hooks.on_commit, hooks.on_start, hooks.interrupt
     files = RunDirectory(run_dir)
     if not files.is_run():
         raise ResumeError(f"{run_dir}: not a run directory (no {files.LEDGER})")

@@ -48,10 +48,11 @@ from orchestrator.record.result import ResultReader, learning_csv
 from orchestrator.record.rundir import RunBusy, RunDirectory
 from orchestrator.run.assemble import open_backends, open_spiking
 from orchestrator.run.environment import numeric_environment
+from orchestrator.run.hooks import RunHooks, StartCallback, TickCallback
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rollback import Rollback
-from orchestrator.run.session import Session, TickCallback, now
+from orchestrator.run.session import Session, now
 from orchestrator.run.state import StablePoint, encode_state
 from orchestrator.run.summary import summarise
 
@@ -67,8 +68,6 @@ __all__ = [
 ]
 
 
-CommitCallback = Callable[[int, dict[str, Any]], None]
-StartCallback = Callable[[dict[str, dict[str, str]]], None]
 
 
 @dataclass(frozen=True)
@@ -152,53 +151,39 @@ class OpenRun:
 def execute(
     config: RunConfig,
     run_dir: Path,
-    on_tick: TickCallback | None = None,
+    hooks: RunHooks | None = None,
     draw_report: bool = True,
-    should_stop: Callable[[], bool] | None = None,
-    on_commit: CommitCallback | None = None,
-    on_start: StartCallback | None = None,
-    interrupt: SignalStop | None = None,
 ) -> RunResult:
     """Run ``config`` into ``run_dir`` (which must not exist). Returns how it ended.
 
-    on_start(identities): once the backends are built, before the first tick: what actually
-    runs (e.g. a fallback and its ``notice``).
-    on_tick(record, ticks done, ticks planned): after each tick is computed (caller's thread).
-    should_stop(): checked before each tick; True stops the run ("cancelled").
-    on_commit(height, event): after each block is durable (caller's thread, when the writer
-    process's acknowledgement is read: at a later tick, or when the run flushes or ends).
-
-    interrupt: the signals that stop the run (``orchestrator.run.interrupt``); a signal before
-    the run directory exists raises ``Interrupted`` (nothing written), later ones end the run
-    at a tick boundary with status ``interrupted``.
+    hooks: what the caller hears and how it stops the run (``run/hooks.py``).
 
     Raises ``ConfigError`` if ``run_dir`` exists or cannot be created (before anything is
     built), ``RecorderError`` if the run directory cannot be written (a full disk: the run
     stops at a tick boundary; if its genesis block was not committed, the directory is
     removed). Exceptions from the backends propagate after the summary records them.
     """
-    with started_run(config, run_dir, on_commit, on_start, interrupt) as run:
+    hooks = hooks or RunHooks()
+    with started_run(config, run_dir, hooks) as run:
         return finish(
             run.session,
             run.started,
             run.setup_seconds,
-            on_tick,
-            should_stop,
+            hooks.on_tick,
+            hooks.should_stop,
             draw_report,
             0,
-            interrupt=interrupt,
+            interrupt=hooks.interrupt,
         )
 
 
 @contextmanager
 def started_run(
-    config: RunConfig,
-    run_dir: Path,
-    on_commit: CommitCallback | None = None,
-    on_start: StartCallback | None = None,
-    interrupt: SignalStop | None = None,
+    config: RunConfig, run_dir: Path, hooks: RunHooks | None = None
 ) -> Iterator[OpenRun]:
     """``execute`` up to its first tick: the new run, open, holding its directory's lock."""
+    hooks = hooks or RunHooks()
+    on_commit, on_start, interrupt = hooks.on_commit, hooks.on_start, hooks.interrupt
     run_dir = check_run_dir(run_dir)
     faults.arm()
     files = RunDirectory(run_dir)

@@ -23,14 +23,13 @@ from orchestrator.record.ledger import LedgerError
 from orchestrator.record.ledger_events import stop_event
 from orchestrator.record.recorder import RunRecorder
 from orchestrator.run.events import tick_event
+from orchestrator.run.hooks import TickCallback
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rollback import Rollback
 from orchestrator.run.state import encode_state
 from orchestrator.run.tick_record import TickRecord
 
-__all__ = ["ReplayMismatch", "Session", "TickCallback", "now"]
-
-TickCallback = Callable[[TickRecord, int, int], None]
+__all__ = ["ReplayMismatch", "Session", "now"]
 
 
 class ReplayMismatch(RuntimeError):

@@ -45,6 +45,7 @@ from orchestrator.config.root import RunConfig, load_config_text
 from orchestrator.record.directories import SweepDirectory
 from orchestrator.record.fsutil import make_dir, write_atomic
 from orchestrator.record.rundir import RunDirectory, read_summary
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.sweep_plan import SweepPlan, SweepPoint
 
 if TYPE_CHECKING:
@@ -133,11 +134,11 @@ def run_point(config: RunConfig, run_dir: Path, stop_file: Path | None = None) -
             shutil.rmtree(run_dir)  # killed before its genesis block: nothing was committed
         try:
             if files.is_run():
-                result = resume(run_dir, draw_report=False, interrupt=stop, should_stop=relayed)
+                hooks = RunHooks(interrupt=stop, should_stop=relayed)
+                result = resume(run_dir, hooks, draw_report=False)
             else:
-                result = execute(
-                    config, run_dir, draw_report=False, interrupt=stop, should_stop=relayed
-                )
+                hooks = RunHooks(interrupt=stop, should_stop=relayed)
+                result = execute(config, run_dir, hooks, draw_report=False)
         except Interrupted:
             return _not_started(stop)
     return {**result.summary, "skipped": False}

@@ -22,6 +22,7 @@ from orchestrator.config import load_config
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import open_engine, run_federation
+from orchestrator.run.hooks import RunHooks
 from tests.federated import write_federation
 
 # Ray is not imported here: it reads HOME and its variables on import, after the head sets them
@@ -96,7 +97,7 @@ def test_four_ray_nodes_survive_a_killed_actor(tmp_path: Path) -> None:
                 seen["after"] = engine.call("pid", {"n2": ()}, 60)["n2"]
 
         out = tmp_path / "fed"
-        result = run_federation(cfg, out, engine=engine, on_round=on_round)
+        result = run_federation(cfg, out, hooks=RunHooks(on_round=on_round), engine=engine)
 
     listeners = seen["listening"]
     assert listeners and all(map(loopback, listeners)), listeners

@@ -16,6 +16,7 @@ from orchestrator.config import load_config
 from orchestrator.jobs.store import JobStore
 from orchestrator.jobs.worker import work
 from orchestrator.record.verify import verify
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS
 
@@ -116,9 +117,8 @@ def test_cancel_stops_at_a_tick_boundary_and_resume_finishes_exactly(
 def test_resume_of_a_run_directory_in_the_foreground(tmp_path: Path, small_config: Path) -> None:
     run_dir = tmp_path / "run"
     stops = iter(range(100))
-    cut = execute(
-        load_config(small_config), run_dir, draw_report=False, should_stop=lambda: next(stops) >= 2
-    )
+    hooks = RunHooks(should_stop=lambda: next(stops) >= 2)
+    cut = execute(load_config(small_config), run_dir, hooks, draw_report=False)
     assert cut.status == "cancelled" and cut.ticks == 2
     again = runner.invoke(app, ["resume", str(run_dir)])
     assert again.exit_code == 0 and "status:        completed" in again.stdout

@@ -17,6 +17,7 @@ from orchestrator.config import load_config
 from orchestrator.config.digest import config_digest, hashed_config
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS
@@ -201,7 +202,7 @@ def test_resume_sets_aside_and_names_a_checkpoint_it_skips(
     def on_start(identities: dict[str, dict[str, str]]) -> None:
         notices.extend(i["notice"] for i in identities.values() if i.get("notice"))
 
-    result = resume(run, draw_report=False, on_start=on_start)
+    result = resume(run, hooks=RunHooks(on_start=on_start), draw_report=False)
     assert notices == [
         f"skipped checkpoint 00000004.ckpt ({why}), set aside as 00000004.ckpt.rejected; "
         "resuming from block 3"

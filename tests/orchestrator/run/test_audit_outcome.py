@@ -15,6 +15,7 @@ from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.record.ledger import Ledger, read_blocks
 from orchestrator.run.federation import run_federation
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.runner import execute
 from tests.federated import write_federation
 from tests.paths import ASSETS
@@ -29,13 +30,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     config = load_config(ASSETS / "small.yaml")
     execute(config, root / "completed", draw_report=False)
     ticks: list[int] = []
-    execute(
-        config,
-        root / "cancelled",
-        draw_report=False,
-        on_tick=lambda record, done, total: ticks.append(done),
+    hooks = RunHooks(
+        on_tick=lambda record,
+        done,
+        total: ticks.append(done),
         should_stop=lambda: len(ticks) >= 2,
     )
+    execute(config, root / "cancelled", hooks, draw_report=False)
     return {"completed": root / "completed", "cancelled": root / "cancelled"}
 
 

@@ -12,6 +12,7 @@ from orchestrator.config import load_config
 from orchestrator.record import checkpoint
 from orchestrator.record.checkpoint_delta import base_name
 from orchestrator.record.ledger import read_blocks
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 from tests.orchestrator.run.test_resume import _crashed_run
@@ -101,7 +102,7 @@ def test_a_damaged_delta_or_a_lost_base_is_refused_and_resume_falls_back(
     with pytest.raises(checkpoint.CheckpointError):
         checkpoint.read(newest, _recorded(run_dir)[int(newest.stem)])
     notices = []
-    result = resume(run_dir, draw_report=False, on_start=notices.append)
+    result = resume(run_dir, hooks=RunHooks(on_start=notices.append), draw_report=False)
     assert result.final_root == reference.final_root
     said = [n["resume"]["notice"] for n in notices if "resume" in n]
     assert said and f"skipped checkpoint {newest.name}" in said[0]

@@ -12,6 +12,7 @@ from orchestrator.config.root import load_config
 from orchestrator.record.canonical import canonical
 from orchestrator.record.ledger import read_blocks
 from orchestrator.run.environment import numeric_environment
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS
@@ -44,13 +45,8 @@ def test_the_genesis_meta_holds_it_and_a_resume_adds_its_own(tmp_path) -> None:
     cfg = load_config(ASSETS / "small.yaml", {"run.ticks": 3})
     done: list[int] = []
     run_dir = tmp_path / "run"
-    execute(
-        cfg,
-        run_dir,
-        draw_report=False,
-        on_tick=lambda *a: done.append(1),
-        should_stop=lambda: len(done) >= 1,
-    )
+    hooks = RunHooks(on_tick=lambda *a: done.append(1), should_stop=lambda: len(done) >= 1)
+    execute(cfg, run_dir, hooks, draw_report=False)
     result = resume(run_dir, draw_report=False)
     assert result.status == "completed"
     blocks = list(read_blocks(run_dir / "ledger.sqlite"))

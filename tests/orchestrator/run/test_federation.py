@@ -20,6 +20,7 @@ from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 from orchestrator.run.federation import run_federation
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.node import FusionNode
 from orchestrator.testing.federation import PHASE_NODE, PhaseNode, open_phase_node
 from tests.federated import write_federation
@@ -153,13 +154,8 @@ def test_a_rerun_ends_at_the_same_federation_root(tmp_path):
 def test_a_cancelled_federation_stops_its_nodes_where_they_are(tmp_path):
     config, _ = write_federation(tmp_path, 2, ticks=10, rounds_every_ticks=2)
     held = []
-    result = run_federation(
-        load_config(config),
-        tmp_path / "fed",
-        factory=PHASE_NODE,
-        on_round=held.append,
-        should_stop=lambda: len(held) >= 2,
-    )
+    hooks = RunHooks(on_round=held.append, should_stop=lambda: len(held) >= 2)
+    result = run_federation(load_config(config), tmp_path / "fed", hooks=hooks, factory=PHASE_NODE)
     assert result.status == "cancelled" and result.summary["rounds"] == 2
     # no `end` block: the run is not over, `qnf resume` continues it (test_federation_resume)
     kinds = [e["kind"] for _, e, _ in read_blocks(tmp_path / "fed" / "ledger.sqlite")]

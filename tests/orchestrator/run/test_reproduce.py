@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from orchestrator.cli import app
 from orchestrator.config.root import load_config
 from orchestrator.record.ledger import Ledger, read_blocks, read_spikes
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS
 
@@ -89,13 +90,8 @@ def test_a_run_that_ended_early_is_compared_over_its_blocks(tmp_path) -> None:
     cfg = load_config(ASSETS / "small.yaml", {"run.ticks": 3})
     done: list[int] = []
     run_dir = tmp_path / "cancelled"
-    result = execute(
-        cfg,
-        run_dir,
-        draw_report=False,
-        on_tick=lambda *a: done.append(1),
-        should_stop=lambda: len(done) >= 1,
-    )
+    hooks = RunHooks(on_tick=lambda *a: done.append(1), should_stop=lambda: len(done) >= 1)
+    result = execute(cfg, run_dir, hooks, draw_report=False)
     assert result.status == "cancelled" and result.ticks == 1
     out = runner.invoke(app, ["reproduce", str(run_dir), "--json"])
     assert out.exit_code == 0, out.output

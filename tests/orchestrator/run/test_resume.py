@@ -16,6 +16,7 @@ from orchestrator.record import checkpoint
 from orchestrator.record.ledger import read_blocks
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.resume import ResumeError, resume
 from orchestrator.run.runner import execute
 
@@ -201,12 +202,10 @@ def test_a_backend_that_cannot_snapshot_runs_without_checkpoints_and_says_so(
     )
     notices: list[str] = []
     run_dir = tmp_path / "run"
-    result = execute(
-        load_config(small_config),
-        run_dir,
-        draw_report=False,
+    hooks = RunHooks(
         on_start=lambda ids: notices.extend(i["notice"] for i in ids.values() if "notice" in i),
     )
+    result = execute(load_config(small_config), run_dir, hooks, draw_report=False)
     assert result.status == "completed" and result.summary["checkpoints"] is False
     assert any("cannot be resumed or rolled back" in n for n in notices)
     events = [e for _, e, _ in read_blocks(run_dir / "ledger.sqlite")]
@@ -241,13 +240,13 @@ def test_phase_rules_resume_and_roll_back_to_the_uninterrupted_root(tmp_path) ->
     assert not any("jacobian_det" in e or "stability_failed" in e for e in ticks)
     first_revert = next(i for i, e in enumerate(events) if e["kind"] == "revert")
     ticks_done = []
-    stopped = execute(
-        config,
-        tmp_path / "run",
-        on_tick=lambda record, done, planned: ticks_done.append(done),
-        draw_report=False,
+    hooks = RunHooks(
+        on_tick=lambda record,
+        done,
+        planned: ticks_done.append(done),
         should_stop=lambda: len(ticks_done) >= first_revert + 1,
     )
+    stopped = execute(config, tmp_path / "run", hooks, draw_report=False)
     assert stopped.status == "cancelled"
     result = resume(tmp_path / "run", draw_report=False)
     assert result.final_root == reference.final_root

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.config.errors import ConfigError
+from orchestrator.run.hooks import RunHooks
 from orchestrator.run.runner import execute
 from orchestrator.run.sweep import open_sweep, run_sweep
 from orchestrator.run.sweep_plan import SweepPlan, load_sweep_file, parse_over, plan_from_options
@@ -75,7 +76,8 @@ def test_a_cut_short_point_resumes_and_finished_points_are_read_back(tmp_path, s
     out = tmp_path / "sweep"
     open_sweep(plan, out)  # as a killed sweep leaves it: p001 stopped after 2 of 4 ticks
     cfg = load_config(small_config, plan.points[1].overrides)
-    cut = execute(cfg, out / "points" / "p001", draw_report=False, should_stop=_after(2))
+    hooks = RunHooks(should_stop=_after(2))
+    cut = execute(cfg, out / "points" / "p001", hooks, draw_report=False)
     assert cut.status == "cancelled" and cut.ticks == 2
     summaries = run_sweep(plan, out, workers=1)
     assert [s["final_root"] for s in summaries] == fresh
