@@ -1,24 +1,9 @@
-"""FusionEvents (spec §11) and the CSV rows derived from them.
-
-Every block of the ledger holds one event. ``kind`` says which:
-
-- ``genesis`` (block 0): the resolved config (without ``run.out``), its SHA-256, the seed, the
-  backend identities and the initial checkpoint's SHA-256.
-- ``tick``: one fusion tick: the spec's fields (``timestamp``, ``coherence_entropy``,
-  ``avg_phase_diff``, ``fusion_energy``, ``parent_block``) plus everything that makes the tick
-  checkable: entropy estimates, E_coh, resonance count, spike count (the spike trains are stored
-  beside the event and hashed into it), coupling constants, Bloch vectors, the next
-  preparation, the stability verdict, which backends ran it, and the SHA-256 of the checkpoint
-  taken after it (null when none was taken).
-- ``revert``: a rollback (spec §13, §14) to an earlier stable block: which block, why, and the
-  checkpoint of the state the loop continues from.
-- ``stop``: the quantum backend could not go on (a device fault retries did not cure, a spent
-  QPU budget); the run stopped at this tick boundary, resumable. The failed tick's attempts
-  and job ids are in the block's meta.
+"""Reading FusionEvents (spec §11) back: the CSV rows derived from them, ticks counted.
 
 ``metrics.csv`` and ``qubits.csv`` are views of the tick events (``metrics_row``,
-``qubit_rows``), so a resumed run can rebuild them from the ledger. A tick's event is built
-from the loop's record by ``orchestrator.run.events.tick_event``; this module only reads it.
+``qubit_rows``), so a resumed run can rebuild them from the ledger; ``ticks_done`` counts the
+ticks of a ledger's final timeline (reverted ticks left out). What each kind of event holds,
+and the builder of each: ``orchestrator.record.ledger_events``.
 """
 
 from __future__ import annotations
@@ -31,8 +16,6 @@ __all__ = [
     "last_tick_metrics",
     "metrics_row",
     "qubit_rows",
-    "revert_event",
-    "stop_event",
     "ticks_done",
 ]
 
@@ -53,50 +36,6 @@ METRICS_COLUMNS = (
     "stable",
     "block",
 )
-
-
-def revert_event(
-    *,
-    tick: int,
-    timestamp_us: int,
-    reason: str,
-    to_block: int,
-    to_checkpoint_sha256: str,
-    checkpoint_sha256: str,
-    coupling: dict[str, float],
-    reverts: int,
-    backends: dict[str, dict[str, str]],
-    config_hash: str,
-) -> dict[str, Any]:
-    """A rollback to block ``to_block``; the loop continues from ``checkpoint_sha256``."""
-    return {
-        "kind": "revert",
-        "tick": tick,
-        "timestamp": timestamp_us,
-        "reason": reason,
-        "to_block": to_block,
-        "to_checkpoint_sha256": to_checkpoint_sha256,
-        "checkpoint_sha256": checkpoint_sha256,
-        "coupling": coupling,
-        "reverts": reverts,
-        "stable": True,
-        "backends": backends,
-        "config_sha256": config_hash,
-    }
-
-
-def stop_event(
-    *, tick: int, timestamp_us: int, reason: str, permanent: bool, config_hash: str
-) -> dict[str, Any]:
-    """The run stops before tick ``tick`` (ticks done so far: ``tick``)."""
-    return {
-        "kind": "stop",
-        "tick": tick,
-        "timestamp": timestamp_us,
-        "reason": reason,
-        "permanent": permanent,
-        "config_sha256": config_hash,
-    }
 
 
 def metrics_row(event: dict[str, Any]) -> list[Any]:
