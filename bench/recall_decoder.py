@@ -41,17 +41,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from backends.quantum.memory_exact.backend import DensityMatrixMemory  # noqa: E402
+from bench.memory_recall import N, distinct_patterns  # noqa: E402  (design §11's table's draw)
 from orchestrator.config.memory import MemoryConfig  # noqa: E402
 from orchestrator.physics.hopfield import hebbian_couplings, spins  # noqa: E402
-
-N = 8
-
-
-def distinct_patterns(p: int, rng: np.random.Generator) -> np.ndarray:
-    while True:
-        patterns = rng.integers(0, 2, (p, N)).astype(np.uint8)
-        if len({tuple(x) for x in patterns}) == p:
-            return patterns
 
 
 def decode_field(j: np.ndarray, patterns: np.ndarray, cue: np.ndarray) -> int:
