@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.record.ledger import read_blocks
+from tests.orchestrator.run.study_runs import study_rows, study_twice
 from tests.paths import ASSETS
 
 STUDY = ASSETS / "study_tiny.yaml"
@@ -26,22 +26,12 @@ BUDGET, N = 100, 6
 
 @pytest.fixture(scope="module")
 def studies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    base = tmp_path_factory.mktemp("study")
-    runner = CliRunner()
-    for name in ("first", "again"):
-        result = runner.invoke(app, ["study", str(STUDY), "--out", str(base / name)])
-        assert result.exit_code == 0, result.output
-    return base / "first", base / "again"
-
-
-def _rows(folder: Path) -> list[dict[str, str]]:
-    with (folder / "rows.csv").open() as f:
-        return list(csv.DictReader(f))
+    return study_twice(STUDY, tmp_path_factory.mktemp("study"))
 
 
 def test_every_arm_is_stopped_at_the_one_budget(studies) -> None:
     first, _ = studies
-    rows = _rows(first)
+    rows = study_rows(first)
     assert len(rows) == 2 * 7
     for row in rows:
         units = int(row["units"])
@@ -53,7 +43,7 @@ def test_every_arm_is_stopped_at_the_one_budget(studies) -> None:
 
 def test_loop_units_and_hits_are_those_of_the_ledger(studies) -> None:
     first, _ = studies
-    for row in _rows(first):
+    for row in study_rows(first):
         if row["kind"] != "loop":
             continue
         ledger = first / "runs" / f"n{N}" / row["graph"] / row["arm"] / "ledger.sqlite"
@@ -69,7 +59,7 @@ def test_a_rerun_gives_the_same_table_roots_included(studies) -> None:
     first, again = studies
     assert (first / "rows.csv").read_bytes() == (again / "rows.csv").read_bytes()
     assert (first / "summary.md").read_bytes() == (again / "summary.md").read_bytes()
-    assert all(len(r["root"]) == 64 for r in _rows(first))
+    assert all(len(r["root"]) == 64 for r in study_rows(first))
 
 
 def test_a_bad_study_file_says_which_field(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
+from tests.orchestrator.run.study_runs import study_rows, study_twice
 from tests.paths import ASSETS
 
 STUDY = ASSETS / "study_warm_tiny.yaml"
@@ -28,21 +29,11 @@ BUDGET, N, TICK = 110, 6, 6 * 4 + 1
 
 @pytest.fixture(scope="module")
 def studies(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    base = tmp_path_factory.mktemp("study_warm")
-    runner = CliRunner()
-    for name in ("first", "again"):
-        result = runner.invoke(app, ["study", str(STUDY), "--out", str(base / name)])
-        assert result.exit_code == 0, result.output
-    return base / "first", base / "again"
-
-
-def _rows(folder: Path) -> list[dict[str, str]]:
-    with (folder / "rows.csv").open() as f:
-        return list(csv.DictReader(f))
+    return study_twice(STUDY, tmp_path_factory.mktemp("study_warm"))
 
 
 def test_every_warm_arm_spends_the_one_budget(studies) -> None:
-    rows = _rows(studies[0])
+    rows = study_rows(studies[0])
     assert len(rows) == 2 * 5
     expected = {"seed_qaoa": 10 + 4, "seed_random": 10 + 4, "seed_gw": 10 + 4,
                 "qaoa_plus": BUDGET, "qaoa_warm": 2 + (BUDGET - 2 * TICK)}
@@ -53,7 +44,7 @@ def test_every_warm_arm_spends_the_one_budget(studies) -> None:
 
 
 def test_the_phases_split_the_candidates_and_hits_of_each_row(studies) -> None:
-    rows = {(r["graph"], r["arm"]): r for r in _rows(studies[0])}
+    rows = {(r["graph"], r["arm"]): r for r in study_rows(studies[0])}
     with (studies[0] / "phases.csv").open() as f:
         phases = list(csv.DictReader(f))
     assert len(phases) == len(rows)
@@ -69,7 +60,7 @@ def test_a_rerun_gives_the_same_table_roots_included(studies) -> None:
     first, again = studies
     for name in ("rows.csv", "summary.md", "phases.csv"):
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
-    rows = _rows(first)
+    rows = study_rows(first)
     assert all(len(r["root"]) == 64 for r in rows)
     for graph in {r["graph"] for r in rows}:  # the arms are not one another's copies
         roots = [r["root"] for r in rows if r["graph"] == graph]
