@@ -14,9 +14,13 @@ The estimate (bytes) is a sum of terms, each sized by the config alone:
     synapses    SpikingBackendConfig.synapse_bytes(N, S): the (pre, post, w) arrays the
                 orchestrator draws and the backend's own copy (S from ``p`` or ``k``)
     checkpoint  the network state a checkpoint holds (N neuron arrays, two more with noise, and
-                with STDP the synapse state), held up to CHECKPOINT_COPIES times at once (the
-                snapshot, its encoded bytes, the last stable point kept for rollback, the hand-off
-                to the writer)
+                with STDP the synapse state), held up to checkpoint_copies(cfg) times at once:
+                CHECKPOINT_COPIES in the run's process (the snapshot, its encoded bytes, the
+                last stable point kept for rollback), WRITER_COPIES in the recorder's writer
+                process (``orchestrator.record.writer``: the messages read ahead, the one being
+                received, the one being packed) and, when checkpoints are stored as deltas
+                (``checkpoint.full_every`` > 1, design §27), DELTA_COPIES more there (the
+                previous checkpoint the next one is a delta of)
 
 A federation on the ``local`` engine holds every node in this process: the terms other than
 base count once per node (another engine hosts the nodes elsewhere: one node's worth here).
@@ -42,9 +46,12 @@ __all__ = [
     "BASE_BYTES",
     "BIG_CHECKPOINT",
     "CHECKPOINT_COPIES",
+    "DELTA_COPIES",
     "PER_NEURON_BYTES",
+    "WRITER_COPIES",
     "Footprint",
     "available_bytes",
+    "checkpoint_copies",
     "estimate",
     "footprint_problems",
     "human",
@@ -52,7 +59,13 @@ __all__ = [
 
 BASE_BYTES = 600 * 2**20
 PER_NEURON_BYTES = 1024
-CHECKPOINT_COPIES = 4
+# Copies of one checkpoint held at once (see the module). Measured (issue 25, 10^5 neurons,
+# k = 100, STDP, a checkpoint every tick, 12 ticks, peak PSS of the run and its writer summed):
+# 6.0 copies beyond the rest of the estimate with deltas; the sum below (8 with deltas) errs
+# high. WRITER_COPIES is record.writer's _AHEAD + 2 (a test keeps them equal).
+CHECKPOINT_COPIES = 3
+WRITER_COPIES = 4
+DELTA_COPIES = 1
 BIG_CHECKPOINT = 64 * 2**20  # ``qnf validate`` suggests spacing checkpoints from this size
 NEURON_STATE_ARRAYS = 6  # float64 arrays per neuron in a network snapshot (at most)
 STDP_SYNAPSE_ARRAYS = 5  # w, two traces, last update, the mV weights (float64 each)
@@ -70,7 +83,7 @@ class Footprint:
     neurons: int
     synapses: int
     checkpoint: int  # one checkpoint's network state
-    checkpoints_held: int  # checkpoint x CHECKPOINT_COPIES, or 0 without checkpoints
+    checkpoints_held: int  # checkpoint x checkpoint_copies(cfg), or 0 without checkpoints
 
     @property
     def total(self) -> int:
@@ -111,6 +124,12 @@ def n_synapses(cfg: RunConfig, n_neurons: int) -> int:
     return round(s.recurrent.expected_synapses(n_neurons))
 
 
+def checkpoint_copies(cfg: RunConfig) -> int:
+    """How many copies of one checkpoint a run holds at once at most (see the module)."""
+    deltas = cfg.checkpoint.full_every > 1
+    return CHECKPOINT_COPIES + WRITER_COPIES + (DELTA_COPIES if deltas else 0)
+
+
 def estimate(cfg: RunConfig) -> Footprint:
     """The footprint of a validated config (field validation done; no SDK imported)."""
     n_qubits = cfg.build_hamiltonian().n_qubits
@@ -130,7 +149,7 @@ def estimate(cfg: RunConfig) -> Footprint:
         neurons=nodes * PER_NEURON_BYTES * n,
         synapses=nodes * cfg.spiking.synapse_bytes(n, syn),
         checkpoint=ckpt,
-        checkpoints_held=nodes * CHECKPOINT_COPIES * ckpt if keeps else 0,
+        checkpoints_held=nodes * checkpoint_copies(cfg) * ckpt if keeps else 0,
     )
 
 
@@ -163,6 +182,10 @@ def footprint_problems(cfg: RunConfig, available: int | None = None) -> list[str
         "checkpoints": fp.checkpoints_held,
     }
     largest = max(terms, key=lambda key: terms[key])
+    if largest == "checkpoints" and fp.total - fp.checkpoints_held > room:
+        # no checkpoint copies would still not fit: name what would (the synapses, mostly)
+        del terms["checkpoints"]
+        largest = max(terms, key=lambda key: terms[key])
     advice = {
         "quantum": (
             "hamiltonian",
@@ -177,8 +200,8 @@ def footprint_problems(cfg: RunConfig, available: int | None = None) -> list[str
         ),
         "checkpoints": (
             "spiking.stdp.enabled",
-            f"each checkpoint holds {human(fp.checkpoint)} of plastic synapse state: turn STDP "
-            "off or use fewer synapses",
+            f"each checkpoint holds {human(fp.checkpoint)} of plastic synapse state, kept "
+            f"{checkpoint_copies(cfg)} times at once: turn STDP off or use fewer synapses",
         ),
     }
     field, hint = advice[largest]

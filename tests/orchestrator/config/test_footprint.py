@@ -13,10 +13,14 @@ from orchestrator.config.base import SYNAPSE_BYTES, SYNAPSE_STDP_BYTES
 from orchestrator.config.footprint import (
     BASE_BYTES,
     CHECKPOINT_COPIES,
+    DELTA_COPIES,
     PER_NEURON_BYTES,
+    WRITER_COPIES,
+    checkpoint_copies,
     estimate,
     footprint_problems,
 )
+from orchestrator.record import writer
 from tests.paths import CONFIGS
 
 DEMO = CONFIGS / "demo.yaml"  # 8 qubits, Brian2, STDP on
@@ -33,9 +37,9 @@ def test_in_degree_synapses_and_their_bytes() -> None:
     assert fp.n_synapses == 2000 * 30
     assert fp.synapses == 2000 * 30 * (24 + SYNAPSE_BYTES + SYNAPSE_STDP_BYTES)
     assert fp.neurons == 2000 * PER_NEURON_BYTES
-    # a checkpoint: 6 float64 per neuron plus 5 per plastic synapse, held 4 times
+    # a checkpoint: 6 float64 per neuron plus 5 per plastic synapse, held 3 + 4 + 1 times
     assert fp.checkpoint == 6 * 8 * 2000 + 5 * 8 * 60_000
-    assert fp.checkpoints_held == CHECKPOINT_COPIES * fp.checkpoint
+    assert fp.checkpoints_held == 8 * fp.checkpoint
     assert fp.total == BASE_BYTES + fp.quantum + fp.neurons + fp.synapses + fp.checkpoints_held
 
 
@@ -57,7 +61,13 @@ def test_a_config_over_the_available_memory_is_refused_with_the_estimate() -> No
     cfg = _demo(**{"spiking.neurons": 2000, "spiking.recurrent": {"k": 100}})
     total = estimate(cfg).total
     assert footprint_problems(cfg, available=total) == []
+    # one byte short: the checkpoint copies are the largest term and without them it fits
     (line,) = footprint_problems(cfg, available=total - 1)
+    assert line.startswith("spiking.stdp.enabled: this run needs about ")
+    assert "kept 8 times at once: turn STDP off" in line
+    # too short even without them: the synapses are named
+    fp = estimate(cfg)
+    (line,) = footprint_problems(cfg, available=fp.total - fp.checkpoints_held - 1)
     assert line.startswith("spiking.recurrent: this run needs about ")
     assert "smaller p or in-degree k" in line
 
@@ -118,3 +128,13 @@ def test_a_local_federation_counts_every_node() -> None:
     assert len(fed.federation.nodes) == 4 and fed.federation.engine == "local"
     assert (a.quantum, a.neurons, a.synapses) == (4 * b.quantum, 4 * b.neurons, 4 * b.synapses)
     assert a.checkpoints_held == 4 * b.checkpoints_held
+
+
+def test_checkpoint_copies_count_the_writer_and_the_delta_base() -> None:
+    """The run holds 3 copies, the writer process its read-ahead + 2, deltas one base more."""
+    assert WRITER_COPIES == writer._AHEAD + 2  # the messages the writer's reader thread queues
+    deltas = _demo()  # checkpoint.full_every 10 by default: deltas
+    full = _demo(**{"checkpoint.full_every": 1})
+    assert checkpoint_copies(deltas) == CHECKPOINT_COPIES + WRITER_COPIES + DELTA_COPIES == 8
+    assert checkpoint_copies(full) == CHECKPOINT_COPIES + WRITER_COPIES == 7
+    assert estimate(full).checkpoints_held == 7 * estimate(full).checkpoint
