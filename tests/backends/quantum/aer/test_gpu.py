@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from qiskit_aer import AerSimulator
@@ -111,3 +112,36 @@ def test_qnf_run_on_gpu_here_exits_2_in_one_line_and_writes_nothing(tmp_path: Pa
     lines = [line for line in proc.stderr.splitlines() if line.startswith("quantum.aer.device")]
     assert len(lines) == 1 and "CPU build" in lines[0], proc.stderr
     assert not out.exists()
+
+
+def test_the_loop_estimates_with_the_backends_estimator_numpy_standing_in_for_cupy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook end to end: the loop takes the backend's estimator when it offers one. A GPU
+    cannot be reached here, so the device estimator gets numpy as its namespace (the same
+    code a card runs with cupy); its first tick must match the CPU estimator's to 1e-12."""
+    from orchestrator.run.assemble import open_backends
+    from orchestrator.run.loop import FusionLoop
+
+    cfg = load_config(_config(tmp_path, {"method": "statevector"}))
+
+    def first_tick() -> tuple[object, object]:
+        backends = open_backends(cfg)
+        loop = FusionLoop(cfg, backends.quantum, backends.spiking, backends.rules)
+        try:
+            return loop._exact, loop.step().quantum
+        finally:
+            loop.close()
+
+    cpu_estimator, cpu = first_tick()
+    monkeypatch.setattr(
+        AerBackend,
+        "statevector_estimator",
+        lambda self, h: gpu.DeviceEstimator(h, np),
+    )
+    device_estimator, on_device = first_tick()
+    assert type(cpu_estimator).__name__ == "StatevectorEstimator"
+    assert isinstance(device_estimator, gpu.DeviceEstimator)
+    assert on_device.fusion_energy == pytest.approx(cpu.fusion_energy, rel=1e-12, abs=1e-12)
+    assert abs(on_device.bloch - cpu.bloch).max() <= 1e-12
+    assert on_device.entropy.used == pytest.approx(cpu.entropy.used, rel=1e-12)
