@@ -145,3 +145,25 @@ def test_the_loop_estimates_with_the_backends_estimator_numpy_standing_in_for_cu
     assert on_device.fusion_energy == pytest.approx(cpu.fusion_energy, rel=1e-12, abs=1e-12)
     assert abs(on_device.bloch - cpu.bloch).max() <= 1e-12
     assert on_device.entropy.used == pytest.approx(cpu.entropy.used, rel=1e-12)
+
+
+def test_gpu_build_without_a_gpu_names_the_driver_mocked_distribution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other line: Aer's GPU build installed but no CUDA GPU. Nothing here has the GPU
+    build, so its distribution's metadata is faked (Aer itself, asked for its devices, is
+    real and answers CPU only, as a GPU build on a machine without a GPU does)."""
+    import importlib.metadata
+
+    real = importlib.metadata.version
+
+    def version(name: str) -> str:
+        return "0.15.1" if name == "qiskit-aer-gpu" else real(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert gpu.aer_build() == "qiskit-aer-gpu 0.15.1"
+    with pytest.raises(ConfigError) as caught:
+        gpu.check_aer_gpu()
+    (line,) = caught.value.problems
+    assert "GPU build (qiskit-aer-gpu 0.15.1) sees no CUDA GPU" in line
+    assert "nvidia-smi" in line and "device: CPU" in line
