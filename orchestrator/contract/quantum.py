@@ -36,14 +36,18 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
 from orchestrator.config.base import QuantumBackendConfig
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
+if TYPE_CHECKING:
+    from orchestrator.physics.statevector import ExactEstimates
+
 __all__ = [
+    "AmplitudeEstimator",
     "QuantumBackend",
     "QuantumBackendFailure",
     "QuantumProgram",
@@ -184,6 +188,14 @@ class QuantumBackendFailure(RuntimeError):
         self.attempts = attempts
 
 
+class AmplitudeEstimator(Protocol):
+    """Exact estimates of one state vector (``orchestrator.physics.statevector``'s numbers)."""
+
+    def estimate(self, statevector: np.ndarray) -> ExactEstimates:
+        """<H>, Bloch vectors, H_coh of a (2^n,) complex128 host state vector."""
+        ...
+
+
 class QuantumBackend(ABC):
     """Runs batches of a ``QuantumProgram``'s requests, call after call. Subclasses are final.
 
@@ -212,6 +224,11 @@ class QuantumBackend(ABC):
         The run records ``{kind, package, version}`` of the registered plugin plus these.
         """
         return {}
+
+    def statevector_estimator(self, hamiltonian: PauliHamiltonian) -> AmplitudeEstimator | None:
+        """An estimator of this backend's amplitudes that runs where the backend runs (Aer on
+        a GPU: on the card; design §30), or None (default): the loop's own CPU estimator."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release sessions and worker threads. Idempotent."""

@@ -83,7 +83,7 @@ class FusionLoop:
         )
         self._seed_base = quantum_seed_base(config)
         self._omega = reference_omega_per_ms(config.pci.reference_hz, config.spiking.tick_ms)
-        self._exact = (
+        self._exact = quantum.statevector_estimator(self.hamiltonian) or (
             StatevectorEstimator(self.hamiltonian)
             if config.quantum.capabilities().statevector
             else None

@@ -31,6 +31,10 @@ call.
 ``amplitudes`` preparation: ``set_statevector(tick state)`` is put in front of the transpiled
 circuits each tick (a copy of the instruction list, no transpile).
 
+``aer.device: GPU``: every simulator is built with ``device="GPU"``; ``backends.quantum.aer.gpu``
+checks first, before anything is transpiled, that Aer has a GPU device (and cupy one, where
+the program returns amplitudes), and supplies the loop's estimator on the card.
+
 ``aer.noise_from: fake_xxx``: the circuits are transpiled once for the snapshot (ISA circuits, fixed
 transpiler seed, clbits in logical order) and run on ``device_noise.device_simulator``, the
 snapshot's target with its noise model cut to the qubits the circuits touch (same counts as
@@ -49,16 +53,19 @@ from qiskit.circuit import CircuitInstruction
 from qiskit_aer import AerSimulator
 from qiskit_aer.library import SaveStatevector, SetStatevector
 
+from backends.quantum.aer import gpu
 from backends.quantum.aer.config import AerConfig
 from backends.quantum.common import device_noise, trotter
 from backends.quantum.common.fake_devices import load_fake
 from orchestrator.contract.quantum import (
+    AmplitudeEstimator,
     QuantumBackend,
     QuantumProgram,
     QuantumRequest,
     QuantumResult,
     RequestResult,
 )
+from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = ["AerBackend"]
 
@@ -77,6 +84,12 @@ class AerBackend(QuantumBackend):
             raise ValueError("aer: free evolution angles need the product preparation")
         options = config.aer
         threads = options.max_parallel_threads
+        self._xp = None  # the GPU estimators' array namespace (cupy) when on the GPU
+        if options.device == "GPU":  # before any transpile: a refusal costs nothing
+            gpu.check_aer_gpu()
+            if options.method == "statevector" or program.want_statevector:
+                self._xp = gpu.cupy_module()
+        on_gpu = {"device": "GPU"} if options.device == "GPU" else {}  # CPU: as before
         self._shots = config.shots
         self._bit_shifts = np.arange(n, dtype=np.int64)
         self._measured: tuple[QuantumCircuit, ...] = ()
@@ -89,10 +102,14 @@ class AerBackend(QuantumBackend):
             )
             used = device_noise.active_qubits(self._measured)
             self._simulator = device_noise.device_simulator(device, used, threads)
+            if on_gpu:
+                self._simulator.set_options(**on_gpu)
             self._physical = trotter.measured_qubits(self._measured[0], n)
             self._columns = tuple(trotter.parameter_columns(c, n) for c in self._measured)
         elif options.method != "statevector" and program.bases:
-            self._simulator = AerSimulator(method=options.method, max_parallel_threads=threads)
+            self._simulator = AerSimulator(
+                method=options.method, max_parallel_threads=threads, **on_gpu
+            )
             self._measured = trotter.transpile_once(
                 trotter.measured_circuits(program), self._simulator
             )
@@ -100,7 +117,9 @@ class AerBackend(QuantumBackend):
         self._sv_circuit: QuantumCircuit | None = None
         self._sv_columns = np.zeros(0, dtype=np.intp)
         if options.method == "statevector" or program.want_statevector:
-            self._sv_simulator = AerSimulator(method="statevector", max_parallel_threads=threads)
+            self._sv_simulator = AerSimulator(
+                method="statevector", max_parallel_threads=threads, **on_gpu
+            )
             (circuit,) = trotter.transpile_once(
                 [trotter.state_circuit(program)], self._sv_simulator
             )
@@ -203,12 +222,19 @@ class AerBackend(QuantumBackend):
         reps = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
         return ((np.repeat(words, reps)[:, None] >> self._bit_shifts) & 1).astype(np.uint8)
 
+    def statevector_estimator(self, hamiltonian: PauliHamiltonian) -> AmplitudeEstimator | None:
+        """On the GPU: the estimators on the card (``gpu.DeviceEstimator``); else None."""
+        return None if self._xp is None else gpu.DeviceEstimator(hamiltonian, self._xp)
+
     def identity(self) -> dict[str, str]:
         config = self.config
         assert isinstance(config, AerConfig)
         # "version" (the plugin's) is qiskit-aer's; qiskit's synthesizes the Trotter circuits.
         options = config.aer
         identity = {"method": options.method, "qiskit": qiskit.__version__}
+        if options.device == "GPU":  # absent on the CPU: the identities recorded before
+            identity["device"] = "GPU"
+            identity["build"] = gpu.aer_build()
         if options.noise_from is not None:
             identity["noise_from"] = options.noise_from
             identity["physical_qubits"] = ",".join(map(str, self._physical))
