@@ -145,7 +145,8 @@ class JobStore:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise JobStoreError(
-                f"{self.path}: cannot write ({reason(exc)})", disk_full=is_disk_full(exc)
+                f"{self.path}: cannot write ({reason(exc)})",
+                disk_full=is_disk_full(exc, self.path),
             ) from None
         try:
             yield self._conn
@@ -156,7 +157,8 @@ class JobStore:
                     self._conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
                 raise JobStoreError(
-                    f"{self.path}: cannot write ({reason(exc)})", disk_full=is_disk_full(exc)
+                    f"{self.path}: cannot write ({reason(exc)})",
+                    disk_full=is_disk_full(exc, self.path),
                 ) from None
             raise
 

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from orchestrator.record.directories import HomeDirectory
+from orchestrator.record.failure import no_room
 from orchestrator.record.fsutil import create_private, make_dir
 
 __all__ = ["ADDED_COLUMNS", "SCHEMA", "JobStoreError", "is_disk_full", "open_store", "reason"]
@@ -70,11 +71,15 @@ class JobStoreError(RuntimeError):
         self.disk_full = disk_full
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether ``exc`` says the disk has no room (Python 3.10's sqlite3 has no error codes)."""
+def is_disk_full(exc: BaseException, path: Path | None = None) -> bool:
+    """Whether ``exc`` says the disk has no room (Python 3.10's sqlite3 has no error codes;
+    SQLite's "disk I/O error" on a file system with no room left, ``path``'s, counts too)."""
     if isinstance(exc, OSError):
         return exc.errno == errno.ENOSPC
-    return "database or disk is full" in str(exc)
+    text = str(exc)
+    if "disk I/O error" in text and path is not None:
+        return no_room(path)
+    return "database or disk is full" in text
 
 
 def reason(exc: BaseException) -> str:
