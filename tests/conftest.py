@@ -34,9 +34,11 @@ def pytest_configure(config: pytest.Config) -> None:
     suite's processes write the cache (``__pycache__``, ignored by git; Python writes each file
     atomically, so concurrent workers are safe). It changes no behaviour, only what is cached.
     """
+    from tests import order
     from tests.lifeline import start
 
     start()
+    config.pluginmanager.register(order, "qnf-heaviest-first")  # tests/order.py
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.dont_write_bytecode = False
 

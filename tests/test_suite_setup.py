@@ -37,3 +37,36 @@ def test_each_test_has_a_qnf_home_of_its_own(round_: int, tmp_path_factory) -> N
 
 def test_the_suite_writes_the_bytecode_cache() -> None:
     assert "PYTHONDONTWRITEBYTECODE" not in os.environ and not sys.dont_write_bytecode
+
+
+def test_units_go_out_longest_first_and_a_group_stays_together(tmp_path, monkeypatch) -> None:
+    import json
+
+    from tests import order
+
+    class Item:
+        def __init__(self, nodeid: str, group: str | None = None) -> None:
+            self.nodeid = nodeid + (f"@{group}" if group else "")
+            self.group = group
+
+        def get_closest_marker(self, name: str):
+            return pytest.mark.xdist_group(self.group).mark if self.group else None
+
+    record = tmp_path / "durations.json"
+    record.write_text(json.dumps({"a.py::short": 1.0, "b.py::long": 9.0, "g.py::x[1]": 4.0}))
+    monkeypatch.setattr(order, "RECORD", record)
+    items = [
+        Item("a.py::short"),
+        Item("g.py::x[1]", "g.py"),
+        Item("a.py::new"),  # no record: 0.5 s
+        Item("b.py::long"),
+        Item("g.py::x[2]", "g.py"),  # the group: 4.0 + 0.5
+    ]
+    order.pytest_collection_modifyitems(None, items)  # type: ignore[arg-type]
+    assert [i.nodeid for i in items] == [
+        "b.py::long",
+        "g.py::x[1]@g.py",
+        "g.py::x[2]@g.py",
+        "a.py::short",
+        "a.py::new",
+    ]

@@ -51,6 +51,22 @@ def unstable(tmp_path_factory: pytest.TempPathFactory):
     return path, result
 
 
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory):
+    """small.yaml run once to its end; each test below works on a copy of its run directory
+    (``_copy_of``), so what one test does to it (tamper, lock, resume) no other test sees."""
+    from tests.conftest import ASSETS
+
+    run_dir = tmp_path_factory.mktemp("small") / "run"
+    return run_dir, execute(load_config(ASSETS / "small.yaml"), run_dir, draw_report=False)
+
+
+def _copy_of(small_run, tmp_path: Path) -> Path:
+    run_dir = tmp_path / "run"
+    shutil.copytree(small_run[0], run_dir, symlinks=True)
+    return run_dir
+
+
 def test_forced_instability_reverts_to_stable_blocks_and_continues(unstable) -> None:
     _, result = unstable
     blocks = {h: e for h, e, _ in read_blocks(result.run_dir / "ledger.sqlite")}
@@ -140,9 +156,8 @@ def test_checkpoint_bytes_are_deterministic_and_every_truncation_is_detected(tmp
             checkpoint.decode(data[:cut])
 
 
-def test_resume_refuses_a_tampered_ledger(small_config, tmp_path) -> None:
-    run_dir = tmp_path / "run"
-    execute(load_config(small_config), run_dir, draw_report=False)
+def test_resume_refuses_a_tampered_ledger(small_run, tmp_path) -> None:
+    run_dir = _copy_of(small_run, tmp_path)
     import sqlite3
 
     conn = sqlite3.connect(run_dir / "ledger.sqlite")
@@ -156,16 +171,16 @@ def test_resume_refuses_a_tampered_ledger(small_config, tmp_path) -> None:
         resume(run_dir, draw_report=False)
 
 
-def test_resuming_a_completed_run_adds_nothing(small_config, tmp_path) -> None:
-    run_dir = tmp_path / "run"
-    first = execute(load_config(small_config), run_dir, draw_report=False)
+def test_resuming_a_completed_run_adds_nothing(small_run, tmp_path) -> None:
+    run_dir = _copy_of(small_run, tmp_path)
+    first = small_run[1]
     again = resume(run_dir, draw_report=False)
     assert again.final_root == first.final_root and again.status == "completed"
     assert verify(run_dir / "ledger.sqlite").blocks == first.summary["blocks"]
 
 
 def test_a_run_directory_is_worked_on_by_one_process_at_a_time(
-    small_config, tmp_path, monkeypatch
+    small_run, tmp_path, monkeypatch
 ) -> None:
     import fcntl
 
@@ -174,8 +189,7 @@ def test_a_run_directory_is_worked_on_by_one_process_at_a_time(
 
     monkeypatch.setattr(rundir, "LOCK_WAIT_SECONDS", 1.0)  # the wait itself is not under test
 
-    run_dir = tmp_path / "run"
-    execute(load_config(small_config), run_dir, draw_report=False)
+    run_dir = _copy_of(small_run, tmp_path)
     fd = os.open(run_dir, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
