@@ -35,7 +35,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
+from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop, ignore_late_copy
 
 if TYPE_CHECKING:
     from orchestrator.config.root import RunConfig
@@ -173,8 +173,13 @@ def stop_on_signals() -> Iterator[SignalStop]:
             highlight=False,
         )
 
-    with SignalStop(on_first) as stop:
-        yield stop
+    stop = SignalStop(on_first)
+    try:
+        with stop:
+            yield stop
+    finally:  # the command is over (returned or exits): uv's late copy must not raise
+        if stop.signalled is not None:
+            ignore_late_copy(stop.signalled)
 
 
 _active: list[SignalStop] = []

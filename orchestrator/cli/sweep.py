@@ -114,7 +114,7 @@ def sweep(
     """
     from orchestrator.config.errors import ConfigError
     from orchestrator.record.sweep_table import PLOT, TABLE
-    from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop
+    from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop, ignore_late_copy
     from orchestrator.run.sweep import pool_plugin, request_stop, run_sweep, tabulate
     from orchestrator.run.sweep_plan import plan_from_options
 
@@ -142,8 +142,9 @@ def sweep(
             highlight=False,
         )
 
+    interrupt = SignalStop(on_first)
     try:
-        with progress, SignalStop(on_first) as interrupt:
+        with progress, interrupt:
             task = progress.add_task("sweep", total=len(plan.points), status="")
 
             def on_point(point, summary) -> None:
@@ -155,6 +156,9 @@ def sweep(
         fail(exc.problems)
     except KeyboardInterrupt:
         fail([f"interrupted; the same command with --out {out} continues the sweep"], 130)
+    finally:  # the stopping signal again (uv's late copy) must not break the table below
+        if interrupt.signalled is not None:
+            ignore_late_copy(interrupt.signalled)
     rows = tabulate(plan, out, summaries, metric)
     counts: dict[str, int] = {}
     for row in rows:

@@ -14,6 +14,12 @@
                    signals and commits every block it was given before it exits, so the run
                    resumes from its last committed block, exactly as after ``kill -9``
 
+    after the stop  a command whose run a signal stopped calls ``ignore_late_copy`` once its
+                   ``SignalStop`` has exited (restoring the handlers): uv's forwarded copy can
+                   come later than the window on a loaded machine and would otherwise raise
+                   KeyboardInterrupt while the interpreter shuts down (a traceback after a
+                   clean stop); from then on that signal is ignored until the process exits
+
 A terminal's Ctrl+C reaches the whole foreground process group: the writer (a forked child)
 gets it too, which is why it ignores SIGINT, SIGTERM and SIGHUP (``orchestrator.record.writer``).
 A process started with SIGINT ignored (a background job of a shell script) keeps ignoring it,
@@ -32,7 +38,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, final
 
-__all__ = ["REPEAT_WINDOW_S", "SIGNALS", "Interrupted", "SignalStop", "installed_stop"]
+__all__ = [
+    "REPEAT_WINDOW_S",
+    "SIGNALS",
+    "Interrupted",
+    "SignalStop",
+    "ignore_late_copy",
+    "installed_stop",
+]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 REPEAT_WINDOW_S = 2.0
@@ -63,11 +76,17 @@ class SignalStop:
         self._on_first = on_first
         self._previous: dict[int, Any] = {}
         self._ignored: set[int] = set()
+        self._signalled: int | None = None  # the first signal a handler received (not request)
 
     @property
     def requested(self) -> bool:
         """Whether a signal asked the run to stop."""
         return self.signum is not None
+
+    @property
+    def signalled(self) -> int | None:
+        """The signal whose handler asked the stop (None: none came, or ``request`` asked)."""
+        return self._signalled
 
     @property
     def reason(self) -> str:
@@ -89,7 +108,7 @@ class SignalStop:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         now = time.monotonic()
         if self.signum is None:
-            self.signum, self._first_at = signum, now
+            self.signum, self._first_at, self._signalled = signum, now, signum
             if self._on_first is not None:
                 self._on_first(signum)
             return
@@ -132,6 +151,18 @@ class SignalStop:
 
 
 _installed: list[SignalStop] = []  # entered in the main thread, innermost last
+
+
+def _late_copy(signum: int, frame: FrameType | None) -> None:
+    """The signal that stopped a run, delivered again after the stop: nothing to do."""
+
+
+def ignore_late_copy(signum: int) -> None:
+    """From now until the process exits, ``signum`` does nothing (a Python handler, so a child
+    started later still gets the default). For a command whose run ``signum`` stopped, after
+    its ``SignalStop`` exited (module doc). Main thread only; elsewhere it does nothing."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signum, _late_copy)
 
 
 def installed_stop() -> SignalStop | None:

@@ -247,3 +247,31 @@ def test_signal_stop_restores_the_handlers_it_replaced() -> None:
         assert stop.requested and stop.exit_code == 143
         assert stop.reason == "interrupted by SIGTERM"
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+LATE_COPY = """
+import os, signal, time
+from orchestrator.cli.app import stop_on_signals
+try:
+    with stop_on_signals() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+        raise SystemExit(stop.exit_code)  # as print_result ends an interrupted run
+except SystemExit as end:
+    code = end.code
+os.kill(os.getpid(), signal.SIGINT)  # uv's forwarded copy, later than the window
+time.sleep(0.05)
+print("after the late copy", code, flush=True)
+"""
+
+
+def test_the_stopping_signal_arriving_after_the_command_ended_is_ignored() -> None:
+    """Seen under load (issue 25's suite run): uv forwarded the SIGINT after the run had
+    stopped and the handlers were restored, and Python printed a KeyboardInterrupt traceback
+    from threading._shutdown."""
+    done = subprocess.run(
+        [sys.executable, "-c", LATE_COPY], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout.splitlines() == ["after the late copy 130"]
