@@ -24,10 +24,9 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-import brian2 as b2
 import numpy as np
-from brian2.utils.logger import BrianLogger, brian_excepthook
 
+from backends.neuromorphic.brian2.sdk import BrianLogger, b2, brian_excepthook
 from orchestrator.contract.spiking import SpikingBackend
 
 __all__ = ["SCHEDULE", "SpikeReader", "TickedBrian2", "code_object_class", "quiet_brian"]
