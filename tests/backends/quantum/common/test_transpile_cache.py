@@ -173,3 +173,36 @@ def test_golden_runs_reach_their_roots_on_a_miss_and_on_a_hit(name, cache, tmp_p
         after = sorted(cache.glob("*.qpy"))
         assert (after != before) == (attempt == "miss"), (attempt, before, after)
     assert roots == [GOLDEN[name]["final_root"]] * 2
+
+
+def test_a_hit_imports_no_qiskit_ibm_runtime(cache) -> None:
+    """The point of the cache: the pass manager's stage plugins (qiskit-ibm-runtime among them)
+    are not loaded where the circuits are read back (a fresh interpreter, after a miss)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from qiskit_aer import AerSimulator\n"
+        "from backends.quantum.common import trotter\n"
+        "from orchestrator.config import load_config\n"
+        "from orchestrator.run.assemble import build_program\n"
+        "cfg = load_config('configs/demo.yaml')\n"
+        "trotter.transpile_once(trotter.measured_circuits(build_program(cfg)),"
+        " AerSimulator(method='automatic', max_parallel_threads=1))\n"
+        "print(json.dumps('qiskit_ibm_runtime' in sys.modules))\n"
+    )
+    seen = []
+    for _ in ("miss", "hit"):
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**os.environ},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seen.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert seen == [True, False]
