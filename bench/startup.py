@@ -7,8 +7,10 @@ Each command runs in a fresh process (``python -c "from orchestrator.cli import 
 what the ``qnf`` console script runs), from process start to exit, wall-clock; the commands (and
 the trees, with ``--base``) alternate round by round so that a shared machine's load falls on
 all of them alike; the table gives the median of ``--repeats`` rounds and its ratio to the
-target (<= 1 meets it). ``status`` asks about a queued job of a scratch QNF_HOME; ``validate``
-reads configs/demo.yaml.
+target (<= 1 meets it), and the median CPU time (user + system, from ``getrusage`` of the
+children): on a loaded machine wall time is mostly waiting for a core, while an idle machine's
+wall time for a one-thread start is close to its CPU time. ``status`` asks about a queued job of
+a scratch QNF_HOME; ``validate`` reads configs/demo.yaml.
 
 Two settings of Python's bytecode cache, both measured unless ``--cache`` picks one:
 ``pyc``: compiled modules are cached (what an installed package has; here under a scratch
@@ -18,9 +20,9 @@ was never imported from, or a read-only one, behaves so too).
 
 ``--setup N``: instead, the demo's setup (what `qnf run configs/demo.yaml` does before tick 0)
 step by step in N fresh processes (``pyc``), warm (after one untimed process that writes the
-.pyc files and fills a scratch transpile cache, ``QNF_CACHE``): the config, each backend's
-import (its SDKs), each backend's build; median seconds per step (with ``--base``, both trees,
-alternating).
+.pyc files and fills a scratch ``QNF_CACHE``: the transpiled circuits, Brian2's exact
+integration): the config, each backend's import (its SDKs), each backend's build; median wall
+and CPU seconds per step (with ``--base``, both trees, alternating).
 
 ``--base COMMIT`` also runs a commit of this repository (unpacked with ``git archive``; the
 same interpreter and packages) beside this tree. The load average (``os.getloadavg``) is
