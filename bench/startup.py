@@ -7,8 +7,10 @@ Each command runs in a fresh process (``python -c "from orchestrator.cli import 
 what the ``qnf`` console script runs), from process start to exit, wall-clock; the commands (and
 the trees, with ``--base``) alternate round by round so that a shared machine's load falls on
 all of them alike; the table gives the median of ``--repeats`` rounds and its ratio to the
-target (<= 1 meets it). ``status`` asks about a queued job of a scratch QNF_HOME; ``validate``
-reads configs/demo.yaml.
+target (<= 1 meets it), and the median CPU time (user + system, from ``getrusage`` of the
+children): on a loaded machine wall time is mostly waiting for a core, while an idle machine's
+wall time for a one-thread start is close to its CPU time. ``status`` asks about a queued job of
+a scratch QNF_HOME; ``validate`` reads configs/demo.yaml.
 
 Two settings of Python's bytecode cache, both measured unless ``--cache`` picks one:
 ``pyc``: compiled modules are cached (what an installed package has; here under a scratch
@@ -17,8 +19,10 @@ module compiled from source on every start (what this machine's environment sets
 was never imported from, or a read-only one, behaves so too).
 
 ``--setup N``: instead, the demo's setup (what `qnf run configs/demo.yaml` does before tick 0)
-step by step in N fresh processes (``pyc``): the config, each SDK's import, each backend's
-build; seconds per step and run.
+step by step in N fresh processes (``pyc``), warm (after one untimed process that writes the
+.pyc files and fills a scratch ``QNF_CACHE``: the transpiled circuits, Brian2's exact
+integration): the config, each backend's import (its SDKs), each backend's build; median wall
+and CPU seconds per step (with ``--base``, both trees, alternating).
 
 ``--base COMMIT`` also runs a commit of this repository (unpacked with ``git archive``; the
 same interpreter and packages) beside this tree. The load average (``os.getloadavg``) is
@@ -49,55 +53,89 @@ TARGETS = {  # seconds (issue 25)
 REFERENCE = "python -c pass"  # the interpreter alone, for scale
 
 SETUP_STEPS = """
-import json, time
-steps = {}
-def step(name, start):
-    steps[name] = time.perf_counter() - start
-start = time.perf_counter()
+import json, sys, time
+steps, cpus, mark = {}, {}, [0.0, 0.0]
+def begin():
+    mark[:] = [time.perf_counter(), time.process_time()]
+def step(name):
+    steps[name] = time.perf_counter() - mark[0]
+    cpus[name] = time.process_time() - mark[1]  # every thread's (Brian2 builds in its own)
+begin()
 from orchestrator.config import load_config
 cfg = load_config("configs/demo.yaml")
-step("import the config models, validate configs/demo.yaml", start)
-start = time.perf_counter(); import qiskit, qiskit_aer
-step("import qiskit + qiskit_aer", start)
-start = time.perf_counter(); import qiskit_ibm_runtime
-step("import qiskit_ibm_runtime (the transpiler's stage plugins load it)", start)
-start = time.perf_counter(); import brian2
-step("import brian2 (with matplotlib's pylab, sympy, pytest)", start)
-from orchestrator.run.assemble import build_program, open_spiking, select_quantum
-start = time.perf_counter()
-quantum = select_quantum(cfg.quantum).plugin.load()(cfg.quantum, build_program(cfg))
-step("build the Aer backend (pass manager, transpile)", start)
-start = time.perf_counter(); spiking = open_spiking(cfg)
-step("build the Brian2 backend (network, code generation, boundary 0)", start)
+step("config: import the models, validate configs/demo.yaml")
+from orchestrator.run.assemble import build_program, build_network, select_quantum, select_spiking
+begin()
+quantum_cls = select_quantum(cfg.quantum).plugin.load()
+step("import the Aer backend (qiskit, qiskit_aer)")
+begin()
+selection = select_spiking(cfg.spiking)
+spiking_cls = selection.plugin.load()
+step("import the Brian2 backend (brian2, sympy...)")
+begin()
+quantum = quantum_cls(cfg.quantum, build_program(cfg))
+step("build the Aer backend (transpile 3 circuits, or read them back)")
+begin()
+spiking = spiking_cls(selection.config, build_network(cfg))
+step("build the Brian2 backend (network, code generation, boundary 0)")
+runtime = "qiskit_ibm_runtime" in sys.modules
+print(json.dumps({"steps": steps, "cpus": cpus, "runtime": runtime}))
 spiking.close(); quantum.close()
-print(json.dumps(steps))
 """
 
 
-def setup_steps(runs: int) -> None:
-    """The demo's setup step by step, ``runs`` fresh processes (after one that warms .pyc)."""
+def setup_steps(runs: int, base: str | None) -> None:
+    """The demo's setup step by step in ``runs`` fresh processes per tree, after one untimed
+    process per tree that writes the .pyc files and fills that tree's transpile cache (so the
+    timed ones are warm, "a second run"); the trees alternate."""
     import json
 
     with tempfile.TemporaryDirectory(prefix="qnf-setup-") as scratch:
-        env = environment("pyc", ROOT, Path(scratch) / "home", Path(scratch) / "pycache")
-        loads, rows = [], []
+        scratch_path = Path(scratch)
+        trees = [("this", ROOT)]
+        if base:
+            trees.insert(0, (f"base {base}", unpack(base, scratch_path)))
+        envs = {}
+        for label, tree in trees:
+            env = environment("pyc", tree, scratch_path / "home", scratch_path / "pycache")
+            env["QNF_CACHE"] = str(scratch_path / "cache" / tree.name)
+            envs[label] = env
+        loads: list[float] = []
+        rows: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
+        cpu_rows: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
+        runtime: dict[str, bool] = {}
         for r in range(runs + 1):
-            loads.append(os.getloadavg()[0])
-            proc = subprocess.run(
-                [sys.executable, "-c", SETUP_STEPS],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            if r:
-                rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            for label, tree in trees:
+                loads.append(os.getloadavg()[0])
+                proc = subprocess.run(
+                    [sys.executable, "-c", SETUP_STEPS],
+                    cwd=tree,
+                    env=envs[label],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                data = json.loads(proc.stdout.strip().splitlines()[-1])
+                if r:
+                    rows[label].append(data["steps"])
+                    cpu_rows[label].append(data["cpus"])
+                    runtime[label] = data["runtime"]
     print(f"load average (1 min) at each start: {' '.join(f'{x:.2f}' for x in loads)}")
-    for name in rows[0]:
-        print(f"{name:<70} " + " ".join(f"{row[name]:6.2f}" for row in rows))
-    totals = [sum(row.values()) for row in rows]
-    print(f"{'total':<70} " + " ".join(f"{t:6.2f}" for t in totals))
+    print(
+        f"median of {runs} warm runs per tree, seconds: wall (each run's in brackets), then "
+        "CPU (the process's, every thread)"
+    )
+    for label, _ in trees:
+        print(f"-- {label} (qiskit_ibm_runtime imported: {runtime[label]})")
+        for name in [*rows[label][0], "total (target 2 s)"]:
+            if name.startswith("total"):
+                values = [sum(row.values()) for row in rows[label]]
+                cpu = statistics.median(sum(row.values()) for row in cpu_rows[label])
+            else:
+                values = [row[name] for row in rows[label]]
+                cpu = statistics.median(row[name] for row in cpu_rows[label])
+            each = " ".join(f"{v:.2f}" for v in values)
+            print(f"{name:<66} {statistics.median(values):6.2f}  ({each})  cpu {cpu:5.2f}")
 
 
 def argv_of(name: str, job_id: str) -> list[str]:
@@ -137,14 +175,20 @@ def environment(cache: str, tree: Path, home: Path, pycache: Path) -> dict[str, 
     return env
 
 
-def timed(argv: list[str], tree: Path, env: dict[str, str]) -> float:
+def timed(argv: list[str], tree: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: the child's user + system) of one fresh process."""
+    import resource
+
     command = [sys.executable, "-c", "pass"] if not argv else [sys.executable, "-c", ENTRY, *argv]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode != 0:
         raise SystemExit(f"qnf {' '.join(argv)} in {tree} exited {proc.returncode}: {proc.stderr}")
-    return seconds
+    return seconds, cpu
 
 
 def unpack(commit: str, into: Path) -> Path:
@@ -163,7 +207,7 @@ def main() -> None:
     parser.add_argument("--setup", type=int, metavar="N", help="the demo's setup, N runs")
     args = parser.parse_args()
     if args.setup:
-        setup_steps(args.setup)
+        setup_steps(args.setup, args.base)
         return
 
     load_before = os.getloadavg()
@@ -177,6 +221,7 @@ def main() -> None:
         caches = ("pyc", "source") if args.cache == "both" else (args.cache,)
         names = [REFERENCE, *TARGETS]
         times: dict[tuple[str, str, str], list[float]] = {}
+        cpus: dict[tuple[str, str, str], list[float]] = {}
         for cache in caches:
             envs = {label: environment(cache, tree, home, pycache) for label, tree in trees}
             rounds = args.repeats + (1 if cache == "pyc" else 0)  # the first one warms .pyc
@@ -184,22 +229,24 @@ def main() -> None:
                 for name in names:
                     for label, tree in trees:
                         argv = [] if name == REFERENCE else argv_of(name, job_id)
-                        seconds = timed(argv, tree, envs[label])
+                        seconds, cpu = timed(argv, tree, envs[label])
                         if cache == "pyc" and r == 0:
                             continue
                         times.setdefault((cache, name, label), []).append(seconds)
+                        cpus.setdefault((cache, name, label), []).append(cpu)
     load_after = os.getloadavg()
 
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average before "
         f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, after "
         f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; "
-        f"median of {args.repeats} fresh processes, seconds"
+        f"median of {args.repeats} fresh processes, seconds (wall; cpu: the process's user + "
+        "system time, what an idle machine's wall time would be near)"
     )
     labels = [label for label, _ in trees]
     head = f"{'cache':<7} {'command':<16} {'target':>6}"
     for label in labels:
-        head += f" {label:>18} {'/target':>7}"
+        head += f" {label:>18} {'/target':>7} {'cpu':>6}"
     if len(labels) == 2:
         head += f" {'this/base':>9}"
     print(head)
@@ -212,7 +259,8 @@ def main() -> None:
                 median = statistics.median(times[(cache, name, label)])
                 medians.append(median)
                 ratio = f"{median / target:.2f}" if target else "-"
-                line += f" {median:>18.3f} {ratio:>7}"
+                cpu = statistics.median(cpus[(cache, name, label)])
+                line += f" {median:>18.3f} {ratio:>7} {cpu:>6.3f}"
             if len(labels) == 2:
                 line += f" {medians[1] / medians[0]:>9.2f}"
             print(line)

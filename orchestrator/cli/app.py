@@ -35,6 +35,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from orchestrator.cli import lean_typer
 from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop, ignore_late_copy
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ def _no_flag_metavar() -> None:
 
 
 _no_flag_metavar()
+lean_typer.install()
 
 
 def _version(value: bool) -> None:

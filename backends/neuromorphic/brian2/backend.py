@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import final
 
-import brian2 as b2
 import numpy as np
 
 from backends.neuromorphic.brian2 import models as brian2_models
 from backends.neuromorphic.brian2.config import Brian2Config
+from backends.neuromorphic.brian2.sdk import b2
 from backends.neuromorphic.brian2.ticking import (
     SCHEDULE,
     SpikeReader,

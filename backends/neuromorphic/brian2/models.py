@@ -51,9 +51,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-import brian2 as b2
 import numpy as np
 
+from backends.neuromorphic.brian2.sdk import b2
 from backends.neuromorphic.common.lif import decay, lava_refractory_period
 from orchestrator.contract.spiking import NetworkSpec
 

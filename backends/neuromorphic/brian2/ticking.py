@@ -24,13 +24,15 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-import brian2 as b2
 import numpy as np
-from brian2.utils.logger import BrianLogger, brian_excepthook
 
+from backends.neuromorphic.brian2 import exact_cache
+from backends.neuromorphic.brian2.sdk import BrianLogger, b2, brian_excepthook
 from orchestrator.contract.spiking import SpikingBackend
 
 __all__ = ["SCHEDULE", "SpikeReader", "TickedBrian2", "code_object_class", "quiet_brian"]
+
+exact_cache.install()  # Brian2's exact integration read back from disk (exact_cache.py)
 
 SCHEDULE = ["start", "groups", "thresholds", "synapses", "resets", "end"]
 _STOP = object()

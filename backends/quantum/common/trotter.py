@@ -63,6 +63,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit.synthesis import LieTrotter, SuzukiTrotter
 from qiskit.transpiler import generate_preset_pass_manager
 
+from backends.quantum.common.transpile_cache import cached_transpile
 from orchestrator.contract.quantum import QuantumProgram
 
 __all__ = [
@@ -218,8 +219,16 @@ def measured_circuits(program: QuantumProgram) -> tuple[QuantumCircuit, ...]:
 def transpile_once(
     circuits: Sequence[QuantumCircuit], backend: BackendV2, optimization_level: int = 1
 ) -> tuple[QuantumCircuit, ...]:
-    """Transpile for ``backend``, keeping parameters symbolic (call once per program)."""
-    return tuple(transpile(list(circuits), backend=backend, optimization_level=optimization_level))
+    """Transpile for ``backend``, keeping parameters symbolic (call once per program).
+
+    Kept across runs (``transpile_cache``: keyed by the circuits, the backend, the level and the
+    versions; ``QNF_CACHE=off`` turns it off)."""
+    return cached_transpile(
+        circuits,
+        backend,
+        optimization_level,
+        lambda: transpile(list(circuits), backend=backend, optimization_level=optimization_level),
+    )
 
 
 def transpile_for_device(

@@ -93,6 +93,18 @@ def test_quick_commands_import_no_sdk_and_no_scipy(name, tmp_path) -> None:
     assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
 
 
+# What typer would import for these three and lean_typer spares them (pydantic for parameter
+# coercion; rich.markdown's markdown-it and pygments, rich.traceback's attrs for help).
+NOT_ON_THE_QUICKEST = ("pydantic", "markdown_it", "pygments", "attr", "numpy", "yaml")
+
+
+@pytest.mark.parametrize("name", ["--help", "jobs", "status"])
+def test_help_jobs_status_import_no_pydantic_and_no_markdown(name, tmp_path) -> None:
+    code, modules = loaded_by(COMMANDS[name](tmp_path), tmp_path)
+    assert code == 0
+    assert modules.isdisjoint(NOT_ON_THE_QUICKEST), sorted(modules & set(NOT_ON_THE_QUICKEST))
+
+
 def test_importing_the_cli_app_loads_no_numpy_or_config_models(tmp_path) -> None:
     """Registering the commands costs only typer and rich: the commands import the rest."""
     code = (

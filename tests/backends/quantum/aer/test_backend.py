@@ -187,6 +187,7 @@ def test_execute_never_transpiles(
     monkeypatch.setattr(trotter, "transpile", counting_transpile)
     monkeypatch.setattr(qiskit, "transpile", counting_transpile)
     monkeypatch.setattr(PassManager, "run", counting_run)
+    monkeypatch.setenv("QNF_CACHE", "off")  # the constructor transpiles (no circuits read back)
     n = 4
     backend = make(n, method=method, preparation=preparation, want_statevector=True, shots=16)
     assert calls["transpile"] > 0 and calls["passmanager"] > 0  # the counters see compiling

@@ -1,0 +1,41 @@
+"""Brian2, imported without the two packages ``import brian2`` loads that no backend uses.
+
+``brian2/__init__.py`` runs ``from pylab import *`` (matplotlib's pyplot and a GUI backend
+probe: about a quarter of Brian2's import time) to offer pylab's names in ``from brian2 import
+*`` scripts, falling back to numpy's names where pylab cannot be imported; ``brian2.tests``
+imports pytest where it can (for ``brian2.test()``, falling back to none). The backends use
+neither: they call Brian2's own names (``b2.NeuronGroup``...), and Brian2's modules use its own
+numpy wrapper. So pylab and pytest are marked unimportable (``sys.modules[name] = None``) for
+the duration of the import where they are not loaded yet, and unmarked after it, so a later
+``import pylab`` or ``import pytest`` in the same process works as usual. Where either is
+already loaded (a test session, a notebook with pylab) Brian2 is imported as it always is.
+Brian2 computes the same either way (issue 25 item 1; docs/design.md §25; the golden roots
+pin it).
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+
+__all__ = ["BrianLogger", "b2", "brian_excepthook"]
+
+_UNUSED = ("pylab", "pytest")
+
+
+def _import_brian2() -> ModuleType:
+    marked = [name for name in _UNUSED if name not in sys.modules]
+    for name in marked:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import brian2
+    finally:
+        for name in marked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    return brian2
+
+
+b2 = _import_brian2()
+BrianLogger = b2.utils.logger.BrianLogger
+brian_excepthook = b2.utils.logger.brian_excepthook
