@@ -9,8 +9,10 @@ each other share an ``xdist_group`` (docs/design.md §26).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,11 @@ def pytest_configure(config: pytest.Config) -> None:
     compiles qiskit, scipy, brian2, ... from source, ~10 s of CPU each instead of ~2.5 s. The
     suite's processes write the cache (``__pycache__``, ignored by git; Python writes each file
     atomically, so concurrent workers are safe). It changes no behaviour, only what is cached.
+
+    Run caches: QNF_CACHE (transpiled circuits, Brian2's exact integration; design §25) is one
+    fresh folder of this session, made by the controller before its workers start (they
+    inherit it) and deleted at its end: never the user's ~/.cache/qnfusion, never a cache an
+    earlier session left (every suite starts cold). A test that needs its own sets its own.
     """
     from tests import order
     from tests.lifeline import start
@@ -41,6 +48,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(order, "qnf-heaviest-first")  # tests/order.py
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.dont_write_bytecode = False
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        _SESSION_CACHE.append(tempfile.mkdtemp(prefix="qnf-cache-"))
+        os.environ["QNF_CACHE"] = _SESSION_CACHE[0]
+
+
+_SESSION_CACHE: list[str] = []  # the controller's QNF_CACHE folder, removed at its end
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _SESSION_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids

@@ -70,3 +70,12 @@ def test_units_go_out_longest_first_and_a_group_stays_together(tmp_path, monkeyp
         "a.py::short",
         "a.py::new",
     ]
+
+
+
+def test_the_run_caches_are_this_sessions_own() -> None:
+    """QNF_CACHE is a folder the session made (shared by its workers), not the user's
+    ~/.cache/qnfusion nor a cache an earlier session left."""
+    cache = Path(os.environ["QNF_CACHE"])
+    assert cache.is_dir() and cache.name.startswith("qnf-cache-")
+    assert not cache.is_relative_to(Path.home() / ".cache")
