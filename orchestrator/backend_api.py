@@ -41,7 +41,6 @@ from orchestrator.contract.quantum import (
     QuantumBackend,
     QuantumBackendFailure,
     QuantumProgram,
-    QuantumRequest,
     QuantumResult,
     RequestResult,
 )
@@ -56,11 +55,11 @@ from orchestrator.contract.spiking import (
     NetworkSpec,
     NetworkState,
     NeuronNoise,
-    SpikeWindow,
     SpikingBackend,
 )
 from orchestrator.contract.sweep_pool import PointTask, PoolPlugin, SweepPool
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest, SpikeWindow
 
 __all__ = [
     "AnnealerSpec",

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any, final
 
 import numpy as np
 
-from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics.coherence import wrap
+from orchestrator.physics.tick_io import QuantumRequest
 
 if TYPE_CHECKING:
     from orchestrator.config.federation import FederationConfig

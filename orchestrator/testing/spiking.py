@@ -30,7 +30,8 @@ import numpy as np
 import pytest
 
 from orchestrator.config.base import StdpConfig
-from orchestrator.contract.spiking import NetworkSpec, NeuronNoise, SpikeWindow, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, NeuronNoise, SpikingBackend
+from orchestrator.physics.tick_io import SpikeWindow
 from orchestrator.run.assemble import draw_connectivity
 from orchestrator.testing.cases import PluginCase, Suite
 

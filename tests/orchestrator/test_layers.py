@@ -21,11 +21,9 @@ DESIGN = ROOT / "docs" / "design.md"
 HEADER = "| folder | what lives there | may import |"
 
 # Circles between folders that remain (issue 20): the config base classes live in config/ and
-# config/'s plugin checks look up contract/'s registry (issue 20 item 1 moves them); the
-# interfaces carry physics' PauliHamiltonian while physics reads contract's SpikeWindow and
-# QuantumRequest. config -> physics -> contract -> config makes the three one knot. Emptied
+# config/'s plugin checks look up contract/'s registry (issue 20 item 1 moves them). Emptied
 # when they are gone: the test fails on any change of this set, a circle removed included.
-KNOWN_KNOTS = {frozenset({"config", "contract", "physics"})}
+KNOWN_KNOTS = {frozenset({"config", "contract"})}
 
 
 def _outside_parentheses(text: str) -> str:

@@ -55,10 +55,10 @@ from backends.quantum.common.fake_devices import load_fake
 from orchestrator.contract.quantum import (
     QuantumBackend,
     QuantumProgram,
-    QuantumRequest,
     QuantumResult,
     RequestResult,
 )
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["AerBackend"]
 
