@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from orchestrator.config.base import QuantumBackendConfig
+from orchestrator.contract.backend_config import QuantumBackendConfig
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.tick_io import QuantumRequest
 

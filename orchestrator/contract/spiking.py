@@ -30,7 +30,8 @@ from typing import Literal
 
 import numpy as np
 
-from orchestrator.config.base import SpikingBackendConfig, SpikingCapabilities, StdpConfig
+from orchestrator.contract.backend_config import SpikingBackendConfig, SpikingCapabilities
+from orchestrator.contract.network_config import StdpConfig
 from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = [
@@ -66,7 +67,8 @@ class NeuronNoise:
 
     tau_m dV/dt = -V + I + eta(t); kind ``white``: eta = sigma sqrt(2 tau_m) xi(t); kind
     ``ou``: an Ornstein-Uhlenbeck current of correlation time ``tau_ms`` scaled so that the free
-    membrane potential keeps standard deviation ``sigma_mv`` (``orchestrator.config.noise``).
+    membrane potential keeps standard deviation ``sigma_mv``
+    (``orchestrator.contract.noise_config``).
     seed: the noise stream's seed (``spiking.noise.seed`` or derived from ``run.seed``). What a
     backend draws per step from it, and in which order, is fixed by
     ``backends.neuromorphic.common.noise`` so that every backend draws the same numbers.

@@ -35,7 +35,7 @@ from orchestrator.physics.coherence import wrap
 from orchestrator.physics.tick_io import QuantumRequest
 
 if TYPE_CHECKING:
-    from orchestrator.config.federation import FederationConfig
+    from orchestrator.contract.federation_config import FederationConfig
     from orchestrator.federation.protocol import Delivery
     from orchestrator.physics.readings import TickReading
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.config.root import RunConfig
+from orchestrator.contract.backend_config import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.contract.registry import BackendPlugin, plugins
 from orchestrator.contract.spiking import (
@@ -258,7 +258,7 @@ def build_network(config: RunConfig) -> NetworkSpec:
     pre = post = np.zeros(0, dtype=np.int64)
     weight = np.zeros(0)
     if s.network is not None:  # a NIR graph: its synapses (design: NIR)
-        from orchestrator.config.nir_graph import read_nir
+        from orchestrator.contract.nir_graph import read_nir
 
         graph = read_nir(s.network.nir, s.dt_ms, s.network.sha256)
         pre, post, weight = graph.pre, graph.post, graph.weight_mv

@@ -28,14 +28,14 @@ from backends.neuromorphic.lava.loihi2_annealer import (
 )
 from backends.neuromorphic.lava.loihi2_probe import LOIHI2_HOWTO, loihi2_sdk
 from backends.neuromorphic.lava.mapping import fixed_point_problems, lava_refractory_period
-from orchestrator.config.base import (
+from orchestrator.contract.backend_config import (
     SpikingBackendConfig,
     SpikingCapabilities,
-    StdpConfig,
-    StrictModel,
     Substitution,
 )
+from orchestrator.contract.network_config import StdpConfig
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.contract.strict import StrictModel
 
 __all__ = [
     "LAVA_PLUGIN",

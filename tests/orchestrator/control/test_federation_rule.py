@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from orchestrator.config.federation import FederationConfig
+from orchestrator.contract.federation_config import FederationConfig
 from orchestrator.control.federation import FederationRule, phase_vector, pulled
 from orchestrator.control.rule import NextTick
 from orchestrator.federation.protocol import Delivery
