@@ -48,6 +48,7 @@ __all__ = [
     "build_program",
     "draw_connectivity",
     "draw_in_degree",
+    "open_annealer",
     "open_backends",
     "open_spiking",
     "quantum_factory",
@@ -337,6 +338,13 @@ def open_spiking(config: RunConfig, start: NetworkState | None = None) -> Spikin
     else:
         spiking_cls = selection.plugin.load()
     return spiking_cls(selection.config, replace(build_network(config), start=start))
+
+
+def open_annealer(kind: str, net: NetworkSpec) -> SpikingBackend:
+    """The registered spiking backend ``kind``, its default section, running the annealer
+    network ``net`` with no run around it (a study's annealer arms, ``run/study.py``)."""
+    selection = select_spiking(plugins("spiking")[kind].config.model_validate({"kind": kind}))
+    return selection.plugin.load_annealer()(selection.config, net)
 
 
 def quantum_factory(config: RunConfig) -> Callable[[QuantumProgram], QuantumBackend]:
