@@ -9,14 +9,15 @@ than twice. This bench makes the figure reproducible:
 It runs ``qnf run CONFIG --ticks 1`` in this process (the real CLI, real backends) under
 ``sys.setprofile`` and records every call of a function of ``orchestrator/`` or ``backends/``
 that receives the run's config or one of its sections (a pydantic model of ``orchestrator.
-config`` or a backend's config module, found among the frame's arguments), from the command's
-start until the loop's first ``FusionLoop.step``. The sequence of those calls' modules is cut
-into *stays* (consecutive calls in one module); a *return* is a stay in a module already left.
-It prints stays, modules, returns, and the modules stayed in more than three times (a first
-visit plus more than two revisits), which the issue's check forbids, twice: over every module,
-and over the config's consumers only (calls in ``orchestrator/config/`` and the backends'
-``config.py`` are the config answering about itself: its properties, its validation, its
-memory estimate). ``--show`` prints the path.
+config``, of the config modules of ``orchestrator.contract`` or of a backend's config module,
+found among the frame's arguments), from the command's start until the loop's first
+``FusionLoop.step``. The sequence of those calls' modules is cut into *stays* (consecutive
+calls in one module); a *return* is a stay in a module already left. It prints stays,
+modules, returns, and the modules stayed in more than three times (a first visit plus more
+than two revisits), which the issue's check forbids, twice: over every module, and over the
+config's consumers only (calls in ``orchestrator/config/``, the config modules of
+``orchestrator/contract/`` and the backends' ``config.py`` are the config answering about
+itself: its properties, its validation, its memory estimate). ``--show`` prints the path.
 
 Calls inside pydantic's own machinery (validators of the config models themselves) are not
 counted: they are the config being built, not the config being followed to the backends.
@@ -39,11 +40,25 @@ class _Stop(Exception):
     """Raised at the first tick: the path to the backends is complete."""
 
 
-def _is_config(value: object) -> bool:
-    module = type(value).__module__
-    return module.startswith("orchestrator.config") or (
-        module.startswith("backends.") and module.endswith(".config")
+# What a backend is configured by lives in orchestrator.contract since issue 20 (design §1):
+# these modules of it are config models too.
+CONTRACT_CONFIG = frozenset(
+    f"orchestrator.contract.{m}"
+    for m in ("backend_config", "strict", "bounds", "files", "network_config", "noise_config",
+              "annealer_config", "memory_config", "federation_config", "nir_file", "nir_graph")
+)  # fmt: skip
+
+
+def _config_module(module: str) -> bool:
+    return (
+        module.startswith("orchestrator.config")
+        or module in CONTRACT_CONFIG
+        or (module.startswith("backends.") and module.endswith(".config"))
     )
+
+
+def _is_config(value: object) -> bool:
+    return _config_module(type(value).__module__)
 
 
 def trace(config: str) -> list[str]:
@@ -85,9 +100,7 @@ def trace(config: str) -> list[str]:
 
 def _own(module: str) -> bool:
     """A module of the config itself: its models' methods answer about the config."""
-    return module.startswith("orchestrator.config") or (
-        module.startswith("backends.") and module.endswith(".config")
-    )
+    return _config_module(module)
 
 
 def stays(path: list[str]) -> list[str]:

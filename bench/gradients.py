@@ -19,7 +19,7 @@ statevector: exact amplitudes. Setup (imports, transpiling) is excluded.
 
 A second table (shots only): the learning rule's energy-only epoch (issue 15; lambda_N =
 lambda_P = 0, loss <H_C> on the cost terms) as it now runs, its batch on an instance measuring
-Z^n only (``control/learning.energy_bases``), against the same batch measured in Z, X, Y as
+Z^n only (``control/learning_batch.energy_bases``), against the same batch measured in Z, X, Y as
 before; both batched, in alternating rounds, each followed by the same assembly of the
 gradient of <H_C> from its Z samples.
 """
@@ -36,7 +36,7 @@ import numpy as np
 
 from backends.quantum.aer.backend import AerBackend
 from backends.quantum.aer.config import AerConfig
-from orchestrator.contract.quantum import QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumProgram
 from orchestrator.physics import measurement
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.parameter_shift import (
@@ -46,6 +46,7 @@ from orchestrator.physics.parameter_shift import (
     term_layout,
 )
 from orchestrator.physics.statevector import StatevectorEstimator
+from orchestrator.physics.tick_io import QuantumRequest
 
 
 def hamiltonian(n: int) -> PauliHamiltonian:
@@ -112,7 +113,7 @@ def bench_bases(n: int, rounds: int) -> tuple[float, float, int]:
     """(ms Z, X, Y batch, ms Z-only batch, requests) of one energy-only epoch gradient."""
     from dataclasses import replace
 
-    from orchestrator.control.learning import energy_bases, energy_hamiltonian
+    from orchestrator.control.learning_batch import energy_bases, energy_hamiltonian
 
     h = hamiltonian(n)
     cost = energy_hamiltonian(h, "cost")

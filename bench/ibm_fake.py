@@ -33,9 +33,10 @@ from backends.quantum.common import trotter
 from backends.quantum.common.fake_devices import load_fake
 from backends.quantum.ibm.backend import IbmBackend
 from backends.quantum.ibm.config import IbmConfig
-from orchestrator.contract.quantum import QuantumBackend, QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.physics import measurement
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest
 
 T = 0.3
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from backends.neuromorphic.lava.backend import LavaBackend
 from backends.neuromorphic.lava.config import LavaConfig
-from orchestrator.config.base import StdpConfig
+from orchestrator.contract.network_config import StdpConfig
 from orchestrator.contract.spiking import NetworkSpec
 from orchestrator.run.assemble import draw_connectivity
 

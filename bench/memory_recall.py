@@ -30,7 +30,7 @@ import numpy as np
 
 from backends.quantum.memory_exact.backend import DensityMatrixMemory
 from backends.quantum.memory_sampled.backend import SampledMemory
-from orchestrator.config.memory import MemoryConfig
+from orchestrator.contract.memory_config import MemoryConfig
 from orchestrator.physics.hopfield import hebbian_couplings, hopfield_recall
 
 N = 8

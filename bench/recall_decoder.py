@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 
 from backends.quantum.memory_exact.backend import DensityMatrixMemory  # noqa: E402
 from bench.memory_recall import N, distinct_patterns  # noqa: E402  (design §11's table's draw)
-from orchestrator.config.memory import MemoryConfig  # noqa: E402
+from orchestrator.contract.memory_config import MemoryConfig  # noqa: E402
 from orchestrator.physics.hopfield import hebbian_couplings, spins  # noqa: E402
 
 

@@ -169,9 +169,10 @@ def child_ibm(n: int, ticks: int) -> dict[str, Any]:
     from backends.quantum.ibm.backend import IbmBackend
     from backends.quantum.ibm.config import IbmConfig
     from backends.quantum.ibm.runtime import RuntimeJob
-    from orchestrator.contract.quantum import QuantumProgram, QuantumRequest
+    from orchestrator.contract.quantum import QuantumProgram
     from orchestrator.physics import coherence, measurement, pci
     from orchestrator.physics.hamiltonian import PauliHamiltonian
+    from orchestrator.physics.tick_io import QuantumRequest
 
     device = load_fake("fake_sherbrooke")
     edges = sorted({tuple(sorted(e)) for e in device.coupling_map.get_edges() if max(e) < n})

@@ -14,19 +14,19 @@ Quantum backends: subclass ``QuantumBackendConfig`` (the SDK-free config model w
 docstrings are the contract (units, shapes, errors); the conformance suites check it:
 ``python -m orchestrator.testing.conformance KIND`` (``orchestrator.testing``).
 
-Each name is defined where the orchestrator uses it (``orchestrator.contract.*``, the config
-bases in ``orchestrator.config.base``); this module only gathers them, so a plugin imports
-nothing else of the orchestrator.
+Each name is defined where the orchestrator uses it (``orchestrator.contract.*``: the config
+bases in ``contract/backend_config.py``, the sections they hold beside them;
+``orchestrator.physics``: the records of one tick and the Hamiltonian); this module only
+gathers them, so a plugin imports nothing else of the orchestrator.
 """
 
 from __future__ import annotations
 
-from orchestrator.config.base import (
+from orchestrator.contract.backend_config import (
     QuantumBackendConfig,
     QuantumCapabilities,
     SpikingBackendConfig,
     SpikingCapabilities,
-    StdpConfig,
     Substitution,
 )
 from orchestrator.contract.federation import EnginePlugin, FederationEngine, NodeDown, NodeSpec
@@ -37,11 +37,11 @@ from orchestrator.contract.memory import (
     QuantumMemory,
     Recall,
 )
+from orchestrator.contract.network_config import StdpConfig
 from orchestrator.contract.quantum import (
     QuantumBackend,
     QuantumBackendFailure,
     QuantumProgram,
-    QuantumRequest,
     QuantumResult,
     RequestResult,
 )
@@ -56,11 +56,11 @@ from orchestrator.contract.spiking import (
     NetworkSpec,
     NetworkState,
     NeuronNoise,
-    SpikeWindow,
     SpikingBackend,
 )
 from orchestrator.contract.sweep_pool import PointTask, PoolPlugin, SweepPool
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest, SpikeWindow
 
 __all__ = [
     "AnnealerSpec",

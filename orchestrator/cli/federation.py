@@ -66,7 +66,7 @@ def keys(
     import yaml
 
     from orchestrator.config.errors import ConfigError
-    from orchestrator.config.federation import NODE_ID
+    from orchestrator.contract.federation_config import NODE_ID
     from orchestrator.federation.signing import (
         generate_private_key,
         private_key_hex,

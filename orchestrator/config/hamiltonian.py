@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = ["HamiltonianConfig", "IsingConfig", "PauliConfig", "PauliTermConfig", "TfimConfig"]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 from orchestrator.physics import fixed_linalg
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 
 if TYPE_CHECKING:
     from orchestrator.config.root import RunConfig

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 
 if TYPE_CHECKING:
     from orchestrator.config.root import RunConfig

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["PlaceboConfig"]
 

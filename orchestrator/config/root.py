@@ -17,22 +17,14 @@ from typing import Any, Union
 from pydantic import Field, PrivateAttr, ValidationError, create_model
 
 from orchestrator.config.annealer import annealer_problems
-from orchestrator.config.base import (
-    MAX_NEURONS,
-    QuantumBackendConfig,
-    SpikingBackendConfig,
-    StrictModel,
-)
-from orchestrator.config.bounds import number_problems
 from orchestrator.config.circuit_cost import circuit_problems
 from orchestrator.config.digest import config_digest
 from orchestrator.config.errors import ConfigError, format_validation_error
-from orchestrator.config.federation import FederationConfig
 from orchestrator.config.footprint import footprint_problems
 from orchestrator.config.hamiltonian import HamiltonianConfig
 from orchestrator.config.learning import LearningConfig, learning_problems
 from orchestrator.config.maxcut import MaxCutConfig, maxcut_problems
-from orchestrator.config.memory import MemoryConfig, memory_problems
+from orchestrator.config.memory import memory_problems
 from orchestrator.config.moved import moved_problems, without_moved
 from orchestrator.config.phase import (
     CoherenceFlowConfig,
@@ -51,7 +43,16 @@ from orchestrator.config.sections import (
     TrotterConfig,
 )
 from orchestrator.config.yaml_input import parse_yaml, read_text
+from orchestrator.contract.backend_config import (
+    MAX_NEURONS,
+    QuantumBackendConfig,
+    SpikingBackendConfig,
+)
+from orchestrator.contract.bounds import number_problems
+from orchestrator.contract.federation_config import FederationConfig
+from orchestrator.contract.memory_config import MemoryConfig
 from orchestrator.contract.registry import GROUPS, plugins
+from orchestrator.contract.strict import StrictModel
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.measurement import measurement_bases
 

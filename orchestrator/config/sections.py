@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_serializer
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 
 MAX_CIRCUIT_GATES = 250_000  # safety.max_circuit_gates' default (circuit_cost: the choice)
 

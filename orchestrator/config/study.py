@@ -58,7 +58,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["StudyArm", "StudyBudget", "StudyConfig", "StudyGraphs"]
 

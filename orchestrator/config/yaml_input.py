@@ -6,7 +6,7 @@ seven deep cost seconds and gigabytes before any field is looked at. Here the li
 checked while the document is *composed*, before any Python object is built:
 
 - the file must be a regular file (a FIFO would block, ``/dev/zero`` never end:
-  ``orchestrator.config.files``), read up to ``MAX_BYTES`` (1 MiB) and refused past it;
+  ``orchestrator.contract.files``), read up to ``MAX_BYTES`` (1 MiB) and refused past it;
 - each node's expanded size (itself plus the expanded sizes of its children, an alias counting
   as the whole node it names) is added up as the node is composed; past ``MAX_NODES`` the
   document is refused at the alias or node that crossed it. So the work of every later walk is
@@ -54,7 +54,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.resolver import Resolver
 
 from orchestrator.config.errors import ConfigError
-from orchestrator.config.files import InputFileError, read_regular
+from orchestrator.contract.files import InputFileError, read_regular
 
 __all__ = [
     "MAX_BYTES",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from orchestrator.contract.plugin import ImplementationPlugin
 
 if TYPE_CHECKING:
-    from orchestrator.config.federation import FederationConfig
+    from orchestrator.contract.federation_config import FederationConfig
 
 __all__ = [
     "EnginePlugin",

@@ -41,7 +41,7 @@ from orchestrator.physics.hopfield import as_patterns, hebbian_couplings
 from orchestrator.physics.memory import memory_hamiltonian
 
 if TYPE_CHECKING:
-    from orchestrator.config.memory import MemoryConfig
+    from orchestrator.contract.memory_config import MemoryConfig
 
 __all__ = [
     "RECALL_TIE",

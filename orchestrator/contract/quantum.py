@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from orchestrator.config.base import QuantumBackendConfig
+from orchestrator.contract.backend_config import QuantumBackendConfig
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest
 
 if TYPE_CHECKING:
     from orchestrator.physics.statevector import ExactEstimates
@@ -51,7 +52,6 @@ __all__ = [
     "QuantumBackend",
     "QuantumBackendFailure",
     "QuantumProgram",
-    "QuantumRequest",
     "QuantumResult",
     "RequestResult",
 ]
@@ -100,23 +100,6 @@ class QuantumProgram:
     @property
     def n_qubits(self) -> int:
         return self.hamiltonian.n_qubits
-
-
-@dataclass(frozen=True)
-class QuantumRequest:
-    """One preparation of the compiled ``QuantumProgram`` (a PUB of Qiskit's primitives).
-
-    theta, phi: shape (n,), radians; used when ``preparation == "product"``.
-    amplitudes: shape (2^n,), complex, unit norm; used when ``preparation == "amplitudes"``.
-    evolution: shape (layers, len(layer_terms)), radians: the free angles of a program with
-        ``layers`` > 0 (see ``QuantumProgram``); None otherwise.
-    A backend raises ``ValueError`` for a request that does not fit its program.
-    """
-
-    theta: np.ndarray | None = None
-    phi: np.ndarray | None = None
-    amplitudes: np.ndarray | None = None
-    evolution: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from orchestrator.contract.plugin import BackendUnavailable, ImplementationPlugin
 
 if TYPE_CHECKING:
-    from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
+    from orchestrator.contract.backend_config import QuantumBackendConfig, SpikingBackendConfig
     from orchestrator.contract.federation import EnginePlugin
     from orchestrator.contract.memory import MemoryPlugin
     from orchestrator.contract.sweep_pool import PoolPlugin

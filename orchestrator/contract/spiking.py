@@ -30,14 +30,15 @@ from typing import Literal
 
 import numpy as np
 
-from orchestrator.config.base import SpikingBackendConfig, SpikingCapabilities, StdpConfig
+from orchestrator.contract.backend_config import SpikingBackendConfig, SpikingCapabilities
+from orchestrator.contract.network_config import StdpConfig
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = [
     "AnnealerSpec",
     "NetworkSpec",
     "NetworkState",
     "NeuronNoise",
-    "SpikeWindow",
     "SpikingBackend",
     "SpikingCapabilities",
 ]
@@ -66,7 +67,8 @@ class NeuronNoise:
 
     tau_m dV/dt = -V + I + eta(t); kind ``white``: eta = sigma sqrt(2 tau_m) xi(t); kind
     ``ou``: an Ornstein-Uhlenbeck current of correlation time ``tau_ms`` scaled so that the free
-    membrane potential keeps standard deviation ``sigma_mv`` (``orchestrator.config.noise``).
+    membrane potential keeps standard deviation ``sigma_mv``
+    (``orchestrator.contract.noise_config``).
     seed: the noise stream's seed (``spiking.noise.seed`` or derived from ``run.seed``). What a
     backend draws per step from it, and in which order, is fixed by
     ``backends.neuromorphic.common.noise`` so that every backend draws the same numbers.
@@ -155,29 +157,6 @@ class NetworkSpec:
     @property
     def tick_ms(self) -> float:
         return self.steps_per_tick * self.dt_ms
-
-
-@dataclass(frozen=True)
-class SpikeWindow:
-    """The spikes of one tick window [t0_ms, t0_ms + tick_ms).
-
-    neurons, times_ms: equal-length arrays, one entry per spike, times relative to t0_ms and
-        on the dt grid, sorted by time.
-    voltages_mv: shape (N,), membrane potentials at the end of the window (an annealer: the
-        potential u_k each neuron would see at its next update, bias and drive included).
-    states: an annealer's binary states x (N,) uint8 at the end of the window: the variable
-        assignment the tick read out (``AnnealerSpec``); None for LIF neurons.
-    neuron_updates: an annealer's neuron updates in this window (each one stochastic decision
-        of one variable, the unit a single-flip proposal of simulated annealing is counted
-        in); None for LIF neurons.
-    """
-
-    t0_ms: float
-    neurons: np.ndarray
-    times_ms: np.ndarray
-    voltages_mv: np.ndarray
-    states: np.ndarray | None = None
-    neuron_updates: int | None = None
 
 
 class SpikingBackend(ABC):

@@ -36,11 +36,11 @@ import numpy as np
 
 from orchestrator.config.phase import CoherenceFlowConfig
 from orchestrator.config.sections import AceConfig, PciConfig
-from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics import coherence_gradient as cg
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import TickReading
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["CoherenceFlowRule", "descend"]
 

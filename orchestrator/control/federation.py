@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any, final
 
 import numpy as np
 
-from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics.coherence import wrap
+from orchestrator.physics.tick_io import QuantumRequest
 
 if TYPE_CHECKING:
-    from orchestrator.config.federation import FederationConfig
+    from orchestrator.contract.federation_config import FederationConfig
     from orchestrator.federation.protocol import Delivery
     from orchestrator.physics.readings import TickReading
 

@@ -65,10 +65,10 @@ from typing import Any, final
 import numpy as np
 
 from orchestrator.config.phase import JacobianConfig
-from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.physics import fixed_linalg, measurement, pci
 from orchestrator.physics.coherence import wrap
 from orchestrator.physics.readings import TickReading
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = [
     "Evaluate",

@@ -29,12 +29,7 @@ Fused gradient (§7):  grad = lambda_Q grad_quantum + lambda_N grad_neural + lam
   through the same dpsi/da; dE/dalpha = sum s Re psi, dE/dbeta = sum s Im psi; 0 for gamma
   (its effect on the next preparation is not followed here).
 
-Batches on shots measure what the epoch needs: with lambda_N = lambda_P = 0 and no §8 neural
-term (``meta.eta_n`` = 0) dpsi/da is not used, so ``run/rules.py`` gives the rule its own
-instance of the quantum backend measuring only the bases H_E's terms are read from (Z^n for
-the cost terms: a third of the circuits of the tick's Z, X, Y program); the neural and phase
-``grad_norm`` entries are then null (not measured: the rule reads this from the batch
-program's bases). On statevector everything is exact and the run's own backend is used.
+Batches on shots measure only what the epoch needs (``orchestrator.control.learning_batch``).
 
 The upstream gradients (dL/dpsi, dL/dalpha, dL/dbeta) and the loss parts are averaged over
 the epoch's ticks; dpsi/da is taken at the last tick's preparation (the same at every tick
@@ -65,9 +60,10 @@ from typing import Any, final
 
 import numpy as np
 
-from orchestrator.config.learning import COUPLINGS, LearningConfig, theta_names
+from orchestrator.config.learning import COUPLINGS, theta_names
 from orchestrator.config.root import RunConfig
-from orchestrator.contract.quantum import QuantumBackend, QuantumRequest, RequestResult
+from orchestrator.contract.quantum import QuantumBackend, RequestResult
+from orchestrator.control.learning_batch import energy_hamiltonian
 from orchestrator.control.meta_evolution import (
     cholesky_factor,
     meta_step,
@@ -79,7 +75,6 @@ from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics import coherence_gradient as cg
 from orchestrator.physics import fixed_order, measurement
 from orchestrator.physics.budget import TickBudget, circuits_of, shots_of
-from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.neural_surrogate import LifModel, measured_rates_hz, neural_gradient
 from orchestrator.physics.parameter_shift import (
     group_gradient,
@@ -90,37 +85,9 @@ from orchestrator.physics.parameter_shift import (
 from orchestrator.physics.pci import AceState, ChannelMap
 from orchestrator.physics.readings import TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
+from orchestrator.physics.tick_io import QuantumRequest
 
-__all__ = ["LearningRule", "energy_bases", "energy_hamiltonian", "measures_bloch", "theta_sha256"]
-
-
-def energy_hamiltonian(h: PauliHamiltonian, terms: str) -> PauliHamiltonian:
-    """H_E: the cost terms of H (Z letters only) or all of H."""
-    if terms == "all":
-        return h
-    return PauliHamiltonian(h.n_qubits, tuple(t for t in h.terms if set(t.paulis) == {"Z"}))
-
-
-def measures_bloch(learning: LearningConfig) -> bool:
-    """Whether an epoch uses the shifted circuits' Bloch vectors (dpsi/da of the neural and
-    phase parts, and of §8's neural term)."""
-    meta = learning.meta
-    return (
-        learning.loss.neural > 0
-        or learning.loss.phase > 0
-        or (meta is not None and meta.eta_n != 0)
-    )
-
-
-def energy_bases(h_e: PauliHamiltonian, bases: tuple[str, ...]) -> tuple[str, ...]:
-    """The bases of ``bases`` that ``measurement.energy_from_samples`` reads H_E's terms from
-    (the first that covers each term), in their order."""
-    used = {
-        next(i for i, b in enumerate(bases) if measurement.covers(b, t))
-        for t in h_e.terms
-        if t.paulis
-    }
-    return tuple(b for i, b in enumerate(bases) if i in used) or bases[:1]
+__all__ = ["LearningRule", "theta_sha256"]
 
 
 def theta_sha256(theta: np.ndarray) -> str:

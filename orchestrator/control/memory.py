@@ -23,12 +23,12 @@ from typing import Any, final
 
 import numpy as np
 
-from orchestrator.config.memory import MemoryConfig
 from orchestrator.contract.memory import QuantumMemory
-from orchestrator.contract.spiking import SpikeWindow
+from orchestrator.contract.memory_config import MemoryConfig
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
 from orchestrator.physics.budget import TickBudget
 from orchestrator.physics.readings import TickReading
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = ["MemoryRule", "spike_cue"]
 

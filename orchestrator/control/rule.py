@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.physics.budget import TickBudget
 from orchestrator.physics.pci import AceState
 from orchestrator.physics.readings import TickReading
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["ControlRule", "NextTick", "RuleOutcome", "Verdict"]
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, final
 from orchestrator.contract.federation import EnginePlugin, FederationEngine, NodeDown, NodeSpec
 
 if TYPE_CHECKING:
-    from orchestrator.config.federation import FederationConfig
+    from orchestrator.contract.federation_config import FederationConfig
 
 __all__ = ["LOCAL_ENGINE", "LocalEngine"]
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.physics.pci import ChannelMap
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = ["LifModel", "NeuralGradient", "measured_rates_hz", "neural_gradient"]
 

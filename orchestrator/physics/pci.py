@@ -50,8 +50,8 @@ from typing import Literal
 
 import numpy as np
 
-from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.physics import fixed_order
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = [
     "AceState",

@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from orchestrator.contract.quantum import QuantumRequest
-from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.physics.coherence import PhaseReport
 from orchestrator.physics.pci import AceState
+from orchestrator.physics.tick_io import QuantumRequest, SpikeWindow
 
 __all__ = ["EntropyReading", "QuantumReading", "SpikeReading", "TickReading"]
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from orchestrator.config.base import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.config.root import RunConfig
+from orchestrator.contract.backend_config import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.contract.registry import BackendPlugin, plugins
 from orchestrator.contract.spiking import (
@@ -48,6 +48,7 @@ __all__ = [
     "build_program",
     "draw_connectivity",
     "draw_in_degree",
+    "open_annealer",
     "open_backends",
     "open_spiking",
     "quantum_factory",
@@ -258,7 +259,7 @@ def build_network(config: RunConfig) -> NetworkSpec:
     pre = post = np.zeros(0, dtype=np.int64)
     weight = np.zeros(0)
     if s.network is not None:  # a NIR graph: its synapses (design: NIR)
-        from orchestrator.config.nir_graph import read_nir
+        from orchestrator.contract.nir_graph import read_nir
 
         graph = read_nir(s.network.nir, s.dt_ms, s.network.sha256)
         pre, post, weight = graph.pre, graph.post, graph.weight_mv
@@ -337,6 +338,13 @@ def open_spiking(config: RunConfig, start: NetworkState | None = None) -> Spikin
     else:
         spiking_cls = selection.plugin.load()
     return spiking_cls(selection.config, replace(build_network(config), start=start))
+
+
+def open_annealer(kind: str, net: NetworkSpec) -> SpikingBackend:
+    """The registered spiking backend ``kind``, its default section, running the annealer
+    network ``net`` with no run around it (a study's annealer arms, ``run/study.py``)."""
+    selection = select_spiking(plugins("spiking")[kind].config.model_validate({"kind": kind}))
+    return selection.plugin.load_annealer()(selection.config, net)
 
 
 def quantum_factory(config: RunConfig) -> Callable[[QuantumProgram], QuantumBackend]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.contract.quantum import QuantumRequest
+from orchestrator.physics.tick_io import QuantumRequest
 from orchestrator.record import ledger_events
 from orchestrator.run.tick_record import TickRecord
 

@@ -3,7 +3,7 @@
 The network is the one the run built from its config (``assemble.build_network``: neurons,
 LIF parameters, synapses); with plasticity on, the weights are the learned ones of the run's
 newest readable checkpoint (``weights_mv`` of its network state), else the initial ones. The
-graph (``orchestrator.config.nir_graph.graph_from_network``) carries in
+graph (``orchestrator.contract.nir_graph.graph_from_network``) carries in
 ``metadata["qnfusion"]`` dt_ms, refractory_ms, the checkpoint's block and the run's config
 hash. Reading it back as ``spiking.network: {nir: ...}`` gives the same network.
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from orchestrator.config.nir_graph import graph_from_network
 from orchestrator.config.stored import load_stored_config
+from orchestrator.contract.nir_graph import graph_from_network
 from orchestrator.record import checkpoint
 from orchestrator.record.fsutil import write_atomic
 from orchestrator.record.ledger import read_blocks

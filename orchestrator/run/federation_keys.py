@@ -1,7 +1,7 @@
 """The nodes' private key files of a federation (spec §12; issue 27, F5 and the demo keys).
 
 ``read_node_key(node)`` reads one node's ``key_file`` where the node runs: a regular file only
-(a FIFO would block, ``/dev/zero`` never end: ``orchestrator.config.files``), at most
+(a FIFO would block, ``/dev/zero`` never end: ``orchestrator.contract.files``), at most
 ``KEY_FILE_MAX_BYTES``, 64 hex characters of a raw Ed25519 private key whose public half is the
 one the config lists for that node. Every refusal is a ``KeyFileError``, one line naming the
 node's field and the file.
@@ -26,8 +26,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from orchestrator.config.federation import FederationConfig, FederationNode
-from orchestrator.config.files import InputFileError, read_regular
+from orchestrator.contract.federation_config import FederationConfig, FederationNode
+from orchestrator.contract.files import InputFileError, read_regular
 from orchestrator.federation.signing import load_private_key, public_key_hex
 
 __all__ = [

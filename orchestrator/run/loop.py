@@ -33,8 +33,8 @@ from typing import Any, final
 import numpy as np
 
 from orchestrator.config.root import RunConfig
-from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
-from orchestrator.contract.spiking import SpikeWindow, SpikingBackend
+from orchestrator.contract.quantum import QuantumBackend
+from orchestrator.contract.spiking import SpikingBackend
 from orchestrator.control.meta_graph import perturb_meta_graph
 from orchestrator.control.monitor import EntropySnapshot
 from orchestrator.control.rule import ControlRule, NextTick, Verdict
@@ -44,6 +44,7 @@ from orchestrator.physics.budget import TickBudget, circuits_of, shots_of
 from orchestrator.physics.pci import AceState, reference_omega_per_ms
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
 from orchestrator.physics.statevector import StatevectorEstimator
+from orchestrator.physics.tick_io import QuantumRequest, SpikeWindow
 from orchestrator.run.closing import close_backends
 from orchestrator.run.preparation import initial_preparation
 from orchestrator.run.seeds import Stream, derive_seed, quantum_seed_base

@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from orchestrator.config.root import RunConfig
-from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.physics.parameter_shift import term_layout
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["initial_preparation"]
 

@@ -29,12 +29,13 @@ import numpy as np
 
 from orchestrator.config.root import RunConfig
 from orchestrator.contract.memory import OpenQuantum, QuantumMemory
-from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
+from orchestrator.contract.quantum import QuantumBackend
 from orchestrator.control.ace import AceRule
 from orchestrator.control.federation import FederationRule
 from orchestrator.control.jacobian import JacobianEstimator
 from orchestrator.control.rule import ControlRule
 from orchestrator.control.stability import StabilityRule
+from orchestrator.physics.tick_io import QuantumRequest
 from orchestrator.run.seeds import Stream, derive_seed
 
 __all__ = [
@@ -114,12 +115,8 @@ def _learning_rule(
     read from."""
     from dataclasses import replace
 
-    from orchestrator.control.learning import (
-        LearningRule,
-        energy_bases,
-        energy_hamiltonian,
-        measures_bloch,
-    )
+    from orchestrator.control.learning import LearningRule
+    from orchestrator.control.learning_batch import energy_bases, energy_hamiltonian, measures_bloch
     from orchestrator.run.assemble import build_program
 
     learning = config.learning

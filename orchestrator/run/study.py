@@ -160,33 +160,20 @@ def _run_loop(arm: StudyArm, inst: MaxCutInstance, budget: int, optimum: float,
 def _annealer_alone(arm: StudyArm, inst: MaxCutInstance, budget: int, optimum: float) -> ArmRow:
     import hashlib
 
-    from orchestrator.contract.registry import plugins
-    from orchestrator.physics.ising import IsingProblem
-    from orchestrator.run.assemble import annealer_spec
     from orchestrator.run.seeds import derive_seed
+    from orchestrator.run.study_warm import anneal
     from orchestrator.tasks.maxcut.cut import cut_values
 
     per_tick = inst.n * arm.sweeps + 1
-    ticks = budget // per_tick
-    if ticks == 0:
+    if budget // per_tick == 0:
         raise ValueError(f"{arm.name}: one tick ({per_tick} units) does not fit the budget")
-    e = np.array(inst.edges, dtype=np.float64).reshape(-1, 3)
-    problem = IsingProblem.of(inst.n, e[:, 0].astype(np.int64), e[:, 1].astype(np.int64), e[:, 2])
     seed = derive_seed(inst.seed if inst.seed is not None else 0, arm.seed)
-    net = annealer_spec(problem, seed=seed, ticks=ticks, sweeps_per_tick=arm.sweeps)
-    plugin = plugins("spiking")[arm.backend]
-    section = plugin.config.model_validate({"kind": arm.backend})
     started = time.perf_counter()
-    backend = plugin.load_annealer()(section, net)
-    try:
-        drive = np.zeros(inst.n)
-        windows = [backend.advance(drive) for _ in range(ticks)]
-    finally:
-        backend.close()
-    bits = np.array([w.states[: inst.n] for w in windows], dtype=np.uint8)
-    spent = sum(int(w.neuron_updates or 0) + 1 for w in windows)
+    # the default schedule: this arm ignores schedule_from (the warm arms' field)
+    annealed = anneal(inst, budget, arm.model_copy(update={"schedule_from": 0.0}), seed)
+    bits = annealed.bits
     cuts = cut_values(inst, bits)
-    return ArmRow(inst.n, inst.name, inst.digest(), arm.name, arm.kind, spent, len(cuts),
+    return ArmRow(inst.n, inst.name, inst.digest(), arm.name, arm.kind, annealed.units, len(cuts),
                   0, float(cuts.max()), optimum, hashlib.sha256(bits.tobytes()).hexdigest(),
                   time.perf_counter() - started, cuts)
 

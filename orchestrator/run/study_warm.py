@@ -62,11 +62,12 @@ class WarmResult:
 
 def anneal(inst: MaxCutInstance, units: int, arm: StudyArm, seed: int,
            initial_x: np.ndarray | None = None) -> Annealed:
-    """The spiking annealer alone on ``inst`` for as many whole ticks as ``units`` holds."""
-    from orchestrator.contract.registry import plugins
+    """The spiking annealer alone on ``inst`` for as many whole ticks as ``units`` holds (the
+    backend from the composition root, ``run/assemble.open_annealer``); ``run/study.py``'s
+    ``annealer_alone`` arm is this from the default schedule (``schedule_from`` 0)."""
     from orchestrator.physics.annealing import default_temperatures
     from orchestrator.physics.ising import IsingProblem
-    from orchestrator.run.assemble import annealer_spec
+    from orchestrator.run.assemble import annealer_spec, open_annealer
 
     ticks = units // (inst.n * arm.sweeps + 1)
     if ticks == 0:
@@ -80,8 +81,7 @@ def anneal(inst: MaxCutInstance, units: int, arm: StudyArm, seed: int,
     if initial_x is not None:  # a warm start (design §28); the backend checks it
         assert net.annealer is not None
         net = replace(net, annealer=replace(net.annealer, initial_x=initial_x))
-    plugin = plugins("spiking")[arm.backend]
-    backend = plugin.load_annealer()(plugin.config.model_validate({"kind": arm.backend}), net)
+    backend = open_annealer(arm.backend, net)
     try:
         windows = [backend.advance(np.zeros(inst.n)) for _ in range(ticks)]
     finally:

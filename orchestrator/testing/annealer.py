@@ -30,8 +30,9 @@ import numpy as np
 import pytest
 
 from orchestrator.contract.registry import BackendPlugin
-from orchestrator.contract.spiking import NetworkSpec, SpikeWindow, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, SpikingBackend
 from orchestrator.physics.ising import IsingProblem
+from orchestrator.physics.tick_io import SpikeWindow
 from orchestrator.run.assemble import annealer_spec
 from orchestrator.testing.cases import PluginCase, Suite
 

@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
-from orchestrator.contract.quantum import QuantumBackend, QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest
 from orchestrator.testing.cases import PluginCase, Suite
 
 __all__ = ["QuantumBackendSuite"]

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from orchestrator.config.base import StdpConfig
-from orchestrator.contract.spiking import NetworkSpec, NeuronNoise, SpikeWindow, SpikingBackend
+from orchestrator.contract.network_config import StdpConfig
+from orchestrator.contract.spiking import NetworkSpec, NeuronNoise, SpikingBackend
+from orchestrator.physics.tick_io import SpikeWindow
 from orchestrator.run.assemble import draw_connectivity
 from orchestrator.testing.cases import PluginCase, Suite
 

@@ -47,7 +47,7 @@ from orchestrator.config.errors import ConfigError
 from orchestrator.contract.federation import FederationEngine, NodeDown, NodeSpec
 
 if TYPE_CHECKING:
-    from orchestrator.config.federation import FederationConfig
+    from orchestrator.contract.federation_config import FederationConfig
 
 __all__ = ["NodeHost", "RayEngine"]
 

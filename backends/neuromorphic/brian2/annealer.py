@@ -47,8 +47,9 @@ from backends.neuromorphic.common.annealer import (
     potentials_mv,
     sweep_noise,
 )
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow
+from orchestrator.contract.spiking import NetworkSpec, NetworkState
 from orchestrator.physics.annealing import updates_between
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = ["Brian2Annealer"]
 

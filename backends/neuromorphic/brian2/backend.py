@@ -39,7 +39,8 @@ from backends.neuromorphic.brian2.ticking import (
 )
 from backends.neuromorphic.common.drive import kick
 from backends.neuromorphic.common.noise import NoiseSource, initial_eta
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow
+from orchestrator.contract.spiking import NetworkSpec, NetworkState
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = ["SCHEDULE", "Brian2Backend", "build_objects", "code_object_class", "kick"]
 

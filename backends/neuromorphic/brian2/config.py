@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from orchestrator.config.base import SpikingBackendConfig, StrictModel
+from orchestrator.contract.backend_config import SpikingBackendConfig
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["BRIAN2_PLUGIN", "Brian2Config", "Brian2Options"]
 

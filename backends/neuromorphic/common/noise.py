@@ -1,6 +1,6 @@
 """The neurons' noise current (``spiking.noise``), drawn the same way on every spiking backend.
 
-Model (``orchestrator.config.noise``; design §19), V in mV, rest 0::
+Model (``orchestrator.contract.noise_config``; design §19), V in mV, rest 0::
 
     tau_m dV/dt = -V + I + eta(t)
     white:  eta = sigma sqrt(2 tau_m) xi(t)

@@ -33,8 +33,9 @@ from backends.neuromorphic.common.annealer import (
 from backends.neuromorphic.lava.annealer_session import BUFFER_KEY, AnnealerSession
 from backends.neuromorphic.lava.config import LavaConfig
 from backends.neuromorphic.lava.loihi2_annealer import Loihi2Qubo
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikingBackend
 from orchestrator.physics.annealing import updates_between
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = ["LavaAnnealer"]
 

@@ -41,7 +41,8 @@ from backends.neuromorphic.lava.mapping import (
 )
 from backends.neuromorphic.lava.session import LavaSession
 from backends.neuromorphic.lava.state import StateLayout
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikingBackend
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = ["LavaBackend"]
 

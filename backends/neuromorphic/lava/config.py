@@ -1,4 +1,4 @@
-"""Config model of the Lava backend, its plugin, and the SDK-free Loihi 2 probe. Imports no SDK.
+"""Config model of the Lava backend and its plugin. Imports no SDK.
 
 A Brian2 config runs on Lava by changing ``spiking.kind`` only: the network description is the
 shared ``SpikingBackendConfig``; Lava's own options live under ``spiking.lava`` (all defaulted);
@@ -15,13 +15,7 @@ Which engine runs (``LavaConfig.plan()``), decided before anything is built:
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.metadata
-import os
-import shutil
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -32,78 +26,29 @@ from backends.neuromorphic.lava.loihi2_annealer import (
     LAVA_OPTIMIZATION_HOWTO,
     lava_optimization_sdk,
 )
+from backends.neuromorphic.lava.loihi2_probe import LOIHI2_HOWTO, loihi2_sdk
 from backends.neuromorphic.lava.mapping import fixed_point_problems, lava_refractory_period
-from orchestrator.config.base import (
+from orchestrator.contract.backend_config import (
     SpikingBackendConfig,
     SpikingCapabilities,
-    StdpConfig,
-    StrictModel,
     Substitution,
 )
+from orchestrator.contract.network_config import StdpConfig
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.contract.strict import StrictModel
 
 __all__ = [
     "LAVA_PLUGIN",
-    "LOIHI2_HOWTO",
     "NOISE_REFUSAL",
     "LavaConfig",
     "LavaOptions",
     "LavaPlan",
-    "loihi2_sdk",
-    "loihi2_status",
     "network_problems",
 ]
 
 LAVA_MAX_NEURONS = 8192  # a dense 8192^2 float64 matrix is 512 MiB, held a few times over
 LAVA_DENSE_COPIES = 3
 LAVA_SPARSE_SYNAPSE_BYTES = 24 + 3 * 12  # (pre, post, w) arrays + the CSR three times over
-
-LOIHI2_HOWTO = (
-    "lava-loihi, Intel's Loihi extension of Lava, and a Loihi 2 system it can reach (SLURM or "
-    "an Ethernet host); lava-loihi is not on PyPI: Intel gives it to members of the Intel "
-    "Neuromorphic Research Community, "
-    "https://www.intel.com/content/www/us/en/research/neuromorphic-community.html"
-)
-
-# Modules lava-loihi adds to the `lava` namespace (what lava.utils.loihi / lava.utils.system
-# test); looked up as files, without importing anything.
-_LOIHI2_MODULES = (
-    ("lava", "utils", "loihi2_profiler"),
-    ("lava", "magma", "compiler", "subcompilers", "nc", "ncproc_compiler"),
-)
-
-
-def loihi2_sdk() -> str | None:
-    """Where lava-loihi is installed, or None. Imports nothing (not even ``lava``)."""
-    try:
-        return f"lava-loihi {importlib.metadata.version('lava-loihi')}"
-    except importlib.metadata.PackageNotFoundError:
-        pass
-    for entry in sys.path:
-        for *package, module in _LOIHI2_MODULES:
-            where = Path(entry or ".", *package)
-            if where.is_dir() and importlib.machinery.PathFinder.find_spec(module, [str(where)]):
-                return str(where / module)
-    return None
-
-
-def loihi2_status() -> str:
-    """One line for ``qnf backends``: is Loihi 2 usable from here? (SDK-free, no network.)"""
-    sdk = loihi2_sdk()
-    if sdk is None:
-        return "Loihi 2: not reachable (lava-loihi is not installed); target: sim runs"
-    if os.environ.get("NXSDKHOST"):
-        host = f"Ethernet host {os.environ['NXSDKHOST']}"
-    elif shutil.which("sinfo") and "NOSLURM" not in os.environ:
-        host = "SLURM (sinfo found)"
-    else:
-        host = "no host configured (set NXSDKHOST, or use SLURM)"
-    solver = lava_optimization_sdk()
-    annealer = (
-        f"annealer: {solver}" if solver else "annealer: needs lava-optimization (not installed)"
-    )
-    return f"Loihi 2: {sdk} installed; {host}; {annealer}; not contacted until a run"
-
 
 Target = Literal["sim", "loihi2"]
 Tag = Literal["floating_pt", "fixed_pt"]
@@ -388,7 +333,7 @@ LAVA_PLUGIN = BackendPlugin(
         "Lava LIF + Dense processes, built once; Loihi 2 (lava-loihi) or Lava's CPU simulator; "
         "Brian2 fallback; spiking Ising annealer (CPU; Loihi 2 via lava-optimization)"
     ),
-    probe="backends.neuromorphic.lava.config:loihi2_status",
+    probe="backends.neuromorphic.lava.loihi2_probe:loihi2_status",
     annealer="backends.neuromorphic.lava.annealer:LavaAnnealer",
     conformance={
         "lava-floating_pt": ConformanceCase({"lava": {"select_tag": "floating_pt"}}),

@@ -22,7 +22,8 @@ import numpy as np
 from backends.neuromorphic.pynn.config import PynnConfig
 from backends.neuromorphic.pynn.driver import refuse_unsupported
 from backends.neuromorphic.pynn.worker import Session, WorkerSession
-from orchestrator.contract.spiking import NetworkSpec, SpikeWindow, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, SpikingBackend
+from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = ["PynnBackend", "open_session"]
 

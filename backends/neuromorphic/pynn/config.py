@@ -26,8 +26,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from orchestrator.config.base import SpikingBackendConfig, SpikingCapabilities, StrictModel
+from orchestrator.contract.backend_config import SpikingBackendConfig, SpikingCapabilities
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.contract.strict import StrictModel
 
 __all__ = [
     "PYNN_PLUGIN",

@@ -61,11 +61,11 @@ from orchestrator.contract.quantum import (
     AmplitudeEstimator,
     QuantumBackend,
     QuantumProgram,
-    QuantumRequest,
     QuantumResult,
     RequestResult,
 )
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["AerBackend"]
 

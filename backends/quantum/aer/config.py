@@ -8,8 +8,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_serializer
 
 from backends.quantum.common.fake_devices import FAKE_DEVICES, describe_unknown
-from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities, StrictModel
+from orchestrator.contract.backend_config import QuantumBackendConfig, QuantumCapabilities
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.contract.strict import StrictModel
 
 __all__ = [
     "AER_MAX_QUBITS",

@@ -50,10 +50,10 @@ from orchestrator.contract.quantum import (
     QuantumBackend,
     QuantumBackendFailure,
     QuantumProgram,
-    QuantumRequest,
     QuantumResult,
     RequestResult,
 )
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["IbmBackend"]
 

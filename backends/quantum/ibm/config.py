@@ -35,8 +35,9 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from backends.quantum.common.fake_devices import FAKE_DEVICES, describe_unknown, is_fake
-from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities, StrictModel
+from orchestrator.contract.backend_config import QuantumBackendConfig, QuantumCapabilities
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["IBM_PLUGIN", "IbmConfig", "ResilienceConfig", "RetryConfig"]
 

@@ -16,7 +16,7 @@ from typing import final
 import numpy as np
 
 from orchestrator.contract.memory import MemoryReading, QuantumMemory
-from orchestrator.contract.quantum import QuantumBackend, QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumBackend, QuantumProgram
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.memory import (
     cue_angles,
@@ -24,6 +24,7 @@ from orchestrator.physics.memory import (
     purity_from_samples,
     random_pauli_bases,
 )
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["SampledMemory"]
 

@@ -28,8 +28,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities, StrictModel
+from orchestrator.contract.backend_config import QuantumBackendConfig, QuantumCapabilities
 from orchestrator.contract.registry import BackendPlugin, ConformanceCase
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["KNOWN_PROVIDERS", "QISKIT_PLUGIN", "QiskitConfig", "QiskitOptions", "providers_status"]
 

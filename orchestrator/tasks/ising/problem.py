@@ -15,7 +15,7 @@ from typing import final
 
 import numpy as np
 
-from orchestrator.config.annealer import AnnealerConfig
+from orchestrator.contract.annealer_config import AnnealerConfig
 from orchestrator.physics.annealing import colouring, default_temperatures
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.ising import (

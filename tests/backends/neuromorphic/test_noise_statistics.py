@@ -8,7 +8,7 @@ and the two backends against each other (issue 21; design §19).
        y_r = (V_r - mu) / sigma_B,   y_th = (theta - mu) / sigma_B.
 
    ``spiking.noise: {kind: white, sigma_mv: s}`` is this model with sigma_B = sqrt(2) s (s is
-   the free membrane potential's standard deviation; orchestrator/config/noise.py). The
+   the free membrane potential's standard deviation; orchestrator/contract/noise_config.py). The
    integral is computed here by composite Gauss-Legendre quadrature (e^{u^2}(1 + erf u) =
    erfcx(-u), stable for u << 0), nothing from the code under test.
    Finite dt: the backends update the free V by its exact transition over dt and compare V with

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from orchestrator.contract.quantum import QuantumBackend, QuantumRequest
+from orchestrator.contract.quantum import QuantumBackend
+from orchestrator.physics.tick_io import QuantumRequest
 
 __all__ = ["One", "one"]
 

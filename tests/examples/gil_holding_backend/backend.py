@@ -13,12 +13,8 @@ from typing import final
 
 from backends.quantum.aer.backend import AerBackend
 from backends.quantum.aer.config import AerConfig
-from orchestrator.contract.quantum import (
-    QuantumBackend,
-    QuantumProgram,
-    QuantumRequest,
-    QuantumResult,
-)
+from orchestrator.contract.quantum import QuantumBackend, QuantumProgram, QuantumResult
+from orchestrator.physics.tick_io import QuantumRequest
 from tests.examples.gil_holding_backend.config import GilHoldingAerConfig
 
 __all__ = ["GilHoldingAerBackend", "hold_gil"]

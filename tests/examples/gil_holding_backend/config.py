@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from orchestrator.config.base import QuantumBackendConfig, QuantumCapabilities
+from orchestrator.contract.backend_config import QuantumBackendConfig, QuantumCapabilities
 from orchestrator.contract.registry import BackendPlugin
 
 __all__ = ["GIL_HOLDING_PLUGIN", "GilHoldingAerConfig", "register_for_subprocesses"]

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from orchestrator.config import ConfigError
 from orchestrator.config import root as config_root
-from orchestrator.config.base import MAX_NEURONS
 from orchestrator.config.root import load_config_text
 from orchestrator.config.yaml_input import MAX_NODES, ParsedYaml, parse_yaml
+from orchestrator.contract.backend_config import MAX_NEURONS
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.record.verify import verify
 from orchestrator.run.runner import execute

@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import load_config
-from orchestrator.config.base import SYNAPSE_BYTES, SYNAPSE_STDP_BYTES
 from orchestrator.config.footprint import (
     BASE_BYTES,
     CHECKPOINT_COPIES,
@@ -20,6 +19,7 @@ from orchestrator.config.footprint import (
     estimate,
     footprint_problems,
 )
+from orchestrator.contract.backend_config import SYNAPSE_BYTES, SYNAPSE_STDP_BYTES
 from orchestrator.record import writer
 from tests.paths import CONFIGS
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.config.errors import ConfigError
-from orchestrator.config.nir_file import MAX_NIR_BYTES
+from orchestrator.contract.nir_file import MAX_NIR_BYTES
 from tests.fifos import fed_fifo
 from tests.paths import ASSETS
 

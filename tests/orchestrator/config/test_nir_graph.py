@@ -11,7 +11,7 @@ import yaml
 
 from orchestrator.config import load_config
 from orchestrator.config.errors import ConfigError
-from orchestrator.config.nir_graph import NirRefused, network_from_graph
+from orchestrator.contract.nir_graph import NirRefused, network_from_graph
 from tests.paths import ASSETS
 
 

@@ -31,8 +31,8 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from orchestrator.config import ConfigError, validate_config
-from orchestrator.config.bounds import MAX_FLOAT, MAX_INT
 from orchestrator.config.root import run_config_model
+from orchestrator.contract.bounds import MAX_FLOAT, MAX_INT
 from tests.paths import ASSETS
 
 runner = CliRunner()

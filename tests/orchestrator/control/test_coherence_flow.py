@@ -9,12 +9,12 @@ import pytest
 
 from orchestrator.config.phase import CoherenceFlowConfig
 from orchestrator.config.sections import AceConfig, PciConfig
-from orchestrator.contract.quantum import QuantumRequest
 from orchestrator.control.coherence_flow import CoherenceFlowRule
 from orchestrator.control.rule import NextTick
 from orchestrator.physics import coherence_gradient as cg
 from orchestrator.physics import pci
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest
 from tests.orchestrator.control.test_psn import reading
 
 N = 3

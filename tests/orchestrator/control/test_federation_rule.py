@@ -8,12 +8,12 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from orchestrator.config.federation import FederationConfig
-from orchestrator.contract.quantum import QuantumRequest
+from orchestrator.contract.federation_config import FederationConfig
 from orchestrator.control.federation import FederationRule, phase_vector, pulled
 from orchestrator.control.rule import NextTick
 from orchestrator.federation.protocol import Delivery
 from orchestrator.physics.pci import AceState
+from orchestrator.physics.tick_io import QuantumRequest
 
 NODE = {"id": "a", "public_key": "ab" * 32, "key_file": "a.key"}
 COUPLING = AceState(40.0, 40.0, 0.5)

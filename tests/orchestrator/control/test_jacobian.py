@@ -70,7 +70,7 @@ def test_uncoupled_qubits_give_the_analytic_block_diagonal_jacobian():
 
 
 def _req(theta, phi):
-    from orchestrator.contract.quantum import QuantumRequest
+    from orchestrator.physics.tick_io import QuantumRequest
 
     return QuantumRequest(theta=theta, phi=phi)
 

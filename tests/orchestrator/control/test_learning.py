@@ -16,7 +16,8 @@ import scipy.linalg
 from orchestrator.config import load_config
 from orchestrator.config.learning import LearningConfig
 from orchestrator.config.root import RunConfig
-from orchestrator.control.learning import energy_bases, energy_hamiltonian, theta_sha256
+from orchestrator.control.learning import theta_sha256
+from orchestrator.control.learning_batch import energy_bases, energy_hamiltonian
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.run.assemble import OpenBackends, open_backends, quantum_factory
 from orchestrator.run.loop import FusionLoop

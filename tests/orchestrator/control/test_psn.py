@@ -10,13 +10,12 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from orchestrator.config.phase import PsnConfig
-from orchestrator.contract.quantum import QuantumRequest
-from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.control.psn import PsnRule
 from orchestrator.control.rule import NextTick
 from orchestrator.physics.coherence import phase_report
 from orchestrator.physics.pci import AceState, ChannelMap
 from orchestrator.physics.readings import EntropyReading, QuantumReading, SpikeReading, TickReading
+from orchestrator.physics.tick_io import QuantumRequest, SpikeWindow
 
 N_QUBITS, N_NEURONS, TICK_MS = 3, 6, 5.0
 CHANNELS = ChannelMap("qubit", N_QUBITS, N_NEURONS)

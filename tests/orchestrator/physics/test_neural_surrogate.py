@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.physics.neural_surrogate import (
     LifModel,
     measured_rates_hz,
     neural_gradient,
 )
 from orchestrator.physics.pci import ChannelMap
+from orchestrator.physics.tick_io import SpikeWindow
 
 MODEL = LifModel(
     tau_m_ms=20.0, v_th_mv=20.0, v_reset_mv=0.0, refractory_ms=2.0, smooth_mv=0.01, clip_mv=60.0

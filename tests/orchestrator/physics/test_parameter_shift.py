@@ -12,7 +12,7 @@ import scipy.linalg
 
 from backends.quantum.aer.backend import AerBackend
 from backends.quantum.aer.config import AerConfig
-from orchestrator.contract.quantum import QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumProgram
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 from orchestrator.physics.measurement import measurement_bases
 from orchestrator.physics.parameter_shift import (
@@ -21,6 +21,7 @@ from orchestrator.physics.parameter_shift import (
     shifted_angles,
     term_layout,
 )
+from orchestrator.physics.tick_io import QuantumRequest
 
 _P = {
     "I": np.eye(2),

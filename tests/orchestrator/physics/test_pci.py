@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from orchestrator.contract.spiking import SpikeWindow
 from orchestrator.physics import pci
+from orchestrator.physics.tick_io import SpikeWindow
 
 finite = st.floats(-1.0, 1.0, allow_nan=False)
 

@@ -15,13 +15,9 @@ import numpy as np
 import pytest
 
 from orchestrator.config import load_config
-from orchestrator.contract.quantum import (
-    QuantumBackend,
-    QuantumRequest,
-    QuantumResult,
-    RequestResult,
-)
-from orchestrator.contract.spiking import SpikeWindow, SpikingBackend
+from orchestrator.contract.quantum import QuantumBackend, QuantumResult, RequestResult
+from orchestrator.contract.spiking import SpikingBackend
+from orchestrator.physics.tick_io import QuantumRequest, SpikeWindow
 from orchestrator.run.assemble import build_network, build_program
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.rules import control_rules

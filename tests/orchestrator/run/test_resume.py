@@ -205,7 +205,7 @@ def test_a_backend_that_cannot_snapshot_runs_without_checkpoints_and_says_so(
 ) -> None:
     from backends.neuromorphic.brian2.backend import Brian2Backend
     from backends.neuromorphic.brian2.config import Brian2Config
-    from orchestrator.config.base import SpikingCapabilities
+    from orchestrator.contract.backend_config import SpikingCapabilities
 
     def refuse(self):
         raise AssertionError("snapshot() called on a backend that declares it cannot snapshot")

@@ -41,7 +41,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava.proc.dense.models import PyLearningDenseModelFloat
 from lava.proc.dense.process import LearningDense
 
-from orchestrator.config.base import StdpConfig
+from orchestrator.contract.network_config import StdpConfig
 
 __all__ = ["PlasticDense", "PyBoundedLearningDenseModelFloat", "stdp_rule"]
 

@@ -17,7 +17,7 @@ from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 from backends.neuromorphic.brian2 import ticking as brian2_ticking
 from backends.neuromorphic.brian2.backend import Brian2Backend, kick
 from backends.neuromorphic.brian2.config import Brian2Config
-from orchestrator.config.base import StdpConfig
+from orchestrator.contract.network_config import StdpConfig
 from orchestrator.contract.spiking import NetworkSpec
 from orchestrator.run.assemble import draw_connectivity
 

@@ -20,7 +20,7 @@ from backends.neuromorphic.lava import config as lava_config
 from backends.neuromorphic.lava import session as lava_session
 from backends.neuromorphic.lava.backend import LavaBackend
 from backends.neuromorphic.lava.config import LavaConfig
-from orchestrator.config.base import StdpConfig
+from orchestrator.contract.network_config import StdpConfig
 from orchestrator.contract.spiking import NetworkSpec, SpikingBackend
 from orchestrator.run.assemble import draw_connectivity, select_spiking
 

@@ -12,7 +12,8 @@ import yaml
 
 from backends.neuromorphic.brian2.config import Brian2Config
 from backends.neuromorphic.lava import config as lava_config
-from backends.neuromorphic.lava.config import LavaConfig, loihi2_sdk, loihi2_status
+from backends.neuromorphic.lava.config import LavaConfig
+from backends.neuromorphic.lava.loihi2_probe import loihi2_sdk, loihi2_status
 from orchestrator.config import ConfigError, validate_config
 from tests.paths import ROOT
 

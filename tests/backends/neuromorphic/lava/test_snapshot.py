@@ -19,8 +19,9 @@ from backends.neuromorphic.lava import config as lava_config
 from backends.neuromorphic.lava import session as lava_session
 from backends.neuromorphic.lava.backend import LavaBackend
 from backends.neuromorphic.lava.config import LavaConfig
-from orchestrator.config.base import StdpConfig
-from orchestrator.contract.spiking import NetworkSpec, NetworkState, SpikeWindow
+from orchestrator.contract.network_config import StdpConfig
+from orchestrator.contract.spiking import NetworkSpec, NetworkState
+from orchestrator.physics.tick_io import SpikeWindow
 from orchestrator.run.assemble import draw_connectivity, select_spiking
 
 TICKS = 25

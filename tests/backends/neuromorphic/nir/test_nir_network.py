@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from orchestrator.config import load_config
-from orchestrator.config.nir_graph import graph_from_network
+from orchestrator.contract.nir_graph import graph_from_network
 from orchestrator.run.assemble import build_network, open_spiking
 
 N = 8

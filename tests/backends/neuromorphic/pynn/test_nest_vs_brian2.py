@@ -22,7 +22,8 @@ from backends.neuromorphic.brian2.config import Brian2Config
 from backends.neuromorphic.common.lif import refractory_steps
 from backends.neuromorphic.pynn.backend import PynnBackend
 from backends.neuromorphic.pynn.config import PynnConfig
-from orchestrator.contract.spiking import NetworkSpec, SpikeWindow, SpikingBackend
+from orchestrator.contract.spiking import NetworkSpec, SpikingBackend
+from orchestrator.physics.tick_io import SpikeWindow
 from tests.backends.neuromorphic.pynn.networks import drives, network
 
 

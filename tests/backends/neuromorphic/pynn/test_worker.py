@@ -104,7 +104,7 @@ def test_closing_ends_the_worker_process() -> None:
 
 
 def test_what_the_backend_does_not_run_is_refused_before_a_worker_starts() -> None:
-    from orchestrator.config.base import StdpConfig
+    from orchestrator.contract.network_config import StdpConfig
     from orchestrator.contract.spiking import NetworkState
 
     config = PynnConfig(kind="pynn")

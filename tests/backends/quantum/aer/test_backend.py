@@ -15,8 +15,9 @@ from scipy.sparse.linalg import expm_multiply
 from backends.quantum.aer.backend import AerBackend
 from backends.quantum.aer.config import AER_PLUGIN, AerConfig
 from backends.quantum.common import trotter
-from orchestrator.contract.quantum import QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumProgram
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest
 from tests.backends.quantum.common.test_trotter import product_state
 from tests.backends.quantum.one import one
 

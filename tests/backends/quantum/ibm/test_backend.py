@@ -15,9 +15,10 @@ from scipy.sparse.linalg import expm_multiply
 from backends.quantum.common import trotter
 from backends.quantum.ibm.backend import IbmBackend
 from backends.quantum.ibm.config import IBM_PLUGIN, IbmConfig
-from orchestrator.contract.quantum import QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumProgram
 from orchestrator.physics import measurement
 from orchestrator.physics.hamiltonian import PauliHamiltonian
+from orchestrator.physics.tick_io import QuantumRequest
 from tests.backends.quantum.common.test_trotter import product_state
 from tests.backends.quantum.one import one
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from qiskit.quantum_info import DensityMatrix, Statevector
 
 from backends.quantum.memory_exact.backend import DensityMatrixMemory, trace_environment
-from orchestrator.config.memory import MemoryConfig
+from orchestrator.contract.memory_config import MemoryConfig
 from orchestrator.physics.hopfield import hebbian_couplings
 from orchestrator.physics.memory import analytic_overlaps
 

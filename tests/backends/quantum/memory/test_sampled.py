@@ -7,7 +7,7 @@ import numpy as np
 from backends.quantum.aer.config import AerConfig
 from backends.quantum.memory_exact.backend import DensityMatrixMemory
 from backends.quantum.memory_sampled.backend import SampledMemory
-from orchestrator.config.memory import MemoryConfig
+from orchestrator.contract.memory_config import MemoryConfig
 from orchestrator.contract.quantum import QuantumProgram
 
 

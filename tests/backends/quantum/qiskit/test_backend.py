@@ -17,7 +17,8 @@ import pytest
 from backends.quantum.qiskit import backend as qiskit_backend
 from backends.quantum.qiskit.backend import QiskitBackend
 from backends.quantum.qiskit.config import QiskitConfig
-from orchestrator.contract.quantum import QuantumBackendFailure, QuantumProgram, QuantumRequest
+from orchestrator.contract.quantum import QuantumBackendFailure, QuantumProgram
+from orchestrator.physics.tick_io import QuantumRequest
 from orchestrator.testing.quantum import TFIM, ZZ, diagonal_energies, product_state
 
 BASES = ("ZZZ", "XXX", "YYY", "XZY")

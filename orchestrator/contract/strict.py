@@ -1,7 +1,7 @@
-"""``StrictModel``: the base of every config model (``orchestrator.config.base`` re-exports it).
+"""``StrictModel``: the base of every config model, a backend's and every section of a run's.
 
-Its own module so that section modules which ``base`` needs (``orchestrator.config.annealer``)
-can build on it without importing ``base``.
+In ``contract/`` because a backend's config is built on it (``contract/backend_config.py``);
+``orchestrator/config/`` builds the run's other sections on it too (design §1).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import InitErrorDetails
 
-from orchestrator.config.bounds import NumberRefused, number_checker
+from orchestrator.contract.bounds import NumberRefused, number_checker
 
 __all__ = ["StrictModel"]
 
 
 class StrictModel(BaseModel):
     """Base of every config model: unknown keys, NaN and infinities are errors; every number
-    field, however it was written, keeps the bounds of ``orchestrator.config.bounds`` (a
+    field, however it was written, keeps the bounds of ``orchestrator.contract.bounds`` (a
     quoted number or a boolean is refused there, ``-0.0`` becomes ``0.0``)."""
 
     model_config = ConfigDict(

@@ -49,8 +49,8 @@ from typing import Any
 
 import numpy as np
 
-from orchestrator.config.bounds import MAX_FLOAT
-from orchestrator.config.nir_file import NirFileError, NirRefused, load_graph, read_graph_bytes
+from orchestrator.contract.bounds import MAX_FLOAT
+from orchestrator.contract.nir_file import NirFileError, NirRefused, load_graph, read_graph_bytes
 
 __all__ = [
     "NirNetwork",

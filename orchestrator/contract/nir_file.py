@@ -3,7 +3,7 @@
 A NIR file is HDF5, and ``nir.read`` materialises every dataset it holds. So before any
 dataset is read:
 
-- the file must be a regular file of at most ``MAX_NIR_BYTES`` (``orchestrator.config.files``:
+- the file must be a regular file of at most ``MAX_NIR_BYTES`` (``orchestrator.contract.files``:
   a FIFO would block the read, ``/dev/zero`` never end); its bytes are read once and both
   hashed (the config pins the SHA-256) and parsed from memory, so the graph that runs is the
   one that was hashed;
@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from orchestrator.config.files import InputFileError, read_regular
+from orchestrator.contract.files import InputFileError, read_regular
 
 __all__ = [
     "MAX_NIR_BYTES",

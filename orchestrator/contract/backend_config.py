@@ -1,4 +1,7 @@
-"""Base models every config section and every backend's config builds on.
+"""What a backend is configured by: the two config bases every backend's config builds on, and
+the capabilities and substitution they declare (design §1: in ``contract/``, beside the
+interfaces; the sections they hold are ``network_config``, ``noise_config`` and
+``annealer_config``, all built on ``strict.StrictModel``).
 
 All config models are pydantic v2 with ``extra="forbid"`` (a misspelt key is an error, never a
 silent default), ``allow_inf_nan=False`` (``.nan`` in YAML is refused at the boundary) and frozen
@@ -25,22 +28,23 @@ from pydantic import (
     model_validator,
 )
 
-from orchestrator.config.annealer import AnnealerConfig
-from orchestrator.config.network import MIN_TIME_MS, NetworkSource, RecurrentConfig, StdpConfig
-from orchestrator.config.strict import StrictModel
+from orchestrator.contract.annealer_config import AnnealerConfig
+from orchestrator.contract.network_config import (
+    MIN_TIME_MS,
+    NetworkSource,
+    RecurrentConfig,
+    StdpConfig,
+)
+from orchestrator.contract.noise_config import NoiseConfig, VInitConfig
+from orchestrator.contract.strict import StrictModel
 
 __all__ = [
     "MAX_NEURONS",
     "MAX_STEPS_PER_TICK",
-    "MIN_TIME_MS",
-    "NetworkSource",
     "QuantumBackendConfig",
     "QuantumCapabilities",
-    "RecurrentConfig",
     "SpikingBackendConfig",
     "SpikingCapabilities",
-    "StdpConfig",
-    "StrictModel",
     "Substitution",
 ]
 
@@ -148,9 +152,6 @@ class QuantumBackendConfig(StrictModel, ABC):
         return []
 
 
-# Noise and random initial potentials live in their own module, built on StrictModel above.
-from orchestrator.config.noise import NoiseConfig, VInitConfig  # noqa: E402
-
 # optional fields newer than the hashes: omitted when absent, so old configs hash as before
 _OMITTED_WHEN_ABSENT = ("network", "annealer", "noise", "v_init")
 
@@ -161,7 +162,7 @@ class SpikingBackendConfig(StrictModel, ABC):
     tau_m dV_i/dt = -(V_i - 0) + I_i(t) [+ eta_i(t)]  between spikes, V in mV with rest at 0 mV;
     V_i >= v_th -> spike, V_i = v_reset, held for ``refractory_ms``; a spike of j adds w_ij
     (mV) to V_i. ``I_i`` is the PCI drive in mV (a voltage-equivalent current R*I); ``eta_i``
-    the noise current of ``noise`` (off by default, ``orchestrator.config.noise``).
+    the noise current of ``noise`` (off by default, ``orchestrator.contract.noise_config``).
 
     Subclasses add ``kind: Literal[...]`` and, under a key named after the kind, the options
     only that backend understands, so that a config moves between backends by changing ``kind``.
@@ -235,8 +236,8 @@ class SpikingBackendConfig(StrictModel, ABC):
     def _network_from_nir(cls, data: Any) -> Any:
         if not isinstance(data, Mapping) or not isinstance(data.get("network"), Mapping):
             return data
-        from orchestrator.config.nir_file import NirFileError
-        from orchestrator.config.nir_graph import NirRefused, fill_from_nir
+        from orchestrator.contract.nir_file import NirFileError
+        from orchestrator.contract.nir_graph import NirRefused, fill_from_nir
 
         try:
             return fill_from_nir(data, cls.model_fields["dt_ms"].default)

@@ -1,6 +1,6 @@
 """The spiking network's own sections of a spiking backend's config (spec §3.2): recurrent
 connectivity, STDP and a network read from a NIR file. ``SpikingBackendConfig``
-(``orchestrator.config.base``) holds them as ``recurrent``, ``stdp`` and ``network``.
+(``orchestrator.contract.backend_config``) holds them as ``recurrent``, ``stdp`` and ``network``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_serializer, model_validator
 
-from orchestrator.config.strict import StrictModel
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["MIN_TIME_MS", "NetworkSource", "RecurrentConfig", "StdpConfig"]
 
@@ -105,7 +105,7 @@ class StdpConfig(StrictModel):
 
 class NetworkSource(StrictModel):
     """Where the spiking network comes from instead of the section's own fields (a NIR graph:
-    ``orchestrator.config.nir_graph`` says what maps)."""
+    ``orchestrator.contract.nir_graph`` says what maps)."""
 
     nir: Path = Field(
         description=(
@@ -125,7 +125,7 @@ class NetworkSource(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _pin(cls, data: Any) -> Any:
-        from orchestrator.config.nir_graph import file_sha256
+        from orchestrator.contract.nir_graph import file_sha256
 
         if not isinstance(data, Mapping) or data.get("nir") is None:
             return data

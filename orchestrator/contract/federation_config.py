@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
-from orchestrator.config.base import StrictModel
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["NODE_ID", "FederationConfig", "FederationNode"]
 

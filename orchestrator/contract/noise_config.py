@@ -25,8 +25,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-# base.py imports this module after defining these (the package imports base first)
-from orchestrator.config.base import MIN_TIME_MS, StrictModel
+from orchestrator.contract.network_config import MIN_TIME_MS
+from orchestrator.contract.strict import StrictModel
 
 __all__ = ["NoiseConfig", "VInitConfig"]
 
