@@ -15,9 +15,9 @@ processes anyway. The code read back is the string Brian2 computed (a hit return
 unchanged), so runs compute the same bits (``tests/backends/neuromorphic/brian2/
 test_exact_cache.py``; the golden roots).
 
-Store: ``$QNF_CACHE/brian2-exact/<key>.txt`` (``QNF_CACHE`` as for the transpile cache:
-default ``~/.cache/qnfusion``, ``off`` to turn it off); atomic writes (temporary file, then a
-rename); an unreadable or unwritable cache is a miss, never an error.
+Store: ``$QNF_CACHE/brian2-exact/<key>.txt`` (``orchestrator.contract.run_cache``: default
+``~/.cache/qnfusion``, ``off`` to turn it off; atomic writes); an unreadable or unwritable
+cache is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +32,11 @@ import numpy as np
 import sympy
 
 from backends.neuromorphic.brian2.sdk import b2
+from orchestrator.contract.run_cache import cache_folder, store
 
 __all__ = ["install", "key_text"]
 
 FORMAT = "qnfusion brian2 exact cache 1"
-
-
-def _folder() -> Path | None:
-    root = os.environ.get("QNF_CACHE", "")
-    if root.lower() == "off":
-        return None
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = str(Path(xdg) / "qnfusion")
-    return Path(root) / "brian2-exact"
 
 
 def _text(value: Any) -> str:
@@ -79,21 +68,6 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _write(path: Path, code: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".txt", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(code)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return
-
-
 def install() -> None:
     """Wrap ``LinearStateUpdater.__call__`` with the disk cache (once per process)."""
     exact = importlib.import_module("brian2.stateupdaters.exact")
@@ -104,7 +78,7 @@ def install() -> None:
 
     @functools.wraps(computed)
     def call(self: Any, equations: Any, variables: Any = None, method_options: Any = None) -> Any:
-        folder = _folder()
+        folder = cache_folder("brian2-exact")
         text = None if folder is None else key_text(equations, variables, method_options)
         if folder is None or text is None:
             return computed(self, equations, variables, method_options)
@@ -113,7 +87,7 @@ def install() -> None:
         if code is None:
             code = computed(self, equations, variables, method_options)
             if isinstance(code, str):
-                _write(path, code)
+                store(path, lambda f: f.write(code.encode("utf-8")))
         return code
 
     call._qnf_disk_cache = True  # type: ignore[attr-defined]

@@ -15,10 +15,9 @@ one config. Gates, angles, parameter names and indices, registers and metadata c
 circuits' own names do not (the transpiler passes them through; a hit gets this run's names).
 Any change of what counts misses.
 
-Store: ``$QNF_CACHE/transpile/<key>.qpy``, ``QNF_CACHE`` defaulting to
-``$XDG_CACHE_HOME/qnfusion`` (``~/.cache/qnfusion``); ``QNF_CACHE=off`` turns the cache off.
-Written to a temporary file in the same folder, then renamed over (atomic): readers see a whole
-file or none. A file that does not load, or loads as other circuits (count, clbits), is a miss
+Store: ``$QNF_CACHE/transpile/<key>.qpy`` (``orchestrator.contract.run_cache``: the root
+defaults to ``$XDG_CACHE_HOME/qnfusion``, ``QNF_CACHE=off`` turns the cache off; written to a
+temporary file in the same folder, then renamed over: readers see a whole file or none). A file that does not load, or loads as other circuits (count, clbits), is a miss
 and is rewritten. Cache trouble (a read-only or full disk) never fails a run: it is transpiled
 as without a cache.
 
@@ -33,16 +32,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import qiskit
 from qiskit import QuantumCircuit, qpy
 from qiskit.providers import BackendV2
+
+from orchestrator.contract.run_cache import cache_folder, store
 
 __all__ = ["cache_dir", "cached_transpile", "circuits_key"]
 
@@ -52,13 +51,7 @@ _TEXT_UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 def cache_dir() -> Path | None:
     """The folder of transpiled circuits, or None where ``QNF_CACHE=off``."""
-    root = os.environ.get("QNF_CACHE", "")
-    if root.lower() == "off":
-        return None
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = str(Path(xdg) / "qnfusion")
-    return Path(root) / "transpile"
+    return cache_folder("transpile")
 
 
 def _canonical_qpy(circuits: Sequence[QuantumCircuit]) -> bytes:
@@ -136,18 +129,7 @@ def _read(path: Path, like: Sequence[QuantumCircuit]) -> tuple[QuantumCircuit, .
 
 
 def _write(path: Path, circuits: Sequence[QuantumCircuit]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".qpy", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                qpy.dump(list(circuits), f)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        return  # no cache today (read-only or full disk): the run goes on without one
+    store(path, lambda f: qpy.dump(list(circuits), f))
 
 
 def cached_transpile(
