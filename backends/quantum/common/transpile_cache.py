@@ -17,9 +17,10 @@ Any change of what counts misses.
 
 Store: ``$QNF_CACHE/transpile/<key>.qpy`` (``orchestrator.contract.run_cache``: the root
 defaults to ``$XDG_CACHE_HOME/qnfusion``, ``QNF_CACHE=off`` turns the cache off; written to a
-temporary file in the same folder, then renamed over: readers see a whole file or none). A file that does not load, or loads as other circuits (count, clbits), is a miss
-and is rewritten. Cache trouble (a read-only or full disk) never fails a run: it is transpiled
-as without a cache.
+temporary file in the same folder, then renamed over: readers see a whole file or none). A
+file that does not load, or loads as other circuits (count, clbits), is a miss and is
+rewritten. Cache trouble (a read-only or full disk) never fails a run: it is transpiled as
+without a cache.
 
 The circuits read back give Aer what the transpiler gave it (QPY keeps gates, angles,
 parameters, registers, layout, global phase): ``tests/backends/quantum/common/
