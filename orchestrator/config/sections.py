@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_serializer
+from pydantic import Field, field_validator
 
 from orchestrator.contract.strict import StrictModel
 
@@ -129,12 +130,7 @@ class AceConfig(StrictModel):
     )
     lambda_c: float = Field(1.0, ge=0, description="Weight of the phase term in E_coh (§5).")
 
-    @model_serializer(mode="wrap")
-    def _omit_default_measure(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and data.get("measure") == "population":
-            del data["measure"]  # a config that does not choose hashes as before the option
-        return data
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = {"measure": "population"}
 
     @field_validator("alpha_bounds", "gamma_bounds")
     @classmethod
@@ -173,12 +169,7 @@ class SafetyConfig(StrictModel):
         ),
     )
 
-    @model_serializer(mode="wrap")
-    def _omit_default_gates(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and data.get("max_circuit_gates") == MAX_CIRCUIT_GATES:
-            del data["max_circuit_gates"]  # a config that does not set it hashes as before
-        return data
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = {"max_circuit_gates": MAX_CIRCUIT_GATES}
 
 
 class RunSection(StrictModel):
@@ -267,12 +258,4 @@ class CheckpointConfig(StrictModel):
         ),
     )
 
-    @model_serializer(mode="wrap")
-    def _omit_default_storage(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict):  # a config that does not choose hashes as before the options
-            if data.get("full_every") == FULL_EVERY:
-                del data["full_every"]
-            if data.get("compress") is True:
-                del data["compress"]
-        return data
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = {"full_every": FULL_EVERY, "compress": True}

@@ -24,7 +24,6 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
@@ -246,14 +245,7 @@ class SpikingBackendConfig(StrictModel, ABC):
         except NirRefused as exc:
             raise ValueError(f"network.nir: {exc}") from None
 
-    @model_serializer(mode="wrap")
-    def _omit_absent_network(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict):  # a config without them hashes as before the fields existed
-            for key in _OMITTED_WHEN_ABSENT:
-                if data.get(key, 0) is None:
-                    del data[key]
-        return data
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = dict.fromkeys(_OMITTED_WHEN_ABSENT)  # None: absent
 
     @field_validator("tick_ms")
     @classmethod

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_serializer, model_validator
+from pydantic import Field, model_validator
 
 from orchestrator.contract.strict import StrictModel
 
@@ -64,14 +64,7 @@ class RecurrentConfig(StrictModel):
             raise ValueError("give p (a probability) or k (an in-degree)")
         return self
 
-    @model_serializer(mode="wrap")
-    def _omit_unused(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict):  # a p config hashes as it did before k existed
-            for key in ("p", "k"):
-                if data.get(key, 0) is None:
-                    del data[key]
-        return data
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = {"p": None, "k": None}  # as before k existed
 
     def expected_synapses(self, n_neurons: int) -> float:
         """The expected number of synapses among ``n_neurons`` (exact for ``k``)."""

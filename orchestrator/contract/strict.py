@@ -7,9 +7,16 @@ In ``contract/`` because a backend's config is built on it (``contract/backend_c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails
 
 from orchestrator.contract.bounds import NumberRefused, number_checker
@@ -25,6 +32,20 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True
     )
+
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = {}
+    """Fields left out of the serialized config while they hold the value given here (of its
+    exact type): options added after configs were first stored and hashed, so that a config
+    that does not choose one hashes as it did before the option existed."""
+
+    @model_serializer(mode="wrap")
+    def _omit_unchosen(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, value in self.OMITTED_AT.items():
+                if name in data and type(data[name]) is type(value) and data[name] == value:
+                    del data[name]
+        return data
 
     @model_validator(mode="before")
     @classmethod

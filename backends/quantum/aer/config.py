@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_serializer
+from pydantic import Field, ValidationInfo, field_validator
 
 from backends.quantum.common.fake_devices import FAKE_DEVICES, describe_unknown
 from orchestrator.contract.backend_config import QuantumBackendConfig, QuantumCapabilities
@@ -78,12 +78,7 @@ class AerOptions(StrictModel):
             )
         return device
 
-    @model_serializer(mode="wrap")
-    def _omit_default_device(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and data.get("device") == "CPU":
-            del data["device"]  # a config that does not choose hashes as before the option
-        return data
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = {"device": "CPU"}
 
     @field_validator("noise_from")
     @classmethod
