@@ -162,7 +162,7 @@ class _Keeper:
                     continue
                 if not proc.alive(self.worker, self.started):
                     break
-                self._renew()
+                self._renew(late=now - beat)
                 published, beat = now, now + period
         finally:
             if self.job is not None:
@@ -201,18 +201,39 @@ class _Keeper:
             raise
         return changed
 
-    def _renew(self) -> None:
+    def _renew(self, late: float) -> None:
+        """Renew the held job's lease and beat; ``late``: s since the beat was due."""
         try:
             if self.job is not None:
+                job, started = self.job, time.monotonic()
                 statement = lease.renew(self.job, self.worker_id, self.ticks, self.metrics,
                                         self.lease_s)  # fmt: skip
                 if self._run(statement) != 1:
                     self.job = None  # lost (requeued by a reader on another host): the worker
                     # sees it at its next tick boundary
                 self.unpublished = False
+                self._warn_if_late(job, late, time.monotonic() - started)
             self._run(lease.heartbeat(self.worker_id))
         except sqlite3.Error as exc:  # a full disk, say: try again at the next beat
             print(f"lease keeper of {self.worker_id}: {exc}", file=sys.stderr, flush=True)
+
+    def _warn_if_late(self, job: str, begun: float, written: float) -> None:
+        """One line in the worker's log when a renewal used up over half of the lease's margin.
+
+        The margin is what is left of the lease at a beat (two thirds of it); a renewal that
+        lands later than half of that (begun late: the keeper woken late by the scheduler, or
+        the previous renewal's write still running; or its own write waiting for the store's
+        lock and fsync) tells the user the lease is too short for this machine.
+        """
+        if begun + written > self.lease_s / 3:
+            print(
+                f"lease keeper of {self.worker_id}: a renewal of job {job} landed "
+                f"{begun + written:.2f} s late (begun {begun:.2f} s after it was due, written in "
+                f"{written:.2f} s) with a {self.lease_s:g} s lease; on a machine this busy "
+                "set QNF_LEASE_SECONDS higher",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def main(argv: list[str]) -> int:
