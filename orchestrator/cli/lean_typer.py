@@ -10,8 +10,12 @@ away.
   parameters of a quick command need none: an option left out arrives as ``None``, which
   typer's ``RuntimeParam.coerce`` turns into ``None`` (or ``()``) before it looks at the
   adapter, and a ``str`` parameter given a ``str`` comes back unchanged (typer's ``str``
-  adapter returns ``str(value)``; pydantic's lax ``str`` returns a ``str`` as it is). So each
-  parameter gets a ``RuntimeParam`` that builds typer's own one only for any other value.
+  adapter returns ``str(value)``; pydantic's lax ``str`` returns a ``str`` as it is), and a
+  ``Path`` parameter given a ``str`` is ``Path(value)`` (pydantic's lax ``Path``) then typer's
+  own checks (``coerce_cli_path``, given that ``Path``: it builds no adapter for one); only for a
+  value ``Path`` writes back unchanged (``str(Path(value)) == value``, not ``""`` or ``"-"``),
+  so every message typer prints names the same text. So each parameter gets a
+  ``RuntimeParam`` that builds typer's own one only for any other value.
 - **rich.markdown and rich.traceback for help.** Typer renders help through
   ``typer.rich_utils``, which imports ``rich.markdown`` (markdown-it, pygments) and
   ``rich.traceback`` (pygments, attrs) at its top (~0.1 s) but uses their classes only for
@@ -29,6 +33,7 @@ import importlib
 import sys
 import types
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = ["install"]
@@ -87,6 +92,7 @@ def _lean_help(cls: type) -> None:
 def _lean_coercion() -> None:
     import typer.core
     from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+    from typer._param_types import coerce_cli_path
 
     @dataclass(frozen=True)
     class _OnDemand(RuntimeParam):
@@ -104,6 +110,16 @@ def _lean_coercion() -> None:
                 and self.descriptor.file_annotation is None
             ):
                 return value
+            if (
+                self.descriptor.annotation is Path
+                and type(value) is str
+                and info.parser is None
+                and info.path_type is None
+                and self.descriptor.file_annotation is None
+                and value not in ("", "-")
+                and str(Path(value)) == value
+            ):  # typer's checks of the Path its adapter would make, without the adapter
+                return coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
             if not self._built:
                 self._built.append(build_runtime_param(self.descriptor))
             return self._built[0]._coerce_value(value, param=param, ctx=ctx)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     from orchestrator.config.root import RunConfig
 
@@ -113,6 +111,8 @@ def annealer_synapses(cfg: RunConfig) -> int:
     ann = cfg.spiking.annealer
     assert ann is not None
     if ann.qubo is not None:
+        import numpy as np  # here, not at the top: validating a config without one needs none
+
         _, i, j, _ = ann.qubo.entries()
         return 2 * int(np.count_nonzero(i != j))
     h = cfg.build_hamiltonian()

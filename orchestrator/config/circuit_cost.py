@@ -37,8 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from orchestrator.physics.bases import measurement_bases
 from orchestrator.physics.hamiltonian import PauliHamiltonian
-from orchestrator.physics.measurement import measurement_bases
 
 if TYPE_CHECKING:
     from orchestrator.config.root import RunConfig

@@ -20,13 +20,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
 from orchestrator.contract.strict import StrictModel
-from orchestrator.physics import fixed_linalg
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from orchestrator.config.root import RunConfig
 
 __all__ = [
@@ -101,6 +101,8 @@ class MetaEvolutionConfig(StrictModel):
 
     def covariance_matrix(self, size: int) -> np.ndarray:
         """Sigma_Q as a (size, size) array."""
+        import numpy as np  # where an array is made, not at import (design §25)
+
         if self.covariance is not None:
             return np.array(self.covariance, dtype=float)
         sigma = np.broadcast_to(np.asarray(self.sigma, dtype=float), (size,))
@@ -174,6 +176,8 @@ class LearningConfig(StrictModel):
 
     def start_angles(self, dt: float) -> np.ndarray:
         """The group angles a[l, g] to start from, shape (layers, 2)."""
+        import numpy as np
+
         if self.initial_angles is not None:
             return np.array(self.initial_angles, dtype=float)
         return np.full((self.layers, 2), dt / self.layers)
@@ -223,6 +227,10 @@ def learning_problems(cfg: RunConfig) -> list[str]:
 
 
 def _covariance_problems(covariance: list[list[float]], size: int) -> list[str]:
+    import numpy as np
+
+    from orchestrator.physics import fixed_linalg
+
     try:
         matrix = np.array(covariance, dtype=float) if covariance else np.zeros((0, 0))
     except ValueError:  # ragged rows

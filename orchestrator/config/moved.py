@@ -23,7 +23,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from orchestrator.contract.registry import plugins
+from orchestrator.contract.registry import kinds, plugin
 
 __all__ = ["migrate", "moved_problems", "without_moved"]
 
@@ -34,9 +34,9 @@ def _moved_of(raw: Mapping[str, Any], layer: str) -> Mapping[str, str]:
     """The ``moved`` table of the backend ``raw[layer]`` names ({} if none or unknown)."""
     section = raw.get(layer)
     kind = section.get("kind") if isinstance(section, Mapping) else None
-    if not isinstance(kind, str) or kind not in plugins(layer):  # reported elsewhere
+    if not isinstance(kind, str) or kind not in kinds(layer):  # reported elsewhere
         return {}
-    return plugins(layer)[kind].config.moved
+    return plugin(layer, kind).config.moved
 
 
 def moved_problems(raw: Mapping[str, Any]) -> list[str]:

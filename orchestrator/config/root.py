@@ -51,10 +51,10 @@ from orchestrator.contract.backend_config import (
 from orchestrator.contract.bounds import number_problems
 from orchestrator.contract.federation_config import FederationConfig
 from orchestrator.contract.memory_config import MemoryConfig
-from orchestrator.contract.registry import GROUPS, plugins
+from orchestrator.contract.registry import GROUPS, kinds, plugin, plugins
 from orchestrator.contract.strict import StrictModel
+from orchestrator.physics.bases import measurement_bases
 from orchestrator.physics.hamiltonian import PauliHamiltonian
-from orchestrator.physics.measurement import measurement_bases
 
 __all__ = ["RunConfig", "load_config", "load_config_text", "run_config_model", "validate_config"]
 
@@ -146,9 +146,21 @@ class RunConfig(StrictModel):
 @cache
 def run_config_model() -> type[RunConfig]:
     """``RunConfig`` with ``quantum``/``spiking`` as discriminated unions of the plugins."""
+    return _model_of(None, None)
+
+
+@cache
+def _model_of(quantum: str | None, spiking: str | None) -> type[RunConfig]:
+    """``RunConfig`` with ``quantum``/``spiking`` of the named plugins' models only, each
+    layer that names none (None) the discriminated union of all of them.
+
+    Validation builds a config's schema on first use (``StrictModel``'s ``defer_build``): a
+    model of the two backends a config names builds those two, not every plugin's
+    (docs/design.md §25).
+    """
     fields: dict[str, Any] = {}
-    for layer in ("quantum", "spiking"):
-        found = plugins(layer)
+    for layer, kind in (("quantum", quantum), ("spiking", spiking)):
+        found = plugins(layer) if kind is None else {kind: plugin(layer, kind)}
         if not found:
             raise RuntimeError(
                 f"no {layer} backend is registered (entry-point group {GROUPS[layer]}); "
@@ -222,12 +234,12 @@ def _cross_check(cfg: RunConfig) -> list[str]:
     )
     for layer in ("quantum", "spiking"):
         section = getattr(cfg, layer)
-        plugin = plugins(layer)[section.kind]
-        gone = plugin.missing()
+        named = plugin(layer, section.kind)
+        gone = named.missing()
         if gone:
             problems.append(
                 f"{layer}.kind: backend '{section.kind}' needs {', '.join(gone)}, which is not "
-                f"installed: {plugin.install}"
+                f"installed: {named.install}"
             )
     problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
     problems += annealer_problems(cfg)
@@ -255,17 +267,21 @@ def validate_config(raw: Any) -> RunConfig:
     moved = moved_problems(raw)  # a key the backend moved: its new place, then the rest
     if moved:
         raw = without_moved(raw)
-    model = run_config_model()
     unknown: list[str] = []
+    named: dict[str, str | None] = {}
     for layer in ("quantum", "spiking"):
         section = raw.get(layer)
         kind = section.get("kind") if isinstance(section, Mapping) else None
-        if kind is not None and (not isinstance(kind, str) or kind not in plugins(layer)):
-            known = ", ".join(plugins(layer))
+        named[layer] = kind if isinstance(kind, str) and kind in kinds(layer) else None
+        if kind is not None and (not isinstance(kind, str) or kind not in kinds(layer)):
+            known = ", ".join(kinds(layer))
             unknown.append(
                 f"{layer}.kind: unknown backend {kind!r}; registered here: {known} "
                 f"(a third-party backend registers in entry-point group {GROUPS[layer]})"
             )
+    # a layer that names a registered kind is validated as that kind's model alone: the errors
+    # are the union member's (format_validation_error drops the tag either way)
+    model = _model_of(named["quantum"], named["spiking"])
     try:
         cfg = model.model_validate(raw)
     except ValidationError as exc:

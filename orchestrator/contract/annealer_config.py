@@ -21,12 +21,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from orchestrator.contract.strict import StrictModel
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["MAX_QUBO_TERMS", "AnnealerConfig", "QuboConfig"]
 
@@ -105,6 +107,8 @@ class QuboConfig(StrictModel):
 
     def entries(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """(n, i, j, q) of the QUBO; ``ValueError`` for a file that does not hold one."""
+        import numpy as np  # here: a config without a QUBO is validated without numpy
+
         if self.terms is not None:
             arr = np.array(self.terms, dtype=np.float64).reshape(-1, 3)
             i, j, q = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2]
@@ -122,6 +126,7 @@ class QuboConfig(StrictModel):
 
 
 def _read_qubo_file(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import numpy as np
     import scipy.sparse as sp
 
     try:

@@ -1,4 +1,5 @@
-"""Registered implementations by name: ``plugins(group)``, the one entry-point lookup.
+"""Registered implementations by name: ``plugins(group)``, the one entry-point lookup (and
+``kinds``/``plugin``: the names alone, one plugin alone).
 
 Groups: ``qnfusion.quantum`` and ``qnfusion.spiking`` (``BackendPlugin``, defined here),
 ``qnfusion.memory`` (``contract.memory.MemoryPlugin``), ``qnfusion.federation``
@@ -32,7 +33,15 @@ if TYPE_CHECKING:
     from orchestrator.contract.memory import MemoryPlugin
     from orchestrator.contract.sweep_pool import PoolPlugin
 
-__all__ = ["GROUPS", "BackendPlugin", "BackendUnavailable", "ConformanceCase", "plugins"]
+__all__ = [
+    "GROUPS",
+    "BackendPlugin",
+    "BackendUnavailable",
+    "ConformanceCase",
+    "kinds",
+    "plugin",
+    "plugins",
+]
 
 Layer = Literal["quantum", "spiking"]
 Group = Literal["quantum", "spiking", "memory", "federation", "sweep"]
@@ -152,14 +161,51 @@ def plugins(group: Group) -> dict[str, Any]:
     """
     found: dict[str, ImplementationPlugin] = {}
     for ep in importlib.metadata.entry_points(group=GROUPS[group]):
-        plugin = ep.load()
-        if not isinstance(plugin, ImplementationPlugin) or (plugin.group, plugin.kind) != (
-            group,
-            ep.name,
-        ):
-            raise TypeError(
-                f"entry point {ep.name} = {ep.value} in {GROUPS[group]} is not a {group} "
-                f"plugin of kind '{ep.name}'"
-            )
-        found[ep.name] = plugin
+        found[ep.name] = _checked(group, ep)
     return dict(sorted(found.items()))
+
+
+def _checked(group: Group, ep: importlib.metadata.EntryPoint) -> Any:
+    plugin = ep.load()
+    if not isinstance(plugin, ImplementationPlugin) or (plugin.group, plugin.kind) != (
+        group,
+        ep.name,
+    ):
+        raise TypeError(
+            f"entry point {ep.name} = {ep.value} in {GROUPS[group]} is not a {group} "
+            f"plugin of kind '{ep.name}'"
+        )
+    return plugin
+
+
+@cache
+def _entries() -> dict[str, dict[str, importlib.metadata.EntryPoint]]:
+    """Every qnfusion group's entry points by name, from one scan of the installed
+    distributions (a later entry of a name wins, as in ``plugins``)."""
+    found = importlib.metadata.entry_points()
+    return {
+        group: {ep.name: ep for ep in found.select(group=name)} for group, name in GROUPS.items()
+    }
+
+
+def kinds(group: Group) -> tuple[str, ...]:
+    """The kinds registered in ``qnfusion.<group>`` (sorted), without loading any plugin."""
+    return tuple(sorted(_entries()[group]))
+
+
+@overload
+def plugin(group: Layer, kind: str) -> BackendPlugin: ...
+@overload
+def plugin(group: Literal["memory"], kind: str) -> MemoryPlugin: ...
+@overload
+def plugin(group: Literal["federation"], kind: str) -> EnginePlugin: ...
+@overload
+def plugin(group: Literal["sweep"], kind: str) -> PoolPlugin: ...
+
+
+@cache
+def plugin(group: Group, kind: str) -> Any:
+    """``plugins(group)[kind]``, loading that plugin's module only (validation of a config
+    loads the two backends it names, not every one installed: docs/design.md §25).
+    ``KeyError`` for a kind not in ``kinds(group)``; ``TypeError`` as ``plugins``."""
+    return _checked(group, _entries()[group][kind])

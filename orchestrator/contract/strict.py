@@ -27,10 +27,14 @@ __all__ = ["StrictModel"]
 class StrictModel(BaseModel):
     """Base of every config model: unknown keys, NaN and infinities are errors; every number
     field, however it was written, keeps the bounds of ``orchestrator.contract.bounds`` (a
-    quoted number or a boolean is refused there, ``-0.0`` becomes ``0.0``)."""
+    quoted number or a boolean is refused there, ``-0.0`` becomes ``0.0``).
+
+    ``defer_build``: a model's validator is built on its first use, not when its module is
+    imported, so a process builds only the models it validates with (``qnf validate`` of a
+    config: the run's model of the two backends it names; docs/design.md §25)."""
 
     model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True
+        extra="forbid", allow_inf_nan=False, frozen=True, validate_default=True, defer_build=True
     )
 
     OMITTED_AT: ClassVar[Mapping[str, Any]] = {}

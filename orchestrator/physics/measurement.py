@@ -44,6 +44,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from orchestrator.physics.bases import measurement_bases
 from orchestrator.physics.fixed_order import sum_of_products
 from orchestrator.physics.hamiltonian import PauliHamiltonian, PauliTerm
 from orchestrator.physics.statevector import StatevectorEstimator
@@ -62,40 +63,6 @@ __all__ = [
 def covers(basis: str, term: PauliTerm) -> bool:
     """Whether measuring in ``basis`` (one letter per qubit) reads ``term``."""
     return all(basis[q] == p for p, q in zip(term.paulis, term.qubits))
-
-
-_CODE = {"X": 1, "Y": 2, "Z": 3}
-_LETTER = np.array(list("ZXYZ"))  # code -> letter of the basis; 0 (unset) measures Z
-
-
-def measurement_bases(h: PauliHamiltonian) -> tuple[str, ...]:
-    """Z^n, X^n, Y^n, then one qubit-wise-commuting basis per group of mixed terms.
-
-    Greedy, in term order: a term all of one letter is read by Z^n, X^n or Y^n; any other
-    joins the first group whose letters agree with it on its qubits, else starts a group; a
-    group's basis measures Z where no term of it acts. The groups are rows of a small array
-    (0 unset, 1 X, 2 Y, 3 Z), so each term is checked against every group at once: 8,000
-    terms on 30 qubits in 0.1 s, where a dict per group took seconds.
-    """
-    n = h.n_qubits
-    groups = np.zeros((8, n), dtype=np.int8)
-    count = 0
-    for term in h.terms:
-        if len(set(term.paulis)) <= 1:  # the identity, or read by Z^n, X^n or Y^n
-            continue
-        qubits = np.fromiter(term.qubits, dtype=np.intp, count=len(term.qubits))
-        codes = np.fromiter((_CODE[p] for p in term.paulis), dtype=np.int8, count=len(qubits))
-        seen = groups[:count, qubits]
-        fits = np.flatnonzero(((seen == 0) | (seen == codes)).all(axis=1))
-        if fits.size:
-            groups[fits[0], qubits] = codes
-            continue
-        if count == len(groups):
-            groups = np.concatenate([groups, np.zeros_like(groups)])
-        groups[count, qubits] = codes
-        count += 1
-    mixed = ["".join(row) for row in _LETTER[groups[:count]]]
-    return ("Z" * n, "X" * n, "Y" * n, *mixed)
 
 
 def _signs(samples: np.ndarray) -> np.ndarray:

@@ -39,8 +39,13 @@ def show(
     color: Color = Color.red,
     label: Annotated[Optional[str], typer.Option("--label")] = None,
     flag: bool = False,
+    where: Annotated[Optional[Path], typer.Option("--where")] = None,
+    folder: Annotated[Optional[Path], typer.Option("--folder", file_okay=False)] = None,
 ) -> None:
-    print(repr((name, path, count, ratio, tag, color, label, flag)))
+    print(repr((name, path, count, ratio, tag, color, label, flag, where, folder)))
+@app.command()
+def config(config: Path) -> None:
+    print(repr(config))
 @app.command()
 def other() -> None:
     pass
@@ -55,6 +60,15 @@ ARGVS = [
     ["show", "erin", "--count", "three"],
     ["show", "frank", "--path", "no/such/file"],
     ["show", "grace", "--color", "green"],
+    ["show", "heidi", "--where", "configs/demo.yaml", "--folder", "configs"],
+    ["show", "ivan", "--where", "./configs//x", "--folder", "pyproject.toml"],
+    ["show", "judy", "--folder", "./pyproject.toml"],
+    ["show", "ken", "--path", "./no/such"],
+    ["config", "configs/demo.yaml"],
+    ["config", "no/such.yaml"],
+    ["config", ""],
+    ["config", "-"],
+    ["config", "a/../b/"],
     ["show"],
     ["show", "--help"],
     ["--help"],

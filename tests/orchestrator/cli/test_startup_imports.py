@@ -105,6 +105,28 @@ def test_help_jobs_status_import_no_pydantic_and_no_markdown(name, tmp_path) -> 
     assert modules.isdisjoint(NOT_ON_THE_QUICKEST), sorted(modules & set(NOT_ON_THE_QUICKEST))
 
 
+def test_validate_imports_no_numpy_and_only_the_named_backends(tmp_path) -> None:
+    """`qnf validate` of the demo (aer + brian2) loads no numpy and no other backend's config
+    module (the plugins it does not name stay unloaded; docs/design.md §25)."""
+    probe = PROBE.replace(
+        "sorted({{m.split(\".\")[0] for m in sys.modules}})", "sorted(sys.modules)"
+    )
+    assert probe != PROBE
+    report = tmp_path / "modules.json"
+    env = {**os.environ, "QNF_HOME": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, "-c", probe.format(prelude="", report=str(report)),
+         json.dumps(["validate", "configs/demo.yaml"])],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    data = json.loads(report.read_text())
+    modules = set(data["modules"])
+    assert data["code"] in (0, None)
+    assert not {m for m in modules if m.split(".")[0] == "numpy"}
+    configs = {m for m in modules if m.startswith("backends.") and m.endswith(".config")}
+    assert configs == {"backends.quantum.aer.config", "backends.neuromorphic.brian2.config"}
+
+
 def test_importing_the_cli_app_loads_no_numpy_or_config_models(tmp_path) -> None:
     """Registering the commands costs only typer and rich: the commands import the rest."""
     code = (
