@@ -6,6 +6,7 @@ process (so ``ru_maxrss`` is that size's own peak).
     .venv/bin/python bench/scale_statevector.py ibm 16 32 64 127          # IBM per-tick work
     .venv/bin/python bench/scale_statevector.py statevector 28 --json bench/results/x.json
     .venv/bin/python bench/scale_statevector.py threads 24 26 --rounds 3  # issue 25 item 2
+    .venv/bin/python bench/scale_statevector.py threads 24 --base b5e3f08  # and main's estimator
 
 Rows (one JSON line per size on stdout, a table at the end):
 
@@ -23,7 +24,10 @@ Rows (one JSON line per size on stdout, a table at the end):
   each in its own fresh process, the three alternating for ``--rounds`` rounds (a shared
   machine's load falls on all three alike); medians of the per-round medians, the ratios of
   each loop to Aer alone (target: threaded <= 1.15) and the 1-minute load average
-  (``os.getloadavg``) at the start of every process.
+  (``os.getloadavg``) at the start of every process. ``--base REV`` adds a fourth arm: the
+  loop (every CPU) with the estimator module ``orchestrator/physics/statevector.py`` of git
+  revision REV (side by side with today's, same bits, other speed). Beside each arm's wall
+  seconds per tick: its process CPU seconds per tick (every thread's), and the loops' Aer call.
 - ``mps n``: a TFIM chain (J = 1, h = 0.5, dt 0.1, one Suzuki-2 step), Aer
   ``matrix_product_state``, 1024 shots x 3 bases, through ``execute``: weakly entangling (a
   product state evolved for 0.1 each tick).
@@ -88,10 +92,12 @@ def run_loop(cfg: Any) -> dict[str, Any]:
     from orchestrator.run.runner import execute
 
     stamps: list[float] = []
+    cpu: list[float] = []
     inside: list[float] = []
 
     def on_tick(record: Any, done: int, total: int) -> None:
         stamps.append(time.perf_counter())
+        cpu.append(time.process_time())
         inside.append(record.quantum.seconds)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,16 +107,36 @@ def run_loop(cfg: Any) -> dict[str, Any]:
         "status": result.status,
         "tick_s": float(np.median(ticks)),
         "ticks_s": [round(float(t), 4) for t in ticks],
+        "tick_cpu_s": float(np.median(np.diff(cpu))),
         "aer_in_loop_s": float(np.median(inside[1:])),
     }
 
 
-def child_statevector(n: int, ticks: int, alone: bool, workers: int = 0) -> dict[str, Any]:
-    cfg = ring_config(n, ticks)
-    if workers:  # the estimators' thread count (0: the default, every CPU)
-        from orchestrator.physics import statevector
+def base_estimator(path: str) -> Any:
+    """The estimator module stored at ``path`` (another revision's statevector.py), put in
+    place of today's in the loop."""
+    import importlib.util
 
-        statevector.available_cpus = lambda: workers  # type: ignore[assignment]
+    from orchestrator.run import loop
+
+    spec = importlib.util.spec_from_file_location("base_statevector", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["base_statevector"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    loop.StatevectorEstimator = module.StatevectorEstimator  # type: ignore[attr-defined]
+    return module
+
+
+def child_statevector(
+    n: int, ticks: int, alone: bool, workers: int = 0, base: str | None = None
+) -> dict[str, Any]:
+    cfg = ring_config(n, ticks)
+    from orchestrator.physics import statevector
+
+    modules = [statevector] if base is None else [base_estimator(base)]
+    if workers:  # the estimators' thread count (0: the default, every CPU)
+        for module in modules:
+            module.available_cpus = lambda: workers  # type: ignore[attr-defined]
     if not alone:
         import brian2  # noqa: F401  (the run's imports, in the baseline)
         import qiskit_aer  # noqa: F401
@@ -126,15 +152,18 @@ def child_statevector(n: int, ticks: int, alone: bool, workers: int = 0) -> dict
     request = initial_preparation(cfg, n)
     base = peak_gib()
     calls = []
+    cpu = []
     for k in range(ticks):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = backend.execute([request], k)
         calls.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         del result  # the loop does not keep the previous tick's amplitudes either
     return {
         "n": n,
         "base_gib": base,
         "aer_alone_s": float(np.median(calls[1:] if len(calls) > 1 else calls)),
+        "aer_alone_cpu_s": float(np.median(cpu[1:] if len(cpu) > 1 else cpu)),
         "calls_s": [round(c, 4) for c in calls],
     }
 
@@ -254,12 +283,16 @@ def child_ibm(n: int, ticks: int) -> dict[str, Any]:
     }
 
 
-def spawn(kind: str, n: int, ticks: int, alone: bool = False, workers: int = 0) -> dict[str, Any]:
+def spawn(
+    kind: str, n: int, ticks: int, alone: bool = False, workers: int = 0, base: str | None = None
+) -> dict[str, Any]:
     args = [sys.executable, __file__, "--child", kind, str(n), str(ticks)]
     if alone:
         args.append("--alone")
     if workers:
         args += ["--workers", str(workers)]
+    if base is not None:
+        args += ["--base", base]
     out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
     if out.returncode != 0:
         return {"n": n, "error": out.stderr.strip().splitlines()[-1:]}
@@ -272,23 +305,51 @@ def default_ticks(kind: str, n: int) -> int:
     return 6
 
 
-def threads(sizes: list[int], ticks: int | None, rounds: int) -> list[dict[str, Any]]:
-    """Issue 25 item 2: loop (estimators on 1 thread), loop (every CPU), Aer alone, alternating."""
+def base_file(rev: str) -> str:
+    """``orchestrator/physics/statevector.py`` of git revision ``rev``, in a temporary file."""
+    text = subprocess.run(
+        ["git", "show", f"{rev}:orchestrator/physics/statevector.py"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / "base_statevector.py"
+    path.write_text(text)
+    return str(path)
+
+
+def threads(
+    sizes: list[int], ticks: int | None, rounds: int, base: str | None = None
+) -> list[dict[str, Any]]:
+    """Issue 25 item 2: loop (estimators on 1 thread), loop (every CPU), Aer alone, alternating
+    (and the loop with revision ``base``'s estimator, every CPU)."""
     import os
 
-    arms = {"loop_1_thread": (False, 1), "loop_all_cpus": (False, 0), "aer_alone": (True, 0)}
+    arms: dict[str, tuple[bool, int, str | None]] = {
+        "loop_1_thread": (False, 1, None),
+        "loop_all_cpus": (False, 0, None),
+        "aer_alone": (True, 0, None),
+    }
+    if base is not None:
+        arms["base_all_cpus"] = (False, 0, base_file(base))
     rows = []
     for n in sizes:
         count = ticks or default_ticks("statevector", n)
         seen: dict[str, list[float]] = {arm: [] for arm in arms}
+        cpu: dict[str, list[float]] = {arm: [] for arm in arms}
+        aer: dict[str, list[float]] = {arm: [] for arm in arms if not arms[arm][0]}
         loads: list[float] = []
         for _ in range(rounds):
-            for arm, (alone, workers) in arms.items():
+            for arm, (alone, workers, path) in arms.items():
                 loads.append(os.getloadavg()[0])
-                out = spawn("statevector", n, count, alone=alone, workers=workers)
+                out = spawn("statevector", n, count, alone=alone, workers=workers, base=path)
                 if "error" in out:
                     raise SystemExit(f"{arm} n={n}: {out['error']}")
                 seen[arm].append(out["aer_alone_s"] if alone else out["tick_s"])
+                cpu[arm].append(out["aer_alone_cpu_s"] if alone else out["tick_cpu_s"])
+                if not alone:
+                    aer[arm].append(out["aer_in_loop_s"])
         med = {arm: float(np.median(v)) for arm, v in seen.items()}
         row = {
             "n": n,
@@ -297,11 +358,17 @@ def threads(sizes: list[int], ticks: int | None, rounds: int) -> list[dict[str, 
             "cpus": len(os.sched_getaffinity(0)),
             **{f"{arm}_s": med[arm] for arm in arms},
             **{f"{arm}_rounds_s": [round(x, 3) for x in v] for arm, v in seen.items()},
+            **{f"{arm}_cpu_s": float(np.median(v)) for arm, v in cpu.items()},
+            **{f"{arm}_rounds_cpu_s": [round(x, 3) for x in v] for arm, v in cpu.items()},
+            **{f"{arm}_aer_in_loop_s": float(np.median(v)) for arm, v in aer.items()},
             "one_thread_over_aer": med["loop_1_thread"] / med["aer_alone"],
             "all_cpus_over_aer": med["loop_all_cpus"] / med["aer_alone"],
             "all_cpus_over_one_thread": med["loop_all_cpus"] / med["loop_1_thread"],
             "load_1min": [round(x, 2) for x in loads],
         }
+        if base is not None:
+            row["base_over_aer"] = med["base_all_cpus"] / med["aer_alone"]
+            row["all_cpus_over_base"] = med["loop_all_cpus"] / med["base_all_cpus"]
         print(json.dumps(row), flush=True)
         rows.append(row)
     head = f"{'n':>3} {'1 thread s':>10} {'all CPUs s':>10} {'Aer alone s':>11}"
@@ -313,6 +380,13 @@ def threads(sizes: list[int], ticks: int | None, rounds: int) -> list[dict[str, 
             f"{r['all_cpus_over_aer']:>8.2f} {r['all_cpus_over_one_thread']:>8.2f}  "
             f"{min(r['load_1min']):.1f}-{max(r['load_1min']):.1f}"
         )
+        cpus = "  ".join(f"{arm} {r[arm + '_cpu_s']:.3f}" for arm in arms)
+        print(f"    CPU s per tick: {cpus}")
+        if base is not None:
+            print(
+                f"    base (every CPU) {r['base_all_cpus_s']:.3f} s, {r['base_over_aer']:.2f} x "
+                f"Aer alone; today / base {r['all_cpus_over_base']:.2f}"
+            )
     return rows
 
 
@@ -323,9 +397,12 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=3, help="threads: alternating rounds")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--base", default=None, help="threads: also the loop with this git revision's estimator"
+    )
     args = parser.parse_args()
     if args.kind == "threads":
-        rows = threads(args.sizes, args.ticks, args.rounds)
+        rows = threads(args.sizes, args.ticks, args.rounds, args.base)
         if args.json is not None:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({"kind": "threads", "rows": rows}, indent=1))
@@ -357,9 +434,9 @@ def main() -> None:
         args.json.write_text(json.dumps({"kind": args.kind, "rows": rows}, indent=1))
 
 
-def child(kind: str, n: int, ticks: int, alone: bool, workers: int) -> None:
+def child(kind: str, n: int, ticks: int, alone: bool, workers: int, base: str | None) -> None:
     if kind == "statevector":
-        row = child_statevector(n, ticks, alone, workers)
+        row = child_statevector(n, ticks, alone, workers, base)
     elif kind == "mps":
         row = child_mps(n, ticks)
     else:
@@ -372,6 +449,7 @@ def child(kind: str, n: int, ticks: int, alone: bool, workers: int) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 0
-        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), "--alone" in sys.argv, workers)
+        base = sys.argv[sys.argv.index("--base") + 1] if "--base" in sys.argv else None
+        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), "--alone" in sys.argv, workers, base)
     else:
         main()
