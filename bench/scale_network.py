@@ -97,8 +97,9 @@ def _children_cpu() -> float:
 
 
 def _read_newest(config, run_dir: Path, path: Path) -> float:
-    """Seconds to read the newest checkpoint file back (a resume's first read): decode a
-    chain of deltas, or replay a replay record's drives through a fresh Brian2 network."""
+    """Seconds to read a checkpoint file back (a resume's read): the newest replay record
+    (its drives replayed through a fresh Brian2 network, build included), else the newest
+    file (a chain of deltas decoded)."""
     from orchestrator.record import checkpoint
     from orchestrator.record.ledger import read_blocks
     from orchestrator.run.replay import NetworkReplay
@@ -140,7 +141,8 @@ def one_loop(n: int, ticks: int, every: int, fmt: str) -> dict:
         result = execute(config, run_dir, hooks=RunHooks(on_tick=on_tick), draw_report=False)
         wall = time.perf_counter() - start
         ckpts = sorted((run_dir / "checkpoints").glob("*.ckpt"))
-        read_s = _read_newest(config, run_dir, ckpts[-1]) if ckpts else 0.0
+        records = [p for p in ckpts if p.read_bytes()[:8] == b"QNFCKPR1"]  # replay records
+        read_s = _read_newest(config, run_dir, (records or ckpts)[-1]) if ckpts else 0.0
         size = _du(run_dir)
         ledger = (run_dir / "ledger.sqlite").stat().st_size
         ckpt = ckpts[-1].stat().st_size if ckpts else 0
@@ -228,7 +230,7 @@ def _row(r: dict) -> str:
     if r["mode"].startswith("loop"):
         extra += (
             f" | cpu {r['cpu_s_per_tick'] * 1e3:8.1f} ms/tick (loop), writer "
-            f"{r['writer_cpu_s_per_tick'] * 1e3:8.1f} ms/tick | read newest "
+            f"{r['writer_cpu_s_per_tick'] * 1e3:8.1f} ms/tick | read back "
             f"{r['read_newest_s']:6.2f} s | load {_load()}"
         )
     return (
