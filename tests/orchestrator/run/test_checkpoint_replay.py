@@ -190,3 +190,24 @@ def test_reverts_with_replay_records_resume_to_the_same_root(tmp_path) -> None:
     run_dir = tmp_path / "run"
     _crashed_run(config, run_dir, f"after-commit:{reverts[0] + 2}")
     assert resume(run_dir, draw_report=False).final_root == reference.final_root
+
+
+def test_a_backend_that_does_not_declare_replay_keeps_deltas(tmp_path, monkeypatch) -> None:
+    """The capability is data: a backend whose config does not declare ``replay`` gets no
+    replay record even with ``checkpoint.replay: true``; its checkpoints are stored as deltas
+    (and the same run: the same metrics)."""
+    from backends.neuromorphic.brian2.config import Brian2Config
+    from orchestrator.contract.backend_config import SpikingCapabilities
+
+    config = _plastic_yaml(tmp_path, replay=True)
+    asked = execute(load_config(config), tmp_path / "asked", draw_report=False)
+    monkeypatch.setattr(
+        Brian2Config, "capabilities", lambda self: SpikingCapabilities(replay=False)
+    )
+    run_dir = tmp_path / "run"
+    result = execute(load_config(config), run_dir, draw_report=False)
+    assert result.status == "completed" and not _records(run_dir)
+    stored = [p.read_bytes() for p in (run_dir / "checkpoints").glob("*.ckpt")]
+    assert any(checkpoint_delta.base_name(data) is not None for data in stored)
+    assert _records(asked.run_dir)  # the same config on a backend that declares it
+    assert (run_dir / "metrics.csv").read_text() == (asked.run_dir / "metrics.csv").read_text()
