@@ -17,19 +17,19 @@ H psi without a matrix. A Pauli string P with X/Y on the bits of x and Z/Y on th
 so (H psi)_i = sum over distinct flip masks m of H_m(i) psi_{i XOR m}, with H_m(i) the sum of
 c_t <i|P_t|i XOR m> over the terms with flip mask m.
 
-Summation order (issue 26: the same bits on every machine). Before issue 10, <H> was
-``vdot(psi, H_csr @ psi)`` with H_csr the sum of the terms' sparse Kronecker products in term
-order. That fixed the roundings of H psi: H_m(i) is the sequential sum, in term order, of c_t
-times a value in {+-1, +-i} (exact), and row i of the product is the sequential sum over its
-columns j = i XOR m in ascending j of H_m(i) psi_j. Here H_m(i) is summed in the same term
-order, and the masks are added to row i in ascending i XOR m: that order is a walk of the
-binary trie of the masks, where at a node splitting on bit b the half with bit b equal to bit
-b of i comes first. ``_schedule`` flattens the walk into a list of additions, each restricted
-to the rows whose bits agree with a few conditions (a strided view of the block, no gather);
-the smaller half of every split is the one added twice, on complementary rows, so each mask is
-added exactly once per row. Every product H_m(i) psi_j has one exactly zero part (entries all
-real or all imaginary) or is formed from real products, so no fused multiply-add changes it.
-Within a block of 2^c amplitudes, H psi is therefore the sparse product's bit for bit.
+Summation order (issue 26: the same bits on every machine). Before issue 10, <H> was ``vdot(psi,
+H_csr @ psi)`` with H_csr the sum of the terms' sparse Kronecker products in term order. That fixed
+the roundings of H psi: H_m(i) is the sequential sum, in term order, of c_t times a value in {+-1,
++-i} (exact), and row i of the product is the sequential sum over its columns j = i XOR m in
+ascending j of H_m(i) psi_j. Here H_m(i) is summed in the same term order, and the masks are added
+to row i in ascending i XOR m: that order is a walk of the binary trie of the masks, where at a node
+splitting on bit b the half with bit b equal to bit b of i comes first. ``_schedule`` flattens the
+walk into a list of additions, each restricted to the rows whose bits agree with a few conditions (a
+strided view; rows in short runs are gathered first, ``block_work``); the smaller half of every
+split is the one added twice, on complementary rows, so each mask is added exactly once per row.
+Every product H_m(i) psi_j has one exactly zero part (entries all real or all imaginary) or is
+formed from real products, so no fused multiply-add changes it. Within a block of 2^c amplitudes, H
+psi is therefore the sparse product's bit for bit.
 
 The dot products are NOT BLAS calls (``np.vdot`` is OpenBLAS's ``zdotc``, whose kernel, picked
 per CPU, decides its roundings: issue 26). Each is a sum of products in numpy's einsum loop
@@ -40,29 +40,21 @@ products re*re, im*im of psi and H psi; |psi_i|^2 = re^2 + im^2; <Z_q> = sum_i |
 Blocks' partial results are summed in block order, so a register split into more blocks gives
 the same numbers to ~1e-15 relative, not bit for bit.
 
-Threads (issue 25: every core, bits unchanged). A block's results (its part of <H>, of H_coh,
-of each <Z_q> and rho_q[0,1]) depend on that block and the amplitudes it reads only, so blocks
-are computed in threads (numpy releases the GIL inside each ufunc and einsum loop), each thread
-with its own work arrays, a contiguous run of blocks at a time; the partial results are then
-summed in block order, the serial loop's own order: the same bits whatever the thread count
-(a test compares 1 and several threads bit for bit). ``workers`` defaults to the CPUs this
-process may use (``os.sched_getaffinity``); a register under 2^18 amplitudes runs on the
-calling thread.
-
-Short runs (issue 25). A step or a half whose rows are selected by a low bit q < 5 comes in
-contiguous runs of 2^q amplitudes, and numpy's loops pay a call per run; those rows are
-gathered into contiguous arrays (each run copied as one opaque item), the step's elementwise
-product and sum done there, and the rows scattered back: copies and the same elementwise
-operations on the same values, so the same bits.
+Threads (issue 25: every core, bits unchanged). A block's results (its part of <H>, of H_coh, of
+each <Z_q> and rho_q[0,1]) depend on that block and the amplitudes it reads only, so blocks are
+computed in threads (numpy releases the GIL inside each ufunc and einsum loop), each thread with its
+own work arrays, a contiguous run of blocks at a time; the partial results are then summed in block
+order, the serial loop's own order: the same bits whatever the thread count (a test compares 1 and
+several threads bit for bit). ``workers`` defaults to the CPUs this process may use
+(``os.sched_getaffinity``); a register under 2^18 amplitudes runs on the calling thread.
 
 Memory: the amplitudes are only read, through views. The estimator keeps work arrays of one
-block per thread (accumulator, scratch product, gathered rows and amplitudes, squares, |psi|^2),
-the +-1 sign vectors of the low
-Z-masks in use and of each low qubit (c 2^c entries), and the entries H_m that do not depend
-on the block: a few tens of MiB at c = 16 whatever n is (plus 2^c entries per distinct low
-Z-mask). A call allocates at
-most a few more block-sized temporaries (H_m entries that depend on the block, the p > 0
-selection).
+block per thread (``orchestrator.physics.block_work``: accumulator, scratch product, gathered
+rows in short runs, squares, |psi|^2), the +-1 sign vectors of the low Z-masks in use and of
+each low qubit (c 2^c entries), and the entries H_m that do not depend on the block: a few
+tens of MiB at c = 16 whatever n is (plus 2^c entries per distinct low Z-mask). A call
+allocates at most a few more block-sized temporaries (H_m entries that depend on the block,
+the p > 0 selection).
 """
 
 from __future__ import annotations
@@ -79,6 +71,7 @@ import numpy as np
 from orchestrator.physics.block_schedule import Term as _Term
 from orchestrator.physics.block_schedule import parity as _parity
 from orchestrator.physics.block_schedule import schedule as _schedule
+from orchestrator.physics.block_work import BlockWork, copy_runs, gather, short_runs
 from orchestrator.physics.fixed_order import sum_of_products as _sum_of_products
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
@@ -101,10 +94,6 @@ PARALLEL_AMPLITUDES = 1 << 18
 """Registers smaller than this (n < 18: a few ms an estimate) stay on the calling thread: the
 threads' start costs more than they save there."""
 
-SHORT_RUN = 32
-"""Strided views whose contiguous runs are shorter than this (a bit below 5 selects them) are
-copied run by run as single items (measured 2 to 5 x faster than numpy's per-run loop)."""
-
 BLOCKS_PER_TASK = 8
 """Blocks handed to a thread at a time: long enough runs to keep the GIL's hand-offs rare,
 short enough that a thread slowed by a busy machine does not hold back the others."""
@@ -122,48 +111,6 @@ class ExactEstimates:
     bloch: np.ndarray
     energy: float
     entropy: float
-
-
-@final
-class _Work:
-    """One thread's work arrays over a block of 2^c amplitudes (reused, no allocation per step)."""
-
-    def __init__(self, c: int) -> None:
-        self.acc = np.zeros(1 << c, dtype=np.complex128)
-        self.scratch = np.empty(1 << c, dtype=np.complex128)
-        self.rows = np.empty(1 << c, dtype=np.complex128)  # gathered rows of a step
-        self.source = np.empty(1 << c, dtype=np.complex128)  # gathered amplitudes of a step
-        self.sq = np.empty(2 << c)  # products of interleaved (re, im) pairs
-        self.half = np.empty((2, 1 << (c - 1)), dtype=np.complex128)  # the two halves of a q
-        self.half_pairs = self.half.view(np.float64).reshape(2, -1, 2)
-        self.p = np.empty(1 << c)
-
-
-def _short_runs(view: np.ndarray) -> bool:
-    """A strided view in contiguous runs of fewer than ``SHORT_RUN`` complex amplitudes."""
-    return (
-        view.ndim > 1
-        and view.shape[-1] < SHORT_RUN
-        and view.strides[-1] == view.itemsize
-        and not view.flags.c_contiguous
-    )
-
-
-def _copy_runs(to: np.ndarray, source: np.ndarray) -> None:
-    """``np.copyto(to, source)`` for arrays of one shape whose last axes are contiguous: each
-    run of the last axis copied as one opaque item (numpy loops once per run otherwise)."""
-    if source.strides[-1] != source.itemsize or to.strides[-1] != to.itemsize:
-        np.copyto(to, source)  # a reversed or strided last axis: numpy's own loop
-        return
-    run = np.dtype((np.void, source.shape[-1] * source.itemsize))
-    np.copyto(to.view(run), source.view(run))
-
-
-def _gather(view: np.ndarray, buffer: np.ndarray) -> np.ndarray:
-    """``view``'s values in a contiguous array of its shape (the start of ``buffer``)."""
-    out = buffer[: view.size].reshape(view.shape)
-    _copy_runs(out, view)
-    return out
 
 
 @dataclass(frozen=True)
@@ -224,8 +171,8 @@ class StatevectorEstimator:
         self._signs = {z: self._sign_vector(local, z) for z in zs}
         self.workers = max(1, available_cpus() if workers is None else workers)
         # one set of block work arrays per thread that may run at once, reused across calls
-        self._work: SimpleQueue[_Work] = SimpleQueue()
-        self._work.put(_Work(c))
+        self._work: SimpleQueue[BlockWork] = SimpleQueue()
+        self._work.put(BlockWork(c))
         self._made = 1
         # per low qubit q (rows): 1 - 2 bit_q(l) over the block's indices l
         low_q = np.arange(c, dtype=np.int64)[:, None]
@@ -306,7 +253,7 @@ class StatevectorEstimator:
                 self._work.put(work)
             return
         while self._made < threads:  # work arrays for every thread that may run at once
-            self._work.put(_Work(self.c))
+            self._work.put(BlockWork(self.c))
             self._made += 1
         with ThreadPoolExecutor(threads, thread_name_prefix="statevector") as pool:
             for done in pool.map(lambda run: self._run(blocks, run), runs):
@@ -319,7 +266,7 @@ class StatevectorEstimator:
         finally:
             self._work.put(work)
 
-    def _block(self, blocks: np.ndarray, h: int, work: _Work) -> _BlockPart:
+    def _block(self, blocks: np.ndarray, h: int, work: BlockWork) -> _BlockPart:
         """Block h's part of every sum (the serial loop's body, with ``work``'s arrays)."""
         n, c = self.n, self.c
         block = blocks[h]
@@ -335,8 +282,8 @@ class StatevectorEstimator:
         for q in range(c):
             # the halves bit q = 0 / 1, copied out (a strided view is slow to sum over)
             halves = block.reshape(1 << (c - 1 - q), 2, 1 << q)
-            _copy_runs(half0.reshape(halves.shape[0], -1), halves[:, 0, :])
-            _copy_runs(half1.reshape(halves.shape[0], -1), halves[:, 1, :])
+            copy_runs(half0.reshape(halves.shape[0], -1), halves[:, 0, :])
+            copy_runs(half1.reshape(halves.shape[0], -1), halves[:, 1, :])
             rho_low.append(self._cross(work.half_pairs[1], work.half_pairs[0]))
         positive = p[p > 0]
         entropy = _sum_of_products(positive, np.log(positive))
@@ -361,7 +308,7 @@ class StatevectorEstimator:
         im = _sum_of_products(a[..., 0], b[..., 1]) - _sum_of_products(a[..., 1], b[..., 0])
         return complex(re, im)
 
-    def _h_times(self, blocks: np.ndarray, h: int, work: _Work) -> np.ndarray:
+    def _h_times(self, blocks: np.ndarray, h: int, work: BlockWork) -> np.ndarray:
         """Rows h * 2^c ... of H psi, summed in the sparse-matrix path's order."""
         acc = work.acc
         acc.fill(0)
@@ -380,12 +327,12 @@ class StatevectorEstimator:
                 parts = entry if isinstance(entry, tuple) else (entry,)
                 entry_rows = [np.reshape(e, step.shape)[step.rows] for e in parts]
             rows = view
-            if _short_runs(view):
+            if short_runs(view):
                 # rows in short runs (a low bit selects them): the rows and their operands
                 # gathered into contiguous arrays first, the sum scattered back (copies of
                 # whole runs, elementwise arithmetic in between: the same bits)
-                rows = _gather(view, work.rows)
-                source = _gather(source, work.source)
+                rows = gather(view, work.rows)
+                source = gather(source, work.source)
                 if entry_rows is not None:
                     entry_rows = [np.ascontiguousarray(e) for e in entry_rows]
             if isinstance(entry, tuple):  # complex entries: each real product rounded as in C
@@ -401,7 +348,7 @@ class StatevectorEstimator:
                     np.multiply(entry_rows[0], source, out=prod)
             np.add(rows, prod, out=rows)
             if rows is not view:
-                _copy_runs(view, rows)
+                copy_runs(view, rows)
         return acc
 
     def _entries(self, h: int, m: int) -> _Entries:
