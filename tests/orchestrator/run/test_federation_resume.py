@@ -8,9 +8,7 @@ while the nodes run their ticks after the last round, and between the ``end`` bl
 summary.json. The last resume must end with the federation root and every node's root of a run
 never interrupted. A signal to the process group (SIGINT, as Ctrl+C sends it; SIGTERM and SIGHUP)
 stops the run at the round's end with everything committed, exit 128 + N; ``qnf resume``
-finishes it to the same roots. The killed and signalled runs are real processes (the process
-is what is tested); the resumes that finish them and the refusals run in this process, the same
-command through ``CliRunner`` (one interpreter start fewer each; design §26).
+finishes it to the same roots.
 """
 
 from __future__ import annotations
@@ -25,9 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from orchestrator.cli import app
 from orchestrator.config import load_config
 from orchestrator.record.ledger import LedgerError, read_blocks
 from orchestrator.record.verify import verify
@@ -35,7 +31,6 @@ from orchestrator.run.federation import run_federation
 from tests.federated import write_federation
 
 NODES = ("n0", "n1", "n2")
-runner = CliRunner()
 # node ledgers: 0 genesis; per round two ticks then the consensus block (3, 6, 9, 12); tick 8
 # after the last round is block 13. Federation ledger: 0 genesis, rounds 1-4, 5 end.
 CRASHES = (
@@ -94,8 +89,8 @@ def test_kill_9_anywhere_then_resume_ends_with_the_uninterrupted_roots(
             command, env=dict(os.environ, QNF_CRASH_AT=crash), capture_output=True, text=True
         )
         assert done.returncode == -signal.SIGKILL, (crash, done.stdout, done.stderr)
-    done = runner.invoke(app, ["resume", str(out)])
-    assert done.exit_code == 0, done.output
+    done = subprocess.run(_qnf("resume", str(out)), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     assert "status:        completed" in done.stdout
     assert _roots(out) == expected
     summary = json.loads((out / "summary.json").read_text())
@@ -106,11 +101,11 @@ def test_kill_9_anywhere_then_resume_ends_with_the_uninterrupted_roots(
     assert events[-1]["nodes"] == [e for _, e, _ in read_blocks(
         tmp_path / "reference" / "ledger.sqlite")][-1]["nodes"]  # fmt: skip
     # a finished federation is not resumed again, and a node never alone
-    again = runner.invoke(app, ["resume", str(out)])
-    assert again.exit_code == 2 and "the federation is over" in again.stderr
+    again = subprocess.run(_qnf("resume", str(out)), capture_output=True, text=True)
+    assert again.returncode == 2 and "the federation is over" in again.stderr
     node = str(out / "nodes" / "n1")
-    alone = runner.invoke(app, ["resume", node])
-    assert alone.exit_code == 2 and f"qnf resume {out}" in alone.stderr, alone.stderr
+    alone = subprocess.run(_qnf("resume", node), capture_output=True, text=True)
+    assert alone.returncode == 2 and f"qnf resume {out}" in alone.stderr, alone.stderr
 
 
 @pytest.mark.parametrize(
@@ -157,8 +152,8 @@ def test_one_signal_stops_a_federated_run_at_a_round_and_resume_finishes_it(
         assert node_events[-1]["kind"] == "consensus" and node_events[-1]["round"] == held - 1
         assert summary["nodes"][node]["ticks"] == held * 4
 
-    resumed = runner.invoke(app, ["resume", str(out)])
-    assert resumed.exit_code == 0, resumed.output
+    resumed = subprocess.run(_qnf("resume", str(out)), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
     reference = run_federation(load_config(config), tmp_path / "reference")
     assert _roots(out) == _roots(tmp_path / "reference")
     assert _roots(out)[0] == reference.final_root
