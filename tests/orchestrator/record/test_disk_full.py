@@ -100,10 +100,12 @@ def test_a_job_on_a_full_disk_is_failed_with_the_reason_and_resumes_exactly(
 
 
 def test_a_job_whose_qnf_home_fills_up_ends_failed_with_the_reason_and_no_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, reference_root: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 27, F10: QNF_HOME itself on a full disk (the store, the logs and the job's run
-    directory) left the job `interrupted` with no error and a logging traceback in the log."""
+    directory) left the job `interrupted` with no error and a logging traceback in the log.
+    The 300 kB disk fills at tick 4 of small.yaml here (store, logs and run directory); TICKS
+    (40) leaves it ten times that (it was 2,000, of which the resume ran ~1,996: 47 CPU-s)."""
     with small_disk(tmp_path) as disk:
         if not disk.real:
             pytest.skip("needs a real small tmpfs (mount refused here): the job store and the "
@@ -111,7 +113,7 @@ def test_a_job_whose_qnf_home_fills_up_ends_failed_with_the_reason_and_no_traceb
         home = disk.path / "home"
         monkeypatch.setenv("QNF_HOME", str(home))
         submitted = CliRunner().invoke(
-            app, ["submit", str(SMALL), "--ticks", "2000", "--no-worker"]
+            app, ["submit", str(SMALL), "--ticks", str(TICKS), "--no-worker"]
         )
         assert submitted.exit_code == 0, submitted.output
         job_id = submitted.stdout.strip().splitlines()[-1]
@@ -136,4 +138,5 @@ def test_a_job_whose_qnf_home_fills_up_ends_failed_with_the_reason_and_no_traceb
         work(home, exit_when_idle=True)
         job = store.get(job_id)
         store.close()
-        assert job.state == "completed" and job.ticks_done == 2000
+        assert job.state == "completed" and job.ticks_done == TICKS
+        assert job.final_root == reference_root
