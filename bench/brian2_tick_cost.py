@@ -94,9 +94,20 @@ def one_plain(n: int, ticks: int) -> dict:
     }
 
 
-def one_backend(n: int, ticks: int, snap: bool = False) -> dict:
+_ZLIB = """
+import zlib
+import numpy as np
+data = np.random.default_rng(0).standard_normal(5_000_000).tobytes()
+while True:
+    zlib.compress(data, 1)
+"""
+
+
+def one_backend(n: int, ticks: int, snap: bool = False, zlib: bool = False) -> dict:
     """The backend arm; with ``snap``, ``snapshot()`` after every tick as the loop does with a
-    checkpoint every tick (the last one kept), timed apart from ``advance``."""
+    checkpoint every tick (the last one kept), timed apart from ``advance``; with ``zlib``, a
+    process compressing 40 MB of floats at level 1 in a loop beside the ticks (what the
+    checkpoint writer does on the other core)."""
     import numpy as np
 
     from backends.neuromorphic.brian2.backend import Brian2Backend
@@ -115,6 +126,9 @@ def one_backend(n: int, ticks: int, snap: bool = False) -> dict:
     backend.advance(drive)  # warm-up tick
     before = dict(counts)
     load0 = os.getloadavg()[0]
+    beside = subprocess.Popen([sys.executable, "-c", _ZLIB]) if zlib else None
+    if beside is not None:
+        time.sleep(1.0)  # its buffer built
     spikes = 0
     wall = cpu = snap_wall = snap_cpu = 0.0
     kept = None
@@ -130,6 +144,9 @@ def one_backend(n: int, ticks: int, snap: bool = False) -> dict:
             snap_wall += time.perf_counter() - w1
             snap_cpu += time.process_time() - c1
     del kept
+    if beside is not None:
+        beside.terminate()
+        beside.wait()
     # the main thread's reads, timed apart (the same reads advance makes, after the last tick)
     t0 = time.perf_counter()
     for _ in range(10):
@@ -140,7 +157,7 @@ def one_backend(n: int, ticks: int, snap: bool = False) -> dict:
         queue = type(backend._synapses._pathways[0].queue).__module__
     backend.close()
     return {
-        "arm": "snapshot" if snap else "backend",
+        "arm": "snapshot" if snap else "zlib" if zlib else "backend",
         "snapshot_ms_per_tick": snap_wall / (ticks - 1) * 1e3,
         "snapshot_cpu_ms_per_tick": snap_cpu / (ticks - 1) * 1e3,
         "n": n,
@@ -170,13 +187,20 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=None, help="default: 20 (10^4), 7 (10^5)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
-        "--arms", nargs="+", choices=("plain", "backend", "snapshot"), default=["plain", "backend"]
+        "--arms",
+        nargs="+",
+        choices=("plain", "backend", "snapshot", "zlib"),
+        default=["plain", "backend"],
     )
     parser.add_argument("--one", nargs=3, metavar=("ARM", "N", "T"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         arm, n, t = args.one[0], int(args.one[1]), int(args.one[2])
-        row = one_plain(n, t) if arm == "plain" else one_backend(n, t, arm == "snapshot")
+        row = (
+            one_plain(n, t)
+            if arm == "plain"
+            else one_backend(n, t, arm == "snapshot", arm == "zlib")
+        )
         print(json.dumps(row))
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()}")
