@@ -172,6 +172,59 @@ def one_backend(n: int, ticks: int, snap: bool = False, zlib: bool = False) -> d
     }
 
 
+def _old_snapshot_arrays(backend) -> dict:
+    """The snapshot's Brian2 arrays as taken before issue 25 item 3: ``_full_state()`` of each
+    owner (every array copied), the connectivity dropped after the copy."""
+    from backends.neuromorphic.brian2.backend import _STATIC_SYNAPSE_STATE
+
+    arrays = {}
+    for role, owner in backend._state_owners():
+        for name, (values, _size) in owner._full_state().items():
+            if role == "synapses" and name in _STATIC_SYNAPSE_STATE:
+                continue
+            arrays[f"{role}.{name}"] = values
+    return arrays
+
+
+def one_snapshot_ab(n: int, ticks: int, rounds: int = 4) -> dict:
+    """``snapshot()`` against the old way (``_old_snapshot_arrays``), alternating in one
+    process after ``ticks`` plastic ticks; the Brian2 arrays must be the same bytes."""
+    import numpy as np
+
+    from backends.neuromorphic.brian2.backend import Brian2Backend
+
+    config, network = _network(n, ticks)
+    backend = Brian2Backend(config.spiking, network)
+    drive = np.full(n, DRIVE_MV)
+    for _ in range(ticks):
+        backend.advance(drive)
+    load0 = os.getloadavg()[0]
+    times = {"old": [0.0, 0.0], "new": [0.0, 0.0]}
+    for _ in range(rounds):
+        for way in ("old", "new"):
+            w0, c0 = time.perf_counter(), time.process_time()
+            got = _old_snapshot_arrays(backend) if way == "old" else backend.snapshot().arrays
+            times[way][0] += time.perf_counter() - w0
+            times[way][1] += time.process_time() - c0
+            del got
+    old = _old_snapshot_arrays(backend)
+    new = backend.snapshot().arrays
+    same = list(old) == [k for k in new if k not in ("voltages_mv", "weights_mv")] and all(
+        new[k].dtype == v.dtype and new[k].tobytes() == v.tobytes() for k, v in old.items()
+    )
+    backend.close()
+    return {
+        "arm": "snapshot-ab",
+        "n": n,
+        "old_ms": times["old"][0] / rounds * 1e3,
+        "old_cpu_ms": times["old"][1] / rounds * 1e3,
+        "new_ms": times["new"][0] / rounds * 1e3,
+        "new_cpu_ms": times["new"][1] / rounds * 1e3,
+        "same_bytes": same,
+        "load": [load0, os.getloadavg()[0]],
+    }
+
+
 def _child(args: list[str]) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, check=False
@@ -189,19 +242,19 @@ def main() -> None:
     parser.add_argument(
         "--arms",
         nargs="+",
-        choices=("plain", "backend", "snapshot", "zlib"),
+        choices=("plain", "backend", "snapshot", "zlib", "snapshot-ab"),
         default=["plain", "backend"],
     )
     parser.add_argument("--one", nargs=3, metavar=("ARM", "N", "T"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         arm, n, t = args.one[0], int(args.one[1]), int(args.one[2])
-        row = (
-            one_plain(n, t)
-            if arm == "plain"
-            else one_backend(n, t, arm == "snapshot", arm == "zlib")
-        )
-        print(json.dumps(row))
+        if arm == "snapshot-ab":
+            print(json.dumps(one_snapshot_ab(n, t)))
+        elif arm == "plain":
+            print(json.dumps(one_plain(n, t)))
+        else:
+            print(json.dumps(one_backend(n, t, arm == "snapshot", arm == "zlib")))
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()}")
     for n in args.sizes:
@@ -209,6 +262,16 @@ def main() -> None:
         for r in range(args.rounds):
             for arm in args.arms:
                 row = _child(["--one", arm, str(n), str(ticks)])
+                if arm == "snapshot-ab":
+                    print(
+                        f"N={n:>6} snapshot, old way {row['old_ms']:.1f} ms wall"
+                        f" {row['old_cpu_ms']:.1f} ms CPU, snapshot() {row['new_ms']:.1f} ms"
+                        f" wall {row['new_cpu_ms']:.1f} ms CPU (mean of 4, alternating)"
+                        f" | same bytes: {row['same_bytes']}"
+                        f" | load {row['load'][0]:.2f} -> {row['load'][1]:.2f}",
+                        flush=True,
+                    )
+                    continue
                 extra = ""
                 if arm == "plain":
                     extra = f" | one run of no time: {row['per_run_cpu_ms']:.1f} ms CPU"
