@@ -2,7 +2,7 @@
 
     flock /tmp/qnf-heavy.lock .venv/bin/python bench/brian2_tick_cost.py --sizes 10000 100000
 
-Issue 25 item 3 (docs/design.md §9, last paragraph). The network is bench/scale_network.py's
+Issue 25 item 3 (docs/design.md §7, last paragraph). The network is bench/scale_network.py's
 (configs/demo.yaml at N neurons, k = 100, STDP additive, Brian2 numpy, 10 ms ticks of 0.1 ms),
 at the constant drive of the loop's first tick (35 mV on every neuron) in both arms, so both
 fire the same spikes and do the same synaptic work:
