@@ -49,6 +49,9 @@ FORMATS = {
     "old": {"checkpoint.full_every": 1, "checkpoint.compress": False},
     "new": {},
     "delta": {"checkpoint.compress": False},
+    # replay records (design §27): the drives since a whole file instead of the network state
+    "replay": {"checkpoint.replay": True},
+    "replay20": {"checkpoint.replay": True, "checkpoint.full_every": 20},
 }
 
 
@@ -88,6 +91,29 @@ def _peak() -> dict[str, float]:
     return {"peak_gib": own, "writer_peak_gib": children}
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the writer, reaped at the end
+    return usage.ru_utime + usage.ru_stime
+
+
+def _read_newest(config, run_dir: Path, path: Path) -> float:
+    """Seconds to read a checkpoint file back (a resume's read): the newest replay record
+    (its drives replayed through a fresh Brian2 network, build included), else the newest
+    file (a chain of deltas decoded)."""
+    from orchestrator.record import checkpoint
+    from orchestrator.record.ledger import read_blocks
+    from orchestrator.run.replay import NetworkReplay
+
+    sha = {h: e.get("checkpoint_sha256") for h, e, _ in read_blocks(run_dir / "ledger.sqlite")}
+    replay = NetworkReplay(config)
+    start = time.perf_counter()
+    try:
+        checkpoint.read_bytes(path, sha[int(path.stem)], replay)
+    finally:
+        replay.close()
+    return time.perf_counter() - start
+
+
 def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -97,11 +123,13 @@ def one_loop(n: int, ticks: int, every: int, fmt: str) -> dict:
 
     config = _config(n, ticks, every, fmt)
     stamps: list[float] = []
+    cpu: list[float] = []
     spiking: list[float] = []
     spikes: list[int] = []
 
     def on_tick(record, done, total) -> None:
         stamps.append(time.perf_counter())
+        cpu.append(time.process_time())
         spiking.append(record.spikes.seconds)
         spikes.append(int(record.spikes.window.neurons.size))
 
@@ -113,6 +141,8 @@ def one_loop(n: int, ticks: int, every: int, fmt: str) -> dict:
         result = execute(config, run_dir, hooks=RunHooks(on_tick=on_tick), draw_report=False)
         wall = time.perf_counter() - start
         ckpts = sorted((run_dir / "checkpoints").glob("*.ckpt"))
+        records = [p for p in ckpts if p.read_bytes()[:8] == b"QNFCKPR1"]  # replay records
+        read_s = _read_newest(config, run_dir, (records or ckpts)[-1]) if ckpts else 0.0
         size = _du(run_dir)
         ledger = (run_dir / "ledger.sqlite").stat().st_size
         ckpt = ckpts[-1].stat().st_size if ckpts else 0
@@ -124,6 +154,9 @@ def one_loop(n: int, ticks: int, every: int, fmt: str) -> dict:
         "n": n,
         "ticks": ticks,
         "s_per_tick": per_tick,
+        "cpu_s_per_tick": (cpu[-1] - cpu[0]) / (len(cpu) - 1),
+        "writer_cpu_s_per_tick": _children_cpu() / ticks,
+        "read_newest_s": read_s,
         "spiking_s_per_tick": sum(spiking[1:]) / (len(spiking) - 1),
         "setup_s": wall - (stamps[-1] - stamps[0]),
         "spikes_per_tick": sum(spikes[1:]) / (len(spikes) - 1),
@@ -155,14 +188,16 @@ def one_plain(n: int, ticks: int) -> dict:
     net.schedule = ["start", "groups", "thresholds", "synapses", "resets", "end"]
     net.run(network.tick_ms * b2.ms, namespace={})  # warm-up tick (code generation)
     warm = int(monitor.num_spikes)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     net.run((ticks - 1) * network.tick_ms * b2.ms, namespace={})
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     return {
         "mode": "brian2 alone",
         "n": n,
         "ticks": ticks,
         "s_per_tick": seconds / (ticks - 1),
+        "cpu_s_per_tick": cpu / (ticks - 1),
         "spikes_per_tick": (int(monitor.num_spikes) - warm) / (ticks - 1),
         **_peak(),
     }
@@ -190,10 +225,22 @@ def _row(r: dict) -> str:
             f"{r['checkpoint_bytes'] / mib:7.1f} (newest) / {r['largest_written'] / mib:7.1f}"
             f" (largest) MiB, {r['checkpoint_files']} kept"
         )
+    if r["mode"] == "brian2 alone":
+        extra = f" | cpu {r['cpu_s_per_tick'] * 1e3:8.1f} ms/tick | load {_load()}"
+    if r["mode"].startswith("loop"):
+        extra += (
+            f" | cpu {r['cpu_s_per_tick'] * 1e3:8.1f} ms/tick (loop), writer "
+            f"{r['writer_cpu_s_per_tick'] * 1e3:8.1f} ms/tick | read back "
+            f"{r['read_newest_s']:6.2f} s | load {_load()}"
+        )
     return (
         f"N={r['n']:>6} {r['mode']:<20} {r['s_per_tick'] * 1e3:9.1f} ms/tick | "
         f"peak {r['peak_gib']:5.2f} GiB | spikes/tick {r['spikes_per_tick']:9.0f}{extra}"
     )
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -205,7 +252,14 @@ def main() -> None:
         nargs="+",
         choices=sorted(FORMATS),
         default=["old", "new"],
-        help="checkpoint storage: old (each file whole, raw), new (deltas, zlib), delta (no zlib)",
+        help="checkpoint storage: old (each file whole, raw), new (deltas, zlib), delta (no "
+        "zlib), replay / replay20 (replay records, a whole file every 10 / 20)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the formats this many times, alternating, so load drift hits every arm",
     )
     parser.add_argument("--ticks", type=int, default=None, help="default: 20, 20, 12 by size")
     parser.add_argument(
@@ -219,16 +273,19 @@ def main() -> None:
         print(json.dumps(result))
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; {DEMO.name}, k = 100")
+    print(f"load average at start: {_load()}", flush=True)
     extra = ["--ticks", str(args.ticks)] if args.ticks else []
     for n in args.sizes:
         rows = [_child(["--one", "plain", str(n), "0", "new", *extra])]
         print(_row(rows[-1]), flush=True)
         for every in args.every:
-            for fmt in args.formats:
+            for fmt in [f for _ in range(args.rounds) for f in args.formats]:
                 rows.append(_child(["--one", "loop", str(n), str(every), fmt, *extra]))
                 print(_row(rows[-1]), flush=True)
                 ratio = rows[-1]["s_per_tick"] / rows[0]["s_per_tick"]
                 print(f"{'':>8} loop / alone: {ratio:.2f}x")
+        rows.append(_child(["--one", "plain", str(n), "0", "new", *extra]))
+        print(_row(rows[-1]) + f" (again, after the loops; load {_load()})", flush=True)
 
 
 if __name__ == "__main__":

@@ -257,5 +257,21 @@ class CheckpointConfig(StrictModel):
             "full_every 1 and compress false, files are the checkpoint's bytes as they are."
         ),
     )
+    replay: bool = Field(
+        False,
+        description=(
+            "Store the checkpoints between whole ones (every full_every) as replay records: "
+            "the drives the spiking network was given since the whole one instead of its "
+            "state, which reading replays through the spiking backend alone and checks "
+            "against the recorded SHA-256. Small files for large plastic networks; reading "
+            "costs up to full_every - 1 checkpoints' ticks of the spiking backend. Only for a "
+            "backend that declares it can be replayed (Brian2, Lava's CPU simulator); any "
+            "other keeps deltas."
+        ),
+    )
 
-    OMITTED_AT: ClassVar[Mapping[str, Any]] = {"full_every": FULL_EVERY, "compress": True}
+    OMITTED_AT: ClassVar[Mapping[str, Any]] = {
+        "full_every": FULL_EVERY,
+        "compress": True,
+        "replay": False,
+    }

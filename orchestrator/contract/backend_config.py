@@ -85,12 +85,16 @@ class SpikingCapabilities:
     weights: ``weights_mv()`` reports the current recurrent weights.
     plasticity: runs STDP on the recurrent synapses (``spiking.stdp``).
     hardware: runs on a neuromorphic chip.
+    replay: with ``snapshot``, the state after ``advance`` is a pure function of the restored
+        state and the drive, so a checkpoint may be stored as the drives since a whole one
+        (``checkpoint.replay``, design §27). A software simulator on one machine; not a chip.
     """
 
     snapshot: bool = True
     weights: bool = True
     plasticity: bool = True
     hardware: bool = False
+    replay: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,10 +295,10 @@ class SpikingBackendConfig(StrictModel, ABC):
     def capabilities(self) -> SpikingCapabilities:
         """What this backend can do with these settings (pure data, no SDK import).
 
-        Default: everything a software simulator does (snapshot, weights, plasticity); an
-        annealer network has no plasticity (its synapses are its problem).
+        Default: everything a software simulator does (snapshot, weights, plasticity, replay);
+        an annealer network has no plasticity (its synapses are its problem).
         """
-        return SpikingCapabilities(plasticity=self.annealer is None)
+        return SpikingCapabilities(plasticity=self.annealer is None, replay=True)
 
     def synapse_bytes(self, n_neurons: int, n_synapses: int) -> int:
         """Memory of ``n_synapses`` recurrent synapses among ``n_neurons`` in this backend,

@@ -28,7 +28,7 @@ import json
 import os
 import stat
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,9 +40,12 @@ from orchestrator.record.fsutil import write_atomic
 __all__ = [
     "Checkpoint",
     "CheckpointError",
+    "Replay",
+    "ReplayRequired",
     "decode",
     "digest",
     "encode",
+    "encoded_digest",
     "read",
     "read_bytes",
     "write",
@@ -55,6 +58,14 @@ _DTYPES = {"f8": "<f8", "c16": "<c16", "i8": "<i8", "b1": "|b1"}
 
 class CheckpointError(ValueError):
     """A checkpoint file is missing, torn or does not match what the ledger recorded."""
+
+
+class ReplayRequired(CheckpointError):
+    """A replay record (design §27) read without a way to replay the spiking backend: its
+    bytes and its base were checked, its network state was not."""
+
+
+Replay = Callable[[bytes, "Checkpoint"], bytes]
 
 
 @dataclass(frozen=True)
@@ -77,12 +88,12 @@ def _code(array: np.ndarray) -> tuple[str, np.ndarray]:
     return code, np.ascontiguousarray(array, dtype=_DTYPES[code])
 
 
-def encode(ckpt: Checkpoint) -> bytes:
-    """The file bytes of ``ckpt`` (deterministic)."""
+def _parts(ckpt: Checkpoint) -> list[bytes | memoryview]:
+    """The pieces whose concatenation is ``encode(ckpt)`` (the arrays as views, uncopied)."""
     table, blobs, offset = [], [], 0
     for name in sorted(ckpt.arrays):
         code, arr = _code(np.asarray(ckpt.arrays[name]))
-        blob = memoryview(arr.reshape(-1)).cast("B")  # joined below: one copy of the state
+        blobs.append(memoryview(arr.reshape(-1)).cast("B"))
         table.append(
             {
                 "name": name,
@@ -92,7 +103,6 @@ def encode(ckpt: Checkpoint) -> bytes:
                 "nbytes": arr.nbytes,
             }
         )
-        blobs.append(blob)
         offset += arr.nbytes
     header = json.dumps(
         {"meta": ckpt.meta, "arrays": table},
@@ -100,7 +110,22 @@ def encode(ckpt: Checkpoint) -> bytes:
         separators=(",", ":"),
         allow_nan=False,
     ).encode()
-    return MAGIC + struct.pack("<Q", len(header)) + header + b"".join(blobs)
+    return [MAGIC + struct.pack("<Q", len(header)) + header, *blobs]
+
+
+def encode(ckpt: Checkpoint) -> bytes:
+    """The file bytes of ``ckpt`` (deterministic)."""
+    return b"".join(_parts(ckpt))  # one copy of the state
+
+
+def encoded_digest(ckpt: Checkpoint) -> tuple[str, int]:
+    """(``digest(encode(ckpt))``, ``len(encode(ckpt))``) without building the bytes: the arrays
+    are hashed where they lie (a replay record's tick needs the digest, not the bytes; §27)."""
+    sha, size = hashlib.sha256(), 0
+    for part in _parts(ckpt):
+        sha.update(part)
+        size += memoryview(part).nbytes
+    return sha.hexdigest(), size
 
 
 def decode(data: bytes) -> Checkpoint:
@@ -140,19 +165,31 @@ def write(path: Path, data: bytes, block: int | None = None) -> None:
     write_atomic(path, data, crash_block=block)
 
 
-def read(path: Path, expected_sha256: str | None = None) -> Checkpoint:
+def read(
+    path: Path, expected_sha256: str | None = None, replay: Replay | None = None
+) -> Checkpoint:
     """Load a checkpoint; with ``expected_sha256``, refuse one that is not what was recorded.
 
     A stored delta (``orchestrator.record.checkpoint_delta``) is decoded through its bases
-    first; each decoded file must hash to the SHA-256 it names (``read_bytes``).
+    first; each decoded file must hash to the SHA-256 it names (``read_bytes``). A replay record
+    (``orchestrator.record.checkpoint_replay``) needs ``replay``.
     """
-    return decode(read_bytes(path, expected_sha256))
+    return decode(read_bytes(path, expected_sha256, replay))
 
 
-def read_bytes(path: Path, expected_sha256: str | None = None, _depth: int = 0) -> bytes:
+def read_bytes(
+    path: Path,
+    expected_sha256: str | None = None,
+    replay: Replay | None = None,
+    _depth: int = 0,
+) -> bytes:
     """The checkpoint's bytes (the ones its block's SHA-256 covers), decoded if stored as a
-    delta; ``CheckpointError`` if the file, or a base it needs, is missing, torn or not what
-    was recorded.
+    delta or a replay record; ``CheckpointError`` if the file, or a base it needs, is missing,
+    torn or not what was recorded.
+
+    ``replay(base bytes, part)``: re-runs the spiking backend for a replay record (design §27,
+    ``orchestrator.run.replay``); without it such a record raises ``ReplayRequired`` once its
+    bytes and its base are checked.
 
     Only a regular file is read (never through a symlink, a directory or a device: a symlink
     to /dev/zero would never end), and only as many bytes as it had when opened.
@@ -174,15 +211,34 @@ def read_bytes(path: Path, expected_sha256: str | None = None, _depth: int = 0) 
         raise CheckpointError(f"{path}: cannot read ({exc.strerror})") from None
     finally:
         os.close(fd)
-    from orchestrator.record import checkpoint_delta  # it builds on this module
+    from orchestrator.record import checkpoint_delta, checkpoint_replay  # they build on this
 
-    if checkpoint_delta.is_delta(data):
+    if checkpoint_replay.is_replay(data):
+        if _depth > _MAX_CHAIN:
+            raise CheckpointError(f"{path}: chain of bases longer than {_MAX_CHAIN} (a loop?)")
+
+        def whole(name: str, sha: str) -> bytes:
+            try:
+                return read_bytes(path.parent / name, sha, replay, _depth + 1)
+            except ReplayRequired:
+                raise
+            except CheckpointError as exc:
+                why = str(exc).removeprefix(f"{path.parent / name}: ")
+                raise CheckpointError(f"{path}: its base {name} is unusable: {why}") from None
+
+        try:
+            data = checkpoint_replay.unpack(data, whole, replay, expected_sha256)
+        except CheckpointError as exc:
+            text = str(exc)
+            text = text if text.startswith(str(path)) else f"{path}: {text}"
+            raise type(exc)(text) from None
+    elif checkpoint_delta.is_delta(data):
         if _depth > _MAX_CHAIN:
             raise CheckpointError(f"{path}: chain of deltas longer than {_MAX_CHAIN} (a loop?)")
 
         def base(name: str) -> bytes:
             try:
-                return read_bytes(path.parent / name, None, _depth + 1)
+                return read_bytes(path.parent / name, None, replay, _depth + 1)
             except CheckpointError as exc:
                 why = str(exc).removeprefix(f"{path.parent / name}: ")
                 raise CheckpointError(f"{path}: its base {name} is unusable: {why}") from None

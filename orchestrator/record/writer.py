@@ -37,7 +37,7 @@ from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
 
-from orchestrator.record import checkpoint, checkpoint_delta, faults
+from orchestrator.record import checkpoint, checkpoint_delta, checkpoint_replay, faults
 from orchestrator.record.events import metrics_row, qubit_rows
 from orchestrator.record.failure import RecorderError, write_failure
 from orchestrator.record.faults import crash_point
@@ -121,6 +121,11 @@ class DurableWriter:
 
     def _stored(self, height: int, data: bytes, sha256: str | None) -> bytes:
         """What goes into the file of checkpoint ``data`` (block ``height``)."""
+        if checkpoint_replay.is_replay(data):  # packed by the session (design §27)
+            self.bases[height] = self.run_dir.checkpoint_height(
+                self.run_dir.checkpoints / checkpoint_replay.base_of(data)
+            )
+            return data
         if self.full_every == 1 and not self.compress:
             self.bases[height] = None
             return data
@@ -163,10 +168,13 @@ def _base_height(run_dir: RunDirectory, path: Path) -> int | None:
     try:
         with open(path, "rb") as fh:
             head = fh.read(16)
-            if not checkpoint_delta.is_delta(head):
-                return None
             size = int.from_bytes(head[8:16], "little")
-            name = checkpoint_delta.base_name(head + fh.read(min(size, 1 << 26)))
+            if checkpoint_replay.is_replay(head):
+                name = checkpoint_replay.base_of(head + fh.read(min(size, 1 << 26)))
+            elif checkpoint_delta.is_delta(head):
+                name = checkpoint_delta.base_name(head + fh.read(min(size, 1 << 26)))
+            else:
+                return None
     except (OSError, checkpoint.CheckpointError):
         return None
     return None if name is None else run_dir.checkpoint_height(path.with_name(name))

@@ -32,6 +32,7 @@ from orchestrator.run.environment import numeric_environment
 from orchestrator.run.hooks import RunHooks
 from orchestrator.run.interrupt import Interrupted
 from orchestrator.run.loop import FusionLoop
+from orchestrator.run.replay import NetworkReplay, writer_storage
 from orchestrator.run.runner import OpenRun, RunResult, finish, rollback_for
 from orchestrator.run.session import ReplayMismatch, Session
 from orchestrator.run.state import StablePoint, decode_state
@@ -97,16 +98,20 @@ def resumed_run(run_dir: Path, hooks: RunHooks | None = None) -> Iterator[OpenRu
             )
         if not blocks or blocks[0][1].get("config_sha256") != config.config_hash():
             raise ResumeError(f"{files.config} does not match the config the run started with")
-        rejected = _reject_bad_checkpoints(files, blocks)
-        start_height, ckpt = _newest_checkpoint(files, blocks)
+        replay = NetworkReplay(config)  # reads replay records (design §27)
         try:
-            for path in files.temporaries():
-                path.unlink()
-            _drop_orphans(files, blocks)
-            rebuild_csv(files)
-        except OSError as exc:
-            raise write_failure(exc, files.path) from None
-        stable = _stable_point(files, blocks, start_height)
+            rejected = _reject_bad_checkpoints(files, blocks, replay)
+            start_height, ckpt = _newest_checkpoint(files, blocks, replay)
+            try:
+                for path in files.temporaries():
+                    path.unlink()
+                _drop_orphans(files, blocks)
+                rebuild_csv(files)
+            except OSError as exc:
+                raise write_failure(exc, files.path) from None
+            stable = _stable_point(files, blocks, start_height, replay)
+        finally:
+            replay.close()
 
         loop_meta, loop_arrays, network = decode_state(ckpt)
         opened = open_backends(config, start=network)
@@ -131,7 +136,7 @@ def resumed_run(run_dir: Path, hooks: RunHooks | None = None) -> Iterator[OpenRu
             keep=config.checkpoint.keep,
             resumed=True,
             hold=(lock,),
-            full_every=config.checkpoint.full_every,
+            full_every=writer_storage(config)[0],
             compress=config.checkpoint.compress,
         )
         recorder.on_commit = on_commit
@@ -199,7 +204,7 @@ def _previous_resumes(files: RunDirectory) -> int:
 
 
 def _reject_bad_checkpoints(
-    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]]
+    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]], replay: checkpoint.Replay
 ) -> list[str]:
     """Set aside every recorded checkpoint that is not what its block recorded; say why."""
     lines = []
@@ -209,7 +214,7 @@ def _reject_bad_checkpoints(
         if sha is None or not os.path.lexists(path):
             continue
         try:
-            checkpoint.read(path, sha)
+            checkpoint.read(path, sha, replay)
         except checkpoint.CheckpointError as exc:
             why = str(exc).removeprefix(f"{path}: ")
             lines.append(
@@ -232,14 +237,14 @@ def _set_aside(path: Path) -> Path:
 
 
 def _newest_checkpoint(
-    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]]
+    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]], replay: checkpoint.Replay
 ) -> tuple[int, checkpoint.Checkpoint]:
     for height, event in reversed(blocks):
         sha = event.get("checkpoint_sha256")
         if sha is None:
             continue
         try:
-            return height, checkpoint.read(files.checkpoint(height), sha)
+            return height, checkpoint.read(files.checkpoint(height), sha, replay)
         except checkpoint.CheckpointError:
             continue
     raise ResumeError(
@@ -249,13 +254,16 @@ def _newest_checkpoint(
 
 
 def _stable_point(
-    files: RunDirectory, blocks: list[tuple[int, dict[str, Any]]], upto: int
+    files: RunDirectory,
+    blocks: list[tuple[int, dict[str, Any]]],
+    upto: int,
+    replay: checkpoint.Replay,
 ) -> StablePoint:
     for height, event in reversed(blocks[: upto + 1]):
         if not event.get("stable") or event.get("checkpoint_sha256") is None:
             continue
         try:
-            ckpt = checkpoint.read(files.checkpoint(height), event["checkpoint_sha256"])
+            ckpt = checkpoint.read(files.checkpoint(height), event["checkpoint_sha256"], replay)
         except checkpoint.CheckpointError:
             continue
         loop_meta, loop_arrays, network = decode_state(ckpt)

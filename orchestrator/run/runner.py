@@ -51,6 +51,7 @@ from orchestrator.run.environment import numeric_environment
 from orchestrator.run.hooks import RunHooks, StartCallback, TickCallback
 from orchestrator.run.interrupt import Interrupted, SignalStop
 from orchestrator.run.loop import FusionLoop
+from orchestrator.run.replay import writer_storage
 from orchestrator.run.rollback import Rollback
 from orchestrator.run.session import Session, now
 from orchestrator.run.state import StablePoint, encode_state
@@ -218,8 +219,8 @@ def started_run(
                 Ledger.create(files.ledger),
                 keep=config.checkpoint.keep,
                 hold=(lock,),
-                full_every=config.checkpoint.full_every,
-                compress=config.checkpoint.compress,
+                full_every=writer_storage(config)[0],
+            compress=config.checkpoint.compress,
             )
             recorder.on_commit = on_commit
             stable, data, sha = _initial_checkpoint(loop, on_start)
@@ -241,6 +242,8 @@ def started_run(
                 raise write_failure(exc, writing) from None
             raise
         session = Session(loop, recorder, rollback_for(config, stable), backends)
+        if sha is not None:
+            session.chain_from(0, sha)  # the genesis, stored whole
         yield OpenRun(session, started, time.perf_counter() - started, 0)
 
 

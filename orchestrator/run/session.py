@@ -25,8 +25,9 @@ from orchestrator.record.recorder import RunRecorder
 from orchestrator.run.events import tick_event
 from orchestrator.run.hooks import TickCallback
 from orchestrator.run.loop import FusionLoop
+from orchestrator.run.replay import Chain, replays
 from orchestrator.run.rollback import Rollback
-from orchestrator.run.state import encode_state
+from orchestrator.run.state import encode_state, state_checkpoint
 from orchestrator.run.tick_record import TickRecord
 
 __all__ = ["ReplayMismatch", "Session", "now"]
@@ -64,6 +65,15 @@ class Session:
         self.pending: str | None = None  # rollback trigger of the last tick, not yet acted on
         self.failure: QuantumBackendFailure | None = None  # why the run stopped, if it did
         self.first_meta: dict[str, Any] = {}  # added to the next tick's meta (a resume's)
+        # replay records (design §27): the whole checkpoint they replay from, None: next whole
+        self.replaying = self.checkpointing and replays(self.config)
+        self.chain: Chain | None = None
+
+    def chain_from(self, height: int, sha256: str) -> None:
+        """Block ``height`` (checkpoint ``sha256``) is stored whole and holds the network the
+        next ticks continue: replay records may replay from it (with ``checkpoint.replay``)."""
+        if self.replaying:
+            self.chain = Chain(height, sha256)
 
     # ------------------------------------------------------------------ one tick
 
@@ -73,20 +83,37 @@ class Session:
         done = self.loop.tick  # ticks completed, after the step
         return done % self.config.checkpoint.every == 0 or done >= self.config.run.ticks
 
-    def _step(self) -> tuple[TickRecord, dict[str, Any], bytes | None, NetworkState | None]:
+    def _step(
+        self, whole: bool = True
+    ) -> tuple[TickRecord, dict[str, Any], bytes | None, NetworkState | None]:
+        """One tick and, when due, its checkpoint: the bytes whole, or (``whole`` false, the
+        chain of a replay record allowing) the stored bytes of a replay record."""
         record = self.loop.step()
+        chain = self.chain
+        if chain is not None:
+            chain.drives.append(record.spikes.drive_mv)
         data = network = None
         sha = None
         if self._due():
             network = self.loop.spiking.snapshot()
-            data, _, _ = encode_state(self.loop, network, self.recorder.height, self.recorder.root)
-            sha = checkpoint.digest(data)
+            height, root = self.recorder.height, self.recorder.root
+            every = self.config.checkpoint.full_every
+            if not whole and chain is not None and chain.records + 1 < every:
+                ckpt, _, _ = state_checkpoint(self.loop, network, height, root)
+                sha, size = checkpoint.encoded_digest(ckpt)  # hashed in place, no copy
+                base = self.recorder.run_dir.checkpoint(chain.height).name
+                data = chain.record(ckpt, sha, size, base)
+            else:
+                data, _, _ = encode_state(self.loop, network, height, root)
+                sha = checkpoint.digest(data)
+                if not whole:
+                    self.chain_from(height, sha)
         event = tick_event(record, self.backends, self.config_hash, sha)
         return record, event, data, network
 
     def tick(self) -> TickRecord:
         """Run, checkpoint and record one tick (its block is committed by the writer)."""
-        record, event, data, network = self._step()
+        record, event, data, network = self._step(whole=False)
         crash_point("tick", self.recorder.height)
         meta = {
             "wall_time": now(),
@@ -184,6 +211,9 @@ class Session:
             trigger, self.pending = self.pending, None
             if trigger and self.rollback.possible(self.loop):
                 self.rollback.revert(self.loop, self.recorder, trigger, self.backends, now())
+                stable = self.rollback.stable
+                if stable is not None:  # the revert's checkpoint, stored whole
+                    self.chain_from(stable.height, stable.sha256)
             if self.loop.tick >= total:
                 return "completed"
             if should_stop is not None and should_stop():

@@ -19,9 +19,17 @@ from orchestrator.contract.spiking import NetworkState
 from orchestrator.record import checkpoint
 from orchestrator.run.loop import FusionLoop
 
-__all__ = ["CHECKPOINT_FORMAT", "StablePoint", "decode_state", "encode_state"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "NET",
+    "StablePoint",
+    "decode_state",
+    "encode_state",
+    "state_checkpoint",
+]
 
 CHECKPOINT_FORMAT = 1
+NET = "net/"  # prefix of the network's arrays in a checkpoint
 
 
 @dataclass(frozen=True)
@@ -35,10 +43,10 @@ class StablePoint:
     network: NetworkState
 
 
-def encode_state(
+def state_checkpoint(
     loop: FusionLoop, network: NetworkState, height: int, parent_root: str
-) -> tuple[bytes, dict[str, Any], dict[str, np.ndarray]]:
-    """(checkpoint bytes, loop meta, copies of the loop arrays) for block ``height``."""
+) -> tuple[checkpoint.Checkpoint, dict[str, Any], dict[str, np.ndarray]]:
+    """(the checkpoint of block ``height``, loop meta, the loop arrays, uncopied)."""
     loop_meta, loop_arrays = loop.state()
     meta = {
         "format": CHECKPOINT_FORMAT,
@@ -48,8 +56,16 @@ def encode_state(
         "loop": loop_meta,
         "network": {"kind": network.kind, "tick": network.tick},
     }
-    arrays = {**loop_arrays, **{f"net/{k}": np.asarray(v) for k, v in network.arrays.items()}}
-    data = checkpoint.encode(checkpoint.Checkpoint(meta, arrays))
+    arrays = {**loop_arrays, **{f"{NET}{k}": np.asarray(v) for k, v in network.arrays.items()}}
+    return checkpoint.Checkpoint(meta, arrays), loop_meta, loop_arrays
+
+
+def encode_state(
+    loop: FusionLoop, network: NetworkState, height: int, parent_root: str
+) -> tuple[bytes, dict[str, Any], dict[str, np.ndarray]]:
+    """(checkpoint bytes, loop meta, copies of the loop arrays) for block ``height``."""
+    ckpt, loop_meta, loop_arrays = state_checkpoint(loop, network, height, parent_root)
+    data = checkpoint.encode(ckpt)
     return data, loop_meta, {k: np.array(v, copy=True) for k, v in loop_arrays.items()}
 
 
@@ -61,6 +77,6 @@ def decode_state(
     if meta.get("format") != CHECKPOINT_FORMAT:
         raise checkpoint.CheckpointError(f"unknown checkpoint format {meta.get('format')!r}")
     loop_arrays = {k: v for k, v in ckpt.arrays.items() if k.startswith("loop.")}
-    net_arrays = {k[4:]: v for k, v in ckpt.arrays.items() if k.startswith("net/")}
+    net_arrays = {k[len(NET) :]: v for k, v in ckpt.arrays.items() if k.startswith(NET)}
     network = NetworkState(meta["network"]["kind"], int(meta["network"]["tick"]), net_arrays)
     return meta["loop"], loop_arrays, network

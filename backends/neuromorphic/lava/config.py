@@ -162,6 +162,7 @@ class LavaConfig(SpikingBackendConfig):
             weights=not chip,
             plasticity=self.lava.tag() == "floating_pt" and self.annealer is None,
             hardware=chip,
+            replay=not chip,
         )
 
     def substitute(self) -> Substitution | None:

@@ -31,3 +31,12 @@ def test_the_storage_options_are_in_the_dump_only_when_set() -> None:
     assert chosen.resolved()["checkpoint"]["full_every"] == 1
     assert chosen.resolved()["checkpoint"]["compress"] is False
     assert chosen.config_hash() != plain.config_hash()
+
+
+def test_replay_is_in_the_dump_only_when_set() -> None:
+    plain = load_config(ASSETS / "small.yaml")
+    off = load_config(ASSETS / "small.yaml", {"checkpoint.replay": False})
+    assert off.config_hash() == plain.config_hash()
+    on = load_config(ASSETS / "small.yaml", {"checkpoint.replay": True})
+    assert on.resolved()["checkpoint"]["replay"] is True
+    assert on.config_hash() != plain.config_hash()

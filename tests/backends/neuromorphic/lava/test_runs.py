@@ -192,3 +192,27 @@ def test_lava_rollbacks_and_a_kill_resume_to_the_same_root(tmp_path: Path) -> No
     crashed_run(config, run_dir, "ledger-commit:9")
     result = resume(run_dir, draw_report=False)
     assert result.final_root == reference.final_root
+
+
+def test_a_killed_lava_run_resumes_from_replay_records_to_the_same_root(tmp_path: Path) -> None:
+    """Checkpoints stored as replay records (design §27) on Lava's CPU simulator (STDP): the
+    newest one, a record, is read back by replaying the drives through a Lava network built
+    for it (and closed: no worker left), and the resumed run ends on the uninterrupted root."""
+    from orchestrator.record import checkpoint_replay
+
+    config = demo_lava(tmp_path)
+    overrides = {"run.ticks": 6, "checkpoint.replay": True, "checkpoint.full_every": 3}
+    reference = execute(load_config(config, overrides), tmp_path / "ref", draw_report=False)
+    raw = yaml.safe_load(config.read_text())
+    raw["checkpoint"] = {**raw.get("checkpoint", {}), "replay": True, "full_every": 3}
+    replayed = tmp_path / "replay.yaml"
+    replayed.write_text(yaml.safe_dump(raw))
+    resource_tracker.ensure_running()
+    before = lava_workers.children()
+    run_dir = tmp_path / "run"
+    crashed_run(replayed, run_dir, "after-commit:5", "--ticks", "6")
+    newest = max((run_dir / "checkpoints").glob("*.ckpt"))
+    assert checkpoint_replay.is_replay(newest.read_bytes())
+    result = resume(run_dir, draw_report=False)
+    assert result.final_root == reference.final_root
+    assert lava_workers.children() - before == set()
