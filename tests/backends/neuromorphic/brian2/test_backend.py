@@ -196,6 +196,32 @@ def test_ticks_give_the_spikes_of_one_plain_run(build, case: str) -> None:
     assert not np.array_equal(reference_run(plain, drive, n_ticks)[1], ref_steps)
 
 
+def test_snapshot_holds_what_brians_full_state_holds(build) -> None:
+    """The snapshot copies Brian2's own state (``_full_state``, the connectivity left out)
+    bit for bit, in Brian2's order, after plastic ticks with spikes (issue 25 item 3: the
+    connectivity is no longer copied to be dropped)."""
+    stdp = StdpConfig(enabled=True, a_plus=0.05, a_minus=0.06)
+    spec = make_spec(40, steps_per_tick=37, ticks=12, p=0.2, weight_mv=0.5, stdp=stdp, seed=3)
+    backend = build(spec)
+    drive = np.random.default_rng(4).uniform(16.0, 30.0, spec.n_neurons)
+    ids, _ = run_ticks(backend, drive, 12)
+    assert len(ids) > 0
+    brians: dict[str, np.ndarray] = {}
+    for role, owner in (("neurons", backend._group), ("synapses", backend._synapses)):
+        for name, (values, size) in owner._full_state().items():
+            assert len(values) == size
+            brians[f"{role}.{name}"] = values
+    static = {"_synaptic_pre", "_synaptic_post", "N_incoming", "N_outgoing", "N"}
+    expected = {k: v for k, v in brians.items() if k.split(".", 1)[1] not in static}
+    assert not np.array_equal(expected["synapses.w"], spec.weight_mv * 1e-3)  # STDP acted
+    got = backend.snapshot().arrays
+    mine = {k: v for k, v in got.items() if k not in ("voltages_mv", "weights_mv")}
+    assert list(mine) == list(expected)
+    for key, values in expected.items():
+        assert mine[key].dtype == values.dtype, key
+        assert mine[key].tobytes() == values.tobytes(), key
+
+
 def test_emptying_the_monitor_loses_no_spike(build, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(brian2_ticking, "_TRIM_SPIKES", 7)  # empty it after almost every tick
     spec = make_spec(40, ticks=5, p=0.2, weight_mv=0.5, seed=3)
