@@ -225,16 +225,9 @@ def one_snapshot_ab(n: int, ticks: int, rounds: int = 4) -> dict:
     }
 
 
-def _child(args: list[str]) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"{args} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
+    from scale_network import child  # bench/ is on sys.path (above)
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--ticks", type=int, default=None, help="default: 20 (10^4), 7 (10^5)")
@@ -261,7 +254,7 @@ def main() -> None:
         ticks = args.ticks or (20 if n <= 10_000 else 7)
         for r in range(args.rounds):
             for arm in args.arms:
-                row = _child(["--one", arm, str(n), str(ticks)])
+                row = child(["--one", arm, str(n), str(ticks)], __file__)
                 if arm == "snapshot-ab":
                     print(
                         f"N={n:>6} snapshot, old way {row['old_ms']:.1f} ms wall"

@@ -203,9 +203,10 @@ def one_plain(n: int, ticks: int) -> dict:
     }
 
 
-def _child(args: list[str]) -> dict:
+def child(args: list[str], script: str = __file__) -> dict:
+    """Run ``script`` with ``args`` in a fresh interpreter; the JSON of its last stdout line."""
     out = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+        [sys.executable, script, *args], capture_output=True, text=True, check=False
     )
     if out.returncode != 0:
         raise SystemExit(f"{args} failed:\n{out.stderr[-3000:]}")
@@ -276,15 +277,15 @@ def main() -> None:
     print(f"load average at start: {_load()}", flush=True)
     extra = ["--ticks", str(args.ticks)] if args.ticks else []
     for n in args.sizes:
-        rows = [_child(["--one", "plain", str(n), "0", "new", *extra])]
+        rows = [child(["--one", "plain", str(n), "0", "new", *extra])]
         print(_row(rows[-1]), flush=True)
         for every in args.every:
             for fmt in [f for _ in range(args.rounds) for f in args.formats]:
-                rows.append(_child(["--one", "loop", str(n), str(every), fmt, *extra]))
+                rows.append(child(["--one", "loop", str(n), str(every), fmt, *extra]))
                 print(_row(rows[-1]), flush=True)
                 ratio = rows[-1]["s_per_tick"] / rows[0]["s_per_tick"]
                 print(f"{'':>8} loop / alone: {ratio:.2f}x")
-        rows.append(_child(["--one", "plain", str(n), "0", "new", *extra]))
+        rows.append(child(["--one", "plain", str(n), "0", "new", *extra]))
         print(_row(rows[-1]) + f" (again, after the loops; load {_load()})", flush=True)
 
 

@@ -307,16 +307,9 @@ def default_ticks(kind: str, n: int) -> int:
 
 def base_file(rev: str) -> str:
     """``orchestrator/physics/statevector.py`` of git revision ``rev``, in a temporary file."""
-    text = subprocess.run(
-        ["git", "show", f"{rev}:orchestrator/physics/statevector.py"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "base_statevector.py"
-    path.write_text(text)
-    return str(path)
+    from statevector_revisions import revision_file  # bench/ is this script's sys.path[0]
+
+    return str(revision_file(rev))
 
 
 def threads(

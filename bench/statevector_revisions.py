@@ -31,8 +31,8 @@ from orchestrator.physics.hamiltonian import PauliHamiltonian  # noqa: E402
 from orchestrator.physics.statevector import StatevectorEstimator  # noqa: E402
 
 
-def load_revision(rev: str) -> type:
-    """StatevectorEstimator as it was at ``rev``."""
+def revision_file(rev: str) -> Path:
+    """``orchestrator/physics/statevector.py`` of git revision ``rev``, in a temporary file."""
     source = subprocess.run(
         ["git", "show", f"{rev}:orchestrator/physics/statevector.py"],
         cwd=ROOT,
@@ -42,6 +42,12 @@ def load_revision(rev: str) -> type:
     ).stdout
     path = Path(tempfile.mkdtemp()) / "statevector_at_rev.py"
     path.write_text(source)
+    return path
+
+
+def load_revision(rev: str) -> type:
+    """StatevectorEstimator as it was at ``rev``."""
+    path = revision_file(rev)
     spec = importlib.util.spec_from_file_location("statevector_at_rev", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
