@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, final
 import numpy as np
 
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
+from orchestrator.physics import fixed_math
 from orchestrator.physics.coherence import wrap
 from orchestrator.physics.tick_io import QuantumRequest
 
@@ -45,7 +46,7 @@ __all__ = ["FederationRule", "phase_vector", "pulled", "with_phases"]
 def phase_vector(preparation: QuantumRequest) -> np.ndarray:
     """The phase of each PCI channel in ``preparation``, radians in (-pi, pi]."""
     if preparation.amplitudes is not None:
-        return np.angle(preparation.amplitudes)
+        return fixed_math.angle(preparation.amplitudes)
     return wrap(np.asarray(preparation.phi, dtype=np.float64))
 
 

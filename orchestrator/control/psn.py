@@ -52,7 +52,7 @@ import numpy as np
 from orchestrator.config.phase import PsnConfig
 from orchestrator.control.federation import phase_vector, pulled, with_phases
 from orchestrator.control.rule import ControlRule, NextTick, RuleOutcome
-from orchestrator.physics import fixed_order, kuramoto
+from orchestrator.physics import fixed_math, fixed_order, kuramoto
 from orchestrator.physics.coherence import PHASE_EPS, wrap
 from orchestrator.physics.pci import ChannelMap
 from orchestrator.physics.readings import TickReading
@@ -94,7 +94,7 @@ class PsnRule(ControlRule):
     def apply(self, reading: TickReading, proposal: NextTick) -> RuleOutcome:
         psi, f = reading.quantum.psi, reading.spikes.phasors
         q_valid, s_valid = np.abs(psi) > PHASE_EPS, np.abs(f) > PHASE_EPS
-        q_obs, s_obs = np.angle(psi), np.angle(f)
+        q_obs, s_obs = fixed_math.angle(psi), fixed_math.angle(f)
         observed = np.concatenate([q_obs, s_obs])
         valid = np.concatenate([q_valid, s_valid])
         start = np.where(valid, self.phases + wrap(observed - self.phases), self.phases)

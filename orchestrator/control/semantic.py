@@ -27,6 +27,7 @@ from typing import final
 
 import numpy as np
 
+from orchestrator.physics import fixed_math
 from orchestrator.physics.coherence import PHASE_EPS, wrap
 
 __all__ = ["PhaseHistory", "PhaseSemantics", "project_drifts"]
@@ -70,7 +71,7 @@ class PhaseHistory:
         self.entries: deque[tuple[int, np.ndarray]] = deque(maxlen=capacity)
 
     def push(self, tick: int, psi: np.ndarray) -> None:
-        phases = np.where(np.abs(psi) > PHASE_EPS, np.angle(psi), np.nan)
+        phases = np.where(np.abs(psi) > PHASE_EPS, fixed_math.angle(psi), np.nan)
         self.entries.append((tick, phases))
 
     def rewind(self, tick: int) -> None:

@@ -74,6 +74,8 @@ from typing import final
 
 import numpy as np
 
+from orchestrator.physics import fixed_math
+
 __all__ = ["Consensus", "circular_median", "consensus", "shift_bound", "wrapped_distance"]
 
 TWO_PI = 2.0 * math.pi
@@ -144,7 +146,7 @@ def consensus(phases: np.ndarray, eps_phi: float) -> Consensus:
     if members:
         chosen = phi[inside]
         s, c = np.sin(chosen).sum(axis=0), np.cos(chosen).sum(axis=0)
-        out = np.arctan2(s, c)
+        out = fixed_math.arctan2(s, c)
         flat = np.hypot(s, c) < RESULTANT_EPS * len(members)
         out[flat] = centre[flat]
     else:

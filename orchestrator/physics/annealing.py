@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from orchestrator.physics import fixed_math
+
 if TYPE_CHECKING:
     from orchestrator.physics.ising import IsingProblem
 
@@ -116,7 +118,7 @@ def logistic_noise(seed: int, sweep: int, n: int) -> np.ndarray:
     """
     raw = _philox(seed, (0, 0, int(sweep), 0)).bit_generator.random_raw(n)
     u = ((raw >> np.uint64(11)).astype(np.float64) + 0.5) * _UNIT
-    return np.log(u) - np.log1p(-u)
+    return fixed_math.log(u) - fixed_math.log1p(-u)
 
 
 def initial_state(seed: int, n: int) -> np.ndarray:
@@ -177,6 +179,6 @@ def default_temperatures(problem: IsingProblem, mv_per_unit: float) -> tuple[flo
         return kappa, kappa
     m = float(finite.min())
     count = int(np.sum(finite == m))
-    hot = 2.0 * kappa * float(reach.max()) / np.log(2.0)
-    cold = 2.0 * kappa * m / np.log(count / 0.01)
+    hot = 2.0 * kappa * float(reach.max()) / fixed_math.log(2.0)
+    cold = 2.0 * kappa * m / fixed_math.log(count / 0.01)
     return hot, cold

@@ -12,6 +12,7 @@ operations on the same values, so the same bits.
 
 from __future__ import annotations
 
+import os
 from typing import final
 
 import numpy as np
@@ -63,3 +64,11 @@ def gather(view: np.ndarray, buffer: np.ndarray) -> np.ndarray:
     out = buffer[: view.size].reshape(view.shape)
     copy_runs(out, view)
     return out
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask; ``os.cpu_count()`` where unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orchestrator.physics import fixed_math
+
 __all__ = [
     "PhaseReport",
     "bloch_entropies",
@@ -59,7 +61,7 @@ def entropy(p: np.ndarray, shots: int | None) -> tuple[float, float]:
     ``shots`` is the sample size behind ``p``; None means ``p`` is exact (no correction).
     """
     p = p[p > 0]
-    plug = float(-(p * np.log(p)).sum())
+    plug = float(-(p * fixed_math.log(p)).sum())
     if shots is None:
         return plug, plug
     return plug, plug + (len(p) - 1) / (2.0 * shots)
@@ -71,7 +73,7 @@ def bloch_entropies(bloch: np.ndarray) -> np.ndarray:
     out = np.zeros(r.shape)
     for p in ((1.0 + r) / 2.0, (1.0 - r) / 2.0):
         safe = np.where(p > 0, p, 1.0)
-        out -= np.where(p > 0, p * np.log(safe), 0.0)
+        out -= np.where(p > 0, p * fixed_math.log(safe), 0.0)
     return out
 
 
@@ -109,7 +111,7 @@ def _paired(psi: np.ndarray, f: np.ndarray) -> np.ndarray:
 def phase_report(psi: np.ndarray, f: np.ndarray, resonance_bound: float) -> PhaseReport:
     """Compare the phases of ``psi`` and ``f`` (equal shapes, complex)."""
     both = _paired(psi, f)
-    diffs = wrap(np.angle(psi[both]) - np.angle(f[both]))
+    diffs = wrap(fixed_math.angle(psi[both]) - fixed_math.angle(f[both]))
     avg = None
     if diffs.size:
         mags = np.abs(diffs)
@@ -128,5 +130,5 @@ def coherence_energy(psi: np.ndarray, f: np.ndarray, lambda_c: float) -> float:
     both = _paired(psi, f)
     if not both.any():
         return distance
-    phase = float(np.mean(1.0 - np.cos(np.angle(psi[both]) - np.angle(f[both]))))
+    phase = float(np.mean(1.0 - np.cos(fixed_math.angle(psi[both]) - fixed_math.angle(f[both]))))
     return distance + lambda_c * phase

@@ -79,6 +79,7 @@ from typing import Protocol, final
 import numpy as np
 import scipy.sparse as sp
 
+from orchestrator.physics import fixed_math
 from orchestrator.physics.coherence import PHASE_EPS
 from orchestrator.physics.evolution import Evolution, taylor_evolution
 from orchestrator.physics.pci import window_capacity
@@ -149,7 +150,7 @@ class LifSurrogate:
         i = np.asarray(drive_mv, dtype=float)
         above = i > self.v_th_mv
         safe = np.where(above, i, self.v_th_mv + 1.0)
-        isi = self.tau_m_ms * np.log((safe - self.v_reset_mv) / (safe - self.v_th_mv))
+        isi = self.tau_m_ms * fixed_math.log((safe - self.v_reset_mv) / (safe - self.v_th_mv))
         return np.where(above, 1.0 / (self.refractory_ms + isi), 0.0)
 
     def rate_derivative(self, drive_mv: np.ndarray) -> np.ndarray:
@@ -306,7 +307,7 @@ def energy_and_phasor_gradients(
     both = (np.abs(psi) > PHASE_EPS) & (np.abs(f) > PHASE_EPS)
     m = int(both.sum())
     if m:
-        d = np.angle(psi[both]) - np.angle(f[both])
+        d = fixed_math.angle(psi[both]) - fixed_math.angle(f[both])
         energy += lambda_c * float(np.mean(1.0 - np.cos(d)))
         w = (lambda_c / m) * np.sin(d)
         g_psi[both] += w * 1j * psi[both] / np.abs(psi[both]) ** 2
@@ -338,10 +339,10 @@ def gamma_sensitivity(source: GammaSource) -> tuple[np.ndarray, np.ndarray, np.n
     w = np.asarray(source.psi, dtype=complex) + source.gamma * np.asarray(source.f, dtype=complex)
     f = np.asarray(source.f, dtype=complex)
     mag = np.abs(w)
-    theta = np.arcsin(np.minimum(2.0 * mag, 1.0))
+    theta = fixed_math.arcsin(np.minimum(2.0 * mag, 1.0))
     flip = np.asarray(source.z) < 0
     theta = np.where(flip, np.pi - theta, theta)
-    phi = np.where(mag > 0, np.angle(w), 0.0)
+    phi = np.where(mag > 0, fixed_math.angle(w), 0.0)
     live = mag > PHASE_EPS
     safe = np.where(live, mag, 1.0)
     d_mag = np.where(live, (np.conj(w) * f).real / safe, 0.0)

@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, final
 
 import numpy as np
 
+from orchestrator.physics import fixed_math
+
 if TYPE_CHECKING:
     from orchestrator.physics.hamiltonian import PauliHamiltonian
 
@@ -265,5 +267,5 @@ def boltzmann(problem: IsingProblem, temperature: float) -> np.ndarray:
     index = np.arange(1 << problem.n, dtype=np.int64)
     bits = (index[:, None] >> np.arange(problem.n)) & 1
     e = energies(problem, bits)
-    w = np.exp(-(e - e.min()) / temperature)
+    w = fixed_math.exp(-(e - e.min()) / temperature)
     return w / w.sum()

@@ -56,7 +56,7 @@ import math
 
 import numpy as np
 
-from orchestrator.physics import fixed_order
+from orchestrator.physics import fixed_math, fixed_order
 
 __all__ = [
     "integrate",
@@ -151,7 +151,7 @@ def integrate_with_order(
         phi, zs[n] = _rk4(phi, om, k, h, w)
     c, s = _mean_field(np.cos(phi), np.sin(phi), w)
     zs[steps] = complex(c, s)
-    return phi, np.abs(zs), np.angle(zs)
+    return phi, np.abs(zs), fixed_math.angle(zs)
 
 
 def wrap(phases: np.ndarray) -> np.ndarray:
@@ -189,7 +189,7 @@ def lorentzian_quantiles(n: int, delta: float, omega0: float = 0.0) -> np.ndarra
     if delta <= 0 or n < 1:
         raise ValueError(f"need delta > 0 and n >= 1, got {delta}, {n}")
     j = np.arange(1, n + 1)
-    return omega0 + delta * np.tan(np.pi * (j - (n + 1) / 2.0) / (n + 1))
+    return omega0 + delta * fixed_math.tan(np.pi * (j - (n + 1) / 2.0) / (n + 1))
 
 
 def _mean_field(cos: np.ndarray, sin: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:

@@ -47,7 +47,7 @@ import math
 
 import numpy as np
 
-from orchestrator.physics import fixed_order
+from orchestrator.physics import fixed_math, fixed_order
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = [
@@ -93,7 +93,7 @@ def cue_angles(cue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r = np.asarray(cue, dtype=float)
     if r.ndim != 1 or not np.all((r >= 0) & (r <= 1)):
         raise ValueError("a cue is a vector of spike rates in [0, 1] (a 0/1 pattern or rates)")
-    theta = np.concatenate([np.full(r.size, math.pi / 2), 2 * np.arcsin(np.sqrt(r))])
+    theta = np.concatenate([np.full(r.size, math.pi / 2), 2 * fixed_math.arcsin(np.sqrt(r))])
     return theta, np.zeros(2 * r.size)
 
 

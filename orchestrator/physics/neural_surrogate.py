@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from orchestrator.physics import fixed_math
 from orchestrator.physics.pci import ChannelMap
 from orchestrator.physics.tick_io import SpikeWindow
 
@@ -67,7 +68,7 @@ class LifModel:
         """(r(I_s) in Hz, dr/dI in Hz/mV) of the softened f-I curve at each drive."""
         above, d_soft = self.softened(drive_mv)
         from_reset = above + (self.v_th_mv - self.v_reset_mv)
-        period_ms = self.refractory_ms + self.tau_m_ms * np.log(from_reset / above)
+        period_ms = self.refractory_ms + self.tau_m_ms * fixed_math.log(from_reset / above)
         rate = 1000.0 / period_ms
         # d period / dI_s = tau (1/(I_s - v_reset) - 1/(I_s - v_th)) < 0
         d_period = self.tau_m_ms * (1.0 / from_reset - 1.0 / above)

@@ -50,7 +50,7 @@ from typing import Literal
 
 import numpy as np
 
-from orchestrator.physics import fixed_order
+from orchestrator.physics import fixed_math, fixed_order
 from orchestrator.physics.tick_io import SpikeWindow
 
 __all__ = [
@@ -174,9 +174,9 @@ def window_capacity(window_ms: float, refractory_ms: float, dt_ms: float) -> flo
 
 def preparation_angles(psi: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(theta, phi) of the pure qubits with coherences ``psi`` and <Z> signs of ``z``."""
-    theta = np.arcsin(np.minimum(2.0 * np.abs(psi), 1.0))
+    theta = fixed_math.arcsin(np.minimum(2.0 * np.abs(psi), 1.0))
     theta = np.where(z < 0, np.pi - theta, theta)
-    phi = np.where(np.abs(psi) > 0, np.angle(psi), 0.0)
+    phi = np.where(np.abs(psi) > 0, fixed_math.angle(psi), 0.0)
     return theta, phi
 
 

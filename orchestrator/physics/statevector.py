@@ -59,7 +59,6 @@ the p > 0 selection).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -68,10 +67,11 @@ from typing import Any, final
 
 import numpy as np
 
+from orchestrator.physics import fixed_math
 from orchestrator.physics.block_schedule import Term as _Term
 from orchestrator.physics.block_schedule import parity as _parity
 from orchestrator.physics.block_schedule import schedule as _schedule
-from orchestrator.physics.block_work import BlockWork, copy_runs, gather, short_runs
+from orchestrator.physics.block_work import BlockWork, available_cpus, copy_runs, gather, short_runs
 from orchestrator.physics.fixed_order import sum_of_products as _sum_of_products
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
@@ -80,14 +80,6 @@ __all__ = ["BLOCK_BITS", "ExactEstimates", "StatevectorEstimator"]
 BLOCK_BITS = 14
 """Default block: 2^14 amplitudes (256 KiB complex128): the block's work arrays stay in a core's
 L2 cache, and numpy's per-call overhead is small next to a block's work (measured 12 to 17)."""
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (its affinity mask; ``os.cpu_count()`` where unknown)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 PARALLEL_AMPLITUDES = 1 << 18
@@ -286,7 +278,7 @@ class StatevectorEstimator:
             copy_runs(half1.reshape(halves.shape[0], -1), halves[:, 1, :])
             rho_low.append(self._cross(work.half_pairs[1], work.half_pairs[0]))
         positive = p[p > 0]
-        entropy = _sum_of_products(positive, np.log(positive))
+        entropy = _sum_of_products(positive, fixed_math.log(positive))
         norm = None
         rho_high: list[complex | None] = []
         if n > c:

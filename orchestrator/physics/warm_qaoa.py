@@ -46,6 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orchestrator.physics import fixed_math
+
 __all__ = [
     "DEFAULT_EPSILON",
     "MAX_LIGHT_CONE",
@@ -81,7 +83,7 @@ def warm_values(values: object, epsilon: float = DEFAULT_EPSILON) -> np.ndarray:
 
 def tilt_angles(c: np.ndarray) -> np.ndarray:
     """theta_i = 2 arcsin(sqrt(c_i)), radians."""
-    return 2.0 * np.arcsin(np.sqrt(np.asarray(c, dtype=np.float64)))
+    return 2.0 * fixed_math.arcsin(np.sqrt(np.asarray(c, dtype=np.float64)))
 
 
 def _check_size(n: int) -> None:

@@ -74,9 +74,9 @@ def code_object_class(target: str) -> type:
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
 
         return CythonCodeObject
-    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+    from backends.neuromorphic.brian2.fixed_math_code import FixedMathNumpyCodeObject
 
-    return NumpyCodeObject
+    return FixedMathNumpyCodeObject  # numpy's code, the C library's exp and log (design §6)
 
 
 class SpikeReader:

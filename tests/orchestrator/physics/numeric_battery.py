@@ -3,9 +3,11 @@
 ``python -m tests.orchestrator.physics.numeric_battery`` prints one JSON object: for each
 computation that reaches a ledger through ``fixed_order``, ``fixed_linalg``, the statevector
 estimator, the shot estimators, the Taylor propagator and the exact memory readings, the
-SHA-256 of its result's bytes; and, under ``"controls"``, the same for operations that DO
-depend on the machine (a BLAS dot, gemv and gemm; numpy's complex multiply and ``abs``), so a
-test can check that a child process really ran on another kernel or another SIMD dispatch.
+SHA-256 of its result's bytes; ``fixed_math``'s functions and the numpy loops design §6 counts
+on (float64 sin, cos; complex exp); and, under ``"controls"``, the same for operations that DO
+depend on the machine (a BLAS dot, gemv and gemm; numpy's complex multiply and ``abs``; numpy's
+exp, log and arctan2, which differ on AVX512 CPUs), so a test can check that a child process
+really ran on another kernel or another SIMD dispatch.
 """
 
 from __future__ import annotations
@@ -73,9 +75,26 @@ def battery() -> dict[str, object]:
         "battery", 8, [(i, (i + 1) % 8, 0.1 * (i + 1)) for i in range(8)]
     )
     out["maxcut"] = _digest(cut_values(graph, rng.integers(0, 2, size=(50, 8))))
+    from orchestrator.physics import fixed_math
+
+    t = rng.uniform(-30.0, 30.0, size=4001)
+    p = rng.uniform(1e-9, 60.0, size=4001)
+    u = rng.uniform(-1.0, 1.0, size=4001)
+    out["fixed_math"] = _digest(
+        fixed_math.exp(t),
+        fixed_math.log(p),
+        fixed_math.log1p(p),
+        fixed_math.arcsin(u),
+        fixed_math.tan(t),
+        fixed_math.arctan2(u, t[::-1]),
+        fixed_math.angle(z),
+    )
+    # numpy 1.26's own loops that equal the C library whatever it dispatches (design §6)
+    out["numpy_libm"] = _digest(np.sin(t), np.cos(t), np.exp(1j * t))
     out["controls"] = {
         "blas": _digest(np.dot(x, y), m @ x, m @ m.T, np.vdot(z, w)),
         "simd": _digest(z * w, np.abs(z)),
+        "avx512": _digest(np.exp(t), np.log(p), np.arctan2(u, t)),  # differ on AVX512 only
     }
     return out
 

@@ -48,6 +48,14 @@ def run_case(name: str, run_dir: Path) -> Any:
         return execute(config, run_dir, draw_report=False)
 
 
+def avx512_loops() -> list[str]:
+    """The AVX512 extensions numpy dispatches to in this process (none with them switched off
+    by ``NPY_DISABLE_CPU_FEATURES``, or on a CPU without them)."""
+    from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    return sorted(k for k in __cpu_dispatch__ if k.startswith("AVX512") and __cpu_features__[k])
+
+
 def main(argv: list[str]) -> int:
     from threadpoolctl import threadpool_info
 
@@ -66,6 +74,7 @@ def main(argv: list[str]) -> int:
             "ticks": result.ticks,
             "reverts": result.summary["reverts"],
             "kernels": kernels,
+            "numpy_avx512": avx512_loops(),
         }
         print(json.dumps(row), flush=True)
     return 0

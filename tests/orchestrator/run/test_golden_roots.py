@@ -1,5 +1,6 @@
 """Behaviour does not change by accident, nor with the machine: short runs reach the final roots
-recorded for them, whatever BLAS kernel the machine's OpenBLAS picks.
+recorded for them, whatever BLAS kernel the machine's OpenBLAS picks and whatever SIMD loops its
+numpy picks.
 
 The roots in ``tests/assets/golden_roots.json`` must survive every refactor: the demo on Aer +
 Brian2 with STDP, the demo on Lava, a run with rollbacks, an IBM device snapshot with readout
@@ -16,6 +17,9 @@ Three kinds of check (issue 26, design §6):
   CPU runs, and one that differs from the kernel picked on AVX2 machines, where Haswell and
   "unset" load the same kernels and so test little there). Each must reach the recorded roots:
   no BLAS kernel may decide a bit of a run. The suite's own process never changes them;
+- a child process whose numpy dispatches no AVX512 loop (``NPY_DISABLE_CPU_FEATURES``; only on
+  a CPU that has them): the roots were recorded on an AVX2 CPU and must not depend on numpy's
+  choice of loops either (``orchestrator.physics.fixed_math``, design §6);
 - ``qnf reproduce`` of each child's run (made under Haswell / 512), re-run here, says
   "matches".
 """
@@ -35,14 +39,16 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from tests.ledger_schema import assert_schema
-from tests.orchestrator.run.golden import GOLDEN, case_environment, run_case
+from tests.orchestrator.run.golden import GOLDEN, avx512_loops, case_environment, run_case
 from tests.paths import ROOT
 
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+NUMPY_AVX2 = "numpy-without-avx512"
 VARIANTS: dict[str, dict[str, str]] = {
     "haswell-l2-512": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"},
     "unset": {},
     "prescott": {"OPENBLAS_CORETYPE": "Prescott"},
+    NUMPY_AVX2: {},  # this process's environment, numpy's AVX512 loops switched off
 }
 REPRODUCED_FROM = "haswell-l2-512"
 
@@ -59,6 +65,8 @@ def _cannot_run(variant: str) -> str | None:
     """Why this machine cannot load the variant's kernel (it would die of SIGILL), or None."""
     if variant == "unset":
         return None
+    if variant == NUMPY_AVX2 and not avx512_loops():
+        return "numpy dispatches no AVX512 loop on this CPU: this process runs the AVX2 case"
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return f"OPENBLAS_CORETYPE={VARIANTS[variant]['OPENBLAS_CORETYPE']} names an x86-64 kernel"
     if variant == "haswell-l2-512":
@@ -79,8 +87,11 @@ def kernel_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str,
     for variant, values in VARIANTS.items():
         if _cannot_run(variant) is not None:
             continue
-        env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-        env.update(values)
+        if variant == NUMPY_AVX2:
+            env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(avx512_loops()))
+        else:
+            env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+            env.update(values)
         children[variant] = subprocess.Popen(
             [sys.executable, "-m", "tests.orchestrator.run.golden", str(base / variant)],
             cwd=ROOT,
@@ -142,6 +153,9 @@ def test_the_variants_load_other_kernels(kernel_runs) -> None:
         wanted = VARIANTS[variant].get("OPENBLAS_CORETYPE")
         if wanted is not None:
             assert any(k.endswith(f":{wanted}") for k in kernels), (variant, kernels)
+        cases = [row for row in rows.values() if isinstance(row, dict)]
+        if variant == NUMPY_AVX2:  # and the numpy child did run without AVX512, unlike this one
+            assert avx512_loops() and cases and all(not r["numpy_avx512"] for r in cases)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))

@@ -16,7 +16,9 @@ pre- and a postsynaptic spike in the same step count both as potentiation and as
 Lava's floating-point learning engine saturates excitatory weights at 0 only; on Loihi the
 8-bit weight range bounds them from above as well. The model is Lava's
 ``PyLearningDenseModelFloat`` with the upper bound ``w_max`` added to the saturation step that
-follows every learning epoch. Nothing else of the learning differs.
+follows every learning epoch, and the traces' decay ``exp(-t/tau)`` taken from the C library
+(``orchestrator.physics.fixed_math``: numpy's exp rounds by CPU, design §6). Nothing else of the
+learning differs.
 
 Checkpoints need the weights and traces after every tick. ``Var.get`` sends them one element
 per message (~40 us each: 0.4 s for 10^4 weights), and a RefPort reading (N, N) would need
@@ -42,6 +44,7 @@ from lava.proc.dense.models import PyLearningDenseModelFloat
 from lava.proc.dense.process import LearningDense
 
 from orchestrator.contract.network_config import StdpConfig
+from orchestrator.physics import fixed_math
 
 __all__ = ["PlasticDense", "PyBoundedLearningDenseModelFloat", "stdp_rule"]
 
@@ -112,6 +115,11 @@ class PyBoundedLearningDenseModelFloat(PyLearningDenseModelFloat):
         if synaptic_variable_name == "weights":
             return np.clip(synaptic_variable_values, 0.0, self._w_max)
         return super()._saturate_synaptic_variable(synaptic_variable_name, synaptic_variable_values)
+
+    @staticmethod
+    def _decay_trace(trace_values: np.ndarray, t: np.ndarray, taus: np.ndarray) -> np.ndarray:
+        # Lava's own, with the C library's exp: numpy's exp rounds by CPU (design §6)
+        return fixed_math.exp(-t / taus) * trace_values
 
     def post_guard(self) -> bool:
         return self.time_step % self._period == 0
