@@ -152,7 +152,10 @@ def test_one_block_is_the_sparse_product_in_the_documented_order_and_blocks_to_1
 
 
 def test_extra_memory_stays_near_one_block() -> None:
-    n, c = 12, 6
+    # n = 14: the bound (a quarter of the 256 KiB state) stands far above what a call needs
+    # (~11 KiB: 2^6-amplitude blocks) and what other threads of an xdist worker allocate while
+    # tracemalloc counts (a full-suite run measured 16.6 KiB at n = 12 against a 16 KiB bound)
+    n, c = 14, 6
     h = ring_tfim(n)
     psi = random_state(n, 3)
     # one estimate first: what a process allocates once and keeps (numpy's void dtypes of the
@@ -166,7 +169,7 @@ def test_extra_memory_stays_near_one_block() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # masks + accumulator + halves of one block, not a copy of the 64 KiB state
+    # masks + accumulator + halves of one block, not a copy of the state
     assert peak < psi.nbytes / 4
 
 
