@@ -62,7 +62,8 @@ class FederatedNode(ABC):
 
     @abstractmethod
     def receive(self, delivery: Delivery) -> dict[str, Any]:
-        """Act on a round's outcome (at most once per round); return what was done."""
+        """Act on a round's outcome (at most once per round); return what was done, once
+        it is durable (the coordinator commits the round's block after every answer)."""
 
     @abstractmethod
     def finish(self, complete: bool) -> dict[str, Any]:

@@ -264,6 +264,7 @@ def _serve(
         raise write_failure(exc, run_dir.path) from None
     inbound: Queue[Any] = Queue(maxsize=_AHEAD)
     threading.Thread(target=_receive, args=(inbox, inbound), daemon=True).start()
+    answers = _Answers(outbox)
     try:
         while True:
             try:
@@ -277,15 +278,36 @@ def _serve(
             if message is None or message == STOP:
                 break
             if message == FLUSH:
-                send_message(outbox, (FLUSHED, writer.seconds))
+                answers.send((FLUSHED, writer.seconds))
                 continue
             writer.write(message)
-            send_message(outbox, (message.block.height, writer.seconds))
+            answers.send((message.block.height, writer.seconds))
     except BaseException:
         with contextlib.suppress(Exception):  # a full disk fails the close too; report the first
             writer.close()
         raise
     writer.close()
+
+
+class _Answers:
+    """The writer's side of the acknowledgement pipe. Once the main process is gone (killed:
+    nobody reads the pipe any more, a write fails with EPIPE) answers are dropped and the
+    writer goes on: every item it was handed whole is still committed. Raising there, as it
+    once did, ended the writer after the block in hand and lost the blocks queued behind it,
+    among them a federated node's ``consensus`` block whose round the coordinator had
+    already committed: the node resumed without the round's pull (design §12)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.reader_gone = False
+
+    def send(self, message: Any) -> None:
+        if self.reader_gone:
+            return
+        try:
+            send_message(self.fd, message)
+        except BrokenPipeError:
+            self.reader_gone = True
 
 
 def _close_other_descriptors(keep: set[int]) -> None:

@@ -14,7 +14,9 @@ round while the nodes run their remaining ticks, or before summary.json. Every c
 where it is, and one that already received round r's delivery answers with the contribution
 it made before the pull (its federation rule keeps it in its checkpoint) and takes the
 delivery again as a no-op, because the coordinator decides round r from the same signed
-phases and the same replayed state exactly as before. So on deterministic backends the
+phases and the same replayed state exactly as before. No node lacks a committed round's
+delivery: a node answers ``receive`` once its ``consensus`` block is durable (``run/node.py``)
+and the round's block is committed after every answer. So on deterministic backends the
 resumed federation ends with the federation root, and every node with the root, of a run
 never interrupted (tested at kill points of each kind on the local engine).
 

@@ -7,7 +7,9 @@ tick and signs the phase vector of the preparation its next tick starts from; ``
 hands the round's delivery to the loop's ``federation`` rule (``control/federation.py``),
 which pulls that preparation towards the consensus, and appends a ``consensus`` block with a
 checkpoint of the state after the pull, so nothing a resume needs lives outside the node's
-own ledger; ``finish`` runs the remaining ticks and writes the node's summary.json.
+own ledger, and answers once that block is durable (the coordinator commits the round only
+after every answer: a crash, even of the node's writer, never leaves a committed round whose
+pull a node lost); ``finish`` runs the remaining ticks and writes the node's summary.json.
 
 The node's config is the federation's, with ``run.seed`` set to the node's seed and
 ``run.out`` to ``<federation run dir>/nodes/<id>``; its private key is read from the node's
@@ -106,6 +108,9 @@ class FusionNode(FederatedNode):
         loop = self.session.loop
         loop.next, fields = self.rule.receive(delivery, loop.next)
         self._record(fields)
+        # durable before the answer: the coordinator commits the round's block after every
+        # node answered, and a resumed node starts from what its ledger holds (design §12)
+        self.session.recorder.flush()
         return {"round": delivery.round, "pull_weight": fields["pull_weight"]}
 
     def _record(self, fields: dict[str, Any]) -> None:

@@ -151,6 +151,32 @@ def test_a_rerun_ends_at_the_same_federation_root(tmp_path):
     assert metas[0] != metas[1]  # the signatures differ; they live in the meta chain
 
 
+def test_a_round_is_committed_after_every_node_made_its_delivery_durable(tmp_path):
+    """Fusion nodes: when the round's block is committed, each node's ``consensus`` block of
+    the round is in its ledger on disk (a crash, even of the nodes' writers, cannot lose a
+    committed round's pull: design §12); and a second federation in the same process ends at
+    the same roots (no state of the first leaks into it)."""
+    config, _ = write_federation(tmp_path, 3, ticks=6, rounds_every_ticks=2)
+    cfg = load_config(config)
+    nodes = ("n0", "n1", "n2")
+
+    def durable(run_dir: Path, outcome: Any) -> None:
+        assert sorted(outcome.deliveries) == list(nodes)
+        for node in nodes:  # read from disk, in the coordinator's process, right after
+            ledger = run_dir / "nodes" / node / "ledger.sqlite"
+            received = [e["round"] for _, e, _ in read_blocks(ledger) if e["kind"] == "consensus"]
+            assert received == list(range(outcome.round + 1)), (node, received)
+
+    roots = []
+    for run_dir in (tmp_path / "one", tmp_path / "two"):
+        hooks = RunHooks(on_round=lambda outcome, d=run_dir: durable(d, outcome))
+        result = run_federation(cfg, run_dir, hooks=hooks)
+        assert result.status == "completed" and result.summary["rounds"] == 3
+        roots.append([verify(run_dir / "ledger.sqlite").root] + [
+            verify(run_dir / "nodes" / n / "ledger.sqlite").root for n in nodes])  # fmt: skip
+    assert roots[0] == roots[1]
+
+
 def test_a_cancelled_federation_stops_its_nodes_where_they_are(tmp_path):
     config, _ = write_federation(tmp_path, 2, ticks=10, rounds_every_ticks=2)
     held = []

@@ -37,7 +37,7 @@ CRASHES = (
     "tick:4",  # n0 runs round 1's first tick; n1, n2 still at round 0's end
     "federation-commit:2",  # round 1's block inserted, not committed; every node has round 1
     "federation-after:3",  # between rounds: round 2 committed
-    "after-commit:12",  # n0's delivery of round 3 committed, the others' not (or not yet)
+    "after-commit:12",  # n0's delivery of round 3 committed, the others' not yet made
     "tick:13",  # after the last round, n0 runs its remaining tick
     "federation-after:5",  # the end block committed, summary.json not written
 )
