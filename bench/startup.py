@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/startup.py --repeats 7
     .venv/bin/python bench/startup.py --repeats 7 --base d9f3ab6     (before and after)
-    .venv/bin/python bench/startup.py --uv 5
+    .venv/bin/python bench/startup.py --setup 3 --cache pyc installed
 
 Each command runs in a fresh process (``python -c "from orchestrator.cli import main; main()"``,
 what the ``qnf`` console script runs), from process start to exit, wall-clock; the commands (and
@@ -25,11 +25,8 @@ as ``.ci/uv`` does at the same moments) in a scratch copy of the tree.
 ``source``: PYTHONDONTWRITEBYTECODE=1 and an empty PYTHONPYCACHEPREFIX: every module compiled from
 source on every start (what this machine did while uv installed without .pyc files).
 
-``--uv N``: instead, what ``.ci/uv run --locked`` costs per call, N rounds: ``.ci/uv`` as it is
-(uv compiles only when the environment may have changed) against uv's ``compile-bytecode``
-setting (``UV_COMPILE_BYTECODE=1``: the same as ``[tool.uv] compile-bytecode = true``), each
-arm running ``true`` and ``qnf validate configs/demo.yaml``, and ``.ci/uv sync --locked`` of
-the environment as it is; the arms alternate; wall and CPU (uv and its children).
+``bench/uv_run.py`` measures what ``.ci/uv run`` costs per call with and without uv's
+compile-bytecode setting.
 
 ``--setup N``: instead, the demo's setup (what `qnf run configs/demo.yaml` does before tick 0)
 step by step in N fresh processes (``pyc``), warm (after one untimed process that writes the
@@ -97,22 +94,28 @@ spiking.close(); quantum.close()
 """
 
 
-def setup_steps(runs: int, base: str | None) -> None:
-    """The demo's setup step by step in ``runs`` fresh processes per tree, after one untimed
-    process per tree that writes the .pyc files and fills that tree's transpile cache (so the
-    timed ones are warm, "a second run"); the trees alternate."""
+def setup_steps(runs: int, base: str | None, caches: list[str]) -> None:
+    """The demo's setup step by step in ``runs`` fresh processes per tree and bytecode setting,
+    after one untimed process each that writes the .pyc files (``pyc``) and fills that tree's
+    transpile cache (so the timed ones are warm, "a second run"); they alternate."""
     import json
 
     with tempfile.TemporaryDirectory(prefix="qnf-setup-") as scratch:
         scratch_path = Path(scratch)
-        trees = [("this", ROOT)]
+        sources = [("this", ROOT)]
         if base:
-            trees.insert(0, (f"base {base}", unpack(base, scratch_path)))
-        envs = {}
-        for label, tree in trees:
-            env = environment("pyc", tree, scratch_path / "home", scratch_path / "pycache")
-            env["QNF_CACHE"] = str(scratch_path / "cache" / tree.name)
-            envs[label] = env
+            sources.insert(0, (f"base {base}", unpack(base, scratch_path)))
+        trees, envs = [], {}
+        for cache in caches:
+            for name, tree in sources:
+                label = name if len(caches) == 1 else f"{name}, {cache}"
+                if cache.startswith("installed"):
+                    into = scratch_path / cache / name.replace(" ", "-")
+                    tree = installed_copy(tree, into, compiled=cache == "installed")
+                env = environment(cache, tree, scratch_path / "home", scratch_path / "pycache")
+                env["QNF_CACHE"] = str(scratch_path / "cache" / name.replace(" ", "-"))
+                trees.append((label, tree))
+                envs[label] = env
         loads: list[float] = []
         rows: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
         cpu_rows: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
@@ -251,60 +254,10 @@ def unpack(commit: str, into: Path) -> Path:
 CACHES = ("pyc", "installed", "installed-src", "source")
 
 
-def uv_cost(rounds: int) -> None:
-    """What ``.ci/uv run --locked`` costs per call: ``.ci/uv`` as it is against uv's
-    compile-bytecode setting, alternating, after one untimed round (the stamp, the .pyc)."""
-    import resource
-
-    arms = {".ci/uv": {}, "UV_COMPILE_BYTECODE=1": {"UV_COMPILE_BYTECODE": "1"}}
-    commands = {
-        "run --locked true": ["run", "--locked", "true"],
-        "run --locked qnf validate": ["run", "--locked", "qnf", "validate", "configs/demo.yaml"],
-        "sync --locked": ["sync", "--locked"],
-    }
-    loads = [os.getloadavg()[0]]
-    walls: dict[tuple[str, str], list[float]] = {}
-    cpus: dict[tuple[str, str], list[float]] = {}
-    with tempfile.TemporaryDirectory(prefix="qnf-uv-") as home:
-        for r in range(rounds + 1):
-            for command, argv in commands.items():
-                for arm, extra in arms.items():
-                    env = {**os.environ, "QNF_HOME": home, "COLUMNS": "100", **extra}
-                    for name in ("UV_COMPILE_BYTECODE", "PYTHONPYCACHEPREFIX", "PYTHONPATH"):
-                        if name not in extra:
-                            env.pop(name, None)
-                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    start = time.perf_counter()
-                    subprocess.run(
-                        ["bash", str(ROOT / ".ci" / "uv"), *argv],
-                        cwd=ROOT,
-                        env=env,
-                        check=True,
-                        capture_output=True,
-                    )
-                    wall = time.perf_counter() - start
-                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    if r:
-                        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-                        walls.setdefault((command, arm), []).append(wall)
-                        cpus.setdefault((command, arm), []).append(cpu)
-            loads.append(os.getloadavg()[0])
-    found, total = site_compiled()
-    print(
-        f"load average (1 min) after each round: {' '.join(f'{x:.2f}' for x in loads)}; "
-        f"site-packages: {found} of {total} .py files have a .pyc; PYTHONDONTWRITEBYTECODE="
-        f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')}; median of {rounds} calls, seconds: "
-        "wall (each call's in brackets), cpu (uv and its children)"
-    )
-    for command in commands:
-        for arm in arms:
-            values = walls[(command, arm)]
-            each = " ".join(f"{v:.2f}" for v in values)
-            cpu = statistics.median(cpus[(command, arm)])
-            print(
-                f".ci/uv {command:<28} {arm:<22} {statistics.median(values):6.2f}  ({each})  "
-                f"cpu {cpu:5.2f}"
-            )
+def picked(names: list[str]) -> list[str]:
+    """The settings ``--cache`` names (``both``: pyc and source; ``all``: every one)."""
+    both = ("pyc", "source")
+    return [c for c in CACHES if "all" in names or c in names or ("both" in names and c in both)]
 
 
 def main() -> None:
@@ -316,19 +269,12 @@ def main() -> None:
         help="bytecode settings to measure (both: pyc and source; all: the four)",
     )  # fmt: skip
     parser.add_argument("--setup", type=int, metavar="N", help="the demo's setup, N runs")
-    parser.add_argument("--uv", type=int, metavar="N", help="what `.ci/uv run` costs, N rounds")
     args = parser.parse_args()
     if args.setup:
-        setup_steps(args.setup, args.base)
+        chosen = args.cache if args.cache != ["all"] else ["pyc"]  # pyc unless asked
+        setup_steps(args.setup, args.base, picked(chosen))
         return
-    if args.uv:
-        uv_cost(args.uv)
-        return
-    picked = args.cache
-    caches = [
-        c for c in CACHES
-        if "all" in picked or c in picked or ("both" in picked and c in ("pyc", "source"))
-    ]  # fmt: skip
+    caches = picked(args.cache)
 
     load_before = os.getloadavg()
     found, total = site_compiled()
