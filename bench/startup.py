@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/startup.py --repeats 7
     .venv/bin/python bench/startup.py --repeats 7 --base d9f3ab6     (before and after)
+    .venv/bin/python bench/startup.py --setup 3 --cache pyc installed
 
 Each command runs in a fresh process (``python -c "from orchestrator.cli import main; main()"``,
 what the ``qnf`` console script runs), from process start to exit, wall-clock; the commands (and
@@ -12,11 +13,20 @@ children): on a loaded machine wall time is mostly waiting for a core, while an 
 wall time for a one-thread start is close to its CPU time. ``status`` asks about a queued job of
 a scratch QNF_HOME; ``validate`` reads configs/demo.yaml.
 
-Two settings of Python's bytecode cache, both measured unless ``--cache`` picks one:
-``pyc``: compiled modules are cached (what an installed package has; here under a scratch
-PYTHONPYCACHEPREFIX, warmed by one untimed round); ``source``: PYTHONDONTWRITEBYTECODE=1, every
-module compiled from source on every start (what this machine's environment sets; a tree that
-was never imported from, or a read-only one, behaves so too).
+Four settings of Python's bytecode cache, all measured unless ``--cache`` picks some (they
+alternate round by round, as the commands and trees do):
+``pyc``: every module's .pyc is cached (here under a scratch PYTHONPYCACHEPREFIX, warmed by one
+untimed round): the floor.
+``installed``: this machine's setting, PYTHONDONTWRITEBYTECODE=1, with the .pyc files an install
+leaves: site-packages as the environment has it (compiled when ``.ci/uv`` syncs: docs/design.md
+§25; the header says how much of it is), the project's modules compiled once (``compileall``,
+as ``.ci/uv`` does at the same moments) in a scratch copy of the tree.
+``installed-src``: the same, the project's modules from source (a scratch copy without .pyc).
+``source``: PYTHONDONTWRITEBYTECODE=1 and an empty PYTHONPYCACHEPREFIX: every module compiled from
+source on every start (what this machine did while uv installed without .pyc files).
+
+``bench/uv_run.py`` measures what ``.ci/uv run`` costs per call with and without uv's
+compile-bytecode setting.
 
 ``--setup N``: instead, the demo's setup (what `qnf run configs/demo.yaml` does before tick 0)
 step by step in N fresh processes (``pyc``), warm (after one untimed process that writes the
@@ -84,22 +94,28 @@ spiking.close(); quantum.close()
 """
 
 
-def setup_steps(runs: int, base: str | None) -> None:
-    """The demo's setup step by step in ``runs`` fresh processes per tree, after one untimed
-    process per tree that writes the .pyc files and fills that tree's transpile cache (so the
-    timed ones are warm, "a second run"); the trees alternate."""
+def setup_steps(runs: int, base: str | None, caches: list[str]) -> None:
+    """The demo's setup step by step in ``runs`` fresh processes per tree and bytecode setting,
+    after one untimed process each that writes the .pyc files (``pyc``) and fills that tree's
+    transpile cache (so the timed ones are warm, "a second run"); they alternate."""
     import json
 
     with tempfile.TemporaryDirectory(prefix="qnf-setup-") as scratch:
         scratch_path = Path(scratch)
-        trees = [("this", ROOT)]
+        sources = [("this", ROOT)]
         if base:
-            trees.insert(0, (f"base {base}", unpack(base, scratch_path)))
-        envs = {}
-        for label, tree in trees:
-            env = environment("pyc", tree, scratch_path / "home", scratch_path / "pycache")
-            env["QNF_CACHE"] = str(scratch_path / "cache" / tree.name)
-            envs[label] = env
+            sources.insert(0, (f"base {base}", unpack(base, scratch_path)))
+        trees, envs = [], {}
+        for cache in caches:
+            for name, tree in sources:
+                label = name if len(caches) == 1 else f"{name}, {cache}"
+                if cache.startswith("installed"):
+                    into = scratch_path / cache / name.replace(" ", "-")
+                    tree = installed_copy(tree, into, compiled=cache == "installed")
+                env = environment(cache, tree, scratch_path / "home", scratch_path / "pycache")
+                env["QNF_CACHE"] = str(scratch_path / "cache" / name.replace(" ", "-"))
+                trees.append((label, tree))
+                envs[label] = env
         loads: list[float] = []
         rows: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
         cpu_rows: dict[str, list[dict[str, float]]] = {label: [] for label, _ in trees}
@@ -164,6 +180,7 @@ def queued_job(home: Path) -> str:
 
 def environment(cache: str, tree: Path, home: Path, pycache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
+    env.pop("PYTHONPYCACHEPREFIX", None)
     env["QNF_HOME"] = str(home)
     env["PYTHONPATH"] = str(tree)
     env["COLUMNS"] = "100"
@@ -171,8 +188,43 @@ def environment(cache: str, tree: Path, home: Path, pycache: Path) -> dict[str, 
         env["PYTHONPYCACHEPREFIX"] = str(pycache / tree.name)
     else:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env.pop("PYTHONPYCACHEPREFIX", None)
+    if cache == "source":  # Python looks for .pyc files there only, and finds none
+        env["PYTHONPYCACHEPREFIX"] = str(pycache / "empty")
     return env
+
+
+PROJECT = ("orchestrator", "backends", "qnfusion", "configs")  # what the commands read
+
+
+def installed_copy(tree: Path, into: Path, compiled: bool) -> Path:
+    """A copy of the project's packages (and configs) of ``tree`` without its .pyc files;
+    with ``compiled``, compiled once as ``.ci/uv`` compiles the project at a sync."""
+    import shutil
+
+    copy = into / tree.name
+    for name in PROJECT:
+        shutil.copytree(tree / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    if compiled:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "orchestrator", "backends", "qnfusion"],
+            cwd=copy,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            check=True,
+            capture_output=True,
+        )
+    return copy
+
+
+def site_compiled() -> tuple[int, int]:
+    """(.py files of site-packages with a current-looking .pyc beside them, .py files)."""
+    import importlib.util
+    import sysconfig
+
+    found = total = 0
+    for path in Path(sysconfig.get_paths()["purelib"]).rglob("*.py"):
+        total += 1
+        found += os.path.exists(importlib.util.cache_from_source(str(path)))
+    return found, total
 
 
 def timed(argv: list[str], tree: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -199,18 +251,33 @@ def unpack(commit: str, into: Path) -> Path:
     return tree
 
 
+CACHES = ("pyc", "installed", "installed-src", "source")
+
+
+def picked(names: list[str]) -> list[str]:
+    """The settings ``--cache`` names (``both``: pyc and source; ``all``: every one)."""
+    both = ("pyc", "source")
+    return [c for c in CACHES if "all" in names or c in names or ("both" in names and c in both)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7, help="timed rounds (median)")
     parser.add_argument("--base", help="a commit to run beside this tree")
-    parser.add_argument("--cache", choices=("pyc", "source", "both"), default="both")
+    parser.add_argument(
+        "--cache", choices=(*CACHES, "both", "all"), default=["all"], nargs="+",
+        help="bytecode settings to measure (both: pyc and source; all: the four)",
+    )  # fmt: skip
     parser.add_argument("--setup", type=int, metavar="N", help="the demo's setup, N runs")
     args = parser.parse_args()
     if args.setup:
-        setup_steps(args.setup, args.base)
+        chosen = args.cache if args.cache != ["all"] else ["pyc"]  # pyc unless asked
+        setup_steps(args.setup, args.base, picked(chosen))
         return
+    caches = picked(args.cache)
 
     load_before = os.getloadavg()
+    found, total = site_compiled()
     with tempfile.TemporaryDirectory(prefix="qnf-startup-") as scratch:
         scratch_path = Path(scratch)
         home, pycache = scratch_path / "home", scratch_path / "pycache"
@@ -218,33 +285,40 @@ def main() -> None:
         trees = [("this", ROOT)]
         if args.base:
             trees.insert(0, (f"base {args.base}", unpack(args.base, scratch_path)))
-        caches = ("pyc", "source") if args.cache == "both" else (args.cache,)
+        runs_in: dict[tuple[str, str], Path] = {}  # (cache, tree label) -> the tree it runs
+        envs: dict[tuple[str, str], dict[str, str]] = {}
+        for cache in caches:
+            for label, tree in trees:
+                if cache.startswith("installed"):
+                    into = scratch_path / cache / label.replace(" ", "-")
+                    tree = installed_copy(tree, into, compiled=cache == "installed")
+                runs_in[(cache, label)] = tree
+                envs[(cache, label)] = environment(cache, tree, home, pycache)
         names = [REFERENCE, *TARGETS]
         times: dict[tuple[str, str, str], list[float]] = {}
         cpus: dict[tuple[str, str, str], list[float]] = {}
-        for cache in caches:
-            envs = {label: environment(cache, tree, home, pycache) for label, tree in trees}
-            rounds = args.repeats + (1 if cache == "pyc" else 0)  # the first one warms .pyc
-            for r in range(rounds):
-                for name in names:
-                    for label, tree in trees:
+        for r in range(args.repeats + 1):  # round 0 warms pyc's cache; untimed for all
+            for name in names:
+                for cache in caches:
+                    for label, _ in trees:
                         argv = [] if name == REFERENCE else argv_of(name, job_id)
-                        seconds, cpu = timed(argv, tree, envs[label])
-                        if cache == "pyc" and r == 0:
-                            continue
-                        times.setdefault((cache, name, label), []).append(seconds)
-                        cpus.setdefault((cache, name, label), []).append(cpu)
+                        tree = runs_in[(cache, label)]
+                        seconds, cpu = timed(argv, tree, envs[(cache, label)])
+                        if r:
+                            times.setdefault((cache, name, label), []).append(seconds)
+                            cpus.setdefault((cache, name, label), []).append(cpu)
     load_after = os.getloadavg()
 
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average before "
         f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, after "
-        f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; "
+        f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; site-packages: "
+        f"{found} of {total} .py files have a .pyc; "
         f"median of {args.repeats} fresh processes, seconds (wall; cpu: the process's user + "
         "system time, what an idle machine's wall time would be near)"
     )
     labels = [label for label, _ in trees]
-    head = f"{'cache':<7} {'command':<16} {'target':>6}"
+    head = f"{'cache':<13} {'command':<16} {'target':>6}"
     for label in labels:
         head += f" {label:>18} {'/target':>7} {'cpu':>6}"
     if len(labels) == 2:
@@ -253,7 +327,7 @@ def main() -> None:
     for cache in caches:
         for name in names:
             target = TARGETS.get(name)
-            line = f"{cache:<7} {name:<16} {target if target else '-':>6}"
+            line = f"{cache:<13} {name:<16} {target if target else '-':>6}"
             medians = []
             for label in labels:
                 median = statistics.median(times[(cache, name, label)])

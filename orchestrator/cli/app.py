@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import functools
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,16 +27,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from orchestrator.cli import lean_typer
+from orchestrator.cli.lazy_commands import LazyTyper
 from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop, ignore_late_copy
 
 if TYPE_CHECKING:
@@ -55,7 +49,7 @@ __all__ = [
     "stop_on_signals",
 ]
 
-app = typer.Typer(
+app = LazyTyper(  # imports the command modules when its commands are read (lazy_commands.py)
     name="qnf",
     help=(
         "qnfusion: closed-loop hybrid runs of a quantum processor and a spiking network.\n\n"
@@ -239,6 +233,15 @@ def print_notices(identities: dict[str, dict[str, str]]) -> None:
 @contextmanager
 def tick_progress(total: int, done: int = 0) -> Iterator[Callable[[Any, int, int], None]]:
     """A progress bar on stderr with live H_coh / E_coh; yields the on_tick callback."""
+    from rich.progress import (  # only where a bar is drawn (design.md §25)
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     progress = Progress(
         TextColumn("[bold]fusion[/bold]"),
         BarColumn(),
@@ -310,5 +313,6 @@ def print_result(result: Any, interrupt: SignalStop | None = None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="qnf")
+    """Console-script entry point: ``qnf COMMAND ...`` imports the module of COMMAND only."""
+    with app.only(sys.argv[1:]):
+        app(prog_name="qnf")

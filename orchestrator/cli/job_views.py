@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from orchestrator.cli.app import (
     EXIT_IO,
@@ -22,9 +19,13 @@ from orchestrator.cli.app import (
 )
 from orchestrator.cli.federation import node_lines
 from orchestrator.cli.jobs import JobArg, JsonOpt, job_or_exit, store_or_exit
-from orchestrator.jobs.store import TERMINAL, Job, JobStoreError
-from orchestrator.record.directories import HomeDirectory
 from orchestrator.record.rundir import RunDirectory, read_summary
+
+if TYPE_CHECKING:  # rich's tables, live views and bars, and the job store: imported by the
+    # commands that draw or open them, not by every `qnf` start (docs/design.md §25)
+    from rich.table import Table
+
+    from orchestrator.jobs.store import Job
 
 
 def _age(seconds: float) -> str:
@@ -54,6 +55,10 @@ def list_jobs(
 
       qnf jobs --json
     """
+    from rich.table import Table
+
+    from orchestrator.jobs.store import JobStoreError
+
     if rebuild:
         from orchestrator.jobs.recover import rebuild_store
         from orchestrator.jobs.store import qnf_home
@@ -218,6 +223,18 @@ def watch(
 
       qnf watch 3f9a2c01bd
     """
+    from rich.live import Live
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.table import Table
+
+    from orchestrator.jobs.store import TERMINAL
+
     store = store_or_exit(write=False)
     job = job_or_exit(store, job_id)
     progress = Progress(
@@ -275,6 +292,9 @@ def logs(
 
       qnf logs 3f9a2c01bd -f
     """
+    from orchestrator.jobs.store import TERMINAL
+    from orchestrator.record.directories import HomeDirectory
+
     store = store_or_exit(write=False)
     job = job_or_exit(store, job_id)
     path = HomeDirectory(store.home).job_log(job.id)

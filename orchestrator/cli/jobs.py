@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,9 +20,10 @@ from orchestrator.cli.app import (
     say,
     stop_on_signals,
 )
-from orchestrator.jobs.store import Job, JobError, JobStore, JobStoreError
-from orchestrator.record.directories import SweepDirectory
 from orchestrator.record.rundir import RunDirectory
+
+if TYPE_CHECKING:  # the job store is imported by the commands that open it (design.md §25)
+    from orchestrator.jobs.store import Job, JobStore
 
 JobArg = Annotated[
     str, typer.Argument(help="Job id (or a unique prefix of it), as `qnf jobs` lists.")
@@ -32,6 +33,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 
 def store_or_exit(write: bool = True) -> JobStore:
     """The job store (read-only where QNF_HOME cannot be written and ``write`` is False)."""
+    from orchestrator.jobs.store import JobStore, JobStoreError
+
     try:
         return JobStore(write=write)
     except JobStoreError as exc:
@@ -39,6 +42,8 @@ def store_or_exit(write: bool = True) -> JobStore:
 
 
 def job_or_exit(store: JobStore, job_id: str) -> Job:
+    from orchestrator.jobs.store import JobError
+
     try:
         return store.get(job_id)
     except JobError as exc:
@@ -69,6 +74,7 @@ def submit(
     from orchestrator.config.errors import ConfigError
     from orchestrator.config.yaml_input import dump_yaml
     from orchestrator.jobs.spawn import ensure_worker
+    from orchestrator.jobs.store import JobStoreError
     from orchestrator.run.runner import check_run_dir
 
     cfg = load(config, ticks, seed, out_dir)
@@ -109,6 +115,7 @@ def worker(
 
       qnf worker --exit-when-idle
     """
+    from orchestrator.jobs.store import JobStoreError
     from orchestrator.jobs.worker import work
 
     store = store_or_exit()
@@ -139,6 +146,8 @@ def cancel(job_id: JobArg) -> None:
 
       qnf cancel 3f9a2c01bd
     """
+    from orchestrator.jobs.store import JobError, JobStoreError
+
     store = store_or_exit()
     try:
         job = store.request_cancel(job_id)
@@ -164,6 +173,8 @@ def not_a_run(path: Path) -> str | None:
         return None
     if not path.is_dir():
         return f"{path}: a file, not a run directory"
+    from orchestrator.record.directories import SweepDirectory
+
     files = RunDirectory(path)
     try:
         if SweepDirectory(path).is_sweep():
@@ -222,6 +233,7 @@ def resume_cmd(
     if "/" in target:
         fail([f"no job '{target}' and no directory {target}"])
     from orchestrator.jobs.spawn import ensure_worker
+    from orchestrator.jobs.store import JobError, JobStoreError
 
     store = store_or_exit()
     try:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orchestrator.cli.app import app, err, fail, say
 
@@ -112,6 +111,14 @@ def sweep(
 
       qnf sweep --file configs/maxcut/sweep.yaml --pool ray --address auto
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from orchestrator.config.errors import ConfigError
     from orchestrator.record.sweep_table import PLOT, TABLE
     from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop, ignore_late_copy

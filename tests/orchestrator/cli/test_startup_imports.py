@@ -48,11 +48,14 @@ with open({report!r}, "w") as f:
 
 
 def loaded_by(
-    argv: list[str], home: Path, prelude: str = "", **env_vars: str
+    argv: list[str], home: Path, prelude: str = "", full: bool = False, **env_vars: str
 ) -> tuple[int, set[str]]:
-    """(exit code, top-level modules loaded) of ``qnf ARGV`` run in a fresh interpreter."""
+    """(exit code, top-level modules loaded) of ``qnf ARGV`` run in a fresh interpreter (with
+    ``full``, every module's whole name)."""
     report = home / "modules.json"
     code = PROBE.format(prelude=prelude, report=str(report))
+    if full:
+        code = code.replace('m.split(".")[0] for m', "m for m")
     env = {**os.environ, "QNF_HOME": str(home), **env_vars}
     subprocess.run(
         [sys.executable, "-c", code, json.dumps(argv)],
@@ -145,6 +148,54 @@ def test_the_probe_sees_a_heavy_import_added_on_the_path(tmp_path) -> None:
     code, modules = loaded_by(["validate", "configs/demo.yaml"], tmp_path, "import scipy.sparse")
     assert code == 0
     assert sorted(modules & set(HEAVY)) == ["scipy"]
+
+
+# What a quick command imports only where it draws or opens them (design §25, fourth round):
+# rich's live views and bars (`qnf watch`, runs, sweeps), its tables (`qnf jobs`, typer's help),
+# the job store, and the command modules of other commands (`lazy_commands`).
+NOT_UNLESS_USED = {
+    "--help": {"rich.progress", "rich.live", "orchestrator.jobs.store"},
+    "jobs": {"rich.progress", "rich.live"},
+    "status": {"rich.progress", "rich.live", "rich.table"},
+    "validate": {
+        "rich.progress",
+        "rich.live",
+        "rich.table",
+        "orchestrator.cli.job_views",
+        "orchestrator.jobs.store",
+    },
+}
+
+
+@pytest.mark.parametrize("name", NOT_UNLESS_USED)
+def test_quick_commands_import_no_progress_live_table_or_job_store_they_do_not_use(
+    name, tmp_path
+) -> None:
+    code, modules = loaded_by(COMMANDS[name](tmp_path), tmp_path, full=True)
+    assert code == 0
+    assert "orchestrator.cli.app" in modules
+    assert modules.isdisjoint(NOT_UNLESS_USED[name]), sorted(modules & NOT_UNLESS_USED[name])
+
+
+def test_validate_imports_the_command_module_of_validate_only(tmp_path) -> None:
+    code, modules = loaded_by(COMMANDS["validate"](tmp_path), tmp_path, full=True)
+    assert code == 0
+    cli = {m for m in modules if m.startswith("orchestrator.cli")}
+    assert cli == {
+        "orchestrator.cli",
+        "orchestrator.cli.app",
+        "orchestrator.cli.commands",
+        "orchestrator.cli.lazy_commands",
+        "orchestrator.cli.lean_typer",
+    }
+
+
+def test_the_probe_sees_the_job_views_and_a_bar_imported_on_the_path(tmp_path) -> None:
+    """The two checks above can fail: the same command with them imported is caught."""
+    prelude = "import rich.progress, orchestrator.cli.job_views"
+    code, modules = loaded_by(COMMANDS["validate"](tmp_path), tmp_path, prelude, full=True)
+    assert code == 0
+    assert {"rich.progress", "orchestrator.cli.job_views"} <= modules
 
 
 @pytest.mark.parametrize("account_file", [None, "{}"])
