@@ -56,9 +56,9 @@ Block = tuple[int, dict[str, Any], dict[str, Any]]
 
 
 def audit_problems(run_dir: Path) -> list[str]:
-    """``qnf ledger verify``'s share: the lines of ``node_ledger_problems`` for a federation
-    whose own ledger verifies (else: nothing to add to what the audit says), without the
-    lines of node ledgers that fail verification (the audit names their first bad block)."""
+    """``qnf ledger verify``'s share: the lines of ``node_ledger_problems`` (``resuming``
+    False) for a federation whose own ledger verifies (else: nothing to add to what the audit
+    says)."""
     files = RunDirectory(run_dir)
     try:
         if not files.is_run() or not verify(files.ledger).ok:
@@ -68,15 +68,17 @@ def audit_problems(run_dir: Path) -> list[str]:
         return []
     if not blocks or blocks[0][1].get("kind") != FEDERATION_GENESIS:
         return []
-    return node_ledger_problems(run_dir, blocks, unverifiable=False)
+    return node_ledger_problems(run_dir, blocks, resuming=False)
 
 
 def node_ledger_problems(
-    run_dir: Path, blocks: Sequence[Block], unverifiable: bool = True
+    run_dir: Path, blocks: Sequence[Block], resuming: bool = True
 ) -> list[str]:
     """One line per inconsistency between the federation ledger ``blocks`` (verified, genesis
     first) of ``run_dir`` and its nodes' ledgers (module docstring); empty when consistent.
-    unverifiable: whether a node ledger that fails verification gets its line."""
+    resuming: also a line for a node ledger that fails its own verification, and for a node
+    without a ledger the federation delivered to (fusion nodes keep one; for ``ledger
+    verify`` the audit says the first, and a node of another factory may keep none)."""
     genesis, meta = blocks[0][1], blocks[0][2]
     rounds = [(e, m) for _, e, m in blocks if e.get("kind") == "round"]
     ended = blocks[-1][1].get("kind") == "end"
@@ -86,8 +88,10 @@ def node_ledger_problems(
     for node_id in sorted(keys):
         path = FederationDirectory(run_dir).node(node_id)
         held = _consensus_blocks(path)
+        if held is None and not resuming:
+            continue
         if isinstance(held, str):
-            if unverifiable:
+            if resuming:
                 problems.append(f"{path}: node {node_id}'s ledger {held}; {REMEDY}")
             continue
         run_id = str(meta.get("run_id"))

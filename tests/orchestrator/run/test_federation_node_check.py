@@ -39,6 +39,8 @@ from orchestrator.run.resume import ResumeError
 from tests.federated import write_federation
 
 NODES = ("n0", "n1", "n2")
+# one worker runs every test here: the killed federation is made once (module fixture)
+pytestmark = pytest.mark.xdist_group("federation_node_check")
 
 
 def _qnf(*args: str) -> list[str]:
