@@ -16,17 +16,19 @@ round block's (the delivery the coordinator recorded for that node), and, when t
 meta holds the node's signature (its contribution was accepted), the signature verifies with
 the node's listed key over the run id, the round, the node id and the block's
 ``phases_before`` (the phases the node contributed, kept bit for bit). The signature is what
-tells two nodes' directories, or a directory of another run of the same config, apart: their
-deliveries may be identical. A node ledger may hold one round more than the federation ledger
-committed (a ``kill -9`` after a node took the delivery of a round whose block was not
-committed; ``federation_resume``'s docstring), never two, and none once the federation ended;
-likewise no more ticks than the end of that round, unless every planned round is committed
-(then the nodes run their remaining ticks before the ``end`` block). A node directory of
-another run of the same config is told apart only by that: on deterministic backends it holds
-the same blocks, round for round (the run id is signed, never recorded by a node).
+tells two nodes' directories apart: their deliveries may be identical. A node ledger may
+hold one round more than the federation ledger committed (a ``kill -9`` after a node took the
+delivery of a round whose block was not committed; ``federation_resume``'s docstring), never
+two, and none once the federation ended; likewise no more ticks than the end of that round,
+unless every planned round is committed (then the nodes run their remaining ticks before the
+``end`` block). A node directory of another run of the same config is told apart only by
+that: on deterministic backends it holds the same blocks, round for round (the run id is
+signed, never recorded by a node).
 
 Problems are one line each, naming the node's directory and the round; a node whose own ledger
-fails verification gets that one line and no round lines. At most ``LINES_PER_NODE`` round lines
+fails verification gets that one line and no round lines, a node with no ledger (or none with a
+genesis block: it would start afresh) one line if a round was delivered to it (both only for
+the resume: ``qnf ledger verify`` leaves them to its audit). At most ``LINES_PER_NODE`` round lines
 per node are given, then one line saying how many more.
 """
 
