@@ -79,12 +79,14 @@ def verify(run_dir: str | Path) -> Verification:
     is a ``Verification`` with ok False and one problem saying so."""
     from orchestrator.record.audit import audit
     from orchestrator.record.rundir import RunDirectory, not_a_run
+    from orchestrator.run.federation_check import audit_problems
 
     path = Path(run_dir)
     if not RunDirectory(path).is_run():
         return Verification(False, 0, "", [not_a_run(path)])
     found = audit(path)
-    return Verification(found.ok, found.blocks, found.root, found.problems, found.notes)
+    problems = found.problems + audit_problems(path)  # a federation's nodes, round by round
+    return Verification(not problems, found.blocks, found.root, problems, found.notes)
 
 
 def _columns(path: Path) -> dict[str, np.ndarray]:

@@ -181,7 +181,9 @@ def ledger_verify(run_dir: RunDirArg) -> None:
     Exit 0 and print the final root when every block matches and config.yaml, summary.json
     and the checkpoints agree with the ledger (it says when no summary.json anchors the end of
     the ledger); exit 1 naming the first bad block or file (a flipped byte, a missing or
-    reordered block, a summary, config or checkpoint that disagrees).
+    reordered block, a summary, config or checkpoint that disagrees). On a federation's
+    directory every node's ledger is also checked against the rounds the federation ledger
+    committed to it (one line per node and round that differs).
 
     Examples:
 
@@ -191,13 +193,15 @@ def ledger_verify(run_dir: RunDirArg) -> None:
     """
     from orchestrator.record.audit import audit
     from orchestrator.record.rundir import RunDirectory, not_a_run
+    from orchestrator.run.federation_check import audit_problems
 
     target = run_dir if run_dir.is_dir() else run_dir.parent
     if not RunDirectory(target).is_run():
         fail([not_a_run(run_dir)])
     result = audit(target)
-    if not result.ok:
-        fail(result.problems, code=1)
+    problems = result.problems + audit_problems(target)  # a federation's nodes, round by round
+    if problems:
+        fail(problems, code=1)
     for note in result.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     say(f"ok: {result.blocks} blocks verify; final root {result.root}")

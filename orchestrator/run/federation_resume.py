@@ -2,7 +2,9 @@
 
     lock the federation's directory -> its ledger must verify, start with a ``federation``
     block and match config.yaml -> an ``end`` block: the run is over (summary.json is written
-    again if it was lost, else refused) -> the coordinator's state from the ``round`` blocks
+    again if it was lost, else refused) -> every node's ledger must hold what the federation
+    ledger committed to it (``federation_check``; else refused, one line per problem, nothing
+    written) -> the coordinator's state from the ``round`` blocks
     (``Coordinator.replay``) -> the engine builds every node, which resumes its own run
     directory from its newest checkpoint -> the rounds go on from the first one not committed
 
@@ -18,7 +20,10 @@ phases and the same replayed state exactly as before. No node lacks a committed 
 delivery: a node answers ``receive`` once its ``consensus`` block is durable (``run/node.py``)
 and the round's block is committed after every answer. So on deterministic backends the
 resumed federation ends with the federation root, and every node with the root, of a run
-never interrupted (tested at kill points of each kind on the local engine).
+never interrupted (tested at kill points of each kind on the local engine). A node directory
+that does not fit (restored from an older backup, swapped with another node's, copied from
+another run) is refused before anything is built or written: resuming it would end silently
+at other roots.
 
 The run id, which every contribution signs, is the genesis block's; node restarts counted
 against ``max_restarts`` start again from zero in the resumed coordinator.
@@ -51,6 +56,7 @@ from orchestrator.run.federation import (
     open_engine,
     stopping,
 )
+from orchestrator.run.federation_check import node_ledger_problems
 from orchestrator.run.hooks import RunHooks
 from orchestrator.run.interrupt import Interrupted
 from orchestrator.run.resume import ResumeError
@@ -79,9 +85,10 @@ def resume_federation(
 
     The arguments are ``run_federation``'s. Raises ``ResumeError`` (not a federation, a
     ledger that fails verification, a config.yaml that does not match it, a run that is
-    over), ``RunBusy`` when another process holds the directory, ``ConfigError`` when the
-    config no longer validates or the engine cannot place the nodes, ``Interrupted`` when a
-    signal came before anything changed.
+    over, a node ledger that does not hold what the federation ledger committed to it: one
+    line per problem), ``RunBusy`` when another process holds the directory, ``ConfigError``
+    when the config no longer validates or the engine cannot place the nodes, ``Interrupted``
+    when a signal came before anything changed.
     """
     hooks = hooks or RunHooks()
     on_round, should_stop, on_commit = hooks.on_round, hooks.should_stop, hooks.on_commit
@@ -110,6 +117,10 @@ def resume_federation(
         resumes = _previous_resumes(files) + 1
         if blocks[-1][1]["kind"] == "end":
             return _ended(config, run_dir, blocks[-1][1], started, resumes)
+        # before any node or backend is built; a node of another factory may keep no ledger
+        problems = node_ledger_problems(run_dir, blocks) if factory == NODE_FACTORY else []
+        if problems:
+            raise ResumeError("\n".join(problems))
         keys = {n.id: n.public_key for n in fed.nodes}
         coordinator = Coordinator(meta["run_id"], keys, channels(config), fed.eps_phi,
                                   fed.ramp_rounds)  # fmt: skip
