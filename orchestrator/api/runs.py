@@ -77,16 +77,14 @@ def verify(run_dir: str | Path) -> Verification:
     """Check a run directory as ``qnf ledger verify RUN_DIR`` does (the hash chain, then
     config.yaml, summary.json and the checkpoints against it). A directory that is not a run
     is a ``Verification`` with ok False and one problem saying so."""
-    from orchestrator.record.audit import audit
     from orchestrator.record.rundir import RunDirectory, not_a_run
-    from orchestrator.run.federation_check import audit_problems
+    from orchestrator.run.federation_check import audit_with_nodes
 
     path = Path(run_dir)
     if not RunDirectory(path).is_run():
         return Verification(False, 0, "", [not_a_run(path)])
-    found = audit(path)
-    problems = found.problems + audit_problems(path)  # a federation's nodes, round by round
-    return Verification(not problems, found.blocks, found.root, problems, found.notes)
+    found = audit_with_nodes(path)
+    return Verification(found.ok, found.blocks, found.root, found.problems, found.notes)
 
 
 def _columns(path: Path) -> dict[str, np.ndarray]:

@@ -191,17 +191,15 @@ def ledger_verify(run_dir: RunDirArg) -> None:
 
       qnf ledger verify runs/fed/nodes/lab-a
     """
-    from orchestrator.record.audit import audit
     from orchestrator.record.rundir import RunDirectory, not_a_run
-    from orchestrator.run.federation_check import audit_problems
+    from orchestrator.run.federation_check import audit_with_nodes
 
     target = run_dir if run_dir.is_dir() else run_dir.parent
     if not RunDirectory(target).is_run():
         fail([not_a_run(run_dir)])
-    result = audit(target)
-    problems = result.problems + audit_problems(target)  # a federation's nodes, round by round
-    if problems:
-        fail(problems, code=1)
+    result = audit_with_nodes(target)
+    if result.problems:
+        fail(result.problems, code=1)
     for note in result.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     say(f"ok: {result.blocks} blocks verify; final root {result.root}")

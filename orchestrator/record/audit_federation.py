@@ -31,7 +31,7 @@ from orchestrator.record.verify import verify
 if TYPE_CHECKING:
     from orchestrator.record.audit import Audit
 
-__all__ = ["check_federation"]
+__all__ = ["check_federation", "round_plan"]
 
 _NODE_KEYS = ("status", "ticks", "final_root")
 
@@ -76,6 +76,18 @@ def check_federation(
         _check_node(files, node_id, nodes[node_id], result, where)
 
 
+def round_plan(genesis: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(ticks between rounds, rounds planned) from a federation genesis block's config (its
+    ``federation.rounds_every_ticks`` and ``run.ticks``); None where the block does not say."""
+    config = genesis.get("config") if isinstance(genesis.get("config"), Mapping) else {}
+    fed = config.get("federation") if isinstance(config.get("federation"), Mapping) else {}
+    run = config.get("run") if isinstance(config.get("run"), Mapping) else {}
+    every, ticks = fed.get("rounds_every_ticks"), run.get("ticks")
+    if not isinstance(every, int) or not isinstance(ticks, int) or every <= 0:
+        return None
+    return every, ticks // every
+
+
 def _check_summary_against_end(
     files: RunDirectory,
     genesis: dict[str, Any],
@@ -86,11 +98,8 @@ def _check_summary_against_end(
     result: Audit,
     where: str,
 ) -> None:
-    config = genesis.get("config") if isinstance(genesis.get("config"), Mapping) else {}
-    fed = config.get("federation") if isinstance(config.get("federation"), Mapping) else {}
-    run = config.get("run") if isinstance(config.get("run"), Mapping) else {}
-    every, ticks = fed.get("rounds_every_ticks"), run.get("ticks")
-    planned = ticks // every if isinstance(ticks, int) and isinstance(every, int) else None
+    plan = round_plan(genesis)
+    planned = plan[1] if plan is not None else None
     if "rounds" in summary and summary["rounds"] != end.get("rounds"):
         result.problems.append(
             f"{where}: {files.SUMMARY} records rounds {summary['rounds']!r}, the end block "

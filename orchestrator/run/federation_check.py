@@ -42,6 +42,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from orchestrator.federation.signing import load_public_key, signed_bytes
+from orchestrator.record.audit import Audit, audit
+from orchestrator.record.audit_federation import round_plan
 from orchestrator.record.directories import FederationDirectory
 from orchestrator.record.events import ticks_done
 from orchestrator.record.ledger import LedgerError, read_blocks
@@ -49,12 +51,27 @@ from orchestrator.record.ledger_events import FEDERATION_GENESIS
 from orchestrator.record.rundir import RunDirectory
 from orchestrator.record.verify import verify
 
-__all__ = ["LINES_PER_NODE", "REMEDY", "audit_problems", "node_ledger_problems"]
+__all__ = [
+    "LINES_PER_NODE",
+    "REMEDY",
+    "audit_problems",
+    "audit_with_nodes",
+    "node_ledger_problems",
+]
 
 LINES_PER_NODE = 10
 REMEDY = "restore the node's directory from this run, or start a new run"
 
 Block = tuple[int, dict[str, Any], dict[str, Any]]
+
+
+def audit_with_nodes(run_dir: Path) -> Audit:
+    """What ``qnf ledger verify`` and ``qnfusion.verify`` check: the run's audit
+    (``orchestrator.record.audit``) and, for a federation, ``audit_problems`` added to its
+    problems (record/ cannot sign-check: the node check lives here, in run/)."""
+    result = audit(run_dir)
+    result.problems.extend(audit_problems(run_dir))  # a federation's nodes, round by round
+    return result
 
 
 def audit_problems(run_dir: Path) -> list[str]:
@@ -160,13 +177,11 @@ def _tick_limit(genesis: Mapping[str, Any], committed: int) -> int | None:
     (it may have advanced to it), or any number once every planned round is committed (the
     nodes run their remaining ticks before the ``end`` block). None: not known from the
     genesis block's config."""
-    config = genesis.get("config") if isinstance(genesis.get("config"), Mapping) else {}
-    fed = config.get("federation") if isinstance(config.get("federation"), Mapping) else {}
-    run = config.get("run") if isinstance(config.get("run"), Mapping) else {}
-    every, ticks = fed.get("rounds_every_ticks"), run.get("ticks")
-    if not isinstance(every, int) or not isinstance(ticks, int) or every <= 0:
+    plan = round_plan(genesis)
+    if plan is None:
         return None
-    return None if committed >= ticks // every else (committed + 1) * every
+    every, planned = plan
+    return None if committed >= planned else (committed + 1) * every
 
 
 def _consensus_blocks(path: Path) -> tuple[dict[int, dict[str, Any]], int] | str | None:
