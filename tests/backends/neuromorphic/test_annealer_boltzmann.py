@@ -22,6 +22,14 @@ doubled or halved (a factor 2 in the derivation's W = -4 kappa J). Couplings N(0
 G(10, 0.5), fields N(0, 1), T_eff = 1: structured distributions (the likeliest state holds
 7-44 % of the mass) that mix in a few sweeps. One sample per sweep, 12000 after 100 sweeps of
 burn-in; three instances on Brian2, two on Lava (whose steps cost more). On Brian2 and Lava.
+
+The samples are the states at the end of every sweep, read from the spike windows of ticks of
+100 sweeps (step t updates colour class t mod C, and a neuron's state is its decision at its
+last update, which spikes when it is 1; the annealer contract, orchestrator/testing/
+annealer.py): the same chain, sample for sample, as one tick per sweep, since splitting a run
+into ticks does not change the path (that contract again), with 121 round trips to the backend
+instead of 12,100 (Lava's cost each; design §26). Every tick's last sweep must equal the
+state the window reports.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from orchestrator.testing.annealer import annealer_network
 
 N, KAPPA, T_MV = 10, 2.0, 2.0  # T_eff = 1.0 unit of energy
 SAMPLES, BURN_IN, SWEEPS_PER_SAMPLE = 12_000, 100, 1
+SWEEPS_PER_TICK = 100  # samples read per tick (module docstring)
 DELTA = 1e-4
 
 BACKENDS = {
@@ -106,14 +115,31 @@ def _samples(kind: str, pairs, fields, seed: int) -> np.ndarray:
     problem = IsingProblem.of(
         N, [p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs], fields
     )
+    ticks, left = divmod(SAMPLES + BURN_IN, SWEEPS_PER_TICK)
+    assert SWEEPS_PER_SAMPLE == 1 and left == 0
     net = annealer_network(
         problem, t0_mv=T_MV, t1_mv=T_MV, sweeps=1, seed=seed,
-        sweeps_per_tick=SWEEPS_PER_SAMPLE, ticks=SAMPLES + BURN_IN, mv_per_unit=KAPPA,
+        sweeps_per_tick=SWEEPS_PER_TICK, ticks=ticks, mv_per_unit=KAPPA,
     )
+    assert net.annealer is not None
+    colours, n_colours = np.asarray(net.annealer.colours), net.annealer.n_colours
+    assert net.steps_per_tick == SWEEPS_PER_TICK * n_colours
+    # the step of the tick at which each neuron decides in each sweep: (sweeps, N)
+    update_step = np.arange(SWEEPS_PER_TICK)[:, None] * n_colours + colours[None, :]
+    updating = np.zeros((net.steps_per_tick, N), dtype=bool)
+    updating[update_step, np.arange(N)] = True
     backend = cls(config, net)
+    states = []
     try:
         drive = np.zeros(N)
-        states = [backend.advance(drive).states for _ in range(SAMPLES + BURN_IN)]
+        for _ in range(ticks):
+            window = backend.advance(drive)
+            fired = np.zeros((net.steps_per_tick, N), dtype=bool)
+            fired[np.rint(window.times_ms / net.dt_ms).astype(np.int64), window.neurons] = True
+            assert not np.any(fired & ~updating)  # spikes only at the neurons' updates
+            sweeps = fired[update_step, np.arange(N)]  # the state at the end of each sweep
+            np.testing.assert_array_equal(sweeps[-1], window.states)
+            states.extend(sweeps)
     finally:
         backend.close()
     return np.array(states[BURN_IN:], dtype=np.int64)
