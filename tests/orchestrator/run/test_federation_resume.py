@@ -131,7 +131,11 @@ def test_kill_9_anywhere_then_resume_ends_with_the_uninterrupted_roots(
 def test_one_signal_stops_a_federated_run_at_a_round_and_resume_finishes_it(
     tmp_path: Path, signum: signal.Signals
 ) -> None:
-    config, _ = write_federation(tmp_path, 3, ticks=60, rounds_every_ticks=4, ramp_rounds=2)
+    # 8 rounds of 4 ticks: the signal goes after round 2, which leaves 6 rounds (72 node ticks,
+    # ~0.7 CPU-s of the run's) against the 50 ms poll; the resume and the reference run what it
+    # leaves (it was 60 ticks, 15 rounds)
+    ticks, every = 32, 4
+    config, _ = write_federation(tmp_path, 3, ticks=ticks, rounds_every_ticks=every, ramp_rounds=2)
     out = tmp_path / "fed"
     proc = subprocess.Popen(
         _qnf("run", str(config), "--out", str(out)),
@@ -155,14 +159,14 @@ def test_one_signal_stops_a_federated_run_at_a_round_and_resume_finishes_it(
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["error"] == f"interrupted by {name}"
     held = summary["rounds"]
-    assert 2 <= held < 15 and summary["resume"] == f"qnf resume {out}"
+    assert 2 <= held < ticks // every and summary["resume"] == f"qnf resume {out}"
     events = [e for _, e, _ in read_blocks(out / "ledger.sqlite")]
     assert [e["kind"] for e in events] == ["federation", *["round"] * held]  # no end block
     assert verify(out / "ledger.sqlite").root == summary["final_root"]
     for node in NODES:  # every node stopped at the same boundary, all of it committed
         node_events = [e for _, e, _ in read_blocks(out / "nodes" / node / "ledger.sqlite")]
         assert node_events[-1]["kind"] == "consensus" and node_events[-1]["round"] == held - 1
-        assert summary["nodes"][node]["ticks"] == held * 4
+        assert summary["nodes"][node]["ticks"] == held * every
 
     resumed = _qnf_here("resume", str(out))
     assert resumed.exit_code == 0, resumed.output
