@@ -112,3 +112,22 @@ def test_a_bug_leaves_through_typers_traceback_hook(tmp_path) -> None:
     for text in (err, typer_err):
         assert b"RuntimeError: boom in the estimate" in text
         assert b"Traceback (most recent call last)" in text  # rich's box
+
+
+def test_the_collector_is_on_again_when_it_exits() -> None:
+    """The start runs with the cyclic collector off and freezes the heap before it exits; a
+    caller that catches its SystemExit has the collector back on."""
+    code = (
+        "import gc, sys\n"
+        "sys.argv = ['qnf', 'validate', 'configs/demo.yaml']\n"
+        "from orchestrator.cli import main\n"
+        "assert gc.isenabled() and gc.get_freeze_count() == 0\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code, gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.splitlines()[-1] == "0 True True"
