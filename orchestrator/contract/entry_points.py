@@ -144,12 +144,46 @@ def spare_pydantic_scan() -> None:
     runs its own ``importlib.metadata`` scan for them (on its first validator of the process):
     ``pydantic.plugin._loader`` then returns what that scan would have found, nothing. Where a
     plugin is installed, where pydantic scanned already, or where its loader keeps its cache
-    elsewhere (another pydantic), pydantic scans as it always does."""
+    elsewhere (another pydantic), pydantic scans as it always does.
+
+    Its loader imports ``importlib.metadata`` at its top for that scan alone (~0.015 s with the
+    ``email`` package it imports); it is imported here, if it was not yet, against a stand-in
+    whose ``entry_points`` imports the real module and calls its ``entry_points`` (so a later
+    scan gives the same answer), the way ``cli.lean_typer`` imports typer's help."""
     found = scan()
     if found is None or any(ep.group == "pydantic" for ep in found):
         return
+    _import_pydantic_loader()
     from pydantic.plugin import _loader
 
     cached = getattr(_loader, "_plugins", False)
     if cached is None and getattr(_loader, "_loading_plugins", True) is False:
         _loader._plugins = {}
+
+
+def _entry_points(**params: Any) -> Any:
+    """``importlib.metadata.entry_points``, imported on the first call."""
+    import importlib.metadata
+
+    return importlib.metadata.entry_points(**params)
+
+
+def _import_pydantic_loader() -> None:
+    name, loader = "importlib.metadata", "pydantic.plugin._loader"
+    if loader in sys.modules or name in sys.modules:
+        return
+    import importlib
+    import types
+
+    stand_in = types.ModuleType(name)
+    stand_in.entry_points = _entry_points  # type: ignore[attr-defined]
+    sys.modules[name] = stand_in
+    try:
+        importlib.import_module(loader)
+    except ImportError:  # another pydantic wants more of it: the real module, as it is
+        sys.modules.pop(loader, None)
+    finally:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        if getattr(importlib, "metadata", None) is stand_in:
+            del importlib.metadata  # type: ignore[attr-defined]

@@ -155,7 +155,8 @@ def test_the_probe_sees_a_heavy_import_added_on_the_path(tmp_path) -> None:
 # rich's live views and bars (`qnf watch`, runs, sweeps), its tables (`qnf jobs`, typer's help),
 # the job store, and the command modules of other commands (`lazy_commands`). `qnf validate
 # PATH` (fifth round) runs without typer and rich (`cli.direct`), without the typer app and its
-# command modules, and without the config hash's rfc8785 or the hints' difflib.
+# command modules, without the config hash's rfc8785 or the hints' difflib, and without
+# importlib.metadata and its email package (contract/entry_points.py).
 NOT_UNLESS_USED = {
     "--help": {"rich.progress", "rich.live", "orchestrator.jobs.store"},
     "jobs": {"rich.progress", "rich.live"},
@@ -175,6 +176,8 @@ NOT_UNLESS_USED = {
         "orchestrator.run.interrupt",
         "rfc8785",
         "difflib",
+        "importlib.metadata",
+        "email",
     },
 }
 

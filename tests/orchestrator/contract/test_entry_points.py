@@ -154,6 +154,39 @@ def test_pydantic_finds_the_plugins_its_own_scan_finds() -> None:
     assert _probe("own") == [False, "[]"]  # its own scan: none either
 
 
+STAND_IN = """
+import importlib, json, sys
+if sys.argv[1] == "refused":  # a pydantic whose loader wants more of importlib.metadata
+    real = importlib.import_module
+    def import_module(name, *args):
+        if name == "pydantic.plugin._loader" and "refused" not in sys.argv[2:]:
+            sys.argv.append("refused")
+            raise ImportError("cannot import name 'distributions'")
+        return real(name, *args)
+    importlib.import_module = import_module
+from orchestrator.contract.entry_points import spare_pydantic_scan
+spare_pydantic_scan()
+imported = "importlib.metadata" in sys.modules
+from pydantic.plugin import _loader
+import importlib.metadata
+theirs = [(e.name, e.value) for e in importlib.metadata.entry_points(group="console_scripts")]
+ours = [(e.name, e.value) for e in _loader.entry_points(group="console_scripts")]
+print(json.dumps([imported, ours == theirs and bool(theirs), _loader._plugins == {}]))
+"""
+
+
+@pytest.mark.parametrize("mode", ["stand-in", "refused"])
+def test_pydantics_loader_is_imported_without_importlib_metadata(mode) -> None:
+    """Its ``entry_points`` is importlib.metadata's, imported on the first call; where the
+    loader refuses the stand-in, it is imported with the real module."""
+    proc = subprocess.run(
+        [sys.executable, "-c", STAND_IN, mode], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    imported, same, spared = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert imported is (mode == "refused")
+    assert same and spared
+
+
 def test_pydantic_scans_itself_where_a_plugin_is_installed(tmp_path) -> None:
     site = tmp_path / "site"
     _dist(site, "myplugin-1.dist-info", "[pydantic]\nmine = my_pydantic_plugin:plugin\n")
