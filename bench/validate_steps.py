@@ -2,6 +2,7 @@
 step by step (what bench/startup.py measures as one figure).
 
     .venv/bin/python bench/validate_steps.py --runs 9
+    .venv/bin/python bench/validate_steps.py --runs 9 --base main     (imports before and after)
 
 Three measurements of this tree, each in fresh processes (``PYTHONDONTWRITEBYTECODE=1``, the
 .pyc files as ``.ci/uv`` leaves them: bench/startup.py's ``installed`` setting), alternating:
@@ -15,7 +16,12 @@ Three measurements of this tree, each in fresh processes (``PYTHONDONTWRITEBYTEC
 3. the whole process (CPU time of the child) and ``python -c pass``.
 
 The rest (the whole process less the interpreter, the imports and the steps) is what none of
-them covers: finding the modules' files, printing, the exit. Medians over the runs.
+them covers: finding the modules' files, printing, the exit; the cyclic garbage collector where
+it runs (the base's start). Medians over the runs.
+
+``--base COMMIT`` also measures 1 and 3 for a commit of this repository (unpacked with ``git
+archive``, its modules compiled once, as bench/startup.py's ``installed`` setting), alternating
+with this tree; its steps after the imports are not split (other functions): the rest holds them.
 """
 
 from __future__ import annotations
@@ -48,6 +54,9 @@ GROUPS = (  # (label, predicate on the module name), first match wins
     ("pydantic, pydantic_core, annotated_types, typing_*", lambda m: m.split(".")[0] in {
         "pydantic", "pydantic_core", "annotated_types", "typing_extensions",
         "typing_inspection"}),
+    ("typer, rich, shellingham", lambda m: m.split(".")[0] in {"typer", "rich", "shellingham"}),
+    ("importlib.metadata, email, zipfile, csv", lambda m: m.split(".")[0] in {
+        "email", "zipfile", "csv"} or m.startswith("importlib.metadata")),
     ("yaml (PyYAML and its libyaml parser)", lambda m: m.split(".")[0] == "yaml"),
     ("orchestrator.cli (cli.direct, cli.plain)", lambda m: m.startswith("orchestrator.cli")),
     ("the optional sections' modules (unused by the demo)", lambda m: m in OPTIONAL),
@@ -147,28 +156,58 @@ def _import_groups(own: dict[str, float]) -> dict[str, float]:
     return sums
 
 
+def _unpack(commit: str, into: Path) -> Path:
+    tree = into / f"base-{commit}"
+    tree.mkdir()
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "orchestrator", "backends", "qnfusion"],
+        cwd=tree, capture_output=True, check=True,
+    )  # fmt: skip
+    return tree
+
+
+def _imports_of(tree: Path, report: Path) -> dict[str, float]:
+    env = {**_env(), "PYTHONPATH": str(tree)}
+    timed = TIMED.format(path=str(report)) + ENTRY
+    subprocess.run(
+        [sys.executable, "-c", timed, *ARGV], cwd=tree, env=env, capture_output=True, check=True
+    )
+    return _import_groups(json.loads(report.read_text()))
+
+
+def _whole(tree: Path) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {**_env(), "PYTHONPATH": str(tree)}
+    proc = subprocess.run(
+        [sys.executable, "-c", ENTRY, *ARGV], cwd=tree, env=env, capture_output=True
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert proc.returncode == 0, proc.stderr
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=9, help="fresh processes per measurement")
+    parser.add_argument("--base", help="a commit to measure beside this tree (imports, whole)")
     args = parser.parse_args()
-    imports: list[dict[str, float]] = []
+    scratch = Path(tempfile.mkdtemp(prefix="qnf-steps-"))
+    trees = {"this": ROOT}
+    if args.base:
+        trees = {f"base {args.base}": _unpack(args.base, scratch), "this": ROOT}
+    imports: dict[str, list[dict[str, float]]] = {label: [] for label in trees}
+    whole: dict[str, list[float]] = {label: [] for label in trees}
     steps: list[dict[str, float]] = []
-    whole: list[float] = []
     bare: list[float] = []
     loads = [os.getloadavg()[0]]
-    report = Path(tempfile.mkdtemp(prefix="qnf-steps-")) / "imports.json"
     for _ in range(args.runs):
-        timed = TIMED.format(path=str(report)) + ENTRY
-        subprocess.run(
-            [sys.executable, "-c", timed, *ARGV],
-            cwd=ROOT, env=_env(), capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        imports.append(_import_groups(json.loads(report.read_text())))
+        for label, tree in trees.items():
+            imports[label].append(_imports_of(tree, scratch / "imports.json"))
+            whole[label].append(_whole(tree))
         _, proc = _cpu_of([sys.executable, "-c", STEPS])
         steps.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        cpu, proc = _cpu_of([sys.executable, "-c", ENTRY, *ARGV])
-        assert proc.returncode == 0, proc.stderr
-        whole.append(cpu)
         bare.append(_cpu_of([sys.executable, "-c", "pass"])[0])
         loads.append(os.getloadavg()[0])
 
@@ -176,21 +215,29 @@ def main() -> None:
         return 1e3 * statistics.median(row[key] for row in rows)
 
     print(f"load average (1 min) during the runs: {min(loads):.2f}-{max(loads):.2f}")
-    print(f"medians of {args.runs} fresh processes, ms")
-    total_imports = sum(median_ms(imports, label) for label, _ in GROUPS)
-    total_steps = sum(median_ms(steps, name) for name in steps[0])
+    print(f"medians of {args.runs} fresh processes, ms; columns: {', '.join(trees)}")
     interpreter = 1e3 * statistics.median(bare)
-    process = 1e3 * statistics.median(whole)
-    print(f"{'the whole process (CPU)':<64} {process:7.1f}")
-    print(f"{'  python -c pass (CPU)':<64} {interpreter:7.1f}")
-    print(f"{'  imports (module code, CPU)':<64} {total_imports:7.1f}")
-    for label, _ in GROUPS:
-        print(f"{'    ' + label:<64} {median_ms(imports, label):7.1f}")
-    print(f"{'  steps after the imports (CPU)':<64} {total_steps:7.1f}")
+    total_steps = sum(median_ms(steps, name) for name in steps[0])
+    totals = {label: sum(median_ms(imports[label], g) for g, _ in GROUPS) for label in trees}
+    processes = {label: 1e3 * statistics.median(whole[label]) for label in trees}
+
+    def row(name: str, values: list[float | None]) -> None:
+        cells = "".join(f" {v:9.1f}" if v is not None else f" {'-':>9}" for v in values)
+        print(f"{name:<64}{cells}")
+
+    row("the whole process (CPU)", [processes[label] for label in trees])
+    row("  python -c pass (CPU)", [interpreter for _ in trees])
+    row("  imports (module code, CPU)", [totals[label] for label in trees])
+    for group, _ in GROUPS:
+        row("    " + group, [median_ms(imports[label], group) for label in trees])
+    row("  steps after the imports (CPU)", [None] * (len(trees) - 1) + [total_steps])
     for name in steps[0]:
-        print(f"{'    ' + name:<64} {median_ms(steps, name):7.1f}")
-    rest = process - interpreter - total_imports - total_steps
-    print(f"{'  the rest (finding the modules, printing, exit)':<64} {rest:7.1f}")
+        row("    " + name, [None] * (len(trees) - 1) + [median_ms(steps, name)])
+    rests = []
+    for label in trees:
+        rest = processes[label] - interpreter - totals[label]
+        rests.append(rest - total_steps if label == "this" else rest)
+    row("  the rest (finding the modules, printing, exit; base: steps)", rests)
 
 
 if __name__ == "__main__":
