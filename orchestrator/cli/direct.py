@@ -1,9 +1,10 @@
 """``qnf validate PATH`` without typer: the one start whose arguments need no parsing.
 
-Typer and rich cost a ``qnf`` start ~0.05 s of its ~0.25 s before anything is validated (issue 25
-item 1: ``validate`` under 0.3 s; docs/design.md §25, fifth round). The console script
-(``orchestrator.cli.main``) asks ``start`` first; it runs the command only for exactly
-``validate PATH`` where typer would hand ``Path(PATH)`` to the command and print nothing itself:
+Typer, rich and the Typer app cost a ``qnf validate`` start ~0.05-0.07 s of its ~0.3 s of CPU
+before anything was validated (issue 25 item 1: ``validate`` under 0.3 s; docs/design.md §25,
+fifth round). The console script (``orchestrator.cli.main``) asks ``takes`` first, and ``start``
+runs the command itself only for exactly ``validate PATH`` where typer would hand ``Path(PATH)``
+to the command and print nothing itself:
 
 - PATH does not begin with ``-`` (an option, ``--``, ``-`` to typer), is not empty, has only
   printable characters, and ``Path`` writes it back unchanged (``lean_typer``'s rule: the
@@ -40,7 +41,6 @@ from orchestrator.cli.plain import load, say
 
 __all__ = ["check", "start", "takes"]
 
-PROG = "qnf"
 COMPLETE_VAR = "_QNF_COMPLETE"  # click's shell-completion variable for prog_name "qnf"
 
 
