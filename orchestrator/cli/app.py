@@ -23,17 +23,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from orchestrator.cli import lean_typer
+from orchestrator.cli import lean_typer, plain
 from orchestrator.cli.lazy_commands import LazyTyper
+from orchestrator.cli.plain import fail, load, say
 from orchestrator.run.interrupt import REPEAT_WINDOW_S, SignalStop, ignore_late_copy
-
-if TYPE_CHECKING:
-    from orchestrator.config.root import RunConfig
 
 __all__ = [
     "EXIT_IO",
@@ -46,6 +43,7 @@ __all__ = [
     "load",
     "main",
     "out",
+    "say",
     "stop_on_signals",
 ]
 
@@ -117,8 +115,8 @@ def _root(
     """qnfusion's command line (the help text is the app's)."""
 
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain.console()  # both made here: every command typer runs prints through rich
+err = plain.console(stderr=True)
 
 ConfigArg = Annotated[
     Path, typer.Argument(help="YAML run config, e.g. configs/demo.yaml.", show_default=False)
@@ -138,13 +136,6 @@ OutOpt = Annotated[
         "--out", "-o", help="Run directory (must not exist); overrides run.out.", show_default=False
     ),
 ]
-
-
-def fail(problems: list[str], code: int = 2) -> NoReturn:
-    """Print one line per problem on stderr and exit with ``code`` (no traceback)."""
-    for line in problems:
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 EXIT_IO = 4  # see the module docstring
@@ -199,28 +190,6 @@ def interruptible(command: Callable[..., Any]) -> Callable[..., Any]:
 def active_stop() -> SignalStop | None:
     """The ``SignalStop`` of the ``interruptible`` command running now, if any."""
     return _active[-1] if _active else None
-
-
-def say(line: str) -> None:
-    out.print(line, markup=False, highlight=False)
-
-
-def load(
-    path: Path, ticks: int | None = None, seed: int | None = None, out_dir: Path | None = None
-) -> RunConfig:
-    """Validate CONFIG with the CLI overrides applied, or exit 2 listing every problem."""
-    from orchestrator.config.errors import ConfigError
-    from orchestrator.config.root import load_config
-
-    overrides = {
-        "run.ticks": ticks,
-        "run.seed": seed,
-        "run.out": None if out_dir is None else str(out_dir),
-    }
-    try:
-        return load_config(path, {k: v for k, v in overrides.items() if v is not None})
-    except ConfigError as exc:
-        fail(exc.problems)
 
 
 def print_notices(identities: dict[str, dict[str, str]]) -> None:
@@ -313,6 +282,8 @@ def print_result(result: Any, interrupt: SignalStop | None = None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: ``qnf COMMAND ...`` imports the module of COMMAND only."""
+    """Run ``sys.argv`` through the app; ``qnf COMMAND ...`` imports the module of COMMAND only
+    (the console script, ``orchestrator.cli.main``, runs ``qnf validate PATH`` without typer
+    first: ``cli.direct``)."""
     with app.only(sys.argv[1:]):
         app(prog_name="qnf")

@@ -150,28 +150,9 @@ def validate(config: ConfigArg) -> None:
 
       qnf validate configs/demo.yaml
     """
-    from orchestrator.config.circuit_cost import circuit_cost
-    from orchestrator.config.footprint import BIG_CHECKPOINT, estimate, human
+    from orchestrator.cli.direct import check
 
-    cfg = load(config)
-    h = cfg.build_hamiltonian()
-    exact = cfg.quantum.capabilities().statevector
-    reading = "exact statevector, no shots" if exact else f"{cfg.quantum.shots} shots"
-    say(
-        f"ok: {cfg.hamiltonian.kind} Hamiltonian on {h.n_qubits} qubits ({len(h.terms)} terms); "
-        f"quantum {cfg.quantum.kind} ({reading}); "
-        f"spiking {cfg.spiking.kind} ({cfg.n_neurons()} neurons); "
-        f"{cfg.pci.mapping} mapping; {cfg.run.ticks} ticks, seed {cfg.run.seed}"
-    )
-    footprint = estimate(cfg)
-    say(footprint.line())
-    say(circuit_cost(cfg).line())
-    if footprint.checkpoint >= BIG_CHECKPOINT and cfg.checkpoint.every == 1:
-        say(
-            f"note: every tick writes a {human(footprint.checkpoint)} checkpoint (the plastic "
-            "synapse state); checkpoint.every: 10 writes one per 10 ticks (a resume replays "
-            "the ticks since, verified against the ledger)"
-        )
+    check(config)
 
 
 @ledger_app.command("verify")

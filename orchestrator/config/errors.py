@@ -7,7 +7,6 @@ the discriminator tag pydantic puts into a union member's location is dropped (t
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -146,6 +145,8 @@ def format_validation_error(
             model = _model_at(root, loc[:-1])
         hint = None
         if err["type"] == "extra_forbidden" and model is not None and loc:
+            import difflib  # here: a valid config needs no hint (docs/design.md §25)
+
             close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
             hint = close[0] if close else None
         path = ""

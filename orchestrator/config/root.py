@@ -12,26 +12,17 @@ import copy
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Union, get_args
 
 from pydantic import Field, PrivateAttr, ValidationError, create_model
 
-from orchestrator.config.annealer import annealer_problems
-from orchestrator.config.circuit_cost import circuit_problems
-from orchestrator.config.digest import config_digest
+from orchestrator.config.cross_checks import cross_check
 from orchestrator.config.errors import ConfigError, format_validation_error
-from orchestrator.config.footprint import footprint_problems
 from orchestrator.config.hamiltonian import HamiltonianConfig
-from orchestrator.config.learning import LearningConfig, learning_problems
-from orchestrator.config.maxcut import MaxCutConfig, maxcut_problems
-from orchestrator.config.memory import memory_problems
+from orchestrator.config.learning import LearningConfig
+from orchestrator.config.maxcut import MaxCutConfig
 from orchestrator.config.moved import moved_problems, without_moved
-from orchestrator.config.phase import (
-    CoherenceFlowConfig,
-    JacobianConfig,
-    PsnConfig,
-    phase_problems,
-)
+from orchestrator.config.phase import CoherenceFlowConfig, JacobianConfig, PsnConfig
 from orchestrator.config.placebo import PlaceboConfig
 from orchestrator.config.sections import (
     AceConfig,
@@ -43,17 +34,13 @@ from orchestrator.config.sections import (
     TrotterConfig,
 )
 from orchestrator.config.yaml_input import parse_yaml, read_text
-from orchestrator.contract.backend_config import (
-    MAX_NEURONS,
-    QuantumBackendConfig,
-    SpikingBackendConfig,
-)
+from orchestrator.contract.backend_config import QuantumBackendConfig, SpikingBackendConfig
 from orchestrator.contract.bounds import number_problems
+from orchestrator.contract.entry_points import spare_pydantic_scan
 from orchestrator.contract.federation_config import FederationConfig
 from orchestrator.contract.memory_config import MemoryConfig
 from orchestrator.contract.registry import GROUPS, kinds, plugin, plugins
 from orchestrator.contract.strict import StrictModel
-from orchestrator.physics.bases import measurement_bases
 from orchestrator.physics.hamiltonian import PauliHamiltonian
 
 __all__ = ["RunConfig", "load_config", "load_config_text", "run_config_model", "validate_config"]
@@ -140,6 +127,8 @@ class RunConfig(StrictModel):
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of everything that shapes the result (not run.out):
         ``orchestrator.config.digest.config_digest`` of ``resolved()``."""
+        from orchestrator.config.digest import config_digest  # rfc8785: not for validation
+
         return config_digest(self.resolved())
 
 
@@ -149,14 +138,41 @@ def run_config_model() -> type[RunConfig]:
     return _model_of(None, None)
 
 
+# The optional sections (default None): a config's own model types those it leaves out (or sets
+# to null) as None, so its validation builds none of their models (docs/design.md §25).
+OPTIONAL = (
+    "memory",
+    "federation",
+    "psn",
+    "coherence_flow",
+    "jacobian",
+    "learning",
+    "maxcut",
+    "placebo",
+)
+
+
+def _hamiltonians() -> dict[str, type]:
+    """The members of ``HamiltonianConfig`` by their ``kind`` tag."""
+    union = get_args(HamiltonianConfig)[0]
+    return {get_args(m.model_fields["kind"].annotation)[0]: m for m in get_args(union)}
+
+
 @cache
-def _model_of(quantum: str | None, spiking: str | None) -> type[RunConfig]:
+def _model_of(
+    quantum: str | None,
+    spiking: str | None,
+    hamiltonian: str | None = None,
+    sections: frozenset[str] | None = None,
+) -> type[RunConfig]:
     """``RunConfig`` with ``quantum``/``spiking`` of the named plugins' models only, each
-    layer that names none (None) the discriminated union of all of them.
+    layer that names none (None) the discriminated union of all of them; ``hamiltonian`` the
+    model of the named kind (None: the union); the optional sections not in ``sections`` typed
+    None (``sections`` None: all as declared).
 
     Validation builds a config's schema on first use (``StrictModel``'s ``defer_build``): a
-    model of the two backends a config names builds those two, not every plugin's
-    (docs/design.md §25).
+    model of the kinds and sections a config names builds those, not every plugin's and
+    section's (docs/design.md §25).
     """
     fields: dict[str, Any] = {}
     for layer, kind in (("quantum", quantum), ("spiking", spiking)):
@@ -173,86 +189,14 @@ def _model_of(quantum: str | None, spiking: str | None) -> type[RunConfig]:
         else:  # the discriminator must sit on the field itself, or pydantic ignores it
             union = Union[members]  # noqa: UP007
             fields[layer] = (union, Field(discriminator="kind", description=description))
+    if hamiltonian is not None:  # a lone member validates as the union does with its tag
+        description = RunConfig.model_fields["hamiltonian"].description
+        fields["hamiltonian"] = (_hamiltonians()[hamiltonian], Field(description=description))
+    for name in OPTIONAL if sections is not None else ():
+        if name not in sections:
+            description = RunConfig.model_fields[name].description
+            fields[name] = (None, Field(None, description=description))
     return create_model("RunConfig", __base__=RunConfig, **fields)
-
-
-def _cross_check(cfg: RunConfig) -> list[str]:
-    """Problems that span sections; each line names the field to change."""
-    problems: list[str] = []
-    n = cfg.build_hamiltonian().n_qubits
-    if n > cfg.safety.max_qubits:
-        problems.append(
-            f"hamiltonian: {n} qubits exceed safety.max_qubits = {cfg.safety.max_qubits}"
-        )
-    caps = cfg.quantum.capabilities()
-    if caps.max_qubits is not None and n > caps.max_qubits:
-        problems.append(
-            f"quantum.kind: backend '{cfg.quantum.kind}' takes at most {caps.max_qubits} "
-            f"qubits; the Hamiltonian has {n}"
-        )
-    if cfg.pci.mapping == "amplitude" and not caps.statevector:
-        problems.append(
-            f"pci.mapping: 'amplitude' needs exact amplitudes, but quantum backend "
-            f"'{cfg.quantum.kind}' as configured returns shot counts only "
-            "(use pci.mapping: qubit, or a statevector backend such as aer with "
-            "aer: {method: statevector})"
-        )
-    neurons = cfg.spiking.neurons
-    if neurons is None and cfg.pci.mapping == "amplitude" and 2**n > MAX_NEURONS:
-        problems.append(
-            f"pci.mapping: 'amplitude' needs 2^{n} neurons, more than the {MAX_NEURONS} a "
-            "network may have (use pci.mapping: qubit)"
-        )
-    if neurons is not None:
-        if cfg.pci.mapping == "amplitude" and neurons != 2**n:
-            problems.append(
-                f"spiking.neurons: the amplitude mapping needs 2^{n} = {2**n} neurons "
-                f"(got {neurons}; leave it out to size it automatically)"
-            )
-        if cfg.pci.mapping == "qubit" and neurons < n:
-            problems.append(
-                f"spiking.neurons: the qubit mapping needs at least one neuron per qubit "
-                f"(n = {n}, got {neurons})"
-            )
-    hz, dt_ms = cfg.pci.reference_hz, cfg.spiking.dt_ms
-    if hz is not None and hz > 500.0 / dt_ms:
-        problems.append(
-            f"pci.reference_hz: {hz:g} Hz is above the Nyquist frequency of the spike grid, "
-            f"1/(2 spiking.dt_ms) = {500.0 / dt_ms:g} Hz (spike phases would alias); use at "
-            "most that, or a smaller dt_ms"
-        )
-    rec = cfg.spiking.recurrent
-    if rec is not None and rec.k is not None and cfg.spiking.network is None:
-        size = cfg.n_neurons()
-        if rec.k >= size:
-            problems.append(
-                f"spiking.recurrent.k: an in-degree of {rec.k} needs more than {rec.k} neurons "
-                f"(the network has {size}); lower k"
-            )
-    problems += cfg.quantum.check_run(
-        n, len(measurement_bases(cfg.build_hamiltonian())), cfg.run.ticks
-    )
-    for layer in ("quantum", "spiking"):
-        section = getattr(cfg, layer)
-        named = plugin(layer, section.kind)
-        gone = named.missing()
-        if gone:
-            problems.append(
-                f"{layer}.kind: backend '{section.kind}' needs {', '.join(gone)}, which is not "
-                f"installed: {named.install}"
-            )
-    problems += [f"spiking.{line}" for line in cfg.spiking.problems()]
-    problems += annealer_problems(cfg)
-    problems += memory_problems(cfg)
-    problems += maxcut_problems(cfg)
-    problems += phase_problems(cfg)
-    problems += learning_problems(cfg)
-    if not problems:  # sizes are trusted only once everything else is valid
-        problems += circuit_problems(cfg)
-        problems += footprint_problems(cfg)
-    if cfg.federation is not None:
-        problems += cfg.federation.problems(cfg.spiking.capabilities().snapshot, cfg.run.ticks)
-    return problems
 
 
 def validate_config(raw: Any) -> RunConfig:
@@ -280,8 +224,14 @@ def validate_config(raw: Any) -> RunConfig:
                 f"(a third-party backend registers in entry-point group {GROUPS[layer]})"
             )
     # a layer that names a registered kind is validated as that kind's model alone: the errors
-    # are the union member's (format_validation_error drops the tag either way)
-    model = _model_of(named["quantum"], named["spiking"])
+    # are the union member's (format_validation_error drops the tag either way); so is a
+    # hamiltonian of a known kind; a section left out or null is None (docs/design.md §25)
+    section = raw.get("hamiltonian")
+    tag = section.get("kind") if isinstance(section, Mapping) else None
+    hamiltonian = tag if isinstance(tag, str) and tag in _hamiltonians() else None
+    sections = frozenset(name for name in OPTIONAL if raw.get(name) is not None)
+    model = _model_of(named["quantum"], named["spiking"], hamiltonian, sections)
+    spare_pydantic_scan()
     try:
         cfg = model.model_validate(raw)
     except ValidationError as exc:
@@ -291,7 +241,7 @@ def validate_config(raw: Any) -> RunConfig:
         raise ConfigError(moved + unknown + lines) from None
     if moved:  # the cross-checks would judge a config without the moved keys' values
         raise ConfigError(moved)
-    problems = _cross_check(cfg)
+    problems = cross_check(cfg)
     if problems:
         raise ConfigError(problems)
     return cfg

@@ -12,7 +12,6 @@ starts anything.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
 from typing import ClassVar
@@ -49,6 +48,8 @@ class ImplementationPlugin:
         return [m for m in self.requires if importlib.util.find_spec(m) is None]
 
     def version(self) -> str | None:
+        import importlib.metadata  # here: validation reads no version (docs/design.md §25)
+
         try:
             return importlib.metadata.version(self.distribution)
         except importlib.metadata.PackageNotFoundError:

@@ -19,15 +19,17 @@ validation can refuse a run with "install X" before anything starts.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from orchestrator.contract import entry_points
 from orchestrator.contract.plugin import BackendUnavailable, ImplementationPlugin
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from orchestrator.contract.backend_config import QuantumBackendConfig, SpikingBackendConfig
     from orchestrator.contract.federation import EnginePlugin
     from orchestrator.contract.memory import MemoryPlugin
@@ -159,13 +161,15 @@ def plugins(group: Group) -> dict[str, Any]:
     Every entry must be a plugin of that group (``ImplementationPlugin.group``) named after its
     ``kind``; ``TypeError`` otherwise. Loading imports the plugins' SDK-free modules only.
     """
+    import importlib.metadata
+
     found: dict[str, ImplementationPlugin] = {}
     for ep in importlib.metadata.entry_points(group=GROUPS[group]):
         found[ep.name] = _checked(group, ep)
     return dict(sorted(found.items()))
 
 
-def _checked(group: Group, ep: importlib.metadata.EntryPoint) -> Any:
+def _checked(group: Group, ep: EntryPoint | entry_points.EntryPoint) -> Any:
     plugin = ep.load()
     if not isinstance(plugin, ImplementationPlugin) or (plugin.group, plugin.kind) != (
         group,
@@ -179,12 +183,21 @@ def _checked(group: Group, ep: importlib.metadata.EntryPoint) -> Any:
 
 
 @cache
-def _entries() -> dict[str, dict[str, importlib.metadata.EntryPoint]]:
+def _entries() -> dict[str, dict[str, Any]]:
     """Every qnfusion group's entry points by name, from one scan of the installed
-    distributions (a later entry of a name wins, as in ``plugins``)."""
-    found = importlib.metadata.entry_points()
+    distributions (a later entry of a name wins, as in ``plugins``): ``entry_points.scan``, or
+    ``importlib.metadata`` where that cannot promise its answer."""
+    scanned = entry_points.scan()
+    if scanned is None:
+        import importlib.metadata
+
+        found = importlib.metadata.entry_points()
+        return {
+            group: {ep.name: ep for ep in found.select(group=name)}
+            for group, name in GROUPS.items()
+        }
     return {
-        group: {ep.name: ep for ep in found.select(group=name)} for group, name in GROUPS.items()
+        group: {ep.name: ep for ep in scanned if ep.group == name} for group, name in GROUPS.items()
     }
 
 

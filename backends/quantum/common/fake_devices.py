@@ -14,8 +14,6 @@ instantiating all of them (that costs ~5 s).
 
 from __future__ import annotations
 
-import difflib
-import importlib.metadata
 from typing import Any
 
 __all__ = ["FAKE_DEVICES", "describe_unknown", "is_fake", "load_fake", "runtime_version"]
@@ -24,6 +22,8 @@ __all__ = ["FAKE_DEVICES", "describe_unknown", "is_fake", "load_fake", "runtime_
 def runtime_version() -> str:
     """The installed qiskit-ibm-runtime's version (package metadata: no SDK import), or
     "not installed". The table below must match its snapshots (a test compares them)."""
+    import importlib.metadata  # here: validating a config reads no version (design §25)
+
     try:
         return importlib.metadata.version("qiskit-ibm-runtime")
     except importlib.metadata.PackageNotFoundError:
@@ -110,6 +110,8 @@ def is_fake(device: str) -> bool:
 
 def describe_unknown(device: str) -> str:
     """The message for a ``fake_*`` name that is not a snapshot of the installed version."""
+    import difflib
+
     close = difflib.get_close_matches(device, list(FAKE_DEVICES), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return (

@@ -92,7 +92,8 @@ COMMANDS = {
 def test_quick_commands_import_no_sdk_and_no_scipy(name, tmp_path) -> None:
     code, modules = loaded_by(COMMANDS[name](tmp_path), tmp_path)
     assert code == 0
-    assert "orchestrator" in modules and "typer" in modules
+    assert "orchestrator" in modules
+    assert ("typer" in modules) is (name != "validate")  # `validate PATH`: cli.direct
     assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
 
 
@@ -152,7 +153,10 @@ def test_the_probe_sees_a_heavy_import_added_on_the_path(tmp_path) -> None:
 
 # What a quick command imports only where it draws or opens them (design §25, fourth round):
 # rich's live views and bars (`qnf watch`, runs, sweeps), its tables (`qnf jobs`, typer's help),
-# the job store, and the command modules of other commands (`lazy_commands`).
+# the job store, and the command modules of other commands (`lazy_commands`). `qnf validate
+# PATH` (fifth round) runs without typer and rich (`cli.direct`), without the typer app and its
+# command modules, without the config hash's rfc8785 or the hints' difflib, and without
+# importlib.metadata and its email package (contract/entry_points.py).
 NOT_UNLESS_USED = {
     "--help": {"rich.progress", "rich.live", "orchestrator.jobs.store"},
     "jobs": {"rich.progress", "rich.live"},
@@ -163,6 +167,17 @@ NOT_UNLESS_USED = {
         "rich.table",
         "orchestrator.cli.job_views",
         "orchestrator.jobs.store",
+        "typer",
+        "rich",
+        "rich.console",
+        "orchestrator.cli.app",
+        "orchestrator.cli.commands",
+        "orchestrator.cli.lean_typer",
+        "orchestrator.run.interrupt",
+        "rfc8785",
+        "difflib",
+        "importlib.metadata",
+        "email",
     },
 }
 
@@ -173,7 +188,7 @@ def test_quick_commands_import_no_progress_live_table_or_job_store_they_do_not_u
 ) -> None:
     code, modules = loaded_by(COMMANDS[name](tmp_path), tmp_path, full=True)
     assert code == 0
-    assert "orchestrator.cli.app" in modules
+    assert ("orchestrator.cli.direct" if name == "validate" else "orchestrator.cli.app") in modules
     assert modules.isdisjoint(NOT_UNLESS_USED[name]), sorted(modules & NOT_UNLESS_USED[name])
 
 
@@ -181,13 +196,14 @@ def test_validate_imports_the_command_module_of_validate_only(tmp_path) -> None:
     code, modules = loaded_by(COMMANDS["validate"](tmp_path), tmp_path, full=True)
     assert code == 0
     cli = {m for m in modules if m.startswith("orchestrator.cli")}
-    assert cli == {
-        "orchestrator.cli",
-        "orchestrator.cli.app",
-        "orchestrator.cli.commands",
-        "orchestrator.cli.lazy_commands",
-        "orchestrator.cli.lean_typer",
-    }
+    assert cli == {"orchestrator.cli", "orchestrator.cli.direct", "orchestrator.cli.plain"}
+
+
+def test_a_start_that_is_not_validate_path_imports_the_typer_app(tmp_path) -> None:
+    """`qnf validate` with anything but one plain PATH goes through typer as before."""
+    code, modules = loaded_by(["validate", "./configs/demo.yaml"], tmp_path, full=True)
+    assert code == 0
+    assert {"typer", "orchestrator.cli.app", "orchestrator.cli.commands"} <= modules
 
 
 def test_the_probe_sees_the_job_views_and_a_bar_imported_on_the_path(tmp_path) -> None:
@@ -195,7 +211,32 @@ def test_the_probe_sees_the_job_views_and_a_bar_imported_on_the_path(tmp_path) -
     prelude = "import rich.progress, orchestrator.cli.job_views"
     code, modules = loaded_by(COMMANDS["validate"](tmp_path), tmp_path, prelude, full=True)
     assert code == 0
-    assert {"rich.progress", "orchestrator.cli.job_views"} <= modules
+    assert {"rich.progress", "orchestrator.cli.job_views", "typer"} <= modules
+
+
+# Counts the calls of importlib.metadata.entry_points (pydantic's plugin loader binds the name
+# when it is imported, after this) into a file at exit.
+COUNT_SCANS = """
+import atexit, importlib.metadata as _m
+_calls = []
+_scan = _m.entry_points
+_m.entry_points = lambda *a, **k: (_calls.append(1), _scan(*a, **k))[1]
+atexit.register(lambda: open({path!r}, "w").write(str(len(_calls))))
+"""
+
+
+def test_validate_scans_the_entry_points_without_importlib_metadata(tmp_path) -> None:
+    """The registry reads entry_points.txt itself, and tells pydantic that no pydantic plugin is
+    installed (contract/entry_points.py): no `importlib.metadata.entry_points()` scan at all."""
+    count = tmp_path / "scans.txt"
+    prelude = COUNT_SCANS.format(path=str(count))
+    code, _ = loaded_by(COMMANDS["validate"](tmp_path), tmp_path, prelude)
+    assert code == 0
+    assert count.read_text() == "0"
+    # the check can fail: a scan on the way is counted
+    prelude += "_m.entry_points(group='qnfusion.quantum')\n"
+    loaded_by(COMMANDS["validate"](tmp_path), tmp_path, prelude)
+    assert count.read_text() == "1"
 
 
 @pytest.mark.parametrize("account_file", [None, "{}"])
