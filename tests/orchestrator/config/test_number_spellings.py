@@ -221,7 +221,7 @@ def _walk_numbers(value: Any) -> Iterator[Any]:
 
 
 # a field (``hamiltonian.edges[0][2]: ...``), or where the YAML reader stopped (``f.yaml:3:5:``)
-LINE = re.compile(r"^(?:[A-Za-z_][\w.\[\]'() -]*|\S+\.yaml:\d+:\d+): \S")
+LINE = re.compile(r"^(?:[A-Za-z_][\w.\[\]'() +-]*|\S+\.yaml:\d+:\d+): \S")  # a key may read 1e+16
 
 
 def test_the_walk_finds_every_number_field() -> None:
