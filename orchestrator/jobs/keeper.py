@@ -16,11 +16,13 @@ starts, and tells it over the keeper's stdin, one JSON line each:
                                      pid another process took (``orchestrator.jobs.proc``,
                                      asked at every beat)
 
-The keeper renews every ``lease / 3`` seconds while it holds a job, and the worker's row in
-``workers`` all the time. It does nothing else: the worker's main thread reads ``qnf cancel``
-and a lost lease from the store at every tick boundary (``JobStore.stop_reason``). When its
-worker is gone while a job is held, the keeper lets that lease run out at once, so a reader on
-another host sees the job ``interrupted`` without waiting; then it exits.
+The keeper renews every ``lease / 3`` seconds while it holds a job (and at once on ``hold``: the
+lease the claim wrote runs from the claim), and the worker's row in ``workers`` all the time; a
+renewal's lease counts from when its write holds the store's lock. It does nothing else: the
+worker's main thread reads ``qnf cancel`` and a lost lease from the store at every tick boundary
+(``JobStore.stop_reason``). When its worker is gone while a job is held, the keeper lets that
+lease run out at once, so a reader on another host sees the job ``interrupted`` without waiting;
+then it exits.
 
 It is a fresh interpreter running this file by its path with the standard library only (this
 module, ``lease.py`` and ``proc.py`` import nothing else): about 0.1 s and 10 MB, where
@@ -43,6 +45,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, final
 
@@ -147,6 +151,7 @@ class _Keeper:
         self.ticks = 0
         self.metrics: dict[str, Any] | None = None
         self.unpublished = False
+        self.claimed = False  # a job was just claimed: renew its lease at once
         self.buffer = b""
 
     def serve(self) -> None:
@@ -162,16 +167,20 @@ class _Keeper:
                 if ready and not self._read():
                     break  # end of file: the worker is gone
                 now = time.monotonic()
-                if now < beat and not (self.unpublished and now >= published + PUBLISH_S):
+                if (
+                    now < beat
+                    and not self.claimed
+                    and not (self.unpublished and now >= published + PUBLISH_S)
+                ):
                     continue
                 if not proc.alive(self.worker, self.started):
                     break
                 self._renew(late=now - beat)
-                published, beat = now, now + period
+                published, beat, self.claimed = now, now + period, False
         finally:
             if self.job is not None:
                 with contextlib.suppress(sqlite3.Error):
-                    self._run(lease.expire(self.job, self.worker_id))
+                    self._run(partial(lease.expire, self.job, self.worker_id))
             self.conn.close()
 
     def _read(self) -> bool:
@@ -185,7 +194,7 @@ class _Keeper:
             message = json.loads(line)
             if message[0] == "hold":
                 self.job, self.ticks, self.metrics = message[1], message[2], None
-                self.unpublished = True
+                self.unpublished = self.claimed = True  # the claim's lease runs from the claim
             elif message[0] == "progress" and self.job is not None:
                 self.ticks = message[1]
                 self.metrics = message[2] if message[2] is not None else self.metrics
@@ -194,10 +203,12 @@ class _Keeper:
                 self.job, self.unpublished = None, False
         return True
 
-    def _run(self, statement: tuple[str, tuple[Any, ...]]) -> int:
+    def _run(self, statement: Callable[[], tuple[str, tuple[Any, ...]]]) -> int:
+        """Run the statement ``statement()`` builds once the write lock is held: a renewal's
+        lease counts from when it is written, not from before a wait for the lock."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            changed = self.conn.execute(*statement).rowcount
+            changed = self.conn.execute(*statement()).rowcount
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
@@ -210,14 +221,14 @@ class _Keeper:
         try:
             if self.job is not None:
                 job, started = self.job, time.monotonic()
-                statement = lease.renew(self.job, self.worker_id, self.ticks, self.metrics,
-                                        self.lease_s)  # fmt: skip
+                statement = partial(lease.renew, self.job, self.worker_id, self.ticks,
+                                    self.metrics, self.lease_s)  # fmt: skip
                 if self._run(statement) != 1:
                     self.job = None  # lost (requeued by a reader on another host): the worker
                     # sees it at its next tick boundary
                 self.unpublished = False
                 self._warn_if_late(job, late, time.monotonic() - started)
-            self._run(lease.heartbeat(self.worker_id))
+            self._run(partial(lease.heartbeat, self.worker_id))
         except sqlite3.Error as exc:  # a full disk, say: try again at the next beat
             print(f"lease keeper of {self.worker_id}: {exc}", file=sys.stderr, flush=True)
 

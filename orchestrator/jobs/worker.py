@@ -165,9 +165,9 @@ def run_job(
             return run_job(store, job, worker_id, interrupt, keeper)
         finally:
             keeper.close()
+    keeper.hold(job.id, job.ticks_done)  # first: the claim's lease is running out meanwhile
     log = _job_logger(store.home, job)
     beat = _Progress(job, keeper)
-    keeper.hold(job.id, job.ticks_done)
     snapshots: dict[int, dict[str, Any]] = {}  # tick -> monitor snapshot, on the current path
     empty = no_snapshot().as_dict()
 

@@ -114,15 +114,26 @@ def test_rollbacks_rebuild_a_noisy_network_exactly(tmp_path: Path) -> None:
     assert resume(run_dir, draw_report=False).final_root == reference.final_root
 
 
-@pytest.mark.parametrize("crash", ["after-commit:3", "checkpoint-write:4"])
-def test_a_killed_noisy_lava_run_resumes_to_the_same_root(tmp_path: Path, crash: str) -> None:
-    """demo_lava (STDP, refractory) with 16 neurons, OU noise and random initial potentials."""
+@pytest.fixture(scope="module")
+def lava_reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """demo_lava (STDP, refractory) with 16 neurons, OU noise and random initial potentials,
+    6 ticks uninterrupted: made once for both crash points (design §26, seventh session)."""
+    tmp = tmp_path_factory.mktemp("noisy_lava")
     raw = yaml.safe_load((ROOT / "configs" / "demo_lava.yaml").read_text())
     raw["spiking"]["neurons"] = 16
-    base = tmp_path / "demo_lava.yaml"
+    base = tmp / "demo_lava.yaml"
     base.write_text(yaml.safe_dump(raw))
-    config = _config(tmp_path, base)
-    reference = execute(load_config(config, {"run.ticks": 6}), tmp_path / "ref", draw_report=False)
+    config = _config(tmp, base)
+    result = execute(load_config(config, {"run.ticks": 6}), tmp / "ref", draw_report=False)
+    return config, result
+
+
+@pytest.mark.parametrize("crash", ["after-commit:3", "checkpoint-write:4"])
+def test_a_killed_noisy_lava_run_resumes_to_the_same_root(
+    lava_reference, tmp_path: Path, crash: str
+) -> None:
+    """demo_lava (STDP, refractory) with 16 neurons, OU noise and random initial potentials."""
+    config, reference = lava_reference
     assert reference.summary["backends"]["spiking"]["engine"] == "lava-sim"
     run_dir = tmp_path / "run"
     _crashed_run(config, run_dir, crash, "--ticks", "6")

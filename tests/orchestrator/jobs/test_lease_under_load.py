@@ -40,6 +40,10 @@ def _qnf(*args: str) -> list[str]:
     return [sys.executable, "-m", "orchestrator.cli", *args]
 
 
+def _ages(samples: list[tuple[float, str, float, float, int]]) -> str:
+    return ", ".join(f"{now - updated:.2f}" for now, _, _, updated, _ in samples)
+
+
 def test_a_job_whose_ticks_outlast_three_leases_keeps_its_lease_under_a_cpu_hog(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -92,20 +96,27 @@ def test_a_job_whose_ticks_outlast_three_leases_keeps_its_lease_under_a_cpu_hog(
         )
         procs.append(worker_b)
         raw_db = sqlite3.connect(home / "jobs.sqlite")
-        last_try = 0.0
+        last_try = read_s = 0.0
         while True:
             job = store.get(job_id)
+            # The clock is read before the row: the lease read was the latest at some moment
+            # from `now` on, so `lease > now` holds whenever the lease was alive then. Read
+            # after the row, a test process descheduled (or collecting garbage) between the
+            # two, under the hogs, compared a live lease with a later clock.
+            now = time.time()
             lease, updated, pid, state = raw_db.execute(
                 "SELECT lease_expires, updated_at, worker_pid, state FROM jobs WHERE id = ?",
                 (job_id,),
             ).fetchone()
-            now = time.time()
+            read_s = max(read_s, time.time() - now)
             if state != "running":
                 break
             samples.append((now, job.state, lease, updated, pid))
             assert job.state == "running", samples[-5:]
             assert lease > now, (  # the keeper's log lines say whether it woke or wrote late
-                f"the lease ran out {now - lease:.2f} s ago; worker a's log:\n"
+                f"the lease ran out {now - lease:.2f} s ago, {now - samples[0][0]:.2f} s into "
+                f"the job; the last samples' renewal ages (s): {_ages(samples[-10:])}; "
+                "worker a's log:\n"
                 + (tmp_path / "a.log").read_text()[-2000:]
             )
             if now - last_try > 1.0:  # what a user would try on a job that looks stuck
@@ -144,5 +155,6 @@ def test_a_job_whose_ticks_outlast_three_leases_keeps_its_lease_under_a_cpu_hog(
     print(
         f"\nlease {LEASE_S} s, GIL held {HOLD_S} s per tick, {len(hogs)} CPU hogs: "
         f"{len(samples)} samples over {span:.1f} s, {renewals} renewals seen, the last "
-        f"renewal at most {oldest:.3f} s old at any sample (one every {LEASE_S / 3} s)"
+        f"renewal at most {oldest:.3f} s old at any sample (one every {LEASE_S / 3} s); "
+        f"the longest read of the row took {read_s:.3f} s"
     )

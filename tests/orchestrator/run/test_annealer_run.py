@@ -54,10 +54,25 @@ def _ticks(result) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def alone(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ann")
-    path = _config(tmp)
-    return path, execute(load_config(path), tmp / "run", draw_report=False)
+def references(tmp_path_factory):
+    """``references(kind)``: (config, the uninterrupted run) of ``_config`` on that backend,
+    made once for the module: the read-out checks, the kill -> resume cases and the Brian2 =
+    Lava path all compare with the same run (design §26, seventh session)."""
+    made = {}
+
+    def reference(kind: str):
+        if kind not in made:
+            tmp = tmp_path_factory.mktemp(f"ann-{kind}")
+            path = _config(tmp, kind)
+            made[kind] = path, execute(load_config(path), tmp / "run", draw_report=False)
+        return made[kind]
+
+    return reference
+
+
+@pytest.fixture(scope="module")
+def alone(references):
+    return references("brian2")
 
 
 def test_every_tick_records_its_assignment_energy_and_updates(alone) -> None:
@@ -97,9 +112,10 @@ def test_the_quantum_drive_is_a_bias_that_changes_the_path(alone, tmp_path) -> N
 
 @pytest.mark.parametrize("kind", ["brian2", "lava"])
 @pytest.mark.parametrize("crash", ["after-commit:3", "checkpoint-write:6"])
-def test_a_killed_annealer_run_resumes_to_the_uninterrupted_root(tmp_path, kind, crash) -> None:
-    path = _config(tmp_path, kind)
-    reference = execute(load_config(path), tmp_path / "reference", draw_report=False)
+def test_a_killed_annealer_run_resumes_to_the_uninterrupted_root(
+    references, tmp_path, kind, crash
+) -> None:
+    path, reference = references(kind)
     run_dir = tmp_path / "run"
     _crashed_run(path, run_dir, crash)
     result = resume(run_dir, draw_report=False)
@@ -107,18 +123,14 @@ def test_a_killed_annealer_run_resumes_to_the_uninterrupted_root(tmp_path, kind,
     assert [e["annealer"] for e in _ticks(result)] == [e["annealer"] for e in _ticks(reference)]
 
 
-def test_brian2_and_lava_anneal_the_same_path() -> None:
+def test_brian2_and_lava_anneal_the_same_path(references) -> None:
     """Integer couplings: every potential is exact in floats, and both backends draw the same
     seeded noise, so the two simulators take the same decisions step for step."""
-    import tempfile
-    from pathlib import Path
-
     paths = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("brian2", "lava"):
-            cfg = load_config(_config(Path(tmp), kind, name=f"{kind}.yaml"))
-            result = execute(cfg, Path(tmp) / kind, draw_report=False)
-            paths.append([(e["annealer"]["assignment"], e["spike_count"]) for e in _ticks(result)])
+    for kind in ("brian2", "lava"):
+        _, result = references(kind)
+        assert result.status == "completed"
+        paths.append([(e["annealer"]["assignment"], e["spike_count"]) for e in _ticks(result)])
     assert paths[0] == paths[1]
     assert len({a for a, _ in paths[0]}) > 1  # the states moved
     np.testing.assert_equal(len(paths[0]), 8)

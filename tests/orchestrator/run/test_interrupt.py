@@ -27,7 +27,11 @@ from orchestrator.run.resume import resume
 from orchestrator.run.runner import execute
 from tests.paths import ASSETS, ROOT
 
-TICKS = 150
+# Long enough that the run is still ticking when the signal comes: every signal below is sent
+# at block 3 (or 8), leaving 50+ ticks (~0.4 CPU-s of the child's work) against the test's
+# 20 ms poll. Whatever the run has not done when it is interrupted, resume() does here, and the
+# reference runs all of it: each tick more costs three times (it was 150: design §26).
+TICKS = 60
 SMALL = ASSETS / "small.yaml"
 QNF_RUN = [sys.executable, "-m", "orchestrator.cli", "run"]
 
@@ -154,7 +158,7 @@ def test_a_second_signal_exits_at_once_and_the_run_still_resumes_exactly(
     one counts after ``REPEAT_WINDOW_S``: the test below), so no wait makes this flaky."""
     slow = tmp_path / "slow.yaml"  # ticks of ~0.1 s, so the second signal lands inside one
     slow.write_text(SMALL.read_text().replace("tick_ms: 5.0", "tick_ms: 100.0"))
-    ticks = 30
+    ticks = 15  # 12 slow ticks (~0.8 CPU-s) after block 3 for the SIGINT to land in (was 30)
     out = tmp_path / "run"
     proc = _start(out, config=slow, ticks=ticks)
     _wait_for_block(proc, out, 3)

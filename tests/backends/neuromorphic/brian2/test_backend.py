@@ -5,9 +5,11 @@ Numpy code generation only (no test pays Cython compilation); no assertion on wa
 
 from __future__ import annotations
 
+import pickle
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import brian2 as b2
 import numpy as np
@@ -78,8 +80,23 @@ def run_ticks(backend: Brian2Backend, drive: np.ndarray, n_ticks: int):
     return np.concatenate(ids), np.concatenate(steps)
 
 
+_REFERENCES: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
 def reference_run(spec: NetworkSpec, drive_mv: np.ndarray, n_ticks: int):
     """The same network in plain Brian2, ONE run of n_ticks ticks: (ids, steps, final w mV).
+
+    Made once per network, drive and length (the network's planned ``ticks`` do not enter
+    it): the four tick-split cases share the unconnected run they compare with (design §26,
+    seventh session). Copies, so a test cannot change another's reference."""
+    key = pickle.dumps((replace(spec, ticks=1), np.asarray(drive_mv, dtype=float), n_ticks))
+    if key not in _REFERENCES:
+        _REFERENCES[key] = _plain_brian2_run(spec, drive_mv, n_ticks)
+    return tuple(np.array(a, copy=True) for a in _REFERENCES[key])
+
+
+def _plain_brian2_run(spec: NetworkSpec, drive_mv: np.ndarray, n_ticks: int):
+    """``reference_run`` itself.
     Brian2's numpy code with the backend's exp (the C library's, design §6): the comparison is
     of the tick hand-off, bit for bit, not of numpy's exp against the C library's."""
     dt = spec.dt_ms * b2.ms

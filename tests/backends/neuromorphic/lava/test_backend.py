@@ -95,13 +95,24 @@ def counts(spikes: list[tuple[int, int]], n: int) -> np.ndarray:
 DRIVE = np.random.default_rng(4).uniform(15.0, 35.0, 50)
 
 
+@pytest.fixture(scope="module")
+def lava_30_ticks() -> tuple[list[tuple[int, int]], Any]:
+    """``run`` of floating-point Lava on ``network()`` for 30 ticks of DRIVE: the same run in
+    both comparisons with Brian2 below, made once (design §26, seventh session)."""
+    backend = LavaBackend(lava(), network())
+    try:
+        return run(backend, [DRIVE] * 30)
+    finally:
+        backend.close()
+
+
 # ------------------------------------------------------------ floating point vs Brian2
 
 
-def test_floating_point_is_spike_for_spike_brian2_with_lava_timing(make) -> None:
+def test_floating_point_is_spike_for_spike_brian2_with_lava_timing(make, lava_30_ticks) -> None:
     """50 neurons, ~490 synapses, 3000 steps: as ONE run and as 30 ticks, both simulators."""
     ticked, one_run = network(), network(steps_per_tick=3000)
-    lava_ticks, v_lava = run(make(LavaBackend, lava(), ticked), [DRIVE] * 30)
+    lava_ticks, v_lava = lava_30_ticks
     lava_once, v_once = run(make(LavaBackend, lava(), one_run), [DRIVE])
     b2_ticks, v_b2 = run(make(Brian2Backend, brian2("lava"), ticked), [DRIVE] * 30)
     b2_once, _ = run(make(Brian2Backend, brian2("lava"), one_run), [DRIVE])
@@ -127,7 +138,7 @@ def test_both_host_io_paths_give_the_same_network(make, tag: str) -> None:
     assert got == ref and np.array_equal(v, v_ref) and len(got) > 0
 
 
-def test_brian2_timing_agrees_within_the_stated_tolerance(make) -> None:
+def test_brian2_timing_agrees_within_the_stated_tolerance(make, lava_30_ticks) -> None:
     """Brian2's own timing: per-neuron counts within 2 spikes, the total within 3 %.
 
     Since issue 10 both add a spike's w one step later, undecayed, after integration and before
@@ -138,7 +149,7 @@ def test_brian2_timing_agrees_within_the_stated_tolerance(make) -> None:
     issue 10, when the input timings differed too (at most 2 per neuron over 24 draws).
     """
     net = network()
-    got, _ = run(make(LavaBackend, lava(), net), [DRIVE] * 30)
+    got, _ = lava_30_ticks
     ref, _ = run(make(Brian2Backend, brian2("brian2"), net), [DRIVE] * 30)
     a, b = counts(got, 50), counts(ref, 50)
     assert len(got) > 100

@@ -164,11 +164,21 @@ def crashed_run(config: Path, out: Path, crash: str, *extra: str) -> None:
     assert left == set(), f"the killed run left processes behind: {sorted(left)}"
 
 
+@pytest.fixture(scope="module")
+def reference_6(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """demo_lava (16 neurons) and its 6-tick run uninterrupted: made once for both crash
+    points of the kill test (design §26, seventh session)."""
+    tmp = tmp_path_factory.mktemp("lava_ref")
+    config = demo_lava(tmp)
+    return config, execute(load_config(config, {"run.ticks": 6}), tmp / "ref", draw_report=False)
+
+
 @pytest.mark.parametrize("crash", ["after-commit:4", "checkpoint-write:3"])
-def test_a_killed_lava_run_resumes_to_the_same_root(tmp_path: Path, crash: str) -> None:
+def test_a_killed_lava_run_resumes_to_the_same_root(
+    reference_6, tmp_path: Path, crash: str
+) -> None:
     """kill -9 mid-run (demo_lava: STDP, refractory), resume: the uninterrupted run's root."""
-    config = demo_lava(tmp_path)
-    reference = execute(load_config(config, {"run.ticks": 6}), tmp_path / "ref", draw_report=False)
+    config, reference = reference_6
     resource_tracker.ensure_running()
     before = lava_workers.children()
     run_dir = tmp_path / "run"
