@@ -41,11 +41,12 @@ def pytest_configure(config: pytest.Config) -> None:
     inherit it) and deleted at its end: never the user's ~/.cache/qnfusion, never a cache an
     earlier session left (every suite starts cold). A test that needs its own sets its own.
     """
-    from tests import order
+    from tests import order, ray_head
     from tests.lifeline import start
 
     start()
     config.pluginmanager.register(order, "qnf-heaviest-first")  # tests/order.py
+    config.pluginmanager.register(ray_head, "qnf-ray-head")  # one head for consecutive tests
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.dont_write_bytecode = False
     if not os.environ.get("PYTEST_XDIST_WORKER"):

@@ -13,6 +13,13 @@ does not carry the marker in its own start-up environment, so a suite never kill
 pytest that started it; a pytest started by a test carries the outer marker and dies with the
 outer one (its own watchdog then kills its children).
 
+A marked process that leads a process group (``ray start --head`` does) is killed with its
+whole group: Ray's dashboard and runtime-env agents overwrite their environment with their
+process title (``/proc/PID/environ`` no longer holds the marker), and they used to outlive the
+kill by ~60 s (until they noticed their raylet gone; seen in ``tests/test_lifeline.py``, whose
+wait for them then took 60-65 s of its ~70). Every member of such a group was started by the
+marked leader or its descendants.
+
 **Choice:** the environment, not the process tree: a process whose parent died is
 re-parented (to init), and Ray's head starts its own process group, so neither parent links
 nor process groups find them all; ``PR_SET_PDEATHSIG`` reaches only a direct child.
@@ -93,7 +100,10 @@ def watch(token: str) -> None:
         quiet = 0 if pids else quiet + 1
         for pid in pids:
             with contextlib.suppress(OSError):
+                leader = os.getpgid(pid) == pid
                 os.kill(pid, signal.SIGKILL)
+                if leader:  # and its group (module docstring: Ray's agents)
+                    os.killpg(pid, signal.SIGKILL)
         time.sleep(0.1)
 
 

@@ -1,6 +1,7 @@
 """The Ray engine on a local head this test starts (loopback only), with a node's actor killed.
 
-The head (``backends.federation.ray.head.loopback_head``): ``ray start --head --block`` bound to
+The head (``backends.federation.ray.head.loopback_head``, shared with the other Ray tests:
+``tests/ray_head.py``): ``ray start --head --block`` bound to
 127.0.0.1 with RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, its own temporary directory and HOME,
 stopped by its process group id at the end, never with ``ray stop``. The test itself lists the
 TCP sockets the head's processes and this one listen on, and requires every one on loopback.
@@ -16,6 +17,7 @@ import socket
 from pathlib import Path
 
 import pytest
+import yaml
 
 from orchestrator.config import load_config
 from orchestrator.record.ledger import read_blocks
@@ -69,35 +71,38 @@ def loopback(address: str) -> bool:
     return address.split()[0] in ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 
 
-def test_four_ray_nodes_survive_a_killed_actor(tmp_path: Path) -> None:
-    from backends.federation.ray.head import loopback_head
+def test_four_ray_nodes_survive_a_killed_actor(tmp_path: Path, ray_head) -> None:
+    head = ray_head  # tests/ray_head.py: the head of 2 CPUs the Ray tests share
+    config, raw = write_federation(
+        tmp_path, 4, ticks=10, rounds_every_ticks=2, eps_phi=3.0, ramp_rounds=1,
+        engine="ray", address=head.address, max_restarts=1, round_timeout_s=300,
+    )  # fmt: skip
+    # the shared head has 2 CPUs (it had 4 of its own): half a CPU each, as the placement
+    # test's nodes; a CPU in Ray is a reservation, the four actors run alike either way
+    for node in raw["federation"]["nodes"]:
+        node["num_cpus"] = 0.5
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    cfg = load_config(config)
+    engine = open_engine(cfg)
+    seen: dict[str, object] = {}
 
-    with loopback_head(num_cpus=4) as head:
-        config, _ = write_federation(
-            tmp_path, 4, ticks=10, rounds_every_ticks=2, eps_phi=3.0, ramp_rounds=1,
-            engine="ray", address=head.address, max_restarts=1, round_timeout_s=300,
-        )  # fmt: skip
-        cfg = load_config(config)
-        engine = open_engine(cfg)
-        seen: dict[str, object] = {}
+    def on_round(outcome) -> None:
+        if outcome.round == 0:
+            seen["listening"] = listening(group_pids(head.pgid) | {os.getpid()})
+        if outcome.round == 1:
+            # a node answers its delivery once the consensus block is durable (run/node.py),
+            # so round 1's is in n2's ledger before the round is committed: the kill below
+            # cannot lose it (it could, under load, before that: the test waited for it)
+            n2 = [e for _, e, _ in read_blocks(out / "nodes" / "n2" / "ledger.sqlite")]
+            assert [e["round"] for e in n2 if e["kind"] == "consensus"] == [0, 1]
+            pid = engine.call("pid", {"n2": ()}, 60)["n2"]
+            seen["killed"] = pid
+            os.kill(pid, signal.SIGKILL)  # a Ray worker process of this test's own head
+        if outcome.round == 3:
+            seen["after"] = engine.call("pid", {"n2": ()}, 60)["n2"]
 
-        def on_round(outcome) -> None:
-            if outcome.round == 0:
-                seen["listening"] = listening(group_pids(head.pgid) | {os.getpid()})
-            if outcome.round == 1:
-                # a node answers its delivery once the consensus block is durable (run/node.py),
-                # so round 1's is in n2's ledger before the round is committed: the kill below
-                # cannot lose it (it could, under load, before that: the test waited for it)
-                n2 = [e for _, e, _ in read_blocks(out / "nodes" / "n2" / "ledger.sqlite")]
-                assert [e["round"] for e in n2 if e["kind"] == "consensus"] == [0, 1]
-                pid = engine.call("pid", {"n2": ()}, 60)["n2"]
-                seen["killed"] = pid
-                os.kill(pid, signal.SIGKILL)  # a Ray worker process of this test's own head
-            if outcome.round == 3:
-                seen["after"] = engine.call("pid", {"n2": ()}, 60)["n2"]
-
-        out = tmp_path / "fed"
-        result = run_federation(cfg, out, hooks=RunHooks(on_round=on_round), engine=engine)
+    out = tmp_path / "fed"
+    result = run_federation(cfg, out, hooks=RunHooks(on_round=on_round), engine=engine)
 
     listeners = seen["listening"]
     assert listeners and all(map(loopback, listeners)), listeners

@@ -63,78 +63,76 @@ def _roots(run_dir: Path) -> list[str]:
     return [c.root for c in found]
 
 
-def test_unplaceable_nodes_busy_clusters_and_sigterm_on_ray(tmp_path: Path) -> None:
-    from backends.federation.ray.head import loopback_head
+def test_unplaceable_nodes_busy_clusters_and_sigterm_on_ray(tmp_path: Path, ray_head) -> None:
+    head = ray_head  # tests/ray_head.py: the head of 2 CPUs the Ray tests share
+    ray_at = {"engine": "ray", "address": head.address, "round_timeout_s": 120}
 
-    with loopback_head(num_cpus=2) as head:
-        ray_at = {"engine": "ray", "address": head.address, "round_timeout_s": 120}
+    # 1. more CPUs than the cluster has: refused before anything is written
+    config = _config(tmp_path / "four", 4, 4, rounds_every_ticks=2, **ray_at)
+    out = tmp_path / "four" / "fed"
+    done = subprocess.run(_qnf("run", str(config), "--out", str(out)),
+                          capture_output=True, text=True)  # fmt: skip
+    problems = [line for line in done.stderr.splitlines() if line.startswith("federation.")]
+    assert done.returncode == 2, done.stderr
+    assert problems == [
+        f"federation.nodes: the 4 nodes reserve 4 CPUs together (num_cpus), but the Ray "
+        f"cluster at {head.address} has 2: set num_cpus: 0.5 on each node, or give the "
+        "cluster more CPUs (ray start --num-cpus N on this host, or more hosts)"
+    ], done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
 
-        # 1. more CPUs than the cluster has: refused before anything is written
-        config = _config(tmp_path / "four", 4, 4, rounds_every_ticks=2, **ray_at)
-        out = tmp_path / "four" / "fed"
-        done = subprocess.run(_qnf("run", str(config), "--out", str(out)),
-                              capture_output=True, text=True)  # fmt: skip
-        problems = [line for line in done.stderr.splitlines() if line.startswith("federation.")]
-        assert done.returncode == 2, done.stderr
-        assert problems == [
-            f"federation.nodes: the 4 nodes reserve 4 CPUs together (num_cpus), but the Ray "
-            f"cluster at {head.address} has 2: set num_cpus: 0.5 on each node, or give the "
-            "cluster more CPUs (ray start --num-cpus N on this host, or more hosts)"
-        ], done.stderr
-        assert "Traceback" not in done.stderr and not out.exists()
+    # 2. nodes that fit, on a cluster whose CPUs are all held by someone else
+    import ray
+    from ray.util.placement_group import placement_group, remove_placement_group
 
-        # 2. nodes that fit, on a cluster whose CPUs are all held by someone else
-        import ray
-        from ray.util.placement_group import placement_group, remove_placement_group
+    ray.init(address=head.address, namespace="someone-else", logging_level="WARNING",
+             log_to_driver=False)  # fmt: skip
+    hog = placement_group([{"CPU": 2}])
+    ray.get(hog.ready())
+    config = _config(tmp_path / "busy", 2, 4, rounds_every_ticks=2,
+                     placement_timeout_s=3, **ray_at)  # fmt: skip
+    out = tmp_path / "busy" / "fed"
+    done = subprocess.run(_qnf("run", str(config), "--out", str(out)),
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert (
+        "the 2 nodes were not placed within placement_timeout_s = 3 s: they need 2 CPU, "
+        "and the Ray cluster has 0 CPU free now" in done.stderr
+    ), done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["resume"] == f"qnf resume {out}"
+    remove_placement_group(hog)
+    ray.shutdown()
 
-        ray.init(address=head.address, namespace="someone-else", logging_level="WARNING",
-                 log_to_driver=False)  # fmt: skip
-        hog = placement_group([{"CPU": 2}])
-        ray.get(hog.ready())
-        config = _config(tmp_path / "busy", 2, 4, rounds_every_ticks=2,
-                         placement_timeout_s=3, **ray_at)  # fmt: skip
-        out = tmp_path / "busy" / "fed"
-        done = subprocess.run(_qnf("run", str(config), "--out", str(out)),
-                              capture_output=True, text=True)  # fmt: skip
-        assert done.returncode == 1, done.stderr
-        assert (
-            "the 2 nodes were not placed within placement_timeout_s = 3 s: they need 2 CPU, "
-            "and the Ray cluster has 0 CPU free now" in done.stderr
-        ), done.stderr
-        summary = json.loads((out / "summary.json").read_text())
-        assert summary["status"] == "failed" and summary["resume"] == f"qnf resume {out}"
-        remove_placement_group(hog)
-        ray.shutdown()
-
-        # 3. SIGTERM in the middle: interrupted, exit 143; resumed on Ray to the local roots
-        config = _config(tmp_path / "term", 2, 24, rounds_every_ticks=3, eps_phi=1.0, **ray_at)
-        raw = yaml.safe_load(config.read_text())
-        for node in raw["federation"]["nodes"]:
-            node["num_cpus"] = 0.5
-        config.write_text(yaml.safe_dump(raw, sort_keys=False))
-        out = tmp_path / "term" / "fed"
-        proc = subprocess.Popen(
-            _qnf("run", str(config), "--out", str(out)),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            while _blocks(out / "ledger.sqlite") < 3:  # genesis and two rounds
-                assert proc.poll() is None, proc.communicate()
-                time.sleep(0.1)
-            proc.send_signal(signal.SIGTERM)
-            stdout, stderr = proc.communicate()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        assert proc.returncode == 143, (stdout, stderr)
-        assert "SIGTERM: stopping after this round" in stderr
-        assert "SIGTERM received" not in stderr and "Traceback" not in stderr, stderr
-        summary = json.loads((out / "summary.json").read_text())
-        assert summary["status"] == "interrupted" and summary["error"] == "interrupted by SIGTERM"
-        assert 2 <= summary["rounds"] < 8
-        resumed = subprocess.run(_qnf("resume", str(out)), capture_output=True, text=True)
-        assert resumed.returncode == 0, resumed.stderr
+    # 3. SIGTERM in the middle: interrupted, exit 143; resumed on Ray to the local roots
+    config = _config(tmp_path / "term", 2, 24, rounds_every_ticks=3, eps_phi=1.0, **ray_at)
+    raw = yaml.safe_load(config.read_text())
+    for node in raw["federation"]["nodes"]:
+        node["num_cpus"] = 0.5
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    out = tmp_path / "term" / "fed"
+    proc = subprocess.Popen(
+        _qnf("run", str(config), "--out", str(out)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        while _blocks(out / "ledger.sqlite") < 3:  # genesis and two rounds
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, (stdout, stderr)
+    assert "SIGTERM: stopping after this round" in stderr
+    assert "SIGTERM received" not in stderr and "Traceback" not in stderr, stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["error"] == "interrupted by SIGTERM"
+    assert 2 <= summary["rounds"] < 8
+    resumed = subprocess.run(_qnf("resume", str(out)), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
 
     cfg = load_config(config)
     local = LocalEngine(cfg.federation)

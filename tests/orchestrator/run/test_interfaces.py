@@ -29,12 +29,27 @@ class Reporter(ControlRule):
         return RuleOutcome(proposal, fields)
 
 
-@pytest.fixture
-def loop(small_config):
-    cfg = load_config(small_config)
+def _loop(config):
+    cfg = load_config(config)
     backends = open_backends(cfg)
     *first, stability = backends.rules
-    made = FusionLoop(cfg, backends.quantum, backends.spiking, [*first, Reporter(), stability])
+    return FusionLoop(cfg, backends.quantum, backends.spiking, [*first, Reporter(), stability])
+
+
+@pytest.fixture
+def loop(small_config):
+    made = _loop(small_config)
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def shared_loop():
+    """One loop for the tests that only check what ``inject_meta_graph`` returns or refuses:
+    none of them steps it or asserts anything of its tick or call count (each built its own)."""
+    from tests.conftest import ASSETS
+
+    made = _loop(ASSETS / "small.yaml")
     yield made
     made.close()
 
@@ -140,7 +155,8 @@ def test_meta_graph_is_reproducible_per_tick_and_call_and_keeps_attributes(
         other.close()
 
 
-def test_meta_graph_from_networkx(loop) -> None:
+def test_meta_graph_from_networkx(shared_loop) -> None:
+    loop = shared_loop
     g = nx.Graph()
     g.add_node("alpha", value=40.0, sigma=1.0)
     g.add_node("gamma", value=0.5, sigma=0.0)
@@ -175,9 +191,9 @@ def test_meta_graph_from_networkx(loop) -> None:
         ([1, 2], "networkx graph or a dict"),
     ],
 )
-def test_meta_graph_validation_names_the_problem(loop, graph, message) -> None:
+def test_meta_graph_validation_names_the_problem(shared_loop, graph, message) -> None:
     with pytest.raises(ValueError, match=message):
-        loop.inject_meta_graph(graph)
+        shared_loop.inject_meta_graph(graph)
 
 
 def test_the_documented_example_runs(capsys, monkeypatch) -> None:

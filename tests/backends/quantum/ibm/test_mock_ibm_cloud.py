@@ -65,8 +65,21 @@ def _blocks(out: Path) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
     return list(read_blocks(out / "ledger.sqlite"))
 
 
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default 20-tick config run through a cloud without faults: the reference both
+    fault tests compare with (made once; each of them ran this same run for itself)."""
+    folder = tmp_path_factory.mktemp("clean")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QNF_HOME", str(folder / "qnf_home"))  # as every test's own (conftest)
+        install(patch, lambda: MockIbmCloud())
+        result = _run(_config(folder), folder / "clean")
+    assert result.exit_code == 0, result.output
+    return folder / "clean"
+
+
 def test_mock_ibm_cloud_three_transient_faults_in_twenty_ticks_all_recorded(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clean: Path
 ) -> None:
     faults = {
         2: Fault(network_503, when="submit"),  # no job id: the submission itself failed
@@ -97,15 +110,12 @@ def test_mock_ibm_cloud_three_transient_faults_in_twenty_ticks_all_recorded(
     assert all(m["qpu_usage_seconds"] == 1.0 for _, _, m in ticks)
     # retried ticks resubmit the same circuits, values and seed: nothing in the
     # reproducible chain changes (job ids and attempts live in meta only)
-    install(monkeypatch, lambda: MockIbmCloud())
-    clean = _run(_config(tmp_path), tmp_path / "clean")
-    assert clean.exit_code == 0, clean.output
-    clean_summary = json.loads((tmp_path / "clean" / "summary.json").read_text())
+    clean_summary = json.loads((clean / "summary.json").read_text())
     assert clean_summary["final_root"] == summary["final_root"]
 
 
 def test_mock_ibm_cloud_permanent_fault_stops_cleanly_and_resumably(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clean: Path
 ) -> None:
     faults = {5: Fault(job_error(1002, "Error in the validation process of the job."))}
     clouds = install(monkeypatch, lambda: MockIbmCloud(faults=faults))
@@ -141,8 +151,6 @@ def test_mock_ibm_cloud_permanent_fault_stops_cleanly_and_resumably(
         "tick"
     ] * 15
     assert verify(out / "ledger.sqlite").ok
-    clean = _run(_config(tmp_path), tmp_path / "clean")
-    assert clean.exit_code == 0, clean.output
 
     def ticks(run: Path) -> list[dict[str, Any]]:
         # a checkpoint records its place in the ledger, which the stop block shifted
@@ -153,7 +161,7 @@ def test_mock_ibm_cloud_permanent_fault_stops_cleanly_and_resumably(
             if e["kind"] == "tick"
         ]
 
-    assert ticks(out) == ticks(tmp_path / "clean")
+    assert ticks(out) == ticks(clean)
     assert len((out / "metrics.csv").read_text().splitlines()) == 1 + 20
 
 
