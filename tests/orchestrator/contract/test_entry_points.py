@@ -18,6 +18,43 @@ from orchestrator.contract import entry_points
 from orchestrator.contract.registry import GROUPS
 from tests.paths import ROOT
 
+# The comparisons run in a fresh interpreter: once the ``importlib_metadata`` backport is
+# imported (by an earlier test of the same worker, in the full suite) it adds its own finder to
+# ``sys.meta_path`` and removes the path finder's ``find_distributions``: the reader then
+# answers None, rightly (``test_none_where_another_finder_may_list_distributions``), and
+# ``importlib.metadata`` answers through the backport.
+COMPARE = """
+import importlib.metadata, json, sys
+from orchestrator.contract import entry_points
+from orchestrator.contract.registry import GROUPS
+if len(sys.argv) > 1:
+    sys.path[:] = json.loads(sys.argv[1])
+found = entry_points.scan.__wrapped__()  # not the process's cached answer
+ours = None if found is None else [(ep.group, ep.name, ep.value) for ep in found]
+every = importlib.metadata.entry_points()
+theirs = [(e.group, e.name, e.value) for g in sorted(every.groups) for e in every.select(group=g)]
+loads = {}
+if len(sys.argv) == 1 and found is not None:
+    for group in GROUPS.values():
+        them = {e.name: e for e in importlib.metadata.entry_points(group=group)}
+        mine = {e.name: e for e in found if e.group == group}
+        loads[group] = [sorted(mine), sorted(them),
+                        all(e.load() is them[name].load() for name, e in mine.items())]
+print(json.dumps([ours, theirs, loads]))
+"""
+
+
+def _compare(path: list[str] | None = None) -> tuple[list | None, list, dict]:
+    """(the reader's answer, importlib.metadata's, per group: our names, theirs, same objects
+    loaded) in a fresh interpreter, on its own sys.path or on ``path``."""
+    args = [] if path is None else [json.dumps(path)]
+    proc = subprocess.run(
+        [sys.executable, "-c", COMPARE, *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    ours, theirs, loads = json.loads(proc.stdout.strip().splitlines()[-1])
+    return (None if ours is None else [tuple(e) for e in ours]), [tuple(e) for e in theirs], loads
+
 
 def _theirs() -> list[tuple[str, str, str]]:
     found = importlib.metadata.entry_points()
@@ -32,18 +69,16 @@ def _ours() -> list[tuple[str, str, str]] | None:
 
 
 def test_the_answer_of_importlib_metadata_here() -> None:
-    ours = _ours()
-    assert ours == _theirs()
+    ours, theirs, _ = _compare()
+    assert ours == theirs
     assert {g for g, _, _ in ours} >= set(GROUPS.values())
 
 
 def test_each_entry_loads_what_importlib_metadata_loads() -> None:
-    for group in GROUPS.values():
-        theirs = {ep.name: ep for ep in importlib.metadata.entry_points(group=group)}
-        ours = {ep.name: ep for ep in entry_points.scan() if ep.group == group}
-        assert ours.keys() == theirs.keys() and ours
-        for name, ep in ours.items():
-            assert ep.load() is theirs[name].load()
+    _, _, loads = _compare()
+    assert loads.keys() == set(GROUPS.values())
+    for ours, theirs, same in loads.values():
+        assert ours == theirs and ours and same
 
 
 def _dist(root: Path, folder: str, text: str | bytes | None) -> None:
@@ -74,10 +109,9 @@ def _crafted(tmp: Path) -> list[str]:
     return [str(first), str(tmp / "missing"), str(second)]
 
 
-def test_the_answer_of_importlib_metadata_on_crafted_folders(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(sys, "path", _crafted(tmp_path))
-    ours = _ours()
-    assert ours == _theirs()
+def test_the_answer_of_importlib_metadata_on_crafted_folders(tmp_path) -> None:
+    ours, theirs, _ = _compare(_crafted(tmp_path))
+    assert ours == theirs
     assert ("g1", "a", "other:v") in ours and ("g3", "x", "a=b") in ours  # the cases are there
     assert not {name for _, name, _ in ours} & {"shadowed", "hidden", "hidden2", "not", "orphan"}
 
