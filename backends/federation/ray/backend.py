@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, final
 
 import ray
+from ray._private import ray_constants
 from ray.exceptions import ActorUnavailableError, RayActorError, RayTaskError
 from ray.util.placement_group import PlacementGroup, placement_group, remove_placement_group
 from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
@@ -77,6 +78,10 @@ class RayEngine(FederationEngine):
     def __init__(self, config: FederationConfig) -> None:
         self.config = config
         self.owned = not ray.is_initialized()
+        # Ship nothing of the user's directory: under ``uv run`` Ray 2.60 would upload the
+        # current directory (private keys among it) as a working_dir of its own accord; the
+        # sweep pool turns it off the same way (backends/sweep/ray/backend.py's docstring).
+        ray_constants.RAY_ENABLE_UV_RUN_RUNTIME_ENV = False  # read by ray.init
         if self.owned:
             try:
                 ray.init(
@@ -85,6 +90,7 @@ class RayEngine(FederationEngine):
                     logging_level="WARNING",
                     log_to_driver=False,
                     include_dashboard=False,
+                    runtime_env={},  # ship nothing (above)
                 )
             except ConnectionError as exc:  # one line, not Ray's traceback
                 raise ConfigError(

@@ -120,4 +120,8 @@ def test_four_ray_nodes_survive_a_killed_actor(tmp_path: Path, ray_head) -> None
         assert checked.ok and result.summary["nodes"][node]["final_root"] == checked.root
     resumed = [e for _, e, _ in read_blocks(out / "nodes" / "n2" / "ledger.sqlite")]
     assert [e["round"] for e in resumed if e["kind"] == "consensus"] == [0, 1, 3, 4]
+    # nothing of this directory went into Ray's session: run under `uv run` (the README's test
+    # command), Ray uploads the driver's directory, keys and all, unless told not to (in this
+    # shared head it showed up later as test_ray_pool's "ships nothing" failure)
+    assert [p for d in head.home.rglob("working_dir_files") for p in d.rglob("*")] == []
 
