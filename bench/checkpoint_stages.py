@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -26,17 +27,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 TIMES: dict[str, list[tuple[float, float]]] = {}
 
 
-def _wrap(owner: object, name: str, label: str) -> None:
-    inner = getattr(owner, name)
+def _wrap(owner: object, name: str, label: str, cpu_clock=time.process_time) -> None:
+    """Time ``owner.name`` (if this checkout has it): wall and ``cpu_clock`` (the process's
+    CPU, every thread; ``time.thread_time`` for what runs in a thread of its own)."""
+    inner = getattr(owner, name, None)
+    if inner is None:
+        return
 
     def timed(*args, **kwargs):
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), cpu_clock()
         try:
             return inner(*args, **kwargs)
         finally:
-            TIMES.setdefault(label, []).append(
-                (time.perf_counter() - wall, time.process_time() - cpu)
-            )
+            TIMES.setdefault(label, []).append((time.perf_counter() - wall, cpu_clock() - cpu))
 
     setattr(owner, name, timed)
 
@@ -52,26 +55,46 @@ def main() -> None:
 
     from backends.neuromorphic.brian2.backend import Brian2Backend
     from orchestrator.record import checkpoint
+    from orchestrator.record.recorder import RunRecorder
     from orchestrator.run import replay, session
     from orchestrator.run.loop import FusionLoop
+    from orchestrator.run.rollback import Rollback
     from orchestrator.run.runner import execute
+
+    try:  # this branch: the digest runs in a thread beside the next tick
+        from orchestrator.run import checkpointing
+    except ImportError:  # the base: the digest in the loop
+        checkpointing = None
 
     _wrap(FusionLoop, "measure", "quantum tick (measure)")
     _wrap(FusionLoop, "spike", "spiking advance")
-    _wrap(Brian2Backend, "snapshot", "snapshot")
+    _wrap(Brian2Backend, "snapshot", "snapshot()")
+    _wrap(Brian2Backend, "snapshot_reusing", "snapshot_reusing (spare)")
     _wrap(checkpoint, "encoded_digest", "digest in place (record)")
     _wrap(session, "encode_state", "encode whole (no digest)")
     _wrap(replay.Chain, "record", "pack replay record")
+    _wrap(checkpoint, "digest", "digest of whole bytes")
+    if checkpointing is not None:
+        _wrap(checkpointing.Taken, "__init__", "take: header, start thread")
+        _wrap(replay.Chain, "packer", "record's header (loop)")
+        _wrap(checkpoint, "parts_digest", "digest (its thread's cpu)", time.thread_time)
+        _wrap(checkpointing.Taken, "result", "wait for the digest")
+        _wrap(session.Session, "finish", "finish: append the tick before")
+    _wrap(RunRecorder, "append", "append (hash block, send)")
+    _wrap(Rollback, "mark", "rollback mark")
     _wrap(session.Session, "tick", "session tick, all")
     config = scale_network._config(args.neurons, args.ticks, 1, args.format)
     print(f"N = {args.neurons}, T = {args.ticks}, format {args.format}; load {os.getloadavg()}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("QNF_BENCH_TMP")) as tmp:
         execute(config, Path(tmp) / "run", draw_report=False)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    writer_cpu = usage.ru_utime + usage.ru_stime
     for label, times in TIMES.items():
         times = times[1:] if len(times) > 2 else times  # the first: warm-up (or the genesis)
         wall = sum(w for w, _ in times) / len(times)
         cpu = sum(c for _, c in times) / len(times)
         print(f"{label:28s} x{len(times):<3d} wall {wall * 1e3:9.1f} ms   cpu {cpu * 1e3:9.1f} ms")
+    print(f"writer process CPU: {writer_cpu / args.ticks * 1e3:.1f} ms per tick (all its work / T)")
     print(f"load average at the end: {os.getloadavg()}")
 
 
