@@ -21,8 +21,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# --code PATH: time another checkout's code (e.g. the base: git worktree add --detach)
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+sys.path.insert(0, str(CODE))
 sys.path.insert(0, str(ROOT / "bench"))
+# both packages from CODE, before scale_network puts ROOT first on the path
+import backends  # noqa: E402, F401
+import orchestrator  # noqa: E402, F401
 
 TIMES: dict[str, list[tuple[float, float]]] = {}
 
@@ -49,6 +54,7 @@ def main() -> None:
     parser.add_argument("--neurons", type=int, default=10_000)
     parser.add_argument("--ticks", type=int, default=6)
     parser.add_argument("--format", default="replay")
+    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose code runs")
     args = parser.parse_args()
 
     import scale_network
@@ -84,7 +90,8 @@ def main() -> None:
     _wrap(Rollback, "mark", "rollback mark")
     _wrap(session.Session, "tick", "session tick, all")
     config = scale_network._config(args.neurons, args.ticks, 1, args.format)
-    print(f"N = {args.neurons}, T = {args.ticks}, format {args.format}; load {os.getloadavg()}")
+    print(f"N = {args.neurons}, T = {args.ticks}, format {args.format}, code {session.__file__}")
+    print(f"load average at the start: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("QNF_BENCH_TMP")) as tmp:
         execute(config, Path(tmp) / "run", draw_report=False)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

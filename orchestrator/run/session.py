@@ -6,6 +6,12 @@ when one is due (``checkpoint.every``; always after the last tick), builds the F
 the checkpoint's SHA-256 and hands both to the recorder; a tick judged stable and checkpointed
 becomes the rollback target; a tick whose verdict carries a trigger is rolled back before the
 next one. ``replay`` recomputes a stored tick during a resume and checks it bit for bit.
+
+The checkpoint's SHA-256 is computed in a thread while the next tick runs (design §27,
+``run/checkpointing``): a tick's block is appended after the next tick's step (``finish``), or
+at once when no checkpoint was taken or a rollback may follow; before anything else is appended
+and before ``drive`` returns or raises. The network state a checkpoint took is reused by a
+later one once nobody holds it (``_recycle``: never the rollback target).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from orchestrator.run.hooks import TickCallback
 from orchestrator.run.loop import FusionLoop
 from orchestrator.run.replay import Chain, replays
 from orchestrator.run.rollback import Rollback
-from orchestrator.run.state import state_checkpoint
+from orchestrator.run.state import StablePoint, state_checkpoint
 from orchestrator.run.tick_record import TickRecord
 
 __all__ = ["ReplayMismatch", "Session", "now"]
@@ -87,8 +93,7 @@ class Session:
         self.replaying = self.checkpointing and replays(self.config)
         self.chain: Chain | None = None
         self._pending: _Pending | None = None  # the last tick, its block not yet appended
-        self._spare: NetworkState | None = None  # a taken state nobody holds (reused)
-        self._held: NetworkState | None = None  # a taken state that is the rollback target
+        self._spare: NetworkState | None = None  # a network state nobody holds (reused)
 
     def chain_from(self, height: int, sha256: str) -> None:
         """Block ``height`` (checkpoint ``sha256``) is stored whole and holds the network the
@@ -217,27 +222,27 @@ class Session:
 
     def _after(self, pending: _Pending, height: int) -> None:
         record, event, network = pending.record, pending.event, pending.network
+        before = self.rollback.stable
         if event["stable"] and network is not None and pending.loop_state is not None:
             loop_meta, loop_arrays = pending.loop_state
             self.rollback.mark(height, event["checkpoint_sha256"], loop_meta, loop_arrays, network)
-        self._recycle(network)
+        self._recycle(network, before)
         self.pending = record.verdict.trigger
         self.seconds["quantum"] += record.quantum.seconds
         self.seconds["spiking"] += record.spikes.seconds
         self.ticks_run += 1
 
-    def _recycle(self, network: NetworkState | None) -> None:
-        """The next snapshot may overwrite a state this session took and nobody holds: this
-        tick's when it did not become the rollback target, else the target it replaced."""
+    def _recycle(self, network: NetworkState | None, before: StablePoint | None) -> None:
+        """The next snapshot may overwrite a state nobody holds any more: this tick's when it
+        did not become the rollback target, else the target it replaced (``before``). Never a
+        target a revert replaced: the reopened backend was built from it."""
         if network is None:
             return
         stable = self.rollback.stable
-        if stable is not None and stable.network is network:
-            if self._held is not None and self._held is not network:
-                self._spare = self._held
-            self._held = network
-        else:
+        if stable is None or stable.network is not network:
             self._spare = network
+        elif before is not None and before is not stable:
+            self._spare = before.network
 
     def stop(self, failure: QuantumBackendFailure) -> None:
         """Record a ``stop`` block: the quantum backend cannot go on (resumable)."""
@@ -285,7 +290,6 @@ class Session:
             trigger, self.pending = self.pending, None
             if trigger and self.rollback.possible(self.loop):
                 self.finish()
-                self._held = None  # the reopened backend was built from it: never overwritten
                 self.rollback.revert(self.loop, self.recorder, trigger, self.backends, now())
                 stable = self.rollback.stable
                 if stable is not None:  # the revert's checkpoint, stored whole
