@@ -1,13 +1,17 @@
 """Where a checkpoint-every-tick tick goes at scale (issue 25 item 3): per stage, wall and CPU.
 
     .venv/bin/python bench/checkpoint_stages.py --neurons 100000 --ticks 6 --format replay
+    .venv/bin/python bench/checkpoint_stages.py --neurons 100000 --ticks 12 --code ../base
 
 bench/scale_network.py's network (configs/demo.yaml, k = 100, STDP) run by ``runner.execute``
 with a checkpoint every tick and the storage ``--format`` (its ``FORMATS``); each stage's
 function is wrapped with a timer (wall and process CPU time): the quantum tick, the spiking
-backend's ``advance``, its ``snapshot``, the digest in place (a replay record's tick), the
-whole encode (a whole checkpoint's tick), the packing of a replay record, the session's tick
-in all. Means over the ticks after the first; the load average is printed.
+backend's ``advance``, its snapshot, the digest (in the loop on the base; in its thread, with
+that thread's own CPU, since design §27's "Off the loop's critical path", and the loop's wait
+for it), the whole encode, the packing of a replay record, the append, the session's tick in
+all; stages a checkout does not have are left out. Means over the ticks after the first; the
+load average and the writer process's CPU are printed. ``--code PATH``: time the code of
+another checkout (a base: ``git worktree add --detach ../base <commit>``).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
     flock /tmp/qnf-heavy.lock .venv/bin/python bench/scale_network.py
     .venv/bin/python bench/scale_network.py --sizes 1000 --every 1    # one size, quick
+    .venv/bin/python bench/scale_network.py --sizes 100000 --every 1 --formats replay \
+        --rounds 2 --base ../base    # beside another checkout's code, the arms alternating
 
 For each N, configs/demo.yaml (8 qubits on Aer shots, Brian2 numpy, STDP additive, 10 ms
 ticks) with ``spiking.neurons: N`` and ``spiking.recurrent: {k: 100, weight_mv: 0.8}``, run
