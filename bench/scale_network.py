@@ -2,6 +2,8 @@
 
     flock /tmp/qnf-heavy.lock .venv/bin/python bench/scale_network.py
     .venv/bin/python bench/scale_network.py --sizes 1000 --every 1    # one size, quick
+    .venv/bin/python bench/scale_network.py --sizes 100000 --every 1 --formats replay \
+        --rounds 2 --base ../base    # beside another checkout's code, the arms alternating
 
 For each N, configs/demo.yaml (8 qubits on Aer shots, Brian2 numpy, STDP additive, 10 ms
 ticks) with ``spiking.neurons: N`` and ``spiking.recurrent: {k: 100, weight_mv: 0.8}``, run
@@ -203,14 +205,23 @@ def one_plain(n: int, ticks: int) -> dict:
     }
 
 
-def child(args: list[str], script: str = __file__) -> dict:
-    """Run ``script`` with ``args`` in a fresh interpreter; the JSON of its last stdout line."""
+def child(args: list[str], script: str = __file__, base: Path | None = None) -> dict:
+    """Run ``script`` with ``args`` in a fresh interpreter; the JSON of its last stdout line.
+    ``base``: another checkout (e.g. ``git worktree add --detach ../base main``) whose code
+    and bench script run instead, with this checkout's environment."""
+    env = None
+    if base is not None:
+        script = str(base / "bench" / Path(script).name)
+        env = {**os.environ, "PYTHONPATH": str(base)}
     out = subprocess.run(
-        [sys.executable, script, *args], capture_output=True, text=True, check=False
+        [sys.executable, script, *args], capture_output=True, text=True, check=False, env=env
     )
     if out.returncode != 0:
         raise SystemExit(f"{args} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if base is not None:
+        result["mode"] += " [base]"
+    return result
 
 
 def _row(r: dict) -> str:
@@ -235,7 +246,7 @@ def _row(r: dict) -> str:
             f"{r['read_newest_s']:6.2f} s | load {_load()}"
         )
     return (
-        f"N={r['n']:>6} {r['mode']:<20} {r['s_per_tick'] * 1e3:9.1f} ms/tick | "
+        f"N={r['n']:>6} {r['mode']:<27} {r['s_per_tick'] * 1e3:9.1f} ms/tick | "
         f"peak {r['peak_gib']:5.2f} GiB | spikes/tick {r['spikes_per_tick']:9.0f}{extra}"
     )
 
@@ -264,6 +275,13 @@ def main() -> None:
     )
     parser.add_argument("--ticks", type=int, default=None, help="default: 20, 20, 12 by size")
     parser.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        help="another checkout (the base to compare with): each loop row runs with its code "
+        "too, side by side, the arms alternating",
+    )
+    parser.add_argument(
         "--one", nargs=4, metavar=("MODE", "N", "EVERY", "FMT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -276,17 +294,39 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; {DEMO.name}, k = 100")
     print(f"load average at start: {_load()}", flush=True)
     extra = ["--ticks", str(args.ticks)] if args.ticks else []
+    codes: list[Path | None] = [None] if args.base is None else [args.base.resolve(), None]
     for n in args.sizes:
-        rows = [child(["--one", "plain", str(n), "0", "new", *extra])]
-        print(_row(rows[-1]), flush=True)
+        plain = [child(["--one", "plain", str(n), "0", "new", *extra])]
+        print(_row(plain[-1]), flush=True)
+        loops = []
         for every in args.every:
-            for fmt in [f for _ in range(args.rounds) for f in args.formats]:
-                rows.append(child(["--one", "loop", str(n), str(every), fmt, *extra]))
-                print(_row(rows[-1]), flush=True)
-                ratio = rows[-1]["s_per_tick"] / rows[0]["s_per_tick"]
-                print(f"{'':>8} loop / alone: {ratio:.2f}x")
-        rows.append(child(["--one", "plain", str(n), "0", "new", *extra]))
-        print(_row(rows[-1]) + f" (again, after the loops; load {_load()})", flush=True)
+            for r in range(args.rounds):
+                arms = [(fmt, code) for fmt in args.formats for code in codes]
+                for fmt, code in arms if r % 2 == 0 else arms[::-1]:
+                    row = child(["--one", "loop", str(n), str(every), fmt, *extra], base=code)
+                    loops.append(row)
+                    print(_row(row), flush=True)
+                    ratio = row["s_per_tick"] / plain[0]["s_per_tick"]
+                    cpu = row["cpu_s_per_tick"] / plain[0]["cpu_s_per_tick"]
+                    print(f"{'':>8} loop / alone (before): wall {ratio:.2f}x, cpu {cpu:.2f}x")
+        plain.append(child(["--one", "plain", str(n), "0", "new", *extra]))
+        print(_row(plain[-1]) + " (again, after the loops)", flush=True)
+        _summary(plain, loops)
+
+
+def _summary(plain: list[dict], loops: list[dict]) -> None:
+    """Each arm's mean over its rounds against the mean of the plain runs before and after."""
+    wall = sum(r["s_per_tick"] for r in plain) / len(plain)
+    cpu = sum(r["cpu_s_per_tick"] for r in plain) / len(plain)
+    print(f"brian2 alone, mean of {len(plain)}: {wall * 1e3:.1f} ms/tick, cpu {cpu * 1e3:.1f}")
+    for mode in dict.fromkeys(r["mode"] for r in loops):
+        rows = [r for r in loops if r["mode"] == mode]
+        w = sum(r["s_per_tick"] for r in rows) / len(rows)
+        c = sum(r["cpu_s_per_tick"] for r in rows) / len(rows)
+        print(
+            f"{mode:<34} x{len(rows)}: {w * 1e3:9.1f} ms/tick = {w / wall:.2f}x wall, loop cpu "
+            f"{c * 1e3:9.1f} ms = {c / cpu:.2f}x cpu"
+        )
 
 
 if __name__ == "__main__":

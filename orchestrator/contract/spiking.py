@@ -192,6 +192,17 @@ class SpikingBackend(ABC):
         """
         raise NotImplementedError(f"spiking backend '{self.config.kind}' cannot snapshot")
 
+    def snapshot_reusing(self, spare: NetworkState | None) -> NetworkState:
+        """``snapshot()``, possibly written into the arrays of ``spare``: a state this backend
+        returned before that nobody holds any more (the caller guarantees it; its arrays
+        may be overwritten, and ``spare`` must not be used afterwards).
+
+        Capability ``snapshot``. The same arrays, bit for bit, as ``snapshot()``; reusing saves
+        a large network the allocation (and page faults) of a fresh copy per checkpoint.
+        Default: ``snapshot()``.
+        """
+        return self.snapshot()
+
     def weights_mv(self) -> np.ndarray:
         """Current recurrent weights, mV, shape (S,), in ``network.pre``/``post`` order.
 

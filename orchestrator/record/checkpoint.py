@@ -46,6 +46,8 @@ __all__ = [
     "digest",
     "encode",
     "encoded_digest",
+    "parts",
+    "parts_digest",
     "read",
     "read_bytes",
     "write",
@@ -88,8 +90,9 @@ def _code(array: np.ndarray) -> tuple[str, np.ndarray]:
     return code, np.ascontiguousarray(array, dtype=_DTYPES[code])
 
 
-def _parts(ckpt: Checkpoint) -> list[bytes | memoryview]:
-    """The pieces whose concatenation is ``encode(ckpt)`` (the arrays as views, uncopied)."""
+def parts(ckpt: Checkpoint) -> list[bytes | memoryview]:
+    """The pieces whose concatenation is ``encode(ckpt)`` (the arrays as views, uncopied:
+    only an array of another dtype than its code's, e.g. int32, is converted)."""
     table, blobs, offset = [], [], 0
     for name in sorted(ckpt.arrays):
         code, arr = _code(np.asarray(ckpt.arrays[name]))
@@ -115,14 +118,20 @@ def _parts(ckpt: Checkpoint) -> list[bytes | memoryview]:
 
 def encode(ckpt: Checkpoint) -> bytes:
     """The file bytes of ``ckpt`` (deterministic)."""
-    return b"".join(_parts(ckpt))  # one copy of the state
+    return b"".join(parts(ckpt))  # one copy of the state
 
 
 def encoded_digest(ckpt: Checkpoint) -> tuple[str, int]:
     """(``digest(encode(ckpt))``, ``len(encode(ckpt))``) without building the bytes: the arrays
     are hashed where they lie (a replay record's tick needs the digest, not the bytes; §27)."""
+    return parts_digest(parts(ckpt))
+
+
+def parts_digest(pieces: list[bytes | memoryview]) -> tuple[str, int]:
+    """(SHA-256, length) of the concatenation of ``pieces``, without making it. hashlib lets
+    other threads run while it hashes a large piece (a thread can digest beside a tick)."""
     sha, size = hashlib.sha256(), 0
-    for part in _parts(ckpt):
+    for part in pieces:
         sha.update(part)
         size += memoryview(part).nbytes
     return sha.hexdigest(), size

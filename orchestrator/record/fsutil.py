@@ -70,7 +70,9 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, crash_block: int | None = None) -> None:
+def write_atomic(
+    path: Path, data: bytes | bytearray | memoryview, crash_block: int | None = None
+) -> None:
     """Write ``data`` to ``path``: temp file in the same directory, fsync, rename, fsync dir.
 
     ``crash_block``: the ledger block this write belongs to (for the ``checkpoint-write``
@@ -82,11 +84,12 @@ def write_atomic(path: Path, data: bytes, crash_block: int | None = None) -> Non
             os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as fh:
             if crash_block is not None:
-                half = len(data) // 2
-                fh.write(data[:half])
+                view = memoryview(data)  # halves without copying them
+                half = view.nbytes // 2
+                fh.write(view[:half])
                 fh.flush()
                 crash_point("checkpoint-write", crash_block)
-                fh.write(data[half:])
+                fh.write(view[half:])
             else:
                 fh.write(data)
             fh.flush()

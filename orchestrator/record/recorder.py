@@ -20,7 +20,7 @@ import io
 import os
 import pickle
 import select
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -87,14 +87,20 @@ class RunRecorder:
         event: dict[str, Any],
         meta: dict[str, Any],
         spikes: tuple[np.ndarray, np.ndarray] | None = None,
-        checkpoint_bytes: bytes | None = None,
+        checkpoint_bytes: bytes | Sequence[bytes | memoryview] | None = None,
         protect: int | None = None,
     ) -> PreparedBlock:
-        """Hash the block now and hand it to the writer; returns at once."""
+        """Hash the block now and hand it to the writer; returns once the writer's pipe took
+        the checkpoint (its bytes, or the pieces they are the concatenation of, which are
+        never joined here): they may change afterwards."""
         self._receive(wait_for=None)
         block = self.ledger.prepare(event, meta, spikes)
         self._waiting[block.height] = event
-        data = None if checkpoint_bytes is None else pickle.PickleBuffer(checkpoint_bytes)
+        data: writer.Pieces | pickle.PickleBuffer | None = None
+        if isinstance(checkpoint_bytes, (bytes, bytearray, memoryview)):
+            data = pickle.PickleBuffer(checkpoint_bytes)
+        elif checkpoint_bytes is not None:
+            data = writer.Pieces(tuple(checkpoint_bytes))
         self._send(WriteItem(block, data, protect))  # the bytes travel out of band, uncopied
         return block
 

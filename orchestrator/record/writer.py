@@ -55,11 +55,36 @@ _AHEAD = 2  # messages read ahead of the one being written (each may hold a chec
 
 
 @dataclass(frozen=True)
+class Pieces:
+    """Checkpoint bytes as the pieces they are the concatenation of (a header, the arrays
+    where they lie): each travels out of band, uncopied; the writer reads them into one
+    buffer and gets that buffer (``_joined``)."""
+
+    views: tuple[bytes | memoryview, ...]
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, tuple[Any, ...]]:
+        return _joined, tuple(pickle.PickleBuffer(v) for v in self.views)
+
+
+def _joined(*views: Any) -> bytearray:
+    """The bytes of ``Pieces`` in the writer: ``read_message`` reads a message's out-of-band
+    buffers into one bytearray, so pieces that tile it are that bytearray (no copy)."""
+    if not views:
+        return bytearray()
+    base = getattr(views[0], "obj", None)
+    tiled = all(getattr(v, "obj", None) is base for v in views)
+    if isinstance(base, bytearray) and tiled and sum(len(v) for v in views) == len(base):
+        return base
+    return bytearray(b"".join(views))
+
+
+@dataclass(frozen=True)
 class WriteItem:
     """One block to make durable (its CSV rows come from the block's event JSON)."""
 
     block: PreparedBlock
-    checkpoint: bytes | bytearray | pickle.PickleBuffer | None  # bytearray in the writer
+    # pieces or a pickle buffer in the main process; a bytearray in the writer
+    checkpoint: bytes | bytearray | pickle.PickleBuffer | Pieces | None
     protect: int | None  # height of the stable checkpoint at submission time (never pruned)
 
 
@@ -219,7 +244,8 @@ def _read_exactly(fd: int, size: int) -> bytearray | None:
 
 
 def read_message(fd: int) -> Any:
-    """The next message, or None at end of file (out-of-band buffers come as bytearrays)."""
+    """The next message, or None at end of file (out-of-band buffers come as one bytearray,
+    or as views of one when there are several)."""
     header = _read_exactly(fd, 2 * _HEADER.size)
     if header is None:
         return None
@@ -228,12 +254,16 @@ def read_message(fd: int) -> Any:
     body = _read_exactly(fd, size)
     if sizes is None or body is None:
         return None
-    buffers = []
-    for (nbytes,) in _HEADER.iter_unpack(sizes):
-        buffer = _read_exactly(fd, nbytes)
-        if buffer is None:
-            return None
-        buffers.append(buffer)
+    lengths = [nbytes for (nbytes,) in _HEADER.iter_unpack(sizes)]
+    whole = _read_exactly(fd, sum(lengths))  # every buffer of the message, in one bytearray
+    if whole is None:
+        return None
+    buffers: list[bytearray | memoryview] = [whole]
+    if len(lengths) != 1:
+        view, at, buffers = memoryview(whole), 0, []
+        for nbytes in lengths:
+            buffers.append(view[at : at + nbytes])
+            at += nbytes
     return pickle.loads(body, buffers=buffers)
 
 

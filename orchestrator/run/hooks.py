@@ -9,7 +9,8 @@ Every hook runs on the caller's thread.
                                   a resume's notice of checkpoints set aside)
     on_tick(record, done, planned)
                                   after each tick is computed (TickRecord, ticks done so far,
-                                  ticks the run plans)
+                                  ticks the run plans); its block may be appended after the
+                                  next tick (its checkpoint's digest runs meanwhile, §27)
     on_commit(height, event)      after each block is durable (when the writer process's
                                   acknowledgement is read: at a later tick, or when the run
                                   flushes or ends); a federation: each coordinator block

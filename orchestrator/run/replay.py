@@ -11,6 +11,7 @@ alone (never the quantum one) and re-encoding.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import final
 
@@ -45,8 +46,9 @@ def writer_storage(config: RunConfig) -> tuple[int, bool]:
 class Chain:
     """The whole checkpoint the next replay records replay from, and the drives since.
 
-    height, sha256: the base's block and the SHA-256 its block recorded; records: replay
-    records written on it; drives: (N,) mV per tick since it, in order.
+    height, sha256: the base's block and the SHA-256 its block recorded ("" while that digest
+    is being computed: the session sets it before the next checkpoint is taken); records:
+    replay records written on it; drives: (N,) mV per tick since it, in order.
     """
 
     height: int
@@ -57,13 +59,26 @@ class Chain:
     def record(self, ckpt: checkpoint.Checkpoint, sha256: str, size: int, base_file: str) -> bytes:
         """The stored bytes of ``ckpt`` (digest ``sha256``, ``size`` bytes encoded) as a replay
         record on this chain's base (file ``base_file``)."""
+        return self.packer(ckpt, base_file)(sha256, size)
+
+    def packer(self, ckpt: checkpoint.Checkpoint, base_file: str) -> Callable[[str, int], bytes]:
+        """Counts a replay record of ``ckpt`` on this chain now; returns what packs it once its
+        digest and size are known (``(sha256, size) -> stored bytes``), from what the chain
+        holds now (so it may run in another thread while the next tick adds a drive)."""
+        if not self.sha256:
+            raise RuntimeError("a replay record's base has no digest yet")
         arrays = {k: v for k, v in ckpt.arrays.items() if not k.startswith(NET)}
         for i, drive in enumerate(self.drives):
             arrays[f"{DRIVE}{i:06d}"] = drive
         meta = {"checkpoint": dict(ckpt.meta), "ticks": len(self.drives)}
-        part = checkpoint.encode(checkpoint.Checkpoint(meta, arrays))
+        pieces = checkpoint.parts(checkpoint.Checkpoint(meta, arrays))  # its header made now
+        base_sha, ticks = self.sha256, len(self.drives)
         self.records += 1
-        return pack_record(part, sha256, size, base_file, self.sha256, len(self.drives))
+
+        def pack(sha256: str, size: int) -> bytes:
+            return pack_record(b"".join(pieces), sha256, size, base_file, base_sha, ticks)
+
+        return pack
 
 
 @final

@@ -12,8 +12,10 @@ stable block. Nothing already written changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import final
+from collections.abc import Callable, Mapping
+from typing import Any, final
+
+import numpy as np
 
 from orchestrator.contract.spiking import NetworkState, SpikingBackend
 from orchestrator.record import checkpoint
@@ -39,9 +41,16 @@ class Rollback:
         self.stable = stable
         self.reopen = reopen
 
-    def mark(self, height: int, sha256: str, loop: FusionLoop, network: NetworkState) -> None:
-        """Block ``height`` (its checkpoint ``sha256``) holds a stable state: the new target."""
-        loop_meta, loop_arrays = loop.state()
+    def mark(
+        self,
+        height: int,
+        sha256: str,
+        loop_meta: dict[str, Any],
+        loop_arrays: Mapping[str, np.ndarray],
+        network: NetworkState,
+    ) -> None:
+        """Block ``height`` (its checkpoint ``sha256``: the loop's state ``loop_meta``,
+        ``loop_arrays`` and ``network``) holds a stable state: the new target."""
         self.stable = StablePoint(height, sha256, loop_meta, dict(loop_arrays), network)
 
     def possible(self, loop: FusionLoop) -> bool:

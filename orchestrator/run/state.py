@@ -44,10 +44,13 @@ class StablePoint:
 
 
 def state_checkpoint(
-    loop: FusionLoop, network: NetworkState, height: int, parent_root: str
+    loop: FusionLoop, network: NetworkState, height: int, parent_root: str, copy: bool = False
 ) -> tuple[checkpoint.Checkpoint, dict[str, Any], dict[str, np.ndarray]]:
-    """(the checkpoint of block ``height``, loop meta, the loop arrays, uncopied)."""
+    """(the checkpoint of block ``height``, loop meta, the loop arrays, uncopied unless
+    ``copy``: then the checkpoint holds the copies too)."""
     loop_meta, loop_arrays = loop.state()
+    if copy:
+        loop_arrays = {k: np.array(v, copy=True) for k, v in loop_arrays.items()}
     meta = {
         "format": CHECKPOINT_FORMAT,
         "block": height,

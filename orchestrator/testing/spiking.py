@@ -233,6 +233,34 @@ class SpikingBackendSuite(Suite):
             assert np.array_equal(weights_full, end.arrays["weights_mv"])
             assert not np.allclose(weights_full, 1.5)  # and plasticity did change the weights
 
+    def test_a_snapshot_into_a_spare_state_is_the_snapshot(
+        self, build: Build, case: PluginCase
+    ) -> None:
+        """``snapshot_reusing(spare)`` gives ``snapshot()``'s arrays, bit for bit, and leaves
+        every other state it returned as it was (a checkpoint every tick reuses the state of
+        the tick before; design §27)."""
+        stdp = None if case.case.refuses.get("stdp") else PLASTIC
+        b = build(24, p=0.3, seed=5, w=1.5, stdp=stdp)
+        if not b.capabilities.snapshot:
+            pytest.skip("this case declares no snapshot capability")
+        drives = np.random.default_rng(4).uniform(10.0, 40.0, (3, 24))
+        b.advance(drives[0])
+        spare, kept = b.snapshot(), b.snapshot()
+        kept_bytes = {k: np.asarray(v).tobytes() for k, v in kept.arrays.items()}
+        b.advance(drives[1])
+        b.advance(drives[2])
+        fresh = b.snapshot()
+        reused = b.snapshot_reusing(spare)
+        assert (reused.kind, reused.tick) == (fresh.kind, fresh.tick) == (b.snapshot().kind, 3)
+        assert reused.arrays.keys() == fresh.arrays.keys()
+        for name, values in fresh.arrays.items():
+            got = np.asarray(reused.arrays[name])
+            assert got.dtype == np.asarray(values).dtype and got.shape == np.shape(values), name
+            assert got.tobytes() == np.asarray(values).tobytes(), name
+        assert {k: np.asarray(v).tobytes() for k, v in kept.arrays.items()} == kept_bytes
+        now = np.asarray(fresh.arrays["voltages_mv"]).tobytes()
+        assert now != kept_bytes["voltages_mv"]  # two ticks later the state did move
+
     @pytest.mark.parametrize("kind", sorted(NOISES))
     def test_noise_is_seeded_and_restores_exactly(
         self, build: Build, case: PluginCase, kind: str

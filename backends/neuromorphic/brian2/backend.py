@@ -50,7 +50,8 @@ _STATIC_SYNAPSE_STATE = frozenset(
 
 
 def _own_arrays(owner: b2.Group, skip: frozenset[str]) -> list[tuple[str, np.ndarray]]:
-    """A copy of every array ``owner`` owns but those named in ``skip``, in Brian2's order.
+    """Every array ``owner`` owns but those named in ``skip``, in Brian2's order (the live
+    arrays, uncopied: read them only while the simulation waits at a boundary).
 
     What ``owner._full_state()`` copies (the arrays ``_restore_from_full_state`` sets back),
     less ``skip``, which is left out before it is copied: at 10^7 synapses the connectivity
@@ -62,8 +63,34 @@ def _own_arrays(owner: b2.Group, skip: frozenset[str]) -> list[tuple[str, np.nda
             continue
         if var.owner is None or var.owner.name != owner.name:
             continue  # another object's array (a group's seen from its synapses)
-        arrays.append((var.name, var.get_value().copy()))
+        arrays.append((var.name, var.get_value()))
     return arrays
+
+
+def _fits(spare: np.ndarray | None, like: np.ndarray) -> bool:
+    return (
+        isinstance(spare, np.ndarray)
+        and spare.shape == like.shape
+        and spare.dtype == like.dtype
+        and spare.flags.c_contiguous
+        and spare.flags.writeable
+    )
+
+
+def _copy(values: np.ndarray, spare: np.ndarray | None) -> np.ndarray:
+    """A copy of ``values``, written into ``spare`` when it fits (no new allocation)."""
+    if _fits(spare, values):
+        assert spare is not None
+        np.copyto(spare, values)
+        return spare
+    return values.copy()
+
+
+def _scaled(values: np.ndarray, factor: float, spare: np.ndarray | None) -> np.ndarray:
+    """``values * factor`` (the same ufunc, so the same bits), into ``spare`` when it fits."""
+    if _fits(spare, values):
+        return np.multiply(values, factor, out=spare)
+    return values * factor
 
 
 def build_objects(
@@ -141,15 +168,24 @@ class Brian2Backend(TickedBrian2):
         input and refractory end), via Brian2's own store/restore accessors, so a restore is
         bit-exact; static synapses are the spec's and are not repeated.
         """
+        return self.snapshot_reusing(None)
+
+    def snapshot_reusing(self, spare: NetworkState | None) -> NetworkState:
+        """``snapshot()`` copied into ``spare``'s arrays where name, shape and dtype match."""
         self._check_state()
+        old = spare.arrays if spare is not None and spare.kind == "brian2" else {}
         arrays: dict[str, np.ndarray] = {}
         for role, owner in self._state_owners():
             static = _STATIC_SYNAPSE_STATE if role == "synapses" else frozenset()
             for name, values in _own_arrays(owner, static):
-                arrays[f"{role}.{name}"] = values
-        arrays["voltages_mv"] = self._group.variables["v"].get_value() * self._v_mv
+                key = f"{role}.{name}"
+                arrays[key] = _copy(values, old.get(key))
+        v = self._group.variables["v"].get_value()
+        arrays["voltages_mv"] = _scaled(v, self._v_mv, old.get("voltages_mv"))
         if self._plastic():
-            arrays["weights_mv"] = self.weights_mv()
+            assert self._synapses is not None
+            w = self._synapses.variables["w"].get_value()
+            arrays["weights_mv"] = _scaled(w, self._v_mv, old.get("weights_mv"))
         return NetworkState(kind="brian2", tick=self._ticks_done, arrays=arrays)
 
     def _state_owners(self) -> list[tuple[str, b2.Group]]:

@@ -20,7 +20,7 @@ from backends.neuromorphic.brian2.backend import Brian2Backend, kick
 from backends.neuromorphic.brian2.config import Brian2Config
 from backends.neuromorphic.brian2.fixed_math_code import FixedMathNumpyCodeObject
 from orchestrator.contract.network_config import StdpConfig
-from orchestrator.contract.spiking import NetworkSpec
+from orchestrator.contract.spiking import NetworkSpec, NetworkState
 from orchestrator.run.assemble import draw_connectivity
 
 CONFIG = Brian2Config.model_validate({"kind": "brian2", "brian2": {"codegen_target": "numpy"}})
@@ -196,9 +196,7 @@ SPLIT_CASES = {
 def test_ticks_give_the_spikes_of_one_plain_run(build, case: str) -> None:
     planned, stdp = SPLIT_CASES[case]
     n_ticks = 20  # ticks of 37 steps: boundaries fall at many phases of the firing
-    spec = make_spec(
-        40, steps_per_tick=37, ticks=planned, p=0.2, weight_mv=0.5, stdp=stdp, seed=3
-    )
+    spec = make_spec(40, steps_per_tick=37, ticks=planned, p=0.2, weight_mv=0.5, stdp=stdp, seed=3)
     drive = np.random.default_rng(4).uniform(16.0, 30.0, spec.n_neurons)
     backend = build(spec)
     ids, steps = run_ticks(backend, drive, n_ticks)
@@ -239,6 +237,37 @@ def test_snapshot_holds_what_brians_full_state_holds(build) -> None:
     for key, values in expected.items():
         assert mine[key].dtype == values.dtype, key
         assert mine[key].tobytes() == values.tobytes(), key
+
+
+def test_a_snapshot_into_a_spare_state_writes_its_arrays_and_owns_none_of_brians(build) -> None:
+    """``snapshot_reusing`` copies into the spare's own arrays (no new allocation per
+    checkpoint; design §27), gives ``snapshot()``'s bytes, and what it returns does not move
+    with the network afterwards (it is a copy, not Brian2's live arrays)."""
+    stdp = StdpConfig(enabled=True, a_plus=0.05, a_minus=0.06)
+    spec = make_spec(40, steps_per_tick=37, ticks=12, p=0.2, weight_mv=0.5, stdp=stdp, seed=3)
+    backend = build(spec)
+    drive = np.random.default_rng(4).uniform(16.0, 30.0, spec.n_neurons)
+    run_ticks(backend, drive, 2)
+    spare = backend.snapshot()
+    run_ticks(backend, drive, 3)
+    expected = backend.snapshot()
+    got = backend.snapshot_reusing(spare)
+    assert got.tick == expected.tick == 5
+    assert list(got.arrays) == list(expected.arrays)
+    for key, values in expected.arrays.items():
+        assert got.arrays[key] is spare.arrays[key], key  # written in place
+        assert got.arrays[key].tobytes() == values.tobytes(), key
+    before = {k: v.tobytes() for k, v in got.arrays.items()}
+    ids, _ = run_ticks(backend, drive, 3)
+    assert len(ids) > 0
+    assert {k: v.tobytes() for k, v in got.arrays.items()} == before
+    assert backend.snapshot().arrays["synapses.w"].tobytes() != before["synapses.w"]
+    # a spare of another shape (another network's) is not written: fresh arrays instead
+    small = NetworkState("brian2", 0, {"synapses.w": np.zeros(3), "voltages_mv": np.zeros(3)})
+    again = backend.snapshot_reusing(small)
+    assert again.arrays["synapses.w"] is not small.arrays["synapses.w"]
+    assert again.arrays["synapses.w"].tobytes() == backend.snapshot().arrays["synapses.w"].tobytes()
+    assert not small.arrays["voltages_mv"].any()
 
 
 def test_emptying_the_monitor_loses_no_spike(build, monkeypatch: pytest.MonkeyPatch) -> None:
