@@ -11,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,15 +45,20 @@ print(json.dumps([ours, theirs, loads]))
 """
 
 
+def _child(code: str, *args: str, env: dict[str, str] | None = None) -> Any:
+    """What ``python -c code args`` (in the repository root) prints last, read as JSON."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def _compare(path: list[str] | None = None) -> tuple[list | None, list, dict]:
     """(the reader's answer, importlib.metadata's, per group: our names, theirs, same objects
     loaded) in a fresh interpreter, on its own sys.path or on ``path``."""
     args = [] if path is None else [json.dumps(path)]
-    proc = subprocess.run(
-        [sys.executable, "-c", COMPARE, *args], cwd=ROOT, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    ours, theirs, loads = json.loads(proc.stdout.strip().splitlines()[-1])
+    ours, theirs, loads = _child(COMPARE, *args)
     return (None if ours is None else [tuple(e) for e in ours]), [tuple(e) for e in theirs], loads
 
 
@@ -172,15 +178,7 @@ def _probe(mode: str, pythonpath: str | None = None) -> list:
     env = {**os.environ}
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join([pythonpath, env.get("PYTHONPATH", "")])
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, mode],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _child(PROBE, mode, env=env)
 
 
 def test_pydantic_finds_the_plugins_its_own_scan_finds() -> None:
@@ -213,10 +211,7 @@ print(json.dumps([imported, ours == theirs and bool(theirs), _loader._plugins ==
 def test_pydantics_loader_is_imported_without_importlib_metadata(mode) -> None:
     """Its ``entry_points`` is importlib.metadata's, imported on the first call; where the
     loader refuses the stand-in, it is imported with the real module."""
-    proc = subprocess.run(
-        [sys.executable, "-c", STAND_IN, mode], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    imported, same, spared = json.loads(proc.stdout.strip().splitlines()[-1])
+    imported, same, spared = _child(STAND_IN, mode)
     assert imported is (mode == "refused")
     assert same and spared
 
