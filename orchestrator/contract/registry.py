@@ -161,12 +161,7 @@ def plugins(group: Group) -> dict[str, Any]:
     Every entry must be a plugin of that group (``ImplementationPlugin.group``) named after its
     ``kind``; ``TypeError`` otherwise. Loading imports the plugins' SDK-free modules only.
     """
-    import importlib.metadata
-
-    found: dict[str, ImplementationPlugin] = {}
-    for ep in importlib.metadata.entry_points(group=GROUPS[group]):
-        found[ep.name] = _checked(group, ep)
-    return dict(sorted(found.items()))
+    return {name: _checked(group, ep) for name, ep in sorted(_entries()[group].items())}
 
 
 def _checked(group: Group, ep: EntryPoint | entry_points.EntryPoint) -> Any:

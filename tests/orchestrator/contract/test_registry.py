@@ -6,6 +6,7 @@ import importlib.metadata
 
 import pytest
 
+from orchestrator.contract import registry
 from orchestrator.contract.registry import GROUPS, BackendPlugin, BackendUnavailable, plugins
 
 
@@ -72,7 +73,7 @@ def test_an_entry_of_another_group_is_refused(monkeypatch) -> None:
             return engine
 
     plugins.cache_clear()
-    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [Entry()])
+    monkeypatch.setattr(registry, "_entries", lambda: {"spiking": {"exact": Entry()}})
     try:
         with pytest.raises(TypeError, match=r"in qnfusion\.spiking is not a spiking plugin"):
             plugins("spiking")
